@@ -1,0 +1,20 @@
+// `npm run keys [-- --alg EdDSA]`: prints a new JWK Set for the JWT_SIGNING_KEYS secret.
+import { parseArgs } from 'node:util';
+import { SUPPORTED_ALGORITHMS, generateSigningKeySet } from './lib/signing-keys.mjs';
+
+const { values } = parseArgs({ options: { alg: { type: 'string', default: 'ES256' } } });
+if (!SUPPORTED_ALGORITHMS.includes(values.alg)) {
+  console.error(`--alg must be one of ${SUPPORTED_ALGORITHMS.join(', ')}`);
+  process.exit(2);
+}
+const keySet = await generateSigningKeySet(values.alg);
+process.stdout.write(`${JSON.stringify(keySet)}\n`);
+console.error(
+  [
+    '',
+    `A new ${values.alg} signing key set (private keys: keep it secret). To use it in production:`,
+    '  npx wrangler secret put JWT_SIGNING_KEYS   (paste the line above)',
+    'To rotate, put the new key first and keep the old one after it until access tokens signed',
+    'with it have expired (ACCESS_TOKEN_TTL), then remove it. See README "Key rotation".',
+  ].join('\n'),
+);

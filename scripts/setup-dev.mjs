@@ -1,0 +1,31 @@
+// Run by `npm run dev` before `wrangler dev`: creates .dev.vars if missing and migrates local D1.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { generateSigningKeySet } from './lib/signing-keys.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const devVarsPath = `${root}.dev.vars`;
+const examplePath = `${root}.dev.vars.example`;
+
+if (existsSync(devVarsPath)) {
+  console.log('setup: .dev.vars exists, leaving it as it is');
+} else {
+  const keySet = await generateSigningKeySet('ES256');
+  const example = readFileSync(examplePath, 'utf8');
+  // Single quotes keep the JSON intact in the dotenv format wrangler reads.
+  const devVars = example.replace(/^JWT_SIGNING_KEYS=.*$/m, `JWT_SIGNING_KEYS='${JSON.stringify(keySet)}'`);
+  writeFileSync(devVarsPath, devVars, { mode: 0o600, flag: 'wx' });
+  console.log('setup: created .dev.vars with a freshly generated ES256 signing key');
+}
+
+const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local'], {
+  cwd: root,
+  stdio: 'inherit',
+  // wrangler asks before applying migrations unless it sees a non-interactive (CI) run.
+  env: { ...process.env, CI: 'true' },
+});
+if (migrate.status !== 0) {
+  console.error('setup: applying the local D1 migrations failed');
+  process.exit(migrate.status ?? 1);
+}

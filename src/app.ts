@@ -1,0 +1,37 @@
+// The whole HTTP surface in one screen: middleware order, then every feature router's mount point.
+import { requestId } from 'hono/request-id';
+import { errorResponse, notFound } from './errors';
+import { corsForBrowsers } from './middleware/cors';
+import { jsonBody } from './middleware/json-body';
+import { loadSettings } from './middleware/load-config';
+import { requestLog } from './middleware/request-log';
+import { securityHeaders } from './middleware/security-headers';
+import { openApiInfo } from './openapi';
+import { createRouter } from './router';
+import { createDocsRouter } from './routes/docs';
+import { healthRouter } from './routes/health';
+
+/** JSON bodies are small; the Stripe webhook reads its raw body under its own limit. */
+const JSON_BODY_LIMIT_BYTES = 16 * 1024;
+const RAW_BODY_PREFIXES = ['/api/webhooks/'];
+
+export function createApp() {
+  const app = createRouter();
+
+  // Order matters: the id, log line and security headers wrap everything, including config errors.
+  app.use(requestId());
+  app.use(requestLog());
+  app.use(securityHeaders());
+  app.use(loadSettings());
+  app.use('/api/*', corsForBrowsers());
+  app.use('/api/*', jsonBody({ maxBytes: JSON_BODY_LIMIT_BYTES, skipPrefixes: RAW_BODY_PREFIXES }));
+
+  app.route('/api', healthRouter);
+  app.route('/api', createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)));
+
+  app.notFound((c) => errorResponse(c, notFound()));
+  app.onError((err, c) => errorResponse(c, err));
+  return app;
+}
+
+export const app = createApp();

@@ -1,0 +1,449 @@
+// Every setting (CONTRACT §2) parsed and validated once; a bad one becomes 500 CONFIG_ERROR naming it.
+import { z } from 'zod';
+
+export type AppEnvironment = 'development' | 'test' | 'production';
+
+/** A private signing key from JWT_SIGNING_KEYS, as a JWK, with its algorithm settled. */
+export interface SigningJwk {
+  kid: string;
+  alg: 'ES256' | 'EdDSA';
+  kty: 'EC' | 'OKP';
+  crv: 'P-256' | 'Ed25519';
+  x: string;
+  y?: string;
+  d: string;
+}
+
+export type JwtSettings =
+  | { kind: 'asymmetric'; keys: SigningJwk[] }
+  | { kind: 'hmac'; secret: string };
+
+export interface StripeSettings {
+  secretKey: string;
+  webhookSecret: string;
+  priceIds: string[];
+  apiUrl: string | null;
+}
+
+export interface OAuthClientSettings {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface Config {
+  appEnv: AppEnvironment;
+  appUrl: string;
+  apiUrl: string;
+  corsOrigins: string[];
+  jwt: JwtSettings;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  adminEmails: string[];
+  stripe: StripeSettings | null;
+  google: OAuthClientSettings | null;
+  github: OAuthClientSettings | null;
+  oidc: (OAuthClientSettings & { issuer: string }) | null;
+  email: { provider: 'log' | 'resend'; from: string; resendApiKey: string | null };
+}
+
+/** Every setting name the schema reads; tests pin each one so a developer's `.dev.vars` can't leak in. */
+export const SETTING_NAMES = [
+  'APP_ENV',
+  'APP_URL',
+  'API_URL',
+  'CORS_ORIGINS',
+  'JWT_SIGNING_KEYS',
+  'JWT_SECRET',
+  'ACCESS_TOKEN_TTL',
+  'REFRESH_TOKEN_TTL',
+  'ADMIN_EMAILS',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_PRICE_IDS',
+  'STRIPE_API_URL',
+  'GOOGLE_CLIENT_ID',
+  'GOOGLE_CLIENT_SECRET',
+  'GITHUB_CLIENT_ID',
+  'GITHUB_CLIENT_SECRET',
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'EMAIL_PROVIDER',
+  'RESEND_API_KEY',
+  'EMAIL_FROM',
+] as const;
+
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+/** Thrown (and cached) when the settings are unusable; `settings` names the culprits. */
+export class ConfigError extends Error {
+  constructor(
+    readonly settings: string[],
+    readonly details: string[],
+  ) {
+    super(`Invalid settings: ${details.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULT_ACCESS_TOKEN_TTL = 900;
+const DEFAULT_REFRESH_TOKEN_TTL = 2_592_000;
+// Browsers cap cookie lifetimes at 400 days (RFC 6265bis), so a longer refresh TTL would lie.
+const MAX_REFRESH_TOKEN_TTL = 400 * 86_400;
+const MIN_HMAC_SECRET_BYTES = 32;
+
+/** Empty strings count as unset: a dashboard variable cleared to "" means "not configured". */
+const optional = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const list = optional.transform((value) =>
+  value === undefined
+    ? []
+    : value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+);
+
+const seconds = optional.pipe(
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of seconds')
+    .transform(Number)
+    .optional(),
+);
+
+const rawSettingsSchema = z.object({
+  APP_ENV: z.enum(['development', 'test', 'production'], {
+    error: 'must be development, test or production',
+  }),
+  APP_URL: optional,
+  API_URL: optional,
+  CORS_ORIGINS: list,
+  JWT_SIGNING_KEYS: optional,
+  JWT_SECRET: optional,
+  ACCESS_TOKEN_TTL: seconds,
+  REFRESH_TOKEN_TTL: seconds,
+  ADMIN_EMAILS: list,
+  STRIPE_SECRET_KEY: optional,
+  STRIPE_WEBHOOK_SECRET: optional,
+  STRIPE_PRICE_IDS: list,
+  STRIPE_API_URL: optional,
+  GOOGLE_CLIENT_ID: optional,
+  GOOGLE_CLIENT_SECRET: optional,
+  GITHUB_CLIENT_ID: optional,
+  GITHUB_CLIENT_SECRET: optional,
+  OIDC_ISSUER: optional,
+  OIDC_CLIENT_ID: optional,
+  OIDC_CLIENT_SECRET: optional,
+  EMAIL_PROVIDER: optional,
+  RESEND_API_KEY: optional,
+  EMAIL_FROM: optional,
+});
+
+type RawSettings = z.infer<typeof rawSettingsSchema>;
+
+/** Collects problems per setting so one CONFIG_ERROR names all of them at once. */
+class Problems {
+  readonly settings: string[] = [];
+  readonly details: string[] = [];
+  add(setting: SettingName, detail: string): void {
+    if (!this.settings.includes(setting)) this.settings.push(setting);
+    this.details.push(`${setting} ${detail}`);
+  }
+}
+
+const binaryEncoder = new TextEncoder();
+
+// Parsed configs keyed by the bindings object: derived, immutable values, so caching them per
+// isolate is safe and spares every request the JSON and URL parsing.
+const parsedConfigs = new WeakMap<object, Config | ConfigError>();
+
+/** Parses the Worker's bindings into a Config, once per bindings object; throws ConfigError. */
+export function loadConfig(bindings: object): Config {
+  let parsed = parsedConfigs.get(bindings);
+  if (parsed === undefined) {
+    parsed = parseConfig(bindings as Record<string, unknown>);
+    parsedConfigs.set(bindings, parsed);
+  }
+  if (parsed instanceof ConfigError) throw parsed;
+  return parsed;
+}
+
+export function parseConfig(bindings: Record<string, unknown>): Config | ConfigError {
+  const problems = new Problems();
+  const result = rawSettingsSchema.safeParse(bindings);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const setting = String(issue.path[0]) as SettingName;
+      problems.add(setting, bindings[setting] === undefined ? 'is required' : issue.message);
+    }
+    return new ConfigError(problems.settings, problems.details);
+  }
+  const raw = result.data;
+  const production = raw.APP_ENV === 'production';
+
+  const appUrl = parseOrigin(raw, 'APP_URL', { required: true, production }, problems);
+  const apiUrl = parseOrigin(raw, 'API_URL', { required: true, production }, problems);
+  const corsOrigins = parseCorsOrigins(raw.CORS_ORIGINS, appUrl, production, problems);
+  const jwt = parseJwtSettings(raw, problems);
+  const accessTokenTtl = raw.ACCESS_TOKEN_TTL ?? DEFAULT_ACCESS_TOKEN_TTL;
+  const refreshTokenTtl = raw.REFRESH_TOKEN_TTL ?? DEFAULT_REFRESH_TOKEN_TTL;
+  if (accessTokenTtl < 60 || accessTokenTtl > 86_400) {
+    problems.add('ACCESS_TOKEN_TTL', 'must be between 60 and 86400 seconds');
+  }
+  if (refreshTokenTtl <= accessTokenTtl || refreshTokenTtl > MAX_REFRESH_TOKEN_TTL) {
+    problems.add(
+      'REFRESH_TOKEN_TTL',
+      `must be longer than ACCESS_TOKEN_TTL and at most ${MAX_REFRESH_TOKEN_TTL} seconds (400 days)`,
+    );
+  }
+  const adminEmails = raw.ADMIN_EMAILS.map((email) => email.toLowerCase());
+  if (adminEmails.some((email) => !z.email().safeParse(email).success)) {
+    problems.add('ADMIN_EMAILS', 'must be a comma-separated list of email addresses');
+  }
+  const stripe = parseStripeSettings(raw, production, problems);
+  const google = parseClientPair(raw.GOOGLE_CLIENT_ID, raw.GOOGLE_CLIENT_SECRET);
+  const github = parseClientPair(raw.GITHUB_CLIENT_ID, raw.GITHUB_CLIENT_SECRET);
+  const oidc = parseOidcSettings(raw, production, problems);
+  const email = parseEmailSettings(raw, production, problems);
+
+  if (problems.settings.length > 0 || !appUrl || !apiUrl || !jwt || !email) {
+    return new ConfigError(problems.settings, problems.details);
+  }
+  return Object.freeze({
+    appEnv: raw.APP_ENV,
+    appUrl,
+    apiUrl,
+    corsOrigins,
+    jwt,
+    accessTokenTtl,
+    refreshTokenTtl,
+    adminEmails,
+    stripe,
+    google,
+    github,
+    oidc,
+    email,
+  });
+}
+
+/** An origin (`scheme://host[:port]`), normalised; https only in production. */
+function parseOrigin(
+  raw: RawSettings,
+  setting: 'APP_URL' | 'API_URL',
+  options: { required: boolean; production: boolean },
+  problems: Problems,
+): string | null {
+  const value = raw[setting];
+  if (value === undefined) {
+    if (options.required) problems.add(setting, 'is required');
+    return null;
+  }
+  const origin = toOrigin(value);
+  if (origin === null) {
+    problems.add(setting, 'must be an origin such as https://app.example.com (no path)');
+    return null;
+  }
+  if (options.production && !origin.startsWith('https://')) {
+    problems.add(setting, 'must use https in production');
+    return null;
+  }
+  return origin;
+}
+
+function toOrigin(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  const hasOnlyOrigin = url.pathname === '/' && url.search === '' && url.hash === '';
+  if (!hasOnlyOrigin || url.username !== '' || url.password !== '') return null;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  return url.origin;
+}
+
+function parseCorsOrigins(
+  values: string[],
+  appUrl: string | null,
+  production: boolean,
+  problems: Problems,
+): string[] {
+  // Without CORS_ORIGINS the front end at APP_URL is the one allowed caller.
+  if (values.length === 0) return appUrl ? [appUrl] : [];
+  const origins: string[] = [];
+  for (const value of values) {
+    const origin = value === '*' ? null : toOrigin(value);
+    if (origin === null) {
+      problems.add(
+        'CORS_ORIGINS',
+        `has "${value}", which is not an exact origin (credentials forbid wildcards)`,
+      );
+    } else if (production && !origin.startsWith('https://')) {
+      problems.add('CORS_ORIGINS', `has "${value}", but production allows https origins only`);
+    } else {
+      origins.push(origin);
+    }
+  }
+  return [...new Set(origins)];
+}
+
+const ecPrivateJwk = z.object({
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  alg: z.literal('ES256').optional(),
+  kid: z.string().min(1),
+  x: z.string().min(1),
+  y: z.string().min(1),
+  d: z.string().min(1),
+});
+
+const okpPrivateJwk = z.object({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  alg: z.literal('EdDSA').optional(),
+  kid: z.string().min(1),
+  x: z.string().min(1),
+  d: z.string().min(1),
+});
+
+const signingKeySet = z.object({
+  keys: z.array(z.union([ecPrivateJwk, okpPrivateJwk])).min(1),
+});
+
+function parseJwtSettings(raw: RawSettings, problems: Problems): JwtSettings | null {
+  if (raw.JWT_SIGNING_KEYS !== undefined && raw.JWT_SECRET !== undefined) {
+    problems.add('JWT_SECRET', 'must not be set together with JWT_SIGNING_KEYS (pick one)');
+    return null;
+  }
+  if (raw.JWT_SIGNING_KEYS !== undefined) {
+    const keys = parseSigningKeys(raw.JWT_SIGNING_KEYS);
+    if (typeof keys === 'string') {
+      problems.add('JWT_SIGNING_KEYS', keys);
+      return null;
+    }
+    return { kind: 'asymmetric', keys };
+  }
+  if (raw.JWT_SECRET !== undefined) {
+    if (binaryEncoder.encode(raw.JWT_SECRET).byteLength < MIN_HMAC_SECRET_BYTES) {
+      problems.add('JWT_SECRET', `must be at least ${MIN_HMAC_SECRET_BYTES} bytes`);
+      return null;
+    }
+    return { kind: 'hmac', secret: raw.JWT_SECRET };
+  }
+  problems.add('JWT_SIGNING_KEYS', 'is required (or JWT_SECRET); `npm run keys` generates one');
+  return null;
+}
+
+/** Returns the keys, or a sentence saying what is wrong (never echoing key material). */
+function parseSigningKeys(value: string): SigningJwk[] | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    return 'must be a JSON JWK Set such as {"keys":[...]}';
+  }
+  const result = signingKeySet.safeParse(json);
+  if (!result.success) {
+    return 'must be a JWK Set of private ES256 (P-256) or EdDSA (Ed25519) keys, each with a kid';
+  }
+  const keys = result.data.keys.map(
+    (key): SigningJwk => ({ ...key, alg: key.kty === 'EC' ? 'ES256' : 'EdDSA' }),
+  );
+  if (new Set(keys.map((key) => key.kid)).size !== keys.length) return 'has duplicate kid values';
+  return keys;
+}
+
+function parseStripeSettings(
+  raw: RawSettings,
+  production: boolean,
+  problems: Problems,
+): StripeSettings | null {
+  if (raw.STRIPE_SECRET_KEY === undefined) return null;
+  if (raw.STRIPE_WEBHOOK_SECRET === undefined) {
+    problems.add('STRIPE_WEBHOOK_SECRET', 'is required when STRIPE_SECRET_KEY is set');
+  }
+  if (raw.STRIPE_PRICE_IDS.length === 0) {
+    problems.add('STRIPE_PRICE_IDS', 'is required when STRIPE_SECRET_KEY is set');
+  }
+  let apiUrl: string | null = null;
+  if (raw.STRIPE_API_URL !== undefined) {
+    apiUrl = toOrigin(raw.STRIPE_API_URL);
+    if (apiUrl === null) problems.add('STRIPE_API_URL', 'must be an origin such as http://localhost:12111');
+    else if (production && !apiUrl.startsWith('https://')) {
+      problems.add('STRIPE_API_URL', 'must use https in production');
+    }
+  }
+  if (raw.STRIPE_WEBHOOK_SECRET === undefined || raw.STRIPE_PRICE_IDS.length === 0) return null;
+  return {
+    secretKey: raw.STRIPE_SECRET_KEY,
+    webhookSecret: raw.STRIPE_WEBHOOK_SECRET,
+    priceIds: raw.STRIPE_PRICE_IDS,
+    apiUrl,
+  };
+}
+
+/** CONTRACT §2: a provider without both its id and secret is off. */
+function parseClientPair(
+  clientId: string | undefined,
+  clientSecret: string | undefined,
+): OAuthClientSettings | null {
+  return clientId !== undefined && clientSecret !== undefined ? { clientId, clientSecret } : null;
+}
+
+function parseOidcSettings(
+  raw: RawSettings,
+  production: boolean,
+  problems: Problems,
+): Config['oidc'] {
+  const client = parseClientPair(raw.OIDC_CLIENT_ID, raw.OIDC_CLIENT_SECRET);
+  if (raw.OIDC_ISSUER === undefined || client === null) return null;
+  let issuer: URL;
+  try {
+    issuer = new URL(raw.OIDC_ISSUER);
+  } catch {
+    problems.add('OIDC_ISSUER', 'must be the issuer URL, such as https://auth.example.com/realms/app');
+    return null;
+  }
+  if (issuer.protocol !== 'https:' && (production || issuer.protocol !== 'http:')) {
+    problems.add('OIDC_ISSUER', production ? 'must use https in production' : 'must be an http(s) URL');
+    return null;
+  }
+  // Keep the issuer exactly as given: ID tokens' `iss` must match it character for character.
+  return { ...client, issuer: raw.OIDC_ISSUER };
+}
+
+function parseEmailSettings(
+  raw: RawSettings,
+  production: boolean,
+  problems: Problems,
+): Config['email'] | null {
+  const provider = raw.EMAIL_PROVIDER ?? (production ? undefined : 'log');
+  if (provider === undefined) {
+    problems.add('EMAIL_PROVIDER', 'is required in production (resend)');
+    return null;
+  }
+  if (provider !== 'log' && provider !== 'resend') {
+    problems.add('EMAIL_PROVIDER', 'must be resend or log');
+    return null;
+  }
+  if (production && provider === 'log') {
+    // The log provider only keeps emails in the outbox: in production users would get nothing.
+    problems.add('EMAIL_PROVIDER', 'must be resend in production (log delivers nothing)');
+    return null;
+  }
+  if (provider === 'resend' && raw.RESEND_API_KEY === undefined) {
+    problems.add('RESEND_API_KEY', 'is required when EMAIL_PROVIDER is resend');
+    return null;
+  }
+  const from = raw.EMAIL_FROM ?? (production ? undefined : 'Liftoff <no-reply@localhost>');
+  if (from === undefined) {
+    problems.add('EMAIL_FROM', 'is required in production');
+    return null;
+  }
+  return { provider, from, resendApiKey: raw.RESEND_API_KEY ?? null };
+}

@@ -1,0 +1,23 @@
+// CORS for browser front ends: exact origins from CORS_ORIGINS, with credentials (the refresh cookie).
+import type { MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import type { AppEnv } from '../router';
+
+/** Paths called server-to-server (Stripe) that must never answer a browser's CORS request. */
+const NO_CORS_PREFIXES = ['/api/webhooks/'];
+
+export function corsForBrowsers(): MiddlewareHandler<AppEnv> {
+  const applyCors = cors({
+    // Echo the caller's origin only when it is listed exactly; otherwise no Allow-Origin at all.
+    origin: (origin, c) => (c.get('config').corsOrigins.includes(origin) ? origin : null),
+    credentials: true,
+    allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowHeaders: ['Content-Type', 'Authorization'],
+    exposeHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+    maxAge: 600,
+  });
+  return async function corsForBrowsers(c, next) {
+    if (NO_CORS_PREFIXES.some((prefix) => c.req.path.startsWith(prefix))) return next();
+    return applyCors(c, next);
+  };
+}

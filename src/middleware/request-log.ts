@@ -1,0 +1,29 @@
+// One structured JSON log line per request, carrying the same id as the X-Request-Id header.
+import type { MiddlewareHandler } from 'hono';
+import { AppError } from '../errors';
+import type { AppEnv } from '../router';
+
+export function requestLog(): MiddlewareHandler<AppEnv> {
+  return async function requestLog(c, next) {
+    const started = performance.now();
+    await next();
+    const status = c.res.status;
+    const line: Record<string, unknown> = {
+      level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
+      msg: 'request',
+      request_id: c.get('requestId'),
+      method: c.req.method,
+      // The path only: query strings can carry OAuth codes and tokens.
+      path: c.req.path,
+      status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+    };
+    if (c.error instanceof AppError) {
+      line.code = c.error.code;
+    } else if (c.error) {
+      // Unexpected errors keep their detail here, in the log, and never in the response.
+      line.error = { name: c.error.name, message: c.error.message, stack: c.error.stack };
+    }
+    console.log(JSON.stringify(line));
+  };
+}

@@ -1,0 +1,43 @@
+// GET /api/openapi.json (generated from the route definitions) and GET /api/docs (it, for people).
+import { createRoute, z } from '@hono/zod-openapi';
+import { renderOpenApiPage, type OpenApiDocument } from '../lib/openapi-html';
+import { createRouter } from '../router';
+
+// The docs page has no script; its only inline content is the stylesheet.
+const DOCS_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+const openApiRoute = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  tags: ['System'],
+  summary: 'This OpenAPI 3.1 document',
+  responses: {
+    200: {
+      description: 'The OpenAPI document of every route.',
+      content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+    },
+  },
+});
+
+const docsRoute = createRoute({
+  method: 'get',
+  path: '/docs',
+  tags: ['System'],
+  summary: 'Human-readable API reference',
+  responses: { 200: { description: 'An HTML page rendering the OpenAPI document.', content: { 'text/html': { schema: z.string() } } } },
+});
+
+/** `describeApi` returns the document of the whole app, which only app.ts can see. */
+export function createDocsRouter(describeApi: () => OpenApiDocument) {
+  return createRouter()
+    .openapi(openApiRoute, (c) => {
+      c.header('Cache-Control', 'public, max-age=300');
+      return c.json(describeApi() as unknown as Record<string, unknown>, 200);
+    })
+    .openapi(docsRoute, async (c) => {
+      c.header('Content-Security-Policy', DOCS_CONTENT_SECURITY_POLICY);
+      c.header('Cache-Control', 'public, max-age=300');
+      return c.html(await renderOpenApiPage(describeApi(), '/api/openapi.json'), 200);
+    });
+}

@@ -1,0 +1,13 @@
+// Test-only typing: the migrations binding from vitest.config.ts, and the main module for `exports`.
+import type { D1Migration } from '@cloudflare/vitest-pool-workers';
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      TEST_MIGRATIONS: D1Migration[];
+    }
+    interface GlobalProps {
+      mainModule: typeof import('../src/index');
+    }
+  }
+}

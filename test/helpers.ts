@@ -1,0 +1,37 @@
+// Shared test helpers: call the real Worker, with the test settings or with some of them changed.
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { expect } from 'vitest';
+import { exports } from 'cloudflare:workers';
+import worker from '../src/index';
+import { TEST_API_URL } from './settings';
+
+/** A request to the Worker under test, exactly as a client would send it. */
+export function call(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(`${TEST_API_URL}${path}`, init));
+}
+
+export function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return call(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Calls the Worker's fetch handler with some bindings replaced (undefined removes one). */
+export async function callWithBindings(
+  overrides: Record<string, unknown>,
+  path: string,
+  init?: RequestInit,
+): Promise<Response> {
+  const bindings = { ...env, ...overrides } as Env;
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`${TEST_API_URL}${path}`, init), bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export async function errorBody(response: Response): Promise<{ error: string; code: string; issues?: unknown[] }> {
+  expect(response.headers.get('Content-Type')).toMatch(/^application\/json/);
+  return response.json();
+}

@@ -1,0 +1,20 @@
+// The settings every test starts from: all of CONTRACT §2 pinned, optional ones explicitly unset.
+import { SETTING_NAMES, type SettingName } from '../src/config';
+import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
+
+export const TEST_APP_URL = 'http://app.test';
+export const TEST_API_URL = 'http://api.test';
+export const TEST_OTHER_ALLOWED_ORIGIN = 'http://localhost:3000';
+
+export async function testSettings(): Promise<Record<SettingName, string>> {
+  const unset = Object.fromEntries(SETTING_NAMES.map((name) => [name, ''])) as Record<SettingName, string>;
+  return {
+    ...unset,
+    APP_ENV: 'test',
+    APP_URL: TEST_APP_URL,
+    API_URL: TEST_API_URL,
+    CORS_ORIGINS: `${TEST_APP_URL},${TEST_OTHER_ALLOWED_ORIGIN}`,
+    JWT_SIGNING_KEYS: JSON.stringify(await generateSigningKeySet('ES256')),
+    EMAIL_PROVIDER: 'log',
+  };
+}

@@ -1,0 +1,27 @@
+// Tests run inside workerd through the real Worker, with real local D1 migrated by test/setup.ts.
+import { fileURLToPath } from 'node:url';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+import { testSettings } from './test/settings';
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async () => ({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        // Every setting is pinned here, so a developer's .dev.vars never changes a test's outcome.
+        bindings: {
+          ...(await testSettings()),
+          TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
+        },
+      },
+    })),
+  ],
+  test: {
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['./test/setup.ts'],
+    // The Worker's one-line-per-request logs would drown the test output; tests that care spy on them.
+    onConsoleLog: (log) => !log.includes('"msg":"request"'),
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+  },
+});
