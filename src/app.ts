@@ -6,6 +6,7 @@ import { jsonBody } from './middleware/json-body';
 import { loadSettings } from './middleware/load-config';
 import { requestLog } from './middleware/request-log';
 import { securityHeaders } from './middleware/security-headers';
+import { wrapNonErrors } from './middleware/wrap-non-errors';
 import { openApiInfo } from './openapi';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
@@ -25,6 +26,7 @@ export function createApp() {
   app.use(loadSettings());
   app.use('/api/*', corsForBrowsers());
   app.use('/api/*', jsonBody({ maxBytes: JSON_BODY_LIMIT_BYTES, skipPrefixes: RAW_BODY_PREFIXES }));
+  app.use(wrapNonErrors());
 
   app.route('/api', healthRouter);
   app.route('/api', createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)));

@@ -264,6 +264,8 @@ function toOrigin(value: string): string | null {
   const hasOnlyOrigin = url.pathname === '/' && url.search === '' && url.hash === '';
   if (!hasOnlyOrigin || url.username !== '' || url.password !== '') return null;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  // WHATWG URLs accept `*` in a host name; an origin list must not look like it has wildcards.
+  if (url.hostname.includes('*')) return null;
   return url.origin;
 }
 

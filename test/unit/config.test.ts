@@ -1,0 +1,80 @@
+// parseConfig as a pure function: defaults, normalisation and the test settings' coverage.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, SETTING_NAMES, parseConfig, type Config } from '../../src/config';
+import { testSettings } from '../settings';
+
+async function parse(overrides: Record<string, string> = {}): Promise<Config> {
+  const result = parseConfig({ ...(await testSettings()), ...overrides });
+  if (result instanceof ConfigError) throw result;
+  return result;
+}
+
+describe('parseConfig', () => {
+  it('pins every setting in the test settings, so .dev.vars cannot leak into tests', async () => {
+    expect(Object.keys(await testSettings()).sort()).toEqual([...SETTING_NAMES].sort());
+  });
+
+  it('applies the contract defaults', async () => {
+    const config = await parse();
+    expect(config.accessTokenTtl).toBe(900);
+    expect(config.refreshTokenTtl).toBe(2_592_000);
+    expect(config.stripe).toBeNull();
+    expect(config.google).toBeNull();
+    expect(config.github).toBeNull();
+    expect(config.oidc).toBeNull();
+    expect(config.email).toEqual({ provider: 'log', from: 'Liftoff <no-reply@localhost>', resendApiKey: null });
+  });
+
+  it('normalises origins and lists', async () => {
+    const config = await parse({
+      APP_URL: 'HTTPS://App.Example.com/',
+      CORS_ORIGINS: ' https://a.example.com/ , https://a.example.com,http://localhost:3000 ',
+      ADMIN_EMAILS: 'Boss@Example.com, ops@example.com',
+    });
+    expect(config.appUrl).toBe('https://app.example.com');
+    expect(config.corsOrigins).toEqual(['https://a.example.com', 'http://localhost:3000']);
+    expect(config.adminEmails).toEqual(['boss@example.com', 'ops@example.com']);
+  });
+
+  it('defaults CORS_ORIGINS to APP_URL', async () => {
+    const config = await parse({ CORS_ORIGINS: '' });
+    expect(config.corsOrigins).toEqual([config.appUrl]);
+  });
+
+  it('turns an OAuth provider on only with both its id and secret', async () => {
+    expect((await parse({ GOOGLE_CLIENT_ID: 'id' })).google).toBeNull();
+    expect((await parse({ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's' })).google).toEqual({
+      clientId: 'id',
+      clientSecret: 's',
+    });
+    const oidc = await parse({ OIDC_ISSUER: 'http://127.0.0.1:9000/realms/x', OIDC_CLIENT_ID: 'c', OIDC_CLIENT_SECRET: 's' });
+    expect(oidc.oidc?.issuer).toBe('http://127.0.0.1:9000/realms/x');
+  });
+
+  it('infers each signing key algorithm from its curve', async () => {
+    const config = await parse();
+    expect(config.jwt.kind).toBe('asymmetric');
+    if (config.jwt.kind === 'asymmetric') expect(config.jwt.keys[0]?.alg).toBe('ES256');
+  });
+
+  it('reads Stripe settings as one group', async () => {
+    const config = await parse({
+      STRIPE_SECRET_KEY: 'sk_test_1',
+      STRIPE_WEBHOOK_SECRET: 'whsec_1',
+      STRIPE_PRICE_IDS: 'price_a, price_b',
+      STRIPE_API_URL: 'http://127.0.0.1:12111',
+    });
+    expect(config.stripe).toEqual({
+      secretKey: 'sk_test_1',
+      webhookSecret: 'whsec_1',
+      priceIds: ['price_a', 'price_b'],
+      apiUrl: 'http://127.0.0.1:12111',
+    });
+  });
+
+  it('returns a ConfigError listing each culprit once', async () => {
+    const result = parseConfig({ ...(await testSettings()), APP_URL: 'x', CORS_ORIGINS: '*,*' });
+    expect(result).toBeInstanceOf(ConfigError);
+    expect((result as ConfigError).settings).toEqual(['APP_URL', 'CORS_ORIGINS']);
+  });
+});
