@@ -51,7 +51,7 @@ describe('settings validation through the Worker', () => {
   });
 
   it('refuses a public key where a private one is needed, and duplicate kids', async () => {
-    const keys = JSON.parse(env.JWT_SIGNING_KEYS as string).keys as Record<string, string>[];
+    const keys = JSON.parse((env as unknown as Record<string, string>).JWT_SIGNING_KEYS!).keys as Record<string, string>[];
     const { d: _private, ...publicOnly } = keys[0]!;
     await expectConfigError({ JWT_SIGNING_KEYS: JSON.stringify({ keys: [publicOnly] }) }, 'JWT_SIGNING_KEYS');
     await expectConfigError({ JWT_SIGNING_KEYS: JSON.stringify({ keys: [keys[0], keys[0]] }) }, 'JWT_SIGNING_KEYS');

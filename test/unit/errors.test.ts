@@ -68,9 +68,9 @@ describe('errorResponse', () => {
       body: JSON.stringify({ email: 'nope', age: 'ten' }),
     });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = await response.json<{ code: string; issues: { path: string; message: string }[] }>();
     expect(body.code).toBe('VALIDATION_ERROR');
-    expect(body.issues.map((issue: { path: string }) => issue.path).sort()).toEqual(['age', 'email']);
+    expect(body.issues.map((issue) => issue.path).sort()).toEqual(['age', 'email']);
     for (const issue of body.issues) expect(typeof issue.message).toBe('string');
   });
 
@@ -83,7 +83,7 @@ describe('errorResponse', () => {
         body,
       });
       expect(response.status).toBe(400);
-      expect((await response.json()).code).toBe(body === undefined ? 'INVALID_JSON' : 'VALIDATION_ERROR');
+      expect((await response.json<{ code: string }>()).code).toBe(body === undefined ? 'INVALID_JSON' : 'VALIDATION_ERROR');
     }
   });
 });
