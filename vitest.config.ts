@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
-import { testSettings } from './test/settings';
+import { testSettings } from './test/settings.ts';
 
 export default defineConfig({
   plugins: [
@@ -20,8 +20,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
-    // The Worker's one-line-per-request logs would drown the test output; tests that care spy on them.
-    onConsoleLog: (log) => !log.includes('"msg":"request"'),
+    // The one-line-per-request logs would drown the output (SHOW_REQUEST_LOGS=1 shows them); tests that care spy on them.
+    onConsoleLog: (log) => Boolean(process.env.SHOW_REQUEST_LOGS) || !log.includes('"msg":"request"'),
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });

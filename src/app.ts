@@ -10,7 +10,11 @@ import { wrapNonErrors } from './middleware/wrap-non-errors';
 import { openApiInfo } from './openapi';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
+import { authRouter } from './routes/auth';
 import { healthRouter } from './routes/health';
+import { jwksRouter } from './routes/jwks';
+import { meRouter } from './routes/me';
+import { sessionsRouter } from './routes/sessions';
 
 /** JSON bodies are small; the Stripe webhook reads its raw body under its own limit. */
 const JSON_BODY_LIMIT_BYTES = 16 * 1024;
@@ -29,7 +33,14 @@ export function createApp() {
   app.use(wrapNonErrors());
 
   app.route('/api', healthRouter);
+  app.route('/api', authRouter);
+  app.route('/api', sessionsRouter);
+  app.route('/api', meRouter);
+  app.route('/', jwksRouter);
   app.route('/api', createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'RefreshCookie', { type: 'apiKey', in: 'cookie', name: 'refresh_token' });
 
   app.notFound((c) => errorResponse(c, notFound()));
   app.onError((err, c) => errorResponse(c, err));

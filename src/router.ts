@@ -1,8 +1,12 @@
 // The typed context every sub-app shares, and createRouter(), the one way to make a feature router.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AccessTokenClaims } from './auth/access-tokens';
+import type { AuthDeps } from './auth/sessions';
 import type { Config } from './config';
 import type { Database } from './db/client';
 import { validationError } from './errors';
+import { clientInfo } from './lib/client-info';
 
 export interface AppEnv {
   Bindings: Env;
@@ -10,6 +14,8 @@ export interface AppEnv {
     requestId: string;
     config: Config;
     db: Database;
+    /** Set by requireAuth / requireLiveSession. */
+    auth: AccessTokenClaims;
   };
 }
 
@@ -23,3 +29,8 @@ export function createRouter() {
 }
 
 export type AppRouter = ReturnType<typeof createRouter>;
+
+/** What domain functions need from a request: database, settings, the time now, and the caller. */
+export function depsFrom(c: Context<AppEnv>): AuthDeps {
+  return { db: c.get('db'), config: c.get('config'), now: new Date(), client: clientInfo(c.req.raw) };
+}

@@ -1,5 +1,5 @@
 // The settings every test starts from: all of CONTRACT §2 pinned, optional ones explicitly unset.
-import { SETTING_NAMES, type SettingName } from '../src/config';
+import { SETTING_NAMES, type SettingName } from '../src/config.ts';
 import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
 
 export const TEST_APP_URL = 'http://app.test';

@@ -1,9 +1,37 @@
-// The drizzle client over the D1 binding: the only module besides config.ts that reads bindings.
+// The drizzle client over the D1 binding (the only module besides config.ts that reads bindings),
+// and the statements-and-batches helpers every multi-row change goes through.
 import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1';
 import * as schema from './schema';
 
-export type Database = DrizzleD1Database<typeof schema>;
+export type Database = DrizzleD1Database<typeof schema> & { $client: D1Database };
+
+/** A statement ready for one D1 batch (D1 runs a batch as one transaction). */
+export type Statement = D1PreparedStatement;
 
 export function createDatabase(bindings: { DB: D1Database }): Database {
   return drizzle(bindings.DB, { schema });
+}
+
+/**
+ * A drizzle query builder as a native D1 statement. drizzle's own batch() can't mix in hand-written
+ * SQL with parameters, so every batch is built from native statements instead.
+ */
+export function statementFrom(db: Database, query: { toSQL(): { sql: string; params: unknown[] } }): Statement {
+  const { sql, params } = query.toSQL();
+  return db.$client.prepare(sql).bind(...params);
+}
+
+/** Hand-written SQL with `?` placeholders, for what the query builder can't say (conditional inserts). */
+export function sqlStatement(db: Database, sql: string, ...params: unknown[]): Statement {
+  return db.$client.prepare(sql).bind(...params);
+}
+
+/** Runs statements as one D1 batch: one round trip, all or nothing. */
+export function runBatch(db: Database, statements: Statement[]): Promise<D1Result[]> {
+  return db.$client.batch(statements);
+}
+
+/** The rows a batched statement returned (SELECT or RETURNING), with SQL column names. */
+export function rowsOf<T>(result: D1Result | undefined): T[] {
+  return (result?.results ?? []) as T[];
 }

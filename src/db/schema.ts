@@ -1,6 +1,6 @@
 // The database's tables, in drizzle's schema language; `npm run db:generate` turns changes into migrations/.
 import { sql } from 'drizzle-orm';
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Times are stored as integer milliseconds since the epoch and shown as ISO-8601 UTC in JSON. */
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
@@ -26,3 +26,80 @@ export const users = sqliteTable('users', {
 });
 
 export type User = typeof users.$inferSelect;
+
+/** A signed-in device. `expiresAt` is absolute (created + REFRESH_TOKEN_TTL); rotation never extends it. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** `password`, or `oauth:<provider>` (account deletion accepts a recent OAuth sign-in instead of a password). */
+    authMethod: text('auth_method').notNull(),
+    userAgent: text('user_agent'),
+    ipAddress: text('ip_address'),
+    createdAt: timestamp('created_at').notNull(),
+    lastUsedAt: timestamp('last_used_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    revokedAt: timestamp('revoked_at'),
+    revokedReason: text('revoked_reason'),
+  },
+  (table) => [index('sessions_user_id_idx').on(table.userId)],
+);
+
+export type Session = typeof sessions.$inferSelect;
+
+/**
+ * Every refresh token a session has had, by SHA-256 hash (the token itself is never stored).
+ * Keeping rotated ones is what lets a replayed old token be recognised as theft.
+ */
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at').notNull(),
+    rotatedAt: timestamp('rotated_at'),
+    /** Hash of the token that replaced this one: tells the request that rotated it from the others. */
+    replacedBy: text('replaced_by'),
+  },
+  (table) => [index('refresh_tokens_session_id_idx').on(table.sessionId)],
+);
+
+/** Security events. No foreign keys: the trail outlives the users and sessions it mentions. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id'),
+    /** Who did it, when not the user themself (an admin). */
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    ipAddress: text('ip_address'),
+    userAgent: text('user_agent'),
+    /** JSON object with event details; never secrets. */
+    metadata: text('metadata'),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (table) => [
+    index('audit_log_user_id_created_at_idx').on(table.userId, table.createdAt),
+    index('audit_log_action_created_at_idx').on(table.action, table.createdAt),
+    index('audit_log_created_at_idx').on(table.createdAt),
+  ],
+);
+
+export type AuditEntry = typeof auditLog.$inferSelect;
+
+/** One row per counted attempt; a sliding window counts the rows of a key newer than its start. */
+export const rateLimitHits = sqliteTable(
+  'rate_limit_hits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull(),
+    hitAt: integer('hit_at').notNull(),
+  },
+  (table) => [index('rate_limit_hits_key_hit_at_idx').on(table.key, table.hitAt)],
+);

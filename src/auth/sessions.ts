@@ -1,0 +1,166 @@
+// Sessions: starting one, rotating its refresh token (with reuse detection), listing and revoking.
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import { insertAuditEntryStatement, type AuditEvent } from '../db/audit-log';
+import {
+  insertRefreshTokenStatement,
+  revokeSessionByRefreshToken,
+  rotateRefreshTokenBatch,
+} from '../db/refresh-tokens';
+import type { Session, User } from '../db/schema';
+import {
+  insertSessionStatement,
+  listLiveSessions,
+  revokeAllUserSessions,
+  revokeUserSession,
+} from '../db/sessions';
+import { AppError, notFound } from '../errors';
+import type { ClientInfo } from '../lib/client-info';
+import { newId, randomToken, sha256Base64Url } from '../lib/crypto';
+import { signAccessToken, type AccessTokenClaims } from './access-tokens';
+
+export interface AuthDeps {
+  db: Database;
+  config: Config;
+  now: Date;
+  client: ClientInfo;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  expiresIn: number;
+  /** Present when the client must store a new refresh cookie. */
+  refreshToken: string | null;
+}
+
+/** CONTRACT §4: a rotated token presented again within this window is a race, not a theft. */
+export const REUSE_GRACE_MS = 10_000;
+
+export const hashRefreshToken = (token: string) => sha256Base64Url(token);
+
+/** A batchable audit entry stamped with the caller's address and user agent. */
+export function auditStatement(deps: AuthDeps, event: AuditEvent) {
+  return insertAuditEntryStatement(
+    deps.db,
+    newId(),
+    { ipAddress: deps.client.ip, userAgent: deps.client.userAgent, ...event },
+    deps.now,
+  );
+}
+
+/**
+ * The statements that start a session, for the caller to commit in its own batch (with the user, the
+ * audit entry...), plus the new refresh token to put in the cookie.
+ */
+export async function newSession(deps: AuthDeps, user: User, authMethod: string) {
+  const sessionId = newId();
+  const refreshToken = randomToken(32);
+  const statements = [
+    insertSessionStatement(deps.db, {
+      id: sessionId,
+      userId: user.id,
+      authMethod,
+      userAgent: deps.client.userAgent,
+      ipAddress: deps.client.ip,
+      createdAt: deps.now,
+      lastUsedAt: deps.now,
+      expiresAt: new Date(deps.now.getTime() + deps.config.refreshTokenTtl * 1000),
+    }),
+    insertRefreshTokenStatement(deps.db, { tokenHash: await hashRefreshToken(refreshToken), sessionId, now: deps.now }),
+  ];
+  return { sessionId, refreshToken, statements };
+}
+
+export async function issueTokens(
+  deps: AuthDeps,
+  claims: AccessTokenClaims,
+  refreshToken: string | null,
+): Promise<IssuedTokens> {
+  return {
+    accessToken: await signAccessToken(deps.config, claims, deps.now),
+    expiresIn: deps.config.accessTokenTtl,
+    refreshToken,
+  };
+}
+
+const refreshError = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED') =>
+  new AppError(
+    401,
+    code,
+    code === 'REFRESH_TOKEN_REUSED'
+      ? 'This refresh token was already used; the session has been ended. Sign in again.'
+      : 'The refresh token is not valid. Sign in again.',
+  );
+
+/** POST /refresh: rotate the presented token (one D1 batch) and sign a new access token. */
+export async function refreshSession(deps: AuthDeps, presentedToken: string): Promise<IssuedTokens> {
+  const newToken = randomToken(32);
+  const newHash = await hashRefreshToken(newToken);
+  const { token, revokedForReuse } = await rotateRefreshTokenBatch(deps.db, {
+    presentedHash: await hashRefreshToken(presentedToken),
+    newHash,
+    now: deps.now,
+    graceMs: REUSE_GRACE_MS,
+  });
+  if (!token) throw refreshError('REFRESH_TOKEN_INVALID');
+  const claims = { userId: token.userId, sessionId: token.sessionId, role: token.role };
+  if (token.replacedBy === newHash) return issueTokens(deps, claims, newToken);
+  if (revokedForReuse) {
+    await auditStatement(deps, {
+      action: 'session.reuse_detected',
+      userId: token.userId,
+      metadata: { session_id: token.sessionId },
+    }).run();
+    throw refreshError('REFRESH_TOKEN_REUSED');
+  }
+  const sessionLive =
+    token.sessionRevokedAt === null && token.sessionExpiresAt > deps.now.getTime() && token.userDisabledAt === null;
+  const justRotated = token.rotatedAt !== null && deps.now.getTime() - token.rotatedAt <= REUSE_GRACE_MS;
+  // Two tabs refreshing at once: the loser gets an access token and keeps the winner's cookie.
+  if (sessionLive && justRotated) return issueTokens(deps, claims, null);
+  throw refreshError('REFRESH_TOKEN_INVALID');
+}
+
+/** POST /logout: revoke the cookie's session if it still has one; unknown tokens are a no-op. */
+export async function logout(deps: AuthDeps, presentedToken: string | null): Promise<void> {
+  if (presentedToken === null) return;
+  const revoked = await revokeSessionByRefreshToken(deps.db, {
+    tokenHash: await hashRefreshToken(presentedToken),
+    now: deps.now,
+    reason: 'logout',
+  });
+  if (revoked) {
+    await auditStatement(deps, { action: 'logout', userId: revoked.userId, metadata: { session_id: revoked.sessionId } }).run();
+  }
+}
+
+export async function logoutEverywhere(deps: AuthDeps, auth: AccessTokenClaims): Promise<void> {
+  const count = await revokeAllUserSessions(deps.db, { userId: auth.userId, now: deps.now, reason: 'logout_all' });
+  await auditStatement(deps, { action: 'logout_all', userId: auth.userId, metadata: { sessions_revoked: count } }).run();
+}
+
+export interface SessionView {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  user_agent: string | null;
+  current: boolean;
+}
+
+export async function listSessions(deps: AuthDeps, auth: AccessTokenClaims): Promise<SessionView[]> {
+  const sessions = await listLiveSessions(deps.db, auth.userId, deps.now);
+  return sessions.map((session: Session) => ({
+    id: session.id,
+    created_at: session.createdAt.toISOString(),
+    last_used_at: session.lastUsedAt.toISOString(),
+    user_agent: session.userAgent,
+    current: session.id === auth.sessionId,
+  }));
+}
+
+/** DELETE /sessions/:id: another user's (or an unknown, or an ended) session is 404, never 403. */
+export async function revokeOwnSession(deps: AuthDeps, auth: AccessTokenClaims, sessionId: string): Promise<void> {
+  const revoked = await revokeUserSession(deps.db, { userId: auth.userId, sessionId, now: deps.now, reason: 'revoked_by_user' });
+  if (!revoked) throw notFound('No such session.');
+  await auditStatement(deps, { action: 'session.revoked', userId: auth.userId, metadata: { session_id: sessionId } }).run();
+}

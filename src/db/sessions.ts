@@ -1,0 +1,62 @@
+// Queries on sessions: creation, listing, revocation and the liveness check of strict routes.
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { statementFrom, type Database, type Statement } from './client';
+import { sessions, users, type Session, type User } from './schema';
+
+const live = (now: Date) => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
+
+export function insertSessionStatement(db: Database, session: typeof sessions.$inferInsert): Statement {
+  return statementFrom(db, db.insert(sessions).values(session));
+}
+
+export async function listLiveSessions(db: Database, userId: string, now: Date): Promise<Session[]> {
+  return db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), live(now)))
+    .orderBy(desc(sessions.lastUsedAt))
+    .all();
+}
+
+/** The session and its user when the session is live and the user not disabled; else null. */
+export async function findLiveSessionWithUser(
+  db: Database,
+  sessionId: string,
+  now: Date,
+): Promise<{ session: Session; user: User } | null> {
+  const row = await db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), live(now), isNull(users.disabledAt)))
+    .get();
+  return row ?? null;
+}
+
+/** Revokes one live session of this user; false when there is none (unknown, foreign or already revoked). */
+export async function revokeUserSession(
+  db: Database,
+  input: { userId: string; sessionId: string; now: Date; reason: string },
+): Promise<boolean> {
+  const revoked = await db
+    .update(sessions)
+    .set({ revokedAt: input.now, revokedReason: input.reason })
+    .where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, input.userId), live(input.now)))
+    .returning({ id: sessions.id })
+    .all();
+  return revoked.length > 0;
+}
+
+/** Revokes every live session of the user; returns how many. */
+export async function revokeAllUserSessions(
+  db: Database,
+  input: { userId: string; now: Date; reason: string },
+): Promise<number> {
+  const revoked = await db
+    .update(sessions)
+    .set({ revokedAt: input.now, revokedReason: input.reason })
+    .where(and(eq(sessions.userId, input.userId), live(input.now)))
+    .returning({ id: sessions.id })
+    .all();
+  return revoked.length;
+}

@@ -1,0 +1,42 @@
+// Route guards: requireAuth trusts a valid access token; requireLiveSession also asks D1 that its session lives.
+import type { MiddlewareHandler } from 'hono';
+import { tokenError, verifyAccessToken } from '../auth/access-tokens';
+import { findLiveSessionWithUser } from '../db/sessions';
+import type { AppEnv } from '../router';
+
+const BEARER = /^Bearer +([^\s]+)$/i;
+
+function bearerToken(header: string | undefined): string {
+  if (header === undefined || header.trim() === '') throw tokenError('AUTH_HEADER_MISSING');
+  const match = BEARER.exec(header.trim());
+  if (!match) throw tokenError('AUTH_HEADER_MALFORMED');
+  return match[1]!;
+}
+
+/**
+ * Verifies the bearer token with no database round trip. A revoked session keeps working here until
+ * its access token expires (ACCESS_TOKEN_TTL, 15 minutes by default): the price of stateless checks.
+ */
+export function requireAuth(): MiddlewareHandler<AppEnv> {
+  return async function requireAuth(c, next) {
+    const token = bearerToken(c.req.header('Authorization'));
+    c.set('auth', await verifyAccessToken(c.get('config'), token));
+    await next();
+  };
+}
+
+/**
+ * For sensitive routes: the token must verify AND its session must still be live in D1 (not revoked,
+ * not expired, user not disabled), so logout-all or a disable takes effect at once. The role is
+ * re-read from the database, so a demoted admin loses admin rights immediately.
+ */
+export function requireLiveSession(): MiddlewareHandler<AppEnv> {
+  return async function requireLiveSession(c, next) {
+    const token = bearerToken(c.req.header('Authorization'));
+    const claims = await verifyAccessToken(c.get('config'), token);
+    const live = await findLiveSessionWithUser(c.get('db'), claims.sessionId, new Date());
+    if (!live || live.user.id !== claims.userId) throw tokenError('TOKEN_INVALID');
+    c.set('auth', { ...claims, role: live.user.role });
+    await next();
+  };
+}

@@ -1,0 +1,50 @@
+// Zod schemas shared by the account routes: inputs (email, password, name) and outputs (user, tokens).
+import { z } from '@hono/zod-openapi';
+import { isCommonPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords';
+
+const codePoints = (value: string) => [...value].length;
+
+/** Trimmed and lower-cased before validation, so "A@x.io " and "a@x.io" are one account. */
+export const emailInput = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ error: 'must be a valid email address' }))
+  .openapi({ example: 'ada@example.com', type: 'string', format: 'email' });
+
+/** A new password: 8–128 characters, not among the 10,000 most common. */
+export const newPasswordInput = z
+  .string()
+  .refine((value) => codePoints(value) >= PASSWORD_MIN_LENGTH && codePoints(value) <= PASSWORD_MAX_LENGTH, {
+    error: `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
+  })
+  .refine((value) => !isCommonPassword(value), { error: 'is too common; choose another password' })
+  .openapi({ example: 'mauve-orbit-tundra-42', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });
+
+/** A password being checked, not set: no policy hints, only a sane bound. */
+export const passwordInput = z.string().min(1).max(1024).openapi({ example: 'mauve-orbit-tundra-42' });
+
+export const nameInput = z.string().trim().min(1).max(100).nullable().openapi({ example: 'Ada Lovelace' });
+
+export const userSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    email_verified: z.boolean(),
+    role: z.enum(['user', 'admin']),
+    created_at: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('User');
+
+export const accessTokenSchema = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number().int().openapi({ description: 'Seconds until the access token expires.' }),
+});
+
+export const signedInSchema = accessTokenSchema.extend({ user: userSchema }).openapi('SignedIn');
+
+export const bearerSecurity = [{ Bearer: [] }];
+export const refreshCookieSecurity = [{ RefreshCookie: [] }];

@@ -1,0 +1,126 @@
+// /api/auth: register, login, refresh, logout, logout-all (CONTRACT §4, §5).
+import { createRoute, z } from '@hono/zod-openapi';
+import { loginWithPassword, registerAccount, toUserView, type SignedIn } from '../auth/accounts';
+import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from '../auth/refresh-cookie';
+import { logout, logoutEverywhere, refreshSession } from '../auth/sessions';
+import { AppError } from '../errors';
+import { requireAllowedOrigin } from '../middleware/origin-check';
+import { requireLiveSession } from '../middleware/require-auth';
+import { errorResponses } from '../openapi';
+import { createRouter, depsFrom } from '../router';
+import {
+  accessTokenSchema,
+  bearerSecurity,
+  emailInput,
+  nameInput,
+  newPasswordInput,
+  passwordInput,
+  refreshCookieSecurity,
+  signedInSchema,
+} from './auth-schemas';
+
+const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+const signedInResponse = (description: string) => ({
+  description: `${description} Sets the refresh_token cookie.`,
+  content: { 'application/json': { schema: signedInSchema } },
+});
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/auth/register',
+  tags: ['Auth'],
+  summary: 'Create an account and start a session',
+  request: {
+    body: jsonBody(z.object({ email: emailInput, password: newPasswordInput, name: nameInput.optional() })),
+  },
+  responses: { 201: signedInResponse('Account created and signed in.'), ...errorResponses(400, 409, 413, 415, 429) },
+});
+
+const loginRoute = createRoute({
+  method: 'post',
+  path: '/auth/login',
+  tags: ['Auth'],
+  summary: 'Sign in with email and password',
+  request: { body: jsonBody(z.object({ email: emailInput, password: passwordInput })) },
+  responses: { 200: signedInResponse('Signed in.'), ...errorResponses(400, 401, 403, 429) },
+});
+
+const refreshRoute = createRoute({
+  method: 'post',
+  path: '/auth/refresh',
+  tags: ['Auth'],
+  summary: 'Rotate the refresh cookie and get a new access token',
+  description:
+    'Within 10 s of a rotation, the previous cookie still gets an access token but no new cookie (two tabs ' +
+    'refreshing at once); later it is treated as theft and ends the session (REFRESH_TOKEN_REUSED).',
+  middleware: [requireAllowedOrigin()] as const,
+  security: refreshCookieSecurity,
+  responses: {
+    200: { description: 'A new access token (and usually a new cookie).', content: { 'application/json': { schema: accessTokenSchema } } },
+    ...errorResponses(401, 403),
+  },
+});
+
+const logoutRoute = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  tags: ['Auth'],
+  summary: 'End this session and clear the cookie',
+  middleware: [requireAllowedOrigin()] as const,
+  security: refreshCookieSecurity,
+  responses: { 204: { description: 'Signed out (also when already signed out).' }, ...errorResponses(403) },
+});
+
+const logoutAllRoute = createRoute({
+  method: 'post',
+  path: '/auth/logout-all',
+  tags: ['Auth'],
+  summary: 'End every session of the user',
+  middleware: [requireLiveSession()] as const,
+  security: bearerSecurity,
+  responses: { 204: { description: 'Every session revoked.' }, ...errorResponses(401) },
+});
+
+const missingRefreshToken = () =>
+  new AppError(401, 'REFRESH_TOKEN_MISSING', 'No refresh token cookie was sent. Sign in again.');
+
+function signedInBody({ user, tokens }: SignedIn) {
+  return { access_token: tokens.accessToken, token_type: 'Bearer' as const, expires_in: tokens.expiresIn, user: toUserView(user) };
+}
+
+export const authRouter = createRouter()
+  .openapi(registerRoute, async (c) => {
+    const { email, password, name } = c.req.valid('json');
+    const deps = depsFrom(c);
+    const signedIn = await registerAccount(deps, { email, password, name: name ?? null });
+    setRefreshCookie(c, signedIn.tokens.refreshToken, deps.config.refreshTokenTtl);
+    return c.json(signedInBody(signedIn), 201);
+  })
+  .openapi(loginRoute, async (c) => {
+    const deps = depsFrom(c);
+    const signedIn = await loginWithPassword(deps, c.req.valid('json'));
+    setRefreshCookie(c, signedIn.tokens.refreshToken, deps.config.refreshTokenTtl);
+    return c.json(signedInBody(signedIn), 200);
+  })
+  .openapi(refreshRoute, async (c) => {
+    const presented = readRefreshCookie(c);
+    if (presented === null) throw missingRefreshToken();
+    const deps = depsFrom(c);
+    const tokens = await refreshSession(deps, presented);
+    if (tokens.refreshToken !== null) setRefreshCookie(c, tokens.refreshToken, deps.config.refreshTokenTtl);
+    return c.json({ access_token: tokens.accessToken, token_type: 'Bearer' as const, expires_in: tokens.expiresIn }, 200);
+  })
+  .openapi(logoutRoute, async (c) => {
+    await logout(depsFrom(c), readRefreshCookie(c));
+    clearRefreshCookie(c);
+    return c.body(null, 204);
+  })
+  .openapi(logoutAllRoute, async (c) => {
+    await logoutEverywhere(depsFrom(c), c.get('auth'));
+    clearRefreshCookie(c);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,48 @@
+// /api/auth/sessions: the user's own sessions, listed and revoked one by one.
+import { createRoute, z } from '@hono/zod-openapi';
+import { listSessions, revokeOwnSession } from '../auth/sessions';
+import { requireLiveSession } from '../middleware/require-auth';
+import { errorResponses } from '../openapi';
+import { createRouter, depsFrom } from '../router';
+import { bearerSecurity } from './auth-schemas';
+
+const sessionSchema = z
+  .object({
+    id: z.string(),
+    created_at: z.string().openapi({ format: 'date-time' }),
+    last_used_at: z.string().openapi({ format: 'date-time' }),
+    user_agent: z.string().nullable(),
+    current: z.boolean().openapi({ description: 'True for the session of the token making this call.' }),
+  })
+  .openapi('Session');
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/auth/sessions',
+  tags: ['Sessions'],
+  summary: 'List my live sessions',
+  middleware: [requireLiveSession()] as const,
+  security: bearerSecurity,
+  responses: {
+    200: { description: 'Live sessions, most recently used first.', content: { 'application/json': { schema: z.object({ sessions: z.array(sessionSchema) }) } } },
+    ...errorResponses(401),
+  },
+});
+
+const revokeRoute = createRoute({
+  method: 'delete',
+  path: '/auth/sessions/{id}',
+  tags: ['Sessions'],
+  summary: 'Revoke one of my sessions',
+  middleware: [requireLiveSession()] as const,
+  security: bearerSecurity,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: { 204: { description: 'Revoked.' }, ...errorResponses(401, 404) },
+});
+
+export const sessionsRouter = createRouter()
+  .openapi(listRoute, async (c) => c.json({ sessions: await listSessions(depsFrom(c), c.get('auth')) }, 200))
+  .openapi(revokeRoute, async (c) => {
+    await revokeOwnSession(depsFrom(c), c.get('auth'), c.req.valid('param').id);
+    return c.body(null, 204);
+  });

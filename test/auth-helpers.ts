@@ -1,0 +1,85 @@
+// Helpers for account tests: unique emails and addresses, sign-up, cookies, and D1 row counts.
+import { env } from 'cloudflare:test';
+import { expect } from 'vitest';
+import { call, postJson } from './helpers';
+
+let counter = 0;
+/** A unique email per call, so tests never collide however they are ordered. */
+export function uniqueEmail(tag = 'user'): string {
+  counter += 1;
+  return `${tag}-${Date.now().toString(36)}-${counter}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+}
+
+/** A unique client address per test, so per-address rate limits never leak between tests. */
+export function uniqueIp(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${bytes[0]}.${bytes[1]}.${bytes[2]}`;
+}
+
+export const STRONG_PASSWORD = 'mauve-orbit-tundra-42';
+
+export interface SignedInClient {
+  email: string;
+  ip: string;
+  accessToken: string;
+  refreshToken: string;
+  userId: string;
+  body: Record<string, unknown>;
+}
+
+/** The refresh_token value in a response's Set-Cookie, or null when it sets none. */
+export function refreshCookieFrom(response: Response): string | null {
+  const match = /(?:^|,\s*)refresh_token=([^;]*)/.exec(response.headers.get('Set-Cookie') ?? '');
+  return match ? match[1]! : null;
+}
+
+/** The full Set-Cookie line for refresh_token, to check its attributes. */
+export function refreshSetCookieLine(response: Response): string | null {
+  return response.headers.get('Set-Cookie');
+}
+
+export function cookieHeader(refreshToken: string) {
+  return { Cookie: `refresh_token=${refreshToken}` };
+}
+
+export async function register(
+  input: { email?: string; password?: string; name?: string; ip?: string } = {},
+): Promise<SignedInClient> {
+  const email = input.email ?? uniqueEmail();
+  const ip = input.ip ?? uniqueIp();
+  const response = await postJson(
+    '/api/auth/register',
+    { email, password: input.password ?? STRONG_PASSWORD, ...(input.name ? { name: input.name } : {}) },
+    { 'CF-Connecting-IP': ip },
+  );
+  expect(response.status).toBe(201);
+  const body = await response.json<{ access_token: string; user: { id: string } }>();
+  return {
+    email,
+    ip,
+    accessToken: body.access_token,
+    refreshToken: refreshCookieFrom(response)!,
+    userId: body.user.id,
+    body,
+  };
+}
+
+export function login(email: string, password: string, ip = uniqueIp(), headers: Record<string, string> = {}) {
+  return postJson('/api/auth/login', { email, password }, { 'CF-Connecting-IP': ip, ...headers });
+}
+
+export function refresh(refreshToken: string, headers: Record<string, string> = {}) {
+  return call('/api/auth/refresh', { method: 'POST', headers: { ...cookieHeader(refreshToken), ...headers } });
+}
+
+export function bearer(accessToken: string) {
+  return { Authorization: `Bearer ${accessToken}` };
+}
+
+/** Counts rows in a table, optionally filtered, to assert that a failed request changed nothing. */
+export async function countRows(table: string, where = '1 = 1', ...params: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)
+    .bind(...params)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
