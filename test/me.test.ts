@@ -1,0 +1,69 @@
+// GET and PATCH /api/me.
+import { describe, expect, it } from 'vitest';
+import { bearer, countRows, register } from './auth-helpers';
+import { call, errorBody } from './helpers';
+
+function patchMe(accessToken: string, body: unknown) {
+  return call('/api/me', {
+    method: 'PATCH',
+    headers: { ...bearer(accessToken), 'Content-Type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+describe('GET /api/me', () => {
+  it('returns the user with the contract fields and no secrets', async () => {
+    const client = await register({ name: 'Grace' });
+    const response = await call('/api/me', { headers: bearer(client.accessToken) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    const me = await response.json<Record<string, unknown>>();
+    expect(me).toEqual({
+      id: client.userId,
+      email: client.email,
+      name: 'Grace',
+      email_verified: false,
+      role: 'user',
+      created_at: expect.stringMatching(/Z$/),
+      subscription: { status: 'none' },
+    });
+    expect(JSON.stringify(me)).not.toMatch(/password|hash|scrypt/i);
+  });
+
+  it('requires a valid bearer token', async () => {
+    expect((await errorBody(await call('/api/me'))).code).toBe('AUTH_HEADER_MISSING');
+  });
+});
+
+describe('PATCH /api/me', () => {
+  it('changes the name (trimmed) and clears it with null', async () => {
+    const client = await register();
+    const renamed = await patchMe(client.accessToken, { name: '  Ada  ' });
+    expect(renamed.status).toBe(200);
+    expect((await renamed.json<{ name: string }>()).name).toBe('Ada');
+    const cleared = await patchMe(client.accessToken, { name: null });
+    expect((await cleared.json<{ name: string | null }>()).name).toBeNull();
+  });
+
+  it.each([
+    ['an empty object', {}],
+    ['a number', { name: 5 }],
+    ['a blank name', { name: '   ' }],
+    ['a 101-character name', { name: 'n'.repeat(101) }],
+    ['an unknown field (no mass assignment)', { name: 'Ada', role: 'admin' }],
+    ['an email change', { name: 'Ada', email: 'other@example.com' }],
+  ])('answers 400 VALIDATION_ERROR for %s and changes nothing', async (_label, body) => {
+    const client = await register({ name: 'Before' });
+    const response = await patchMe(client.accessToken, body);
+    expect(response.status).toBe(400);
+    expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    expect(await countRows('users', "id = ? AND name = 'Before' AND role = 'user'", client.userId)).toBe(1);
+  });
+
+  it('answers INVALID_JSON for malformed JSON and 401 without a token', async () => {
+    const client = await register();
+    expect((await errorBody(await patchMe(client.accessToken, '{"name":'))).code).toBe('INVALID_JSON');
+    const anonymous = await call('/api/me', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: '{"name":"x"}' });
+    expect(anonymous.status).toBe(401);
+  });
+});

@@ -1,0 +1,172 @@
+// POST /api/auth/refresh and /logout: rotation, the 10-second grace, reuse detection, races, origins.
+import { env } from 'cloudflare:test';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bearer, cookieHeader, countRows, refresh, refreshCookieFrom, register } from './auth-helpers';
+import { call, errorBody } from './helpers';
+import { TEST_APP_URL } from './settings';
+
+afterEach(() => vi.useRealTimers());
+
+async function sessionOf(userId: string) {
+  return env.DB.prepare('SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at')
+    .bind(userId)
+    .first<{ id: string; revoked_at: number | null; revoked_reason: string | null; expires_at: number; created_at: number }>();
+}
+
+/** Moves the clock the Worker sees; D1 rows keep the times they were written with. */
+function advanceClock(ms: number) {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.now() + ms);
+}
+
+describe('POST /api/auth/refresh', () => {
+  it('rotates: a new access token and a new cookie, and the old cookie is now spent', async () => {
+    const client = await register();
+    const response = await refresh(client.refreshToken);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    const body = await response.json<Record<string, unknown>>();
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+    const next = refreshCookieFrom(response);
+    expect(next).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(next).not.toBe(client.refreshToken);
+    expect(response.headers.get('Set-Cookie')).toContain('Max-Age=2592000');
+    expect((await call('/api/me', { headers: bearer(body.access_token as string) })).status).toBe(200);
+    // The successor keeps working, generation after generation.
+    const again = await refresh(next!);
+    expect(again.status).toBe(200);
+    expect(refreshCookieFrom(again)).not.toBe(next);
+  });
+
+  it('answers 401 REFRESH_TOKEN_MISSING without a cookie, and REFRESH_TOKEN_INVALID for an unknown one', async () => {
+    const missing = await call('/api/auth/refresh', { method: 'POST' });
+    expect(missing.status).toBe(401);
+    expect((await errorBody(missing)).code).toBe('REFRESH_TOKEN_MISSING');
+    const empty = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: 'refresh_token=' } });
+    expect((await errorBody(empty)).code).toBe('REFRESH_TOKEN_MISSING');
+    const before = await countRows('refresh_tokens');
+    for (const forged of ['forged', 'A'.repeat(43), '../../etc/passwd', 'x'.repeat(5000)]) {
+      const response = await refresh(forged);
+      expect(response.status).toBe(401);
+      expect((await errorBody(response)).code).toBe('REFRESH_TOKEN_INVALID');
+      expect(response.headers.get('Set-Cookie')).toBeNull();
+    }
+    expect(await countRows('refresh_tokens')).toBe(before);
+  });
+
+  it('gives a rotated token replayed within 10 s an access token but no cookie (two tabs)', async () => {
+    const client = await register();
+    const first = await refresh(client.refreshToken);
+    const replay = await refresh(client.refreshToken);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('Set-Cookie')).toBeNull();
+    const body = await replay.json<{ access_token: string }>();
+    expect((await call('/api/me', { headers: bearer(body.access_token) })).status).toBe(200);
+    expect((await sessionOf(client.userId))?.revoked_at).toBeNull();
+    // The winner's cookie still works.
+    expect((await refresh(refreshCookieFrom(first)!)).status).toBe(200);
+  });
+
+  it('treats a rotated token replayed after 10 s as theft: 401 REFRESH_TOKEN_REUSED and the session ends', async () => {
+    const client = await register();
+    const rotated = await refresh(client.refreshToken);
+    const current = refreshCookieFrom(rotated)!;
+    advanceClock(10_500);
+    const stolen = await refresh(client.refreshToken);
+    expect(stolen.status).toBe(401);
+    expect((await errorBody(stolen)).code).toBe('REFRESH_TOKEN_REUSED');
+    const session = await sessionOf(client.userId);
+    expect(session?.revoked_reason).toBe('refresh_token_reused');
+    // Both the thief's and the legitimate holder's tokens are dead now.
+    const legit = await refresh(current);
+    expect(legit.status).toBe(401);
+    expect((await errorBody(legit)).code).toBe('REFRESH_TOKEN_INVALID');
+    expect(await countRows('audit_log', "user_id = ? AND action = 'session.reuse_detected'", client.userId)).toBe(1);
+    // Sensitive routes refuse the session's access token at once.
+    expect((await call('/api/auth/sessions', { headers: bearer(client.accessToken) })).status).toBe(401);
+  });
+
+  it('detects reuse of a token several generations old', async () => {
+    const client = await register();
+    let token = client.refreshToken;
+    for (let i = 0; i < 3; i++) token = refreshCookieFrom(await refresh(token))!;
+    advanceClock(11_000);
+    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_REUSED');
+    expect((await refresh(token)).status).toBe(401);
+  });
+
+  it('never forks or wrongly revokes a session under 10 concurrent refreshes with one cookie', async () => {
+    const client = await register();
+    const responses = await Promise.all(Array.from({ length: 10 }, () => refresh(client.refreshToken)));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const newCookies = responses.map(refreshCookieFrom).filter((c) => c !== null);
+    expect(newCookies).toHaveLength(1);
+    const session = await sessionOf(client.userId);
+    expect(session?.revoked_at).toBeNull();
+    expect(await countRows('refresh_tokens', 'session_id = ?', session!.id)).toBe(2);
+    expect((await refresh(newCookies[0]!)).status).toBe(200);
+  });
+
+  it('ends at the absolute session lifetime, however often it was refreshed', async () => {
+    const client = await register();
+    const token = refreshCookieFrom(await refresh(client.refreshToken))!;
+    advanceClock(2_592_000 * 1000 + 1000);
+    const response = await refresh(token);
+    expect(response.status).toBe(401);
+    expect((await errorBody(response)).code).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('refuses a disabled user\'s cookie', async () => {
+    const client = await register();
+    await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
+    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('carries the current role from the database into the new access token', async () => {
+    const client = await register();
+    await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(client.userId).run();
+    const { access_token } = await (await refresh(client.refreshToken)).json<{ access_token: string }>();
+    const payload = JSON.parse(atob(access_token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+    expect(payload.role).toBe('admin');
+  });
+
+  it('answers 403 ORIGIN_NOT_ALLOWED for a foreign Origin and leaves the token unspent', async () => {
+    const client = await register();
+    const response = await refresh(client.refreshToken, { Origin: 'https://evil.example' });
+    expect(response.status).toBe(403);
+    expect((await errorBody(response)).code).toBe('ORIGIN_NOT_ALLOWED');
+    expect(await countRows('refresh_tokens', 'token_hash IS NOT NULL AND rotated_at IS NOT NULL AND session_id IN (SELECT id FROM sessions WHERE user_id = ?)', client.userId)).toBe(0);
+    expect((await refresh(client.refreshToken, { Origin: TEST_APP_URL })).status).toBe(200);
+  });
+});
+
+describe('POST /api/auth/logout', () => {
+  it('revokes the session, clears the cookie and answers 204', async () => {
+    const client = await register();
+    const response = await call('/api/auth/logout', { method: 'POST', headers: cookieHeader(client.refreshToken) });
+    expect(response.status).toBe(204);
+    const cookie = response.headers.get('Set-Cookie') ?? '';
+    expect(cookie).toMatch(/^refresh_token=;/);
+    expect(cookie).toContain('Max-Age=0');
+    expect(cookie).toContain('Path=/api/auth');
+    expect((await sessionOf(client.userId))?.revoked_reason).toBe('logout');
+    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('answers 204 when already logged out, with no cookie or a forged one', async () => {
+    expect((await call('/api/auth/logout', { method: 'POST' })).status).toBe(204);
+    expect((await call('/api/auth/logout', { method: 'POST', headers: cookieHeader('forged') })).status).toBe(204);
+  });
+
+  it('refuses a foreign Origin (403) and keeps the session', async () => {
+    const client = await register();
+    const response = await call('/api/auth/logout', {
+      method: 'POST',
+      headers: { ...cookieHeader(client.refreshToken), Origin: 'https://evil.example' },
+    });
+    expect(response.status).toBe(403);
+    expect((await errorBody(response)).code).toBe('ORIGIN_NOT_ALLOWED');
+    expect((await sessionOf(client.userId))?.revoked_at).toBeNull();
+  });
+});
