@@ -14,7 +14,9 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { console: 'readonly', process: 'readonly', URL: 'readonly', crypto: 'readonly' },
+      globals: Object.fromEntries(
+        ['console', 'process', 'URL', 'crypto', 'fetch', 'performance', 'TextEncoder', 'TextDecoder'].map((name) => [name, 'readonly']),
+      ),
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
