@@ -1,4 +1,5 @@
 // GET and PATCH /api/me.
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { bearer, countRows, register } from './auth-helpers';
 import { call, errorBody } from './helpers';
@@ -28,6 +29,15 @@ describe('GET /api/me', () => {
       subscription: { status: 'none' },
     });
     expect(JSON.stringify(me)).not.toMatch(/password|hash|scrypt/i);
+  });
+
+  it('answers 404 NOT_FOUND when the account behind a still-valid token is gone', async () => {
+    const client = await register();
+    await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(client.userId).run();
+    const response = await call('/api/me', { headers: bearer(client.accessToken) });
+    expect(response.status).toBe(404);
+    expect((await errorBody(response)).code).toBe('NOT_FOUND');
+    expect(await countRows('sessions', 'user_id = ?', client.userId)).toBe(0);
   });
 
   it('requires a valid bearer token', async () => {
