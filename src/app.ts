@@ -11,9 +11,12 @@ import { openApiInfo } from './openapi';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
 import { authRouter } from './routes/auth';
+import { devRouter } from './routes/dev';
+import { emailVerificationRouter } from './routes/email-verification';
 import { healthRouter } from './routes/health';
 import { jwksRouter } from './routes/jwks';
 import { meRouter } from './routes/me';
+import { passwordsRouter } from './routes/passwords';
 import { sessionsRouter } from './routes/sessions';
 
 /** JSON bodies are small; the Stripe webhook reads its raw body under its own limit. */
@@ -35,7 +38,10 @@ export function createApp() {
   app.route('/api', healthRouter);
   app.route('/api', authRouter);
   app.route('/api', sessionsRouter);
+  app.route('/api', emailVerificationRouter);
+  app.route('/api', passwordsRouter);
   app.route('/api', meRouter);
+  app.route('/api', devRouter);
   app.route('/', jwksRouter);
   app.route('/api', createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)));
 

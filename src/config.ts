@@ -43,7 +43,7 @@ export interface Config {
   google: OAuthClientSettings | null;
   github: OAuthClientSettings | null;
   oidc: (OAuthClientSettings & { issuer: string }) | null;
-  email: { provider: 'log' | 'resend'; from: string; resendApiKey: string | null };
+  email: { provider: 'log' | 'resend'; from: string; resendApiKey: string | null; resendApiUrl: string };
 }
 
 /** Every setting name the schema reads; tests pin each one so a developer's `.dev.vars` can't leak in. */
@@ -70,6 +70,7 @@ export const SETTING_NAMES = [
   'OIDC_CLIENT_SECRET',
   'EMAIL_PROVIDER',
   'RESEND_API_KEY',
+  'RESEND_API_URL',
   'EMAIL_FROM',
 ] as const;
 
@@ -91,6 +92,7 @@ const DEFAULT_REFRESH_TOKEN_TTL = 2_592_000;
 // Browsers cap cookie lifetimes at 400 days (RFC 6265bis), so a longer refresh TTL would lie.
 const MAX_REFRESH_TOKEN_TTL = 400 * 86_400;
 const MIN_HMAC_SECRET_BYTES = 32;
+const DEFAULT_RESEND_API_URL = 'https://api.resend.com';
 
 /** Empty strings count as unset: a dashboard variable cleared to "" means "not configured". */
 const optional = z
@@ -140,6 +142,7 @@ const rawSettingsSchema = z.object({
   OIDC_CLIENT_SECRET: optional,
   EMAIL_PROVIDER: optional,
   RESEND_API_KEY: optional,
+  RESEND_API_URL: optional,
   EMAIL_FROM: optional,
 });
 
@@ -447,5 +450,14 @@ function parseEmailSettings(
     problems.add('EMAIL_FROM', 'is required in production');
     return null;
   }
-  return { provider, from, resendApiKey: raw.RESEND_API_KEY ?? null };
+  let resendApiUrl = DEFAULT_RESEND_API_URL;
+  if (raw.RESEND_API_URL !== undefined) {
+    const origin = toOrigin(raw.RESEND_API_URL);
+    if (origin === null || (production && !origin.startsWith('https://'))) {
+      problems.add('RESEND_API_URL', production ? 'must be an https origin' : 'must be an origin such as http://127.0.0.1:8025');
+      return null;
+    }
+    resendApiUrl = origin;
+  }
+  return { provider, from, resendApiKey: raw.RESEND_API_KEY ?? null, resendApiUrl };
 }

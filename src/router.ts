@@ -5,6 +5,8 @@ import type { AccessTokenClaims } from './auth/access-tokens';
 import type { AuthDeps } from './auth/sessions';
 import type { Config } from './config';
 import type { Database } from './db/client';
+import { deliverEmails } from './email/outbox';
+import { createEmailSender } from './email/senders';
 import { validationError } from './errors';
 import { clientInfo } from './lib/client-info';
 
@@ -33,4 +35,13 @@ export type AppRouter = ReturnType<typeof createRouter>;
 /** What domain functions need from a request: database, settings, the time now, and the caller. */
 export function depsFrom(c: Context<AppEnv>): AuthDeps {
   return { db: c.get('db'), config: c.get('config'), now: new Date(), client: clientInfo(c.req.raw) };
+}
+
+/** Delivers queued emails after the response is sent; failures stay in the outbox for the retry job. */
+export function deliverAfterResponse(c: Context<AppEnv>, outboxIds: string[]): void {
+  if (outboxIds.length === 0) return;
+  const sender = createEmailSender(c.get('config').email);
+  // A zero timer lets the response leave first: the handler chain after this point is only microtasks.
+  const afterResponse = new Promise((resolve) => setTimeout(resolve, 0));
+  c.executionCtx.waitUntil(afterResponse.then(() => deliverEmails({ db: c.get('db'), now: () => new Date(), sender }, outboxIds)));
 }

@@ -20,6 +20,7 @@ import {
 } from '../db/users';
 import { AppError, notFound } from '../errors';
 import { newId } from '../lib/crypto';
+import { verificationEmailStatements } from './email-verification';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { isFull, RATE_RULES, rateLimited, rateWindow } from './rate-limits';
 import { auditStatement, issueTokens, newSession, type AuthDeps, type IssuedTokens } from './sessions';
@@ -47,9 +48,11 @@ export function toUserView(user: User): UserView {
 export interface SignedIn {
   user: User;
   tokens: IssuedTokens & { refreshToken: string };
+  /** Emails queued by this request, to deliver after the response. */
+  outboxIds: string[];
 }
 
-/** POST /register: one batch creates the user, their first session and the audit entry. */
+/** POST /register: one batch creates the user, their first session, the verification email and the audit entry. */
 export async function registerAccount(
   deps: AuthDeps,
   input: { email: string; password: string; name: string | null },
@@ -72,10 +75,12 @@ export async function registerAccount(
     updatedAt: deps.now,
   };
   const session = await newSession(deps, user, 'password');
+  const verification = await verificationEmailStatements(deps, user);
   try {
     await runBatch(deps.db, [
       insertUserStatement(deps.db, user),
       ...session.statements,
+      ...verification.statements,
       auditStatement(deps, { action: 'register', userId: user.id }),
     ]);
   } catch (err) {
@@ -84,7 +89,7 @@ export async function registerAccount(
     throw err;
   }
   const tokens = await issueTokens(deps, { userId: user.id, sessionId: session.sessionId, role: user.role }, session.refreshToken);
-  return { user, tokens: { ...tokens, refreshToken: session.refreshToken } };
+  return { user, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [verification.outboxId] };
 }
 
 const invalidCredentials = () => new AppError(401, 'INVALID_CREDENTIALS', 'The email or password is not correct.');
@@ -124,7 +129,7 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
   }
   const session = await newSession(deps, user, 'password');
   const upgrade = needsRehash(user.passwordHash)
-    ? [updatePasswordHashStatement(deps.db, user.id, await hashPassword(input.password), deps.now)]
+    ? [updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash: await hashPassword(input.password), now: deps.now })]
     : [];
   await runBatch(deps.db, [
     ...session.statements,
@@ -133,7 +138,7 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
     ...upgrade,
   ]);
   const tokens = await issueTokens(deps, { userId: user.id, sessionId: session.sessionId, role: user.role }, session.refreshToken);
-  return { user, tokens: { ...tokens, refreshToken: session.refreshToken } };
+  return { user, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [] };
 }
 
 export async function getAccount(deps: Pick<AuthDeps, 'db'>, userId: string): Promise<User> {

@@ -1,6 +1,6 @@
 // Sessions: starting one, rotating its refresh token (with reuse detection), listing and revoking.
 import type { Config } from '../config';
-import type { Database } from '../db/client';
+import type { Condition, Database } from '../db/client';
 import { insertAuditEntryStatement, type AuditEvent } from '../db/audit-log';
 import {
   insertRefreshTokenStatement,
@@ -39,12 +39,13 @@ export const REUSE_GRACE_MS = 10_000;
 export const hashRefreshToken = (token: string) => sha256Base64Url(token);
 
 /** A batchable audit entry stamped with the caller's address and user agent. */
-export function auditStatement(deps: AuthDeps, event: AuditEvent) {
+export function auditStatement(deps: AuthDeps, event: AuditEvent, when?: Condition) {
   return insertAuditEntryStatement(
     deps.db,
     newId(),
     { ipAddress: deps.client.ip, userAgent: deps.client.userAgent, ...event },
     deps.now,
+    when,
   );
 }
 

@@ -1,6 +1,5 @@
 // Writes to the audit log of security events.
-import { statementFrom, type Database, type Statement } from './client';
-import { auditLog } from './schema';
+import { ALWAYS, sqlStatement, type Condition, type Database, type Statement } from './client';
 
 export interface AuditEvent {
   action: string;
@@ -11,16 +10,29 @@ export interface AuditEvent {
   metadata?: Record<string, unknown>;
 }
 
-/** Batchable, so the entry commits (or not) together with the change it records. */
-export function insertAuditEntryStatement(db: Database, id: string, event: AuditEvent, now: Date): Statement {
-  return statementFrom(db, db.insert(auditLog).values({
+/**
+ * Batchable, so the entry commits (or not) together with the change it records; `when` makes it
+ * conditional on another statement of the same batch having taken effect.
+ */
+export function insertAuditEntryStatement(
+  db: Database,
+  id: string,
+  event: AuditEvent,
+  now: Date,
+  when: Condition = ALWAYS,
+): Statement {
+  return sqlStatement(
+    db,
+    `INSERT INTO audit_log (id, user_id, actor_id, action, ip_address, user_agent, metadata, created_at)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE ${when.sql}`,
     id,
-    action: event.action,
-    userId: event.userId ?? null,
-    actorId: event.actorId ?? null,
-    ipAddress: event.ipAddress ?? null,
-    userAgent: event.userAgent ?? null,
-    metadata: event.metadata ? JSON.stringify(event.metadata) : null,
-    createdAt: now,
-  }));
+    event.userId ?? null,
+    event.actorId ?? null,
+    event.action,
+    event.ipAddress ?? null,
+    event.userAgent ?? null,
+    event.metadata ? JSON.stringify(event.metadata) : null,
+    now.getTime(),
+    ...when.params,
+  );
 }

@@ -35,3 +35,11 @@ export function runBatch(db: Database, statements: Statement[]): Promise<D1Resul
 export function rowsOf<T>(result: D1Result | undefined): T[] {
   return (result?.results ?? []) as T[];
 }
+
+/** A SQL condition that gates a batched statement, e.g. "only if this request claimed the token". */
+export interface Condition {
+  sql: string;
+  params: unknown[];
+}
+
+export const ALWAYS: Condition = { sql: '1', params: [] };

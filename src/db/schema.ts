@@ -103,3 +103,62 @@ export const rateLimitHits = sqliteTable(
   },
   (table) => [index('rate_limit_hits_key_hit_at_idx').on(table.key, table.hitAt)],
 );
+
+/**
+ * Single-use email tokens (verification 24 h, password reset 1 h). A token is `id.secret`; only a
+ * SHA-256 of the secret is stored, and it is compared in constant time after a lookup by id.
+ */
+export const accountTokens = sqliteTable(
+  'account_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ['verify_email', 'reset_password'] }).notNull(),
+    secretHash: text('secret_hash').notNull(),
+    /** The address the token was mailed to: a verification only counts for that address. */
+    email: text('email').notNull(),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+    usedAt: timestamp('used_at'),
+    /** A per-request nonce set by the request that used the token, so only that request acts on it. */
+    usedBy: text('used_by'),
+  },
+  (table) => [index('account_tokens_user_id_idx').on(table.userId)],
+);
+
+export type AccountToken = typeof accountTokens.$inferSelect;
+
+/**
+ * Emails waiting for, or done with, delivery. Rows are written in the same batch as the change
+ * they announce; the body of a delivered email is erased (it may hold a one-time link).
+ */
+export const emailOutbox = sqliteTable(
+  'email_outbox',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    toAddress: text('to_address').notNull(),
+    template: text('template').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body'),
+    htmlBody: text('html_body'),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at').notNull(),
+    /** While `sending`, the claim expires at this time (a crashed sender's row becomes due again). */
+    lockedUntil: timestamp('locked_until'),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at').notNull(),
+    sentAt: timestamp('sent_at'),
+  },
+  (table) => [
+    index('email_outbox_status_next_attempt_idx').on(table.status, table.nextAttemptAt),
+    index('email_outbox_created_at_idx').on(table.createdAt),
+  ],
+);
+
+export type OutboxEmail = typeof emailOutbox.$inferSelect;

@@ -1,6 +1,6 @@
 // Queries on sessions: creation, listing, revocation and the liveness check of strict routes.
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
-import { statementFrom, type Database, type Statement } from './client';
+import { ALWAYS, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
 import { sessions, users, type Session, type User } from './schema';
 
 const live = (now: Date) => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
@@ -59,4 +59,23 @@ export async function revokeAllUserSessions(
     .returning({ id: sessions.id })
     .all();
   return revoked.length;
+}
+
+/** Batchable: revokes the user's live sessions, except `keepSessionId` (the caller's own), if given. */
+export function revokeUserSessionsStatement(
+  db: Database,
+  input: { userId: string; now: Date; reason: string; keepSessionId?: string; when?: Condition },
+): Statement {
+  const when = input.when ?? ALWAYS;
+  return sqlStatement(
+    db,
+    `UPDATE sessions SET revoked_at = ?, revoked_reason = ?
+     WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND id != ? AND ${when.sql}`,
+    input.now.getTime(),
+    input.reason,
+    input.userId,
+    input.now.getTime(),
+    input.keepSessionId ?? '',
+    ...when.params,
+  );
 }

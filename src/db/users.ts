@@ -1,6 +1,6 @@
 // Queries on users.
 import { eq } from 'drizzle-orm';
-import { sqlStatement, statementFrom, type Database, type Statement } from './client';
+import { ALWAYS, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
 import { users, type User } from './schema';
 
 export interface UserRow {
@@ -50,8 +50,52 @@ export function insertUserStatement(db: Database, user: typeof users.$inferInser
   return statementFrom(db, db.insert(users).values(user));
 }
 
-export function updatePasswordHashStatement(db: Database, userId: string, passwordHash: string, now: Date): Statement {
-  return statementFrom(db, db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)));
+export function updatePasswordHashStatement(
+  db: Database,
+  input: { userId: string; passwordHash: string; now: Date; when?: Condition },
+): Statement {
+  const when = input.when ?? ALWAYS;
+  return sqlStatement(
+    db,
+    `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND ${when.sql}`,
+    input.passwordHash,
+    input.now.getTime(),
+    input.userId,
+    ...when.params,
+  );
+}
+
+/**
+ * Batchable: marks `email` verified for the user if it is still their address, and grants admin
+ * when the address is in ADMIN_EMAILS (CONTRACT §2: admins are verified).
+ */
+export function markEmailVerifiedStatement(
+  db: Database,
+  input: { userId: string; email: string; makeAdmin: boolean; now: Date; when?: Condition },
+): Statement {
+  const when = input.when ?? ALWAYS;
+  // SQLite numbers a plain `?` after `?4` as `?5`, so the condition's parameters follow on.
+  return sqlStatement(
+    db,
+    `UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?1), updated_at = ?1,
+       role = CASE WHEN ?2 THEN 'admin' ELSE role END
+     WHERE id = ?3 AND email = ?4 AND ${when.sql}`,
+    input.now.getTime(),
+    input.makeAdmin ? 1 : 0,
+    input.userId,
+    input.email,
+    ...when.params,
+  );
+}
+
+/** Batchable: the user's current row (read back at the end of a batch). */
+export function selectUserByIdStatement(db: Database, id: string): Statement {
+  return sqlStatement(db, 'SELECT * FROM users WHERE id = ?', id);
+}
+
+/** Batchable: deletes the user; sessions, tokens, links and queued emails go with it (ON DELETE CASCADE). */
+export function deleteUserStatement(db: Database, userId: string): Statement {
+  return sqlStatement(db, 'DELETE FROM users WHERE id = ?', userId);
 }
 
 export async function updateUserName(db: Database, userId: string, name: string | null, now: Date): Promise<User | null> {

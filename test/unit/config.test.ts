@@ -22,7 +22,12 @@ describe('parseConfig', () => {
     expect(config.google).toBeNull();
     expect(config.github).toBeNull();
     expect(config.oidc).toBeNull();
-    expect(config.email).toEqual({ provider: 'log', from: 'Liftoff <no-reply@localhost>', resendApiKey: null });
+    expect(config.email).toEqual({
+      provider: 'log',
+      from: 'Liftoff <no-reply@localhost>',
+      resendApiKey: null,
+      resendApiUrl: 'https://api.resend.com',
+    });
   });
 
   it('normalises origins and lists', async () => {

@@ -1,0 +1,66 @@
+// Email verification: the link sent at sign-up, its resend, and using it (which may grant admin).
+import { rowsOf, runBatch } from '../db/client';
+import { tokenUsedBy, useAccountTokenStatement } from '../db/account-tokens';
+import { rateLimitStateStatement, takeRateLimitStatement, type RateState } from '../db/rate-limits';
+import type { User } from '../db/schema';
+import { findUserById, markEmailVerifiedStatement, selectUserByIdStatement, userFromRow, type UserRow } from '../db/users';
+import { queueEmail } from '../email/outbox';
+import { verificationEmail } from '../email/templates';
+import { notFound } from '../errors';
+import { randomToken } from '../lib/crypto';
+import type { AccessTokenClaims } from './access-tokens';
+import { checkAccountToken, invalidToken, newAccountToken } from './account-tokens';
+import { RATE_RULES, rateLimited, rateWindow } from './rate-limits';
+import { auditStatement, type AuthDeps } from './sessions';
+
+/** The token and its email, for the caller's batch (registration writes them with the user). */
+export async function verificationEmailStatements(deps: AuthDeps, user: User) {
+  const { token, statement: tokenStatement } = await newAccountToken(deps, user, 'verify_email');
+  const email = queueEmail(deps.db, {
+    userId: user.id,
+    to: user.email,
+    content: verificationEmail({ appUrl: deps.config.appUrl, token, name: user.name }),
+    now: deps.now,
+  });
+  return { outboxId: email.id, statements: [tokenStatement, email.statement] };
+}
+
+/** POST /verify-email: single use; the user update only happens if this request used the token. */
+export async function verifyEmail(deps: AuthDeps, presented: string): Promise<User> {
+  const token = await checkAccountToken(deps, presented, 'verify_email');
+  const nonce = randomToken(16);
+  const used = tokenUsedBy(token.id, nonce);
+  const results = await runBatch(deps.db, [
+    useAccountTokenStatement(deps.db, { id: token.id, purpose: 'verify_email', nonce, now: deps.now }),
+    markEmailVerifiedStatement(deps.db, {
+      userId: token.userId,
+      email: token.email,
+      makeAdmin: deps.config.adminEmails.includes(token.email),
+      now: deps.now,
+      when: used,
+    }),
+    auditStatement(deps, { action: 'email.verified', userId: token.userId, metadata: { email: token.email } }, used),
+    selectUserByIdStatement(deps.db, token.userId),
+  ]);
+  // A concurrent request used it first: this one changed nothing and must say so.
+  if (results[0]?.meta.changes !== 1) throw invalidToken();
+  const row = rowsOf<UserRow>(results[3])[0];
+  if (!row) throw notFound('No such user.');
+  return userFromRow(row);
+}
+
+/** POST /verify-email/resend: a new link (nothing to send once verified), 5 emails an hour. */
+export async function resendVerification(deps: AuthDeps, auth: AccessTokenClaims): Promise<string[]> {
+  const user = await findUserById(deps.db, auth.userId);
+  if (!user) throw notFound('No such user.');
+  if (user.emailVerifiedAt !== null) return [];
+  const window = rateWindow(RATE_RULES.emailsPerAccount, user.email);
+  const [taken, state] = await runBatch(deps.db, [
+    takeRateLimitStatement(deps.db, window, deps.now),
+    rateLimitStateStatement(deps.db, window, deps.now),
+  ]);
+  if (rowsOf(taken).length === 0) throw rateLimited(window, rowsOf<RateState>(state)[0], deps.now);
+  const { outboxId, statements } = await verificationEmailStatements(deps, user);
+  await runBatch(deps.db, statements);
+  return [outboxId];
+}

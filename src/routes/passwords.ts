@@ -1,0 +1,55 @@
+// /api/auth/password: forgot, reset and change.
+import { createRoute, z } from '@hono/zod-openapi';
+import { changePassword, requestPasswordReset, resetPassword } from '../auth/password-recovery';
+import { requireLiveSession } from '../middleware/require-auth';
+import { errorResponses } from '../openapi';
+import { createRouter, deliverAfterResponse, depsFrom } from '../router';
+import { bearerSecurity, emailInput, newPasswordInput, passwordInput } from './auth-schemas';
+
+const okSchema = z.object({ ok: z.literal(true) });
+const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
+
+const forgotRoute = createRoute({
+  method: 'post',
+  path: '/auth/password/forgot',
+  tags: ['Passwords'],
+  summary: 'Email a reset link if the account exists',
+  description: 'Always 202, whether or not the email has an account. At most 5 emails per address per hour.',
+  request: { body: jsonBody(z.object({ email: emailInput })) },
+  responses: { 202: { description: 'Accepted.' }, ...errorResponses(400, 429) },
+});
+
+const resetRoute = createRoute({
+  method: 'post',
+  path: '/auth/password/reset',
+  tags: ['Passwords'],
+  summary: 'Set a new password with the token from the email (single use, 1 h); ends every session',
+  request: { body: jsonBody(z.object({ token: z.string().min(1).max(200), password: newPasswordInput })) },
+  responses: { 200: { description: 'Password set; sign in again.', content: { 'application/json': { schema: okSchema } } }, ...errorResponses(400) },
+});
+
+const changeRoute = createRoute({
+  method: 'post',
+  path: '/auth/password/change',
+  tags: ['Passwords'],
+  summary: 'Change my password; ends my other sessions',
+  middleware: [requireLiveSession()] as const,
+  security: bearerSecurity,
+  request: { body: jsonBody(z.object({ current_password: passwordInput, new_password: newPasswordInput })) },
+  responses: { 200: { description: 'Changed.', content: { 'application/json': { schema: okSchema } } }, ...errorResponses(400, 401, 429) },
+});
+
+export const passwordsRouter = createRouter()
+  .openapi(forgotRoute, async (c) => {
+    deliverAfterResponse(c, await requestPasswordReset(depsFrom(c), c.req.valid('json').email));
+    return c.body(null, 202);
+  })
+  .openapi(resetRoute, async (c) => {
+    deliverAfterResponse(c, await resetPassword(depsFrom(c), c.req.valid('json')));
+    return c.json({ ok: true as const }, 200);
+  })
+  .openapi(changeRoute, async (c) => {
+    const { current_password, new_password } = c.req.valid('json');
+    deliverAfterResponse(c, await changePassword(depsFrom(c), c.get('auth'), { currentPassword: current_password, newPassword: new_password }));
+    return c.json({ ok: true as const }, 200);
+  });
