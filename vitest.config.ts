@@ -6,13 +6,15 @@ import { testSettings } from './test/settings.ts';
 
 export default defineConfig({
   plugins: [
-    cloudflareTest(async () => ({
+    cloudflareTest(async ({ inject }) => ({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
         // Every setting is pinned here, so a developer's .dev.vars never changes a test's outcome.
         bindings: {
           ...(await testSettings()),
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
+          // Local fakes started by test/global-setup.ts.
+          TEST_RESEND_FAKE_URL: inject('resendFakeUrl'),
         },
       },
     })),
@@ -20,6 +22,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
+    globalSetup: ['./test/global-setup.ts'],
     // The one-line-per-request logs would drown the output (SHOW_REQUEST_LOGS=1 shows them); tests that care spy on them.
     onConsoleLog: (log) => Boolean(process.env.SHOW_REQUEST_LOGS) || !log.includes('"msg":"request"'),
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],

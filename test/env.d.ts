@@ -5,6 +5,7 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      TEST_RESEND_FAKE_URL: string;
     }
     interface GlobalProps {
       mainModule: typeof import('../src/index');

@@ -1,5 +1,5 @@
 // Queries on the email outbox: enqueue, claim for delivery, record the outcome, list, clean up.
-import { desc } from 'drizzle-orm';
+import { desc, sql } from 'drizzle-orm';
 import { ALWAYS, sqlStatement, type Condition, type Database, type Statement } from './client';
 import { emailOutbox, type OutboxEmail } from './schema';
 
@@ -125,5 +125,6 @@ export async function listDueOutboxIds(db: Database, now: Date, limit: number): 
 }
 
 export async function listRecentOutboxEmails(db: Database, limit: number): Promise<OutboxEmail[]> {
-  return db.select().from(emailOutbox).orderBy(desc(emailOutbox.createdAt), desc(emailOutbox.id)).limit(limit).all();
+  // rowid breaks ties between emails queued in the same millisecond: it follows insertion order.
+  return db.select().from(emailOutbox).orderBy(desc(emailOutbox.createdAt), sql`rowid desc`).limit(limit).all();
 }

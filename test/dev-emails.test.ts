@@ -1,0 +1,30 @@
+// GET /api/dev/emails exists only in development.
+import { describe, expect, it } from 'vitest';
+import { register } from './auth-helpers';
+import { call, callWithBindings, errorBody } from './helpers';
+
+describe('GET /api/dev/emails', () => {
+  it('is 404 NOT_FOUND outside development', async () => {
+    const response = await call('/api/dev/emails');
+    expect(response.status).toBe(404);
+    expect((await errorBody(response)).code).toBe('NOT_FOUND');
+    for (const appEnv of ['test', 'production']) {
+      const production = { APP_URL: 'https://app.example.com', API_URL: 'https://api.example.com', CORS_ORIGINS: 'https://app.example.com', EMAIL_PROVIDER: 'resend', RESEND_API_KEY: 'k', EMAIL_FROM: 'x@example.com' };
+      const settings = appEnv === 'production' ? { APP_ENV: appEnv, ...production } : { APP_ENV: appEnv };
+      expect((await callWithBindings(settings, '/api/dev/emails')).status).toBe(404);
+    }
+  });
+
+  it('lists the outbox newest first with recipient, subject, text and links in development', async () => {
+    const older = await register();
+    const newer = await register();
+    const response = await callWithBindings({ APP_ENV: 'development' }, '/api/dev/emails');
+    expect(response.status).toBe(200);
+    const { emails } = await response.json<{ emails: { to: string; subject: string; text: string; links: string[]; created_at: string }[] }>();
+    const mine = emails.filter((e) => e.to === older.email || e.to === newer.email);
+    expect(mine.map((e) => e.to)).toEqual([newer.email, older.email]);
+    expect(mine[0]).toMatchObject({ subject: 'Confirm your email address' });
+    expect(mine[0]!.links[0]).toMatch(/^http:\/\/app\.test\/verify-email\?token=[a-z2-7]{24}\.[\w-]{43}$/);
+    expect(mine[0]!.text).toContain(mine[0]!.links[0]);
+  });
+});

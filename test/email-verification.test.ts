@@ -1,0 +1,143 @@
+// Verification emails: sent at sign-up through the outbox, used once within 24 h, resent on request.
+import { env } from 'cloudflare:test';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bearer, countRows, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
+import { call, callWithBindings, errorBody, postJson } from './helpers';
+import { emailsTo, tokenFromLatestEmail } from './mailbox';
+import { TEST_APP_URL } from './settings';
+
+afterEach(() => vi.useRealTimers());
+
+const verify = (token: unknown) => postJson('/api/auth/verify-email', { token });
+const resend = (accessToken: string) => call('/api/auth/verify-email/resend', { method: 'POST', headers: bearer(accessToken) });
+
+describe('verification email at sign-up', () => {
+  it('is queued in the outbox with a link to APP_URL, and the token verifies the email once', async () => {
+    const client = await register({ name: 'Ada' });
+    const [email] = await emailsTo(client.email, 'verify_email');
+    expect(email?.subject).toBe('Confirm your email address');
+    expect(email?.text_body).toContain(`${TEST_APP_URL}/verify-email?token=`);
+    expect(email?.text_body).toContain('Hi Ada,');
+    const token = await tokenFromLatestEmail(client.email, 'verify_email');
+
+    const response = await verify(token);
+    expect(response.status).toBe(200);
+    const { user } = await response.json<{ user: { id: string; email_verified: boolean; role: string } }>();
+    expect(user).toMatchObject({ id: client.userId, email_verified: true, role: 'user' });
+    const me = await (await call('/api/me', { headers: bearer(client.accessToken) })).json<{ email_verified: boolean }>();
+    expect(me.email_verified).toBe(true);
+
+    const again = await verify(token);
+    expect(again.status).toBe(400);
+    expect((await errorBody(again)).code).toBe('TOKEN_INVALID');
+  });
+
+  it('stores only a hash of the token', async () => {
+    const client = await register();
+    const token = await tokenFromLatestEmail(client.email, 'verify_email');
+    const secret = token.split('.')[1]!;
+    const stored = await env.DB.prepare('SELECT secret_hash FROM account_tokens WHERE user_id = ?').bind(client.userId).first<{ secret_hash: string }>();
+    expect(stored?.secret_hash).not.toContain(secret);
+  });
+
+  it('refuses an expired token (after 24 h) and leaves the email unverified', async () => {
+    const client = await register();
+    const token = await tokenFromLatestEmail(client.email, 'verify_email');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 24 * 3_600_000 + 1000);
+    const response = await verify(token);
+    expect(response.status).toBe(400);
+    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', client.userId)).toBe(1);
+  });
+
+  it('refuses forged, malformed and cross-purpose tokens, changing nothing', async () => {
+    const client = await register();
+    const token = await tokenFromLatestEmail(client.email, 'verify_email');
+    const [id, secret] = token.split('.') as [string, string];
+    const forged = [
+      `${id}.${'A'.repeat(43)}`,
+      `${'a'.repeat(24)}.${secret}`,
+      `${id}.${secret}x`,
+      id,
+      'not a token',
+      '',
+    ];
+    for (const candidate of forged) {
+      const response = await verify(candidate);
+      expect(response.status).toBe(400);
+      expect(['TOKEN_INVALID', 'VALIDATION_ERROR']).toContain((await errorBody(response)).code);
+    }
+    for (const wrongType of [42, null, ['x']]) {
+      expect((await errorBody(await verify(wrongType))).code).toBe('VALIDATION_ERROR');
+    }
+    // A reset token can't verify an email.
+    await postJson('/api/auth/password/forgot', { email: client.email });
+    const resetToken = await tokenFromLatestEmail(client.email, 'password_reset');
+    expect((await errorBody(await verify(resetToken))).code).toBe('TOKEN_INVALID');
+    expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', client.userId)).toBe(1);
+    expect((await verify(token)).status).toBe(200);
+  });
+
+  it('lets exactly one of two concurrent uses of a token succeed', async () => {
+    const client = await register();
+    const token = await tokenFromLatestEmail(client.email, 'verify_email');
+    const statuses = (await Promise.all([verify(token), verify(token), verify(token)])).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 400, 400]);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'email.verified'", client.userId)).toBe(1);
+  });
+
+  it('makes a user listed in ADMIN_EMAILS an admin once verified, not before', async () => {
+    const email = uniqueEmail('boss');
+    const settings = { ADMIN_EMAILS: `someone@example.com,${email.toUpperCase()}` };
+    const registered = await callWithBindings(settings, '/api/auth/register', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': uniqueIp() },
+      body: JSON.stringify({ email, password: STRONG_PASSWORD }),
+    });
+    expect((await registered.json<{ user: { role: string } }>()).user.role).toBe('user');
+    const token = await tokenFromLatestEmail(email, 'verify_email');
+    const verified = await callWithBindings(settings, '/api/auth/verify-email', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect((await verified.json<{ user: { role: string } }>()).user.role).toBe('admin');
+  });
+});
+
+describe('POST /api/auth/verify-email/resend', () => {
+  it('queues a new link (202); both links work until one is used', async () => {
+    const client = await register();
+    const first = await tokenFromLatestEmail(client.email, 'verify_email');
+    const response = await resend(client.accessToken);
+    expect(response.status).toBe(202);
+    expect(await emailsTo(client.email, 'verify_email')).toHaveLength(2);
+    const second = await tokenFromLatestEmail(client.email, 'verify_email');
+    expect(second).not.toBe(first);
+    expect((await verify(second)).status).toBe(200);
+  });
+
+  it('sends nothing once the email is verified (still 202)', async () => {
+    const client = await register();
+    await verify(await tokenFromLatestEmail(client.email, 'verify_email'));
+    expect((await resend(client.accessToken)).status).toBe(202);
+    expect(await emailsTo(client.email, 'verify_email')).toHaveLength(1);
+  });
+
+  it('allows 5 emails per account per hour, then 429 with Retry-After', async () => {
+    const client = await register();
+    for (let i = 0; i < 5; i++) expect((await resend(client.accessToken)).status).toBe(202);
+    const limited = await resend(client.accessToken);
+    expect(limited.status).toBe(429);
+    expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(3500);
+    expect(await emailsTo(client.email, 'verify_email')).toHaveLength(6);
+  });
+
+  it('requires a bearer token', async () => {
+    const response = await call('/api/auth/verify-email/resend', { method: 'POST' });
+    expect(response.status).toBe(401);
+    expect((await errorBody(response)).code).toBe('AUTH_HEADER_MISSING');
+  });
+});

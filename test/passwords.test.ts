@@ -1,0 +1,193 @@
+// Forgot, reset and change password, read through the outbox like a user reads their mail.
+import { env } from 'cloudflare:test';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
+import { call, errorBody, postJson } from './helpers';
+import { emailsTo, tokenFromLatestEmail } from './mailbox';
+import { TEST_APP_URL } from './settings';
+
+afterEach(() => vi.useRealTimers());
+
+const NEW_PASSWORD = 'saffron-lattice-orbit-77';
+const forgot = (email: string) => postJson('/api/auth/password/forgot', { email }, { 'CF-Connecting-IP': uniqueIp() });
+const reset = (token: unknown, password: unknown = NEW_PASSWORD) => postJson('/api/auth/password/reset', { token, password });
+const change = (accessToken: string, body: unknown) =>
+  call('/api/auth/password/change', {
+    method: 'POST',
+    headers: { ...bearer(accessToken), 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('POST /api/auth/password/forgot', () => {
+  it('answers 202 with the same empty body for known and unknown emails, emailing only the account', async () => {
+    const client = await register();
+    const ghost = uniqueEmail('ghost');
+    const known = await forgot(client.email.toUpperCase());
+    const unknown = await forgot(ghost);
+    expect([known.status, unknown.status]).toEqual([202, 202]);
+    expect(await known.text()).toBe(await unknown.text());
+    const [email] = await emailsTo(client.email, 'password_reset');
+    expect(email?.text_body).toContain(`${TEST_APP_URL}/reset-password?token=`);
+    expect(await emailsTo(ghost)).toHaveLength(0);
+    expect(await countRows('account_tokens', "purpose = 'reset_password' AND email = ?", ghost)).toBe(0);
+  });
+
+  it('allows 5 per address per hour, for unknown addresses too, then 429', async () => {
+    for (const email of [(await register()).email, uniqueEmail('ghost')]) {
+      for (let i = 0; i < 5; i++) expect((await forgot(email)).status).toBe(202);
+      const limited = await forgot(email);
+      expect(limited.status).toBe(429);
+      expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+      expect(limited.headers.get('Retry-After')).toBeTruthy();
+    }
+  });
+
+  it('validates the email', async () => {
+    for (const body of [{}, { email: 'nope' }, { email: 7 }]) {
+      const response = await postJson('/api/auth/password/forgot', body);
+      expect(response.status).toBe(400);
+      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    }
+  });
+
+  it('sends no link to a disabled account', async () => {
+    const client = await register();
+    await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
+    expect((await forgot(client.email)).status).toBe(202);
+    expect(await emailsTo(client.email, 'password_reset')).toHaveLength(0);
+  });
+});
+
+describe('POST /api/auth/password/reset', () => {
+  it('sets the password, ends every session, verifies the email and sends a notice', async () => {
+    const client = await register();
+    await forgot(client.email);
+    const token = await tokenFromLatestEmail(client.email, 'password_reset');
+    const response = await reset(token);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(401);
+    expect((await login(client.email, NEW_PASSWORD)).status).toBe(200);
+    expect(await countRows('users', 'id = ? AND email_verified_at IS NOT NULL', client.userId)).toBe(1);
+    expect(await emailsTo(client.email, 'password_changed')).toHaveLength(1);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'password.reset'", client.userId)).toBe(1);
+  });
+
+  it('is single use, and voids the other reset links', async () => {
+    const client = await register();
+    await forgot(client.email);
+    const older = await tokenFromLatestEmail(client.email, 'password_reset');
+    await forgot(client.email);
+    const newer = await tokenFromLatestEmail(client.email, 'password_reset');
+    expect((await reset(newer)).status).toBe(200);
+    for (const token of [newer, older]) {
+      const response = await reset(token, 'another-fine-password-9');
+      expect(response.status).toBe(400);
+      expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    }
+    expect((await login(client.email, NEW_PASSWORD)).status).toBe(200);
+  });
+
+  it('expires after one hour, changing nothing', async () => {
+    const client = await register();
+    await forgot(client.email);
+    const token = await tokenFromLatestEmail(client.email, 'password_reset');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 3_600_000 + 1000);
+    expect((await errorBody(await reset(token))).code).toBe('TOKEN_INVALID');
+    vi.useRealTimers();
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
+  });
+
+  it('checks the new password before spending the token', async () => {
+    const client = await register();
+    await forgot(client.email);
+    const token = await tokenFromLatestEmail(client.email, 'password_reset');
+    for (const password of ['short', 'password123', 42]) {
+      const response = await reset(token, password);
+      expect(response.status).toBe(400);
+      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    }
+    expect((await refresh(client.refreshToken)).status).toBe(200);
+    expect((await reset(token)).status).toBe(200);
+  });
+
+  it('refuses forged tokens with no change', async () => {
+    const client = await register();
+    await forgot(client.email);
+    const token = await tokenFromLatestEmail(client.email, 'password_reset');
+    const [id] = token.split('.');
+    for (const forged of [`${id}.${'B'.repeat(43)}`, 'garbage', `${'b'.repeat(24)}.${'C'.repeat(43)}`]) {
+      expect((await errorBody(await reset(forged))).code).toBe('TOKEN_INVALID');
+    }
+    const verifyToken = await tokenFromLatestEmail(client.email, 'verify_email');
+    expect((await errorBody(await reset(verifyToken))).code).toBe('TOKEN_INVALID');
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
+  });
+
+  it('lets one of two concurrent resets with one token win', async () => {
+    const client = await register();
+    await forgot(client.email);
+    const token = await tokenFromLatestEmail(client.email, 'password_reset');
+    const [a, b] = await Promise.all([reset(token, 'first-racer-password-1'), reset(token, 'second-racer-password-2')]);
+    expect([a.status, b.status].sort()).toEqual([200, 400]);
+    const winner = a.status === 200 ? 'first-racer-password-1' : 'second-racer-password-2';
+    const loser = a.status === 200 ? 'second-racer-password-2' : 'first-racer-password-1';
+    expect((await login(client.email, winner)).status).toBe(200);
+    expect((await login(client.email, loser)).status).toBe(401);
+    expect(await emailsTo(client.email, 'password_changed')).toHaveLength(1);
+  });
+});
+
+describe('POST /api/auth/password/change', () => {
+  it('changes the password, keeps this session, ends the others, and sends a notice', async () => {
+    const client = await register();
+    const other = await login(client.email, STRONG_PASSWORD);
+    const otherCookie = /refresh_token=([^;]+)/.exec(other.headers.get('Set-Cookie')!)![1]!;
+    const response = await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD });
+    expect(response.status).toBe(200);
+    expect((await refresh(client.refreshToken)).status).toBe(200);
+    expect((await refresh(otherCookie)).status).toBe(401);
+    expect((await login(client.email, NEW_PASSWORD)).status).toBe(200);
+    expect(await emailsTo(client.email, 'password_changed')).toHaveLength(1);
+  });
+
+  it('answers 401 INVALID_CREDENTIALS for a wrong current password and changes nothing', async () => {
+    const client = await register();
+    const response = await change(client.accessToken, { current_password: 'not-my-password-1', new_password: NEW_PASSWORD });
+    expect(response.status).toBe(401);
+    expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
+    expect(await emailsTo(client.email, 'password_changed')).toHaveLength(0);
+  });
+
+  it('counts wrong current passwords toward the account lock', async () => {
+    const client = await register();
+    for (let i = 0; i < 10; i++) {
+      expect((await change(client.accessToken, { current_password: `wrong-${i}-password`, new_password: NEW_PASSWORD })).status).toBe(401);
+    }
+    const locked = await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD });
+    expect(locked.status).toBe(429);
+  });
+
+  it.each([
+    ['a common new password', { current_password: STRONG_PASSWORD, new_password: 'iloveyou' }],
+    ['a short new password', { current_password: STRONG_PASSWORD, new_password: 'abc' }],
+    ['a missing current password', { new_password: NEW_PASSWORD }],
+  ])('answers 400 VALIDATION_ERROR for %s', async (_label, body) => {
+    const client = await register();
+    const response = await change(client.accessToken, body);
+    expect(response.status).toBe(400);
+    expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
+  });
+
+  it('requires a live session', async () => {
+    const client = await register();
+    await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
+    const response = await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD });
+    expect(response.status).toBe(401);
+    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+  });
+});
