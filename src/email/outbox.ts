@@ -21,7 +21,7 @@ export interface DeliveryDeps {
 
 /** A sender that dies mid-delivery gives its claim back after this long. */
 const CLAIM_LEASE_MS = 2 * 60_000;
-/** Attempts before an email is marked `failed` (about 4 hours of backoff in all). */
+/** Attempts before an email is marked `failed`: with the backoff below, about two hours in all. */
 export const MAX_ATTEMPTS = 8;
 const RETRY_BATCH_SIZE = 25;
 
