@@ -15,7 +15,9 @@ import { devRouter } from './routes/dev';
 import { emailVerificationRouter } from './routes/email-verification';
 import { healthRouter } from './routes/health';
 import { jwksRouter } from './routes/jwks';
+import { linkedAccountsRouter } from './routes/linked-accounts';
 import { meRouter } from './routes/me';
+import { oauthRouter } from './routes/oauth';
 import { passwordsRouter } from './routes/passwords';
 import { sessionsRouter } from './routes/sessions';
 
@@ -40,7 +42,9 @@ export function createApp() {
   app.route('/api', sessionsRouter);
   app.route('/api', emailVerificationRouter);
   app.route('/api', passwordsRouter);
+  app.route('/api', oauthRouter);
   app.route('/api', meRouter);
+  app.route('/api', linkedAccountsRouter);
   app.route('/api', devRouter);
   app.route('/', jwksRouter);
   app.route('/api', createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)));

@@ -30,6 +30,20 @@ export interface OAuthClientSettings {
   clientSecret: string;
 }
 
+/** Google: the real endpoints unless overridden (tests point them at a local fake). */
+export interface GoogleSettings extends OAuthClientSettings {
+  authorizationUrl: string;
+  tokenUrl: string;
+  jwksUrl: string;
+  issuer: string;
+}
+
+export interface GitHubSettings extends OAuthClientSettings {
+  authorizationUrl: string;
+  tokenUrl: string;
+  apiUrl: string;
+}
+
 export interface Config {
   appEnv: AppEnvironment;
   appUrl: string;
@@ -40,8 +54,8 @@ export interface Config {
   refreshTokenTtl: number;
   adminEmails: string[];
   stripe: StripeSettings | null;
-  google: OAuthClientSettings | null;
-  github: OAuthClientSettings | null;
+  google: GoogleSettings | null;
+  github: GitHubSettings | null;
   oidc: (OAuthClientSettings & { issuer: string }) | null;
   email: { provider: 'log' | 'resend'; from: string; resendApiKey: string | null; resendApiUrl: string };
 }
@@ -65,6 +79,13 @@ export const SETTING_NAMES = [
   'GOOGLE_CLIENT_SECRET',
   'GITHUB_CLIENT_ID',
   'GITHUB_CLIENT_SECRET',
+  'GOOGLE_AUTHORIZATION_URL',
+  'GOOGLE_TOKEN_URL',
+  'GOOGLE_JWKS_URL',
+  'GOOGLE_ISSUER',
+  'GITHUB_AUTHORIZATION_URL',
+  'GITHUB_TOKEN_URL',
+  'GITHUB_API_URL',
   'OIDC_ISSUER',
   'OIDC_CLIENT_ID',
   'OIDC_CLIENT_SECRET',
@@ -137,6 +158,13 @@ const rawSettingsSchema = z.object({
   GOOGLE_CLIENT_SECRET: optional,
   GITHUB_CLIENT_ID: optional,
   GITHUB_CLIENT_SECRET: optional,
+  GOOGLE_AUTHORIZATION_URL: optional,
+  GOOGLE_TOKEN_URL: optional,
+  GOOGLE_JWKS_URL: optional,
+  GOOGLE_ISSUER: optional,
+  GITHUB_AUTHORIZATION_URL: optional,
+  GITHUB_TOKEN_URL: optional,
+  GITHUB_API_URL: optional,
   OIDC_ISSUER: optional,
   OIDC_CLIENT_ID: optional,
   OIDC_CLIENT_SECRET: optional,
@@ -208,8 +236,8 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
     problems.add('ADMIN_EMAILS', 'must be a comma-separated list of email addresses');
   }
   const stripe = parseStripeSettings(raw, production, problems);
-  const google = parseClientPair(raw.GOOGLE_CLIENT_ID, raw.GOOGLE_CLIENT_SECRET);
-  const github = parseClientPair(raw.GITHUB_CLIENT_ID, raw.GITHUB_CLIENT_SECRET);
+  const google = parseGoogleSettings(raw, production, problems);
+  const github = parseGitHubSettings(raw, production, problems);
   const oidc = parseOidcSettings(raw, production, problems);
   const email = parseEmailSettings(raw, production, problems);
 
@@ -398,6 +426,52 @@ function parseClientPair(
   clientSecret: string | undefined,
 ): OAuthClientSettings | null {
   return clientId !== undefined && clientSecret !== undefined ? { clientId, clientSecret } : null;
+}
+
+/** An endpoint URL (path allowed), https only in production; the default when unset. */
+function parseEndpoint(
+  raw: RawSettings,
+  setting: SettingName,
+  fallback: string,
+  production: boolean,
+  problems: Problems,
+): string {
+  const value = raw[setting as keyof RawSettings];
+  if (typeof value !== 'string') return fallback;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.add(setting, 'must be a URL');
+    return fallback;
+  }
+  if (url.protocol !== 'https:' && (production || url.protocol !== 'http:')) {
+    problems.add(setting, production ? 'must use https in production' : 'must be an http(s) URL');
+  }
+  return value;
+}
+
+function parseGoogleSettings(raw: RawSettings, production: boolean, problems: Problems): GoogleSettings | null {
+  const client = parseClientPair(raw.GOOGLE_CLIENT_ID, raw.GOOGLE_CLIENT_SECRET);
+  if (!client) return null;
+  return {
+    ...client,
+    authorizationUrl: parseEndpoint(raw, 'GOOGLE_AUTHORIZATION_URL', 'https://accounts.google.com/o/oauth2/v2/auth', production, problems),
+    tokenUrl: parseEndpoint(raw, 'GOOGLE_TOKEN_URL', 'https://oauth2.googleapis.com/token', production, problems),
+    jwksUrl: parseEndpoint(raw, 'GOOGLE_JWKS_URL', 'https://www.googleapis.com/oauth2/v3/certs', production, problems),
+    issuer: raw.GOOGLE_ISSUER ?? 'https://accounts.google.com',
+  };
+}
+
+function parseGitHubSettings(raw: RawSettings, production: boolean, problems: Problems): GitHubSettings | null {
+  const client = parseClientPair(raw.GITHUB_CLIENT_ID, raw.GITHUB_CLIENT_SECRET);
+  if (!client) return null;
+  return {
+    ...client,
+    authorizationUrl: parseEndpoint(raw, 'GITHUB_AUTHORIZATION_URL', 'https://github.com/login/oauth/authorize', production, problems),
+    tokenUrl: parseEndpoint(raw, 'GITHUB_TOKEN_URL', 'https://github.com/login/oauth/access_token', production, problems),
+    apiUrl: parseEndpoint(raw, 'GITHUB_API_URL', 'https://api.github.com', production, problems).replace(/\/+$/, ''),
+  };
 }
 
 function parseOidcSettings(

@@ -43,3 +43,11 @@ export interface Condition {
 }
 
 export const ALWAYS: Condition = { sql: '1', params: [] };
+
+/** D1 reports unique violations only through the message text, e.g. "users.email". */
+export function isUniqueViolation(err: unknown, column: string): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e.message.includes(`UNIQUE constraint failed: ${column}`)) return true;
+  }
+  return false;
+}

@@ -1,6 +1,6 @@
 // The database's tables, in drizzle's schema language; `npm run db:generate` turns changes into migrations/.
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Times are stored as integer milliseconds since the epoch and shown as ISO-8601 UTC in JSON. */
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
@@ -162,3 +162,31 @@ export const emailOutbox = sqliteTable(
 );
 
 export type OutboxEmail = typeof emailOutbox.$inferSelect;
+
+/** A sign-in identity at an OAuth provider, linked to one user; a user has at most one per provider. */
+export const oauthAccounts = sqliteTable(
+  'oauth_accounts',
+  {
+    provider: text('provider', { enum: ['google', 'github', 'oidc'] }).notNull(),
+    /** The provider's stable subject (`sub`, or GitHub's numeric id), never the email. */
+    providerUserId: text('provider_user_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    email: text('email'),
+    createdAt: timestamp('created_at').notNull(),
+    lastLoginAt: timestamp('last_login_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.provider, table.providerUserId] }),
+    uniqueIndex('oauth_accounts_user_provider_idx').on(table.userId, table.provider),
+  ],
+);
+
+export type OAuthAccount = typeof oauthAccounts.$inferSelect;
+
+/** OAuth `state` values already used at the callback (hashed): makes each state single use. */
+export const oauthStateUses = sqliteTable('oauth_state_uses', {
+  stateHash: text('state_hash').primaryKey(),
+  usedAt: timestamp('used_at').notNull(),
+});

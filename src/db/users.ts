@@ -1,6 +1,6 @@
 // Queries on users.
 import { eq } from 'drizzle-orm';
-import { ALWAYS, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
+import { ALWAYS, isUniqueViolation, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
 import { users, type User } from './schema';
 
 export interface UserRow {
@@ -102,10 +102,9 @@ export async function updateUserName(db: Database, userId: string, name: string 
   return (await db.update(users).set({ name, updatedAt: now }).where(eq(users.id, userId)).returning().get()) ?? null;
 }
 
-/** D1 reports unique violations only through the message text. */
-export function isUniqueEmailViolation(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e.message.includes('UNIQUE constraint failed: users.email')) return true;
-  }
-  return false;
+export const isUniqueEmailViolation = (err: unknown) => isUniqueViolation(err, 'users.email');
+
+/** Batchable: removes the password, so only the user's sign-in providers can get in. */
+export function clearPasswordStatement(db: Database, userId: string, now: Date): Statement {
+  return sqlStatement(db, 'UPDATE users SET password_hash = NULL, updated_at = ? WHERE id = ?', now.getTime(), userId);
 }

@@ -51,7 +51,14 @@ describe('parseConfig', () => {
     expect((await parse({ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's' })).google).toEqual({
       clientId: 'id',
       clientSecret: 's',
+      authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+      tokenUrl: 'https://oauth2.googleapis.com/token',
+      jwksUrl: 'https://www.googleapis.com/oauth2/v3/certs',
+      issuer: 'https://accounts.google.com',
     });
+    expect((await parse({ GITHUB_CLIENT_ID: 'id', GITHUB_CLIENT_SECRET: 's', GITHUB_API_URL: 'http://127.0.0.1:9/' })).github?.apiUrl).toBe(
+      'http://127.0.0.1:9',
+    );
     const oidc = await parse({ OIDC_ISSUER: 'http://127.0.0.1:9000/realms/x', OIDC_CLIENT_ID: 'c', OIDC_CLIENT_SECRET: 's' });
     expect(oidc.oidc?.issuer).toBe('http://127.0.0.1:9000/realms/x');
   });

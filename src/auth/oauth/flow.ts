@@ -1,0 +1,124 @@
+// The OAuth round trip: start (state, PKCE, nonce, a short-lived cookie) and callback (checks, exchange, sign-in).
+import { CodeChallengeMethod, generateCodeVerifier, generateState } from 'arctic';
+import { z } from 'zod';
+import { isUniqueViolation } from '../../db/client';
+import { recordOAuthStateUse } from '../../db/oauth-accounts';
+import { AppError } from '../../errors';
+import { constantTimeEqual, randomToken, sha256Base64Url } from '../../lib/crypto';
+import type { AuthDeps } from '../sessions';
+import { PROVIDER_NAMES, type ProviderName } from './identity';
+import { oauthProvider, type OAuthProvider } from './providers';
+import { safeRedirectPath } from './redirect-path';
+import { OAuthSignInRefused, signInWithIdentity, type OAuthSignedIn } from './sign-in';
+
+/** What the state cookie carries between start and callback (10 minutes, HttpOnly, this path only). */
+export const oauthStateSchema = z.object({
+  provider: z.enum(PROVIDER_NAMES as [ProviderName, ...ProviderName[]]),
+  state: z.string().min(16),
+  verifier: z.string().min(43),
+  nonce: z.string().min(16),
+  redirectTo: z.string(),
+  /** Checked at the callback: a browser enforces the cookie's Max-Age, a replaying client need not. */
+  issuedAt: z.number().int(),
+});
+
+export const OAUTH_STATE_LIFETIME_MS = 10 * 60_000;
+
+export type OAuthState = z.infer<typeof oauthStateSchema>;
+
+export const providerNotConfigured = () =>
+  new AppError(404, 'PROVIDER_NOT_CONFIGURED', 'This sign-in provider is not configured.');
+
+const stateMismatch = () =>
+  new AppError(400, 'OAUTH_STATE_MISMATCH', 'The sign-in could not be verified. Start again from the login page.');
+
+function providerOrThrow(deps: AuthDeps, name: string): OAuthProvider {
+  const provider = (PROVIDER_NAMES as readonly string[]).includes(name)
+    ? oauthProvider(deps.config, name as ProviderName)
+    : null;
+  if (!provider) throw providerNotConfigured();
+  return provider;
+}
+
+/** GET /oauth/:provider: where to send the browser, and what to remember in the state cookie. */
+export async function beginOAuth(
+  deps: AuthDeps,
+  name: string,
+  redirectTo: string | undefined,
+): Promise<{ location: string; state: OAuthState }> {
+  const provider = providerOrThrow(deps, name);
+  const path = safeRedirectPath(redirectTo, deps.config.appUrl);
+  if (path === null) throw new AppError(400, 'REDIRECT_NOT_ALLOWED', 'redirect_to must be a relative path such as /dashboard.');
+  const state: OAuthState = {
+    provider: provider.name,
+    state: generateState(),
+    verifier: generateCodeVerifier(),
+    nonce: randomToken(16),
+    redirectTo: path,
+    issuedAt: deps.now.getTime(),
+  };
+  let authorizationUrl: string;
+  try {
+    ({ authorizationUrl } = await provider.endpoints());
+  } catch {
+    throw new OAuthSignInRefused('provider_unavailable');
+  }
+  const url = provider.client.createAuthorizationURLWithPKCE(
+    authorizationUrl,
+    state.state,
+    CodeChallengeMethod.S256,
+    state.verifier,
+    provider.scopes,
+  );
+  // Binds the ID token to this browser's attempt (OpenID Connect Core §3.1.2.1); GitHub ignores it.
+  url.searchParams.set('nonce', state.nonce);
+  return { location: url.toString(), state };
+}
+
+/** Provider error codes are echoed to the front end only in a safe shape. */
+function providerErrorCode(error: string): string {
+  return /^[a-z_]{1,64}$/.test(error) ? error : 'oauth_failed';
+}
+
+/** GET /oauth/:provider/callback: every check, then the code exchange, then sign-in or sign-up. */
+export async function finishOAuth(
+  deps: AuthDeps,
+  name: string,
+  input: { code?: string; state?: string; error?: string; cookie: OAuthState | null },
+): Promise<OAuthSignedIn & { redirectTo: string }> {
+  const provider = providerOrThrow(deps, name);
+  if (input.error !== undefined) throw new OAuthSignInRefused(providerErrorCode(input.error));
+  const cookie = input.cookie;
+  if (!cookie || cookie.provider !== provider.name || input.state === undefined) throw stateMismatch();
+  const age = deps.now.getTime() - cookie.issuedAt;
+  if (age < 0 || age > OAUTH_STATE_LIFETIME_MS) throw stateMismatch();
+  const encoder = new TextEncoder();
+  if (!constantTimeEqual(encoder.encode(input.state), encoder.encode(cookie.state))) throw stateMismatch();
+  // The cookie is cleared at once, but a client could replay it: D1 remembers every used state.
+  try {
+    await recordOAuthStateUse(deps.db, await sha256Base64Url(cookie.state), deps.now);
+  } catch (err) {
+    if (isUniqueViolation(err, 'oauth_state_uses.state_hash')) throw stateMismatch();
+    throw err;
+  }
+  const redirectTo = safeRedirectPath(cookie.redirectTo, deps.config.appUrl) ?? '/';
+  if (input.code === undefined || input.code === '') throw new OAuthSignInRefused('missing_code');
+
+  let tokens;
+  try {
+    const { tokenUrl } = await provider.endpoints();
+    tokens = await provider.client.validateAuthorizationCode(tokenUrl, input.code, cookie.verifier);
+  } catch (err) {
+    console.log(JSON.stringify({ level: 'warn', msg: 'oauth code exchange failed', provider: provider.name, error: String(err) }));
+    throw new OAuthSignInRefused('code_exchange_failed');
+  }
+  let identity;
+  try {
+    identity = await provider.identify(tokens, cookie.nonce);
+  } catch (err) {
+    console.log(JSON.stringify({ level: 'warn', msg: 'oauth identity rejected', provider: provider.name, error: String(err) }));
+    throw new OAuthSignInRefused('identity_rejected');
+  }
+  const signedIn = await signInWithIdentity(deps, provider.name, identity);
+  return { ...signedIn, redirectTo };
+}

@@ -1,0 +1,33 @@
+// Listing and unlinking a user's OAuth providers.
+import { listOAuthAccounts, unlinkOAuthAccount } from '../../db/oauth-accounts';
+import { findUserById } from '../../db/users';
+import { AppError, notFound } from '../../errors';
+import { auditStatement, type AuthDeps } from '../sessions';
+import { PROVIDER_NAMES, type ProviderName } from './identity';
+
+export async function listLinkedAccounts(deps: AuthDeps, userId: string) {
+  const [accounts, user] = await Promise.all([listOAuthAccounts(deps.db, userId), findUserById(deps.db, userId)]);
+  if (!user) throw notFound('No such user.');
+  return {
+    accounts: accounts.map((account) => ({
+      provider: account.provider,
+      email: account.email,
+      created_at: account.createdAt.toISOString(),
+      last_login_at: account.lastLoginAt.toISOString(),
+    })),
+    has_password: user.passwordHash !== null,
+  };
+}
+
+/** 404 when not linked; 409 LAST_SIGN_IN_METHOD when it is the only way left to sign in. */
+export async function unlinkProvider(deps: AuthDeps, userId: string, provider: string): Promise<void> {
+  if (!(PROVIDER_NAMES as readonly string[]).includes(provider)) throw notFound('No such linked provider.');
+  const name = provider as ProviderName;
+  if (await unlinkOAuthAccount(deps.db, userId, name)) {
+    await auditStatement(deps, { action: 'oauth.unlinked', userId, metadata: { provider: name } }).run();
+    return;
+  }
+  const stillLinked = (await listOAuthAccounts(deps.db, userId)).some((account) => account.provider === name);
+  if (!stillLinked) throw notFound('No such linked provider.');
+  throw new AppError(409, 'LAST_SIGN_IN_METHOD', 'This is your only way to sign in; set a password or link another provider first.');
+}

@@ -1,0 +1,125 @@
+// Who an OAuth identity signs in as: an existing link, an account with the same verified email, or a new account.
+import { runBatch } from '../../db/client';
+import { findOAuthAccountWithUser, insertOAuthAccountStatement, touchOAuthAccountStatement } from '../../db/oauth-accounts';
+import type { User } from '../../db/schema';
+import { revokeUserSessionsStatement } from '../../db/sessions';
+import {
+  clearPasswordStatement,
+  findUserByEmail,
+  insertUserStatement,
+  isUniqueEmailViolation,
+  markEmailVerifiedStatement,
+} from '../../db/users';
+import { isUniqueViolation } from '../../db/client';
+import { newId } from '../../lib/crypto';
+import { verificationEmailStatements } from '../email-verification';
+import { auditStatement, newSession, type AuthDeps } from '../sessions';
+import type { ProviderIdentity, ProviderName } from './identity';
+
+/** A sign-in the rules refuse; the user is sent to APP_URL/login?error=<code>. */
+export class OAuthSignInRefused extends Error {
+  override name = 'OAuthSignInRefused';
+  constructor(readonly code: string) {
+    super(`OAuth sign-in refused: ${code}`);
+  }
+}
+
+export interface OAuthSignedIn {
+  user: User;
+  refreshToken: string;
+  outboxIds: string[];
+}
+
+export async function signInWithIdentity(
+  deps: AuthDeps,
+  provider: ProviderName,
+  identity: ProviderIdentity,
+): Promise<OAuthSignedIn> {
+  try {
+    return await signIn(deps, provider, identity);
+  } catch (err) {
+    // Two callbacks for the same new identity at once: the loser finds the winner's link.
+    if (isUniqueViolation(err, 'oauth_accounts') || isUniqueEmailViolation(err)) return signIn(deps, provider, identity);
+    throw err;
+  }
+}
+
+async function signIn(deps: AuthDeps, provider: ProviderName, identity: ProviderIdentity): Promise<OAuthSignedIn> {
+  const authMethod = `oauth:${provider}`;
+  const linked = await findOAuthAccountWithUser(deps.db, provider, identity.providerUserId);
+  if (linked) {
+    if (linked.user.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
+    const session = await newSession(deps, linked.user, authMethod);
+    await runBatch(deps.db, [
+      touchOAuthAccountStatement(deps.db, { provider, providerUserId: identity.providerUserId, email: identity.email, now: deps.now }),
+      ...session.statements,
+      auditStatement(deps, { action: 'oauth.login', userId: linked.user.id, metadata: { provider, session_id: session.sessionId } }),
+    ]);
+    return { user: linked.user, refreshToken: session.refreshToken, outboxIds: [] };
+  }
+
+  if (identity.email === null) throw new OAuthSignInRefused('email_required');
+  const link = (userId: string) =>
+    insertOAuthAccountStatement(deps.db, {
+    userId,
+    provider,
+    providerUserId: identity.providerUserId,
+    email: identity.email,
+    createdAt: deps.now,
+    lastLoginAt: deps.now,
+  });
+  const makeAdmin = identity.emailVerified && deps.config.adminEmails.includes(identity.email);
+  const existing = await findUserByEmail(deps.db, identity.email);
+
+  if (existing) {
+    // CONTRACT §5: link to an existing account only when the provider vouches for the email.
+    if (!identity.emailVerified) throw new OAuthSignInRefused('email_not_verified');
+    if (existing.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
+    const session = await newSession(deps, existing, authMethod);
+    // An account whose email was never verified may have been created by someone else to wait for
+    // its owner (pre-account hijacking): the owner's verified sign-in takes it over, so that
+    // person's password and sessions are removed.
+    const takeover =
+      existing.emailVerifiedAt === null
+        ? [
+            clearPasswordStatement(deps.db, existing.id, deps.now),
+            revokeUserSessionsStatement(deps.db, { userId: existing.id, now: deps.now, reason: 'unverified_account_claimed' }),
+          ]
+        : [];
+    await runBatch(deps.db, [
+      link(existing.id),
+      ...takeover,
+      markEmailVerifiedStatement(deps.db, { userId: existing.id, email: identity.email, makeAdmin, now: deps.now }),
+      ...session.statements,
+      auditStatement(deps, {
+        action: 'oauth.linked',
+        userId: existing.id,
+        metadata: { provider, password_cleared: takeover.length > 0 },
+      }),
+    ]);
+    return { user: existing, refreshToken: session.refreshToken, outboxIds: [] };
+  }
+
+  const user: User = {
+    id: newId(),
+    email: identity.email,
+    name: identity.name,
+    passwordHash: null,
+    role: makeAdmin ? 'admin' : 'user',
+    emailVerifiedAt: identity.emailVerified ? deps.now : null,
+    disabledAt: null,
+    createdAt: deps.now,
+    updatedAt: deps.now,
+  };
+  const session = await newSession(deps, user, authMethod);
+  // An address the provider did not verify gets our own verification email.
+  const verification = identity.emailVerified ? null : await verificationEmailStatements(deps, user);
+  await runBatch(deps.db, [
+    insertUserStatement(deps.db, user),
+    link(user.id),
+    ...session.statements,
+    ...(verification?.statements ?? []),
+    auditStatement(deps, { action: 'oauth.account_created', userId: user.id, metadata: { provider } }),
+  ]);
+  return { user, refreshToken: session.refreshToken, outboxIds: verification ? [verification.outboxId] : [] };
+}

@@ -1,0 +1,45 @@
+// /api/me/accounts: the sign-in providers linked to my account, and unlinking one.
+import { createRoute, z } from '@hono/zod-openapi';
+import { listLinkedAccounts, unlinkProvider } from '../auth/oauth/linked-accounts';
+import { requireLiveSession } from '../middleware/require-auth';
+import { errorResponses } from '../openapi';
+import { createRouter, depsFrom } from '../router';
+import { bearerSecurity } from './auth-schemas';
+
+const linkedAccountSchema = z
+  .object({ provider: z.enum(['google', 'github', 'oidc']), email: z.string().nullable(), created_at: z.string(), last_login_at: z.string() })
+  .openapi('LinkedAccount');
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/me/accounts',
+  tags: ['Account'],
+  summary: 'My linked sign-in providers',
+  middleware: [requireLiveSession()] as const,
+  security: bearerSecurity,
+  responses: {
+    200: {
+      description: 'Linked providers, and whether a password is set.',
+      content: { 'application/json': { schema: z.object({ accounts: z.array(linkedAccountSchema), has_password: z.boolean() }) } },
+    },
+    ...errorResponses(401),
+  },
+});
+
+const unlinkRoute = createRoute({
+  method: 'delete',
+  path: '/me/accounts/{provider}',
+  tags: ['Account'],
+  summary: 'Unlink a provider (not the last way to sign in)',
+  middleware: [requireLiveSession()] as const,
+  security: bearerSecurity,
+  request: { params: z.object({ provider: z.string().max(32) }) },
+  responses: { 204: { description: 'Unlinked.' }, ...errorResponses(401, 404, 409) },
+});
+
+export const linkedAccountsRouter = createRouter()
+  .openapi(listRoute, async (c) => c.json(await listLinkedAccounts(depsFrom(c), c.get('auth').userId), 200))
+  .openapi(unlinkRoute, async (c) => {
+    await unlinkProvider(depsFrom(c), c.get('auth').userId, c.req.valid('param').provider);
+    return c.body(null, 204);
+  });

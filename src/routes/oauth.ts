@@ -1,0 +1,74 @@
+// /api/auth/oauth/:provider and its callback: sign in with Google, GitHub or any OpenID Connect provider.
+import { createRoute, z } from '@hono/zod-openapi';
+import { beginOAuth, finishOAuth } from '../auth/oauth/flow';
+import { OAuthSignInRefused } from '../auth/oauth/sign-in';
+import { clearOAuthStateCookie, readOAuthStateCookie, setOAuthStateCookie } from '../auth/oauth/state-cookie';
+import { setRefreshCookie } from '../auth/refresh-cookie';
+import { errorResponses } from '../openapi';
+import { createRouter, deliverAfterResponse, depsFrom } from '../router';
+
+const providerParam = z.object({
+  provider: z.string().max(32).openapi({ param: { name: 'provider', in: 'path' }, example: 'google', description: 'google, github or oidc' }),
+});
+
+const startRoute = createRoute({
+  method: 'get',
+  path: '/auth/oauth/{provider}',
+  tags: ['OAuth'],
+  summary: 'Start signing in with a provider (redirects to it, with state and PKCE)',
+  request: {
+    params: providerParam,
+    query: z.object({ redirect_to: z.string().max(1024).optional().openapi({ example: '/dashboard' }) }),
+  },
+  responses: {
+    302: { description: 'To the provider; sets the oauth_state cookie (10 minutes).' },
+    ...errorResponses(400, 404),
+  },
+});
+
+const callbackRoute = createRoute({
+  method: 'get',
+  path: '/auth/oauth/{provider}/callback',
+  tags: ['OAuth'],
+  summary: 'Where the provider sends the user back',
+  description:
+    'On success: sets the refresh_token cookie and redirects to APP_URL + redirect_to; the front end then calls ' +
+    'POST /api/auth/refresh for its access token. Provider-side failures redirect to APP_URL/login?error=<code>.',
+  request: {
+    params: providerParam,
+    query: z.object({
+      code: z.string().max(2048).optional(),
+      state: z.string().max(512).optional(),
+      error: z.string().max(256).optional(),
+      error_description: z.string().max(2048).optional(),
+    }),
+  },
+  responses: { 302: { description: 'To the front end.' }, ...errorResponses(400, 404) },
+});
+
+export const oauthRouter = createRouter()
+  .openapi(startRoute, async (c) => {
+    const deps = depsFrom(c);
+    try {
+      const { location, state } = await beginOAuth(deps, c.req.valid('param').provider, c.req.valid('query').redirect_to);
+      setOAuthStateCookie(c, state);
+      return c.redirect(location, 302);
+    } catch (err) {
+      if (err instanceof OAuthSignInRefused) return c.redirect(`${deps.config.appUrl}/login?error=${err.code}`, 302);
+      throw err;
+    }
+  })
+  .openapi(callbackRoute, async (c) => {
+    const deps = depsFrom(c);
+    const cookie = readOAuthStateCookie(c);
+    clearOAuthStateCookie(c);
+    try {
+      const result = await finishOAuth(deps, c.req.valid('param').provider, { ...c.req.valid('query'), cookie });
+      setRefreshCookie(c, result.refreshToken, deps.config.refreshTokenTtl);
+      deliverAfterResponse(c, result.outboxIds);
+      return c.redirect(`${deps.config.appUrl}${result.redirectTo}`, 302);
+    } catch (err) {
+      if (err instanceof OAuthSignInRefused) return c.redirect(`${deps.config.appUrl}/login?error=${err.code}`, 302);
+      throw err;
+    }
+  });
