@@ -15,6 +15,9 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
           // Local fakes started by test/global-setup.ts.
           TEST_RESEND_FAKE_URL: inject('resendFakeUrl'),
+          TEST_GOOGLE_FAKE_URL: inject('googleFakeUrl'),
+          TEST_GITHUB_FAKE_URL: inject('githubFakeUrl'),
+          TEST_OIDC_ISSUER: inject('oidcIssuer'),
         },
       },
     })),
@@ -23,8 +26,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
     globalSetup: ['./test/global-setup.ts'],
-    // The one-line-per-request logs would drown the output (SHOW_REQUEST_LOGS=1 shows them); tests that care spy on them.
-    onConsoleLog: (log) => Boolean(process.env.SHOW_REQUEST_LOGS) || !log.includes('"msg":"request"'),
+    // The Worker's JSON log lines would drown the output (SHOW_WORKER_LOGS=1 shows them); tests that care spy on them.
+    onConsoleLog: (log) => Boolean(process.env.SHOW_WORKER_LOGS) || !log.startsWith('{"level":'),
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });

@@ -6,6 +6,9 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       TEST_RESEND_FAKE_URL: string;
+      TEST_GOOGLE_FAKE_URL: string;
+      TEST_GITHUB_FAKE_URL: string;
+      TEST_OIDC_ISSUER: string;
     }
     interface GlobalProps {
       mainModule: typeof import('../src/index');

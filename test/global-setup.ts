@@ -1,17 +1,45 @@
 // Runs in Node before the workerd test pool: starts the local fakes and tells the tests where they are.
+import type { Server } from 'node:http';
+import { OAuth2Server } from 'oauth2-mock-server';
 import type { TestProject } from 'vitest/node';
+import { startGitHubFake, startGoogleFake } from './fakes/oauth-fakes';
 import { startResendFake } from './fakes/resend-fake';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     resendFakeUrl: string;
+    googleFakeUrl: string;
+    githubFakeUrl: string;
+    oidcIssuer: string;
   }
 }
 
+/** A real OpenID Connect server; the identity it vouches for comes from the `fake_identity` parameter. */
+async function startOidcServer(): Promise<OAuth2Server> {
+  const server = new OAuth2Server();
+  await server.issuer.keys.generate('RS256');
+  const identities = new Map<string, Record<string, unknown>>();
+  server.service.on('beforeAuthorizeRedirect', (redirect: { url: URL }, req: { query: Record<string, string> }) => {
+    const code = redirect.url.searchParams.get('code');
+    const identity = req.query.fake_identity;
+    if (code && identity) identities.set(code, JSON.parse(Buffer.from(identity, 'base64url').toString('utf8')));
+  });
+  server.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }, req: { body: Record<string, string> }) => {
+    const identity = identities.get(req.body.code ?? '');
+    if (identity) Object.assign(token.payload, identity);
+  });
+  await server.start(0, '127.0.0.1');
+  return server;
+}
+
 export default async function setup(project: TestProject) {
-  const resend = await startResendFake();
+  const [resend, google, github, oidc] = await Promise.all([startResendFake(), startGoogleFake(), startGitHubFake(), startOidcServer()]);
   project.provide('resendFakeUrl', resend.url);
+  project.provide('googleFakeUrl', google.url);
+  project.provide('githubFakeUrl', github.url);
+  project.provide('oidcIssuer', oidc.issuer.url!);
   return async () => {
-    await new Promise((resolve) => resend.server.close(resolve));
+    const close = (server: Server) => new Promise((resolve) => server.close(resolve));
+    await Promise.all([close(resend.server), close(google.server), close(github.server), oidc.stop()]);
   };
 }

@@ -108,6 +108,8 @@ export async function finishOAuth(
   try {
     const { tokenUrl } = await provider.endpoints();
     tokens = await provider.client.validateAuthorizationCode(tokenUrl, input.code, cookie.verifier);
+    // GitHub reports a bad code as 200 {"error": "bad_verification_code"}.
+    if ('error' in tokens.data) throw new Error(`token endpoint error: ${String((tokens.data as { error: unknown }).error)}`);
   } catch (err) {
     console.log(JSON.stringify({ level: 'warn', msg: 'oauth code exchange failed', provider: provider.name, error: String(err) }));
     throw new OAuthSignInRefused('code_exchange_failed');

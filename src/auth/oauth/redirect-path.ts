@@ -1,4 +1,6 @@
 // Validates `redirect_to`: only a relative path on the front end, never a way off-site.
+// Control characters (CR/LF splitting, NUL) and backslashes (browsers read `/\` as `//`).
+// eslint-disable-next-line no-control-regex
 const CONTROL_OR_BACKSLASH = /[\u0000-\u001f\u007f\\]/;
 const MAX_LENGTH = 1024;
 

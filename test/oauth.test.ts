@@ -1,0 +1,285 @@
+// OAuth sign-in end to end: a real OIDC server (oauth2-mock-server) and fakes of Google and GitHub.
+import { env } from 'cloudflare:test';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bearer, countRows, login, register, STRONG_PASSWORD, uniqueEmail } from './auth-helpers';
+import { call, errorBody } from './helpers';
+import { cookieValue, GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './oauth-helpers';
+import { TEST_API_URL, TEST_APP_URL } from './settings';
+
+afterEach(() => vi.useRealTimers());
+
+async function accessTokenFrom(callback: Response) {
+  const refreshToken = cookieValue(callback, 'refresh_token');
+  expect(refreshToken).toBeTruthy();
+  const refreshed = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${refreshToken}` } });
+  expect(refreshed.status).toBe(200);
+  return (await refreshed.json<{ access_token: string }>()).access_token;
+}
+
+async function me(accessToken: string) {
+  return (await call('/api/me', { headers: bearer(accessToken) })).json<{ id: string; email: string; name: string | null; email_verified: boolean; role: string }>();
+}
+
+function expectLoginError(response: Response, code: string) {
+  expect(response.status).toBe(302);
+  expect(response.headers.get('Location')).toBe(`${TEST_APP_URL}/login?error=${code}`);
+  expect(cookieValue(response, 'refresh_token')).toBeNull();
+}
+
+describe('OpenID Connect (a real OIDC server on loopback)', () => {
+  it('redirects with state, PKCE S256 and a nonce, then signs the user in and up', async () => {
+    const email = uniqueEmail('oidc');
+    const { start, authorizationUrl, callback } = await signInWith('oidc', { sub: `kc-${uniqueSub()}`, email, email_verified: true, name: 'Kay Cloak' });
+    expect(authorizationUrl.origin + authorizationUrl.pathname).toBe(`${env.TEST_OIDC_ISSUER}/authorize`);
+    const params = authorizationUrl.searchParams;
+    expect(params.get('response_type')).toBe('code');
+    expect(params.get('client_id')).toBe('liftoff-oidc-client');
+    expect(params.get('redirect_uri')).toBe(`${TEST_API_URL}/api/auth/oauth/oidc/callback`);
+    expect(params.get('code_challenge_method')).toBe('S256');
+    expect(params.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(params.get('state')).toBeTruthy();
+    expect(params.get('nonce')).toBeTruthy();
+    expect(params.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['openid', 'email', 'profile']));
+    const stateCookie = start.headers.get('Set-Cookie') ?? '';
+    for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/api/auth/oauth', 'Max-Age=600']) {
+      expect(stateCookie).toContain(attribute);
+    }
+    // The verifier never leaves the server side in the clear: only its S256 challenge is in the URL.
+    expect(authorizationUrl.toString()).not.toContain(JSON.parse(Buffer.from(cookieValue(start, 'oauth_state')!, 'base64url').toString()).verifier);
+
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get('Location')).toBe(`${TEST_APP_URL}/dashboard`);
+    expect(callback.headers.get('Set-Cookie')).toMatch(/oauth_state=;.*Max-Age=0/);
+    const user = await me(await accessTokenFrom(callback));
+    expect(user).toMatchObject({ email, name: 'Kay Cloak', email_verified: true, role: 'user' });
+    expect(await countRows('oauth_accounts', "provider = 'oidc' AND user_id = ?", user.id)).toBe(1);
+    expect(await countRows('users', 'id = ? AND password_hash IS NULL', user.id)).toBe(1);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'oauth.account_created'", user.id)).toBe(1);
+  });
+
+  it('signs the same subject into the same account next time', async () => {
+    const identity = { sub: `kc-${uniqueSub()}`, email: uniqueEmail('oidc'), email_verified: true };
+    const first = await me(await accessTokenFrom((await signInWith('oidc', identity)).callback));
+    const second = await me(await accessTokenFrom((await signInWith('oidc', identity)).callback));
+    expect(second.id).toBe(first.id);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'oauth.login'", first.id)).toBe(1);
+  });
+});
+
+describe('Google (fake with real response shapes)', () => {
+  it('signs up from a verified ID token and lists the link', async () => {
+    const email = uniqueEmail('g');
+    const { authorizationUrl, callback } = await signInWith('google', { sub: uniqueSub(), email, email_verified: true, name: 'Gee' });
+    expect(authorizationUrl.searchParams.get('client_id')).toBe(GOOGLE_CLIENT_ID);
+    const accessToken = await accessTokenFrom(callback);
+    expect(await me(accessToken)).toMatchObject({ email, email_verified: true });
+    const accounts = await oauthCall('/api/me/accounts', { headers: bearer(accessToken) });
+    expect(await accounts.json()).toMatchObject({ has_password: false, accounts: [{ provider: 'google', email }] });
+  });
+
+  it.each(['signature', 'aud', 'nonce', 'expired', 'issuer'] as const)(
+    'refuses an ID token with a bad %s, creating nothing',
+    async (tamper) => {
+      const email = uniqueEmail('tampered');
+      const { callback } = await signInWith('google', { sub: uniqueSub(), email, email_verified: true, tamper });
+      expectLoginError(callback, 'identity_rejected');
+      expect(await countRows('users', 'email = ?', email)).toBe(0);
+    },
+  );
+
+  it('links to an existing verified account only when Google says the email is verified', async () => {
+    const client = await register();
+    await env.DB.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
+    const unverified = await signInWith('google', { sub: uniqueSub(), email: client.email, email_verified: false });
+    expectLoginError(unverified.callback, 'email_not_verified');
+    expect(await countRows('oauth_accounts', 'user_id = ?', client.userId)).toBe(0);
+
+    const verified = await signInWith('google', { sub: uniqueSub(), email: client.email, email_verified: true });
+    const user = await me(await accessTokenFrom(verified.callback));
+    expect(user.id).toBe(client.userId);
+    // A verified account keeps its password and its sessions.
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'oauth.linked'", client.userId)).toBe(1);
+  });
+
+  it('takes over an unverified password account for the verified owner: password and sessions removed', async () => {
+    const squatter = await register();
+    const verified = await signInWith('google', { sub: uniqueSub(), email: squatter.email, email_verified: true });
+    const user = await me(await accessTokenFrom(verified.callback));
+    expect(user).toMatchObject({ id: squatter.userId, email_verified: true });
+    expect((await login(squatter.email, STRONG_PASSWORD)).status).toBe(401);
+    const squatterRefresh = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${squatter.refreshToken}` } });
+    expect(squatterRefresh.status).toBe(401);
+  });
+
+  it('refuses a disabled account', async () => {
+    const identity = { sub: uniqueSub(), email: uniqueEmail('g'), email_verified: true };
+    const user = await me(await accessTokenFrom((await signInWith('google', identity)).callback));
+    await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), user.id).run();
+    expectLoginError((await signInWith('google', identity)).callback, 'account_disabled');
+  });
+
+  it('makes a verified address from ADMIN_EMAILS an admin', async () => {
+    const email = uniqueEmail('boss');
+    const { callback } = await signInWith('google', { sub: uniqueSub(), email, email_verified: true }, '/', { ADMIN_EMAILS: email });
+    expect((await me(await accessTokenFrom(callback))).role).toBe('admin');
+  });
+
+  it('creates an unverified account (and sends our own verification email) when Google does not vouch', async () => {
+    const email = uniqueEmail('g');
+    const { callback } = await signInWith('google', { sub: uniqueSub(), email, email_verified: false });
+    expect((await me(await accessTokenFrom(callback))).email_verified).toBe(false);
+    expect(await countRows('email_outbox', "to_address = ? AND template = 'verify_email'", email)).toBe(1);
+  });
+});
+
+describe('GitHub (fake with real response shapes)', () => {
+  it('uses PKCE too, and the primary verified email from /user/emails', async () => {
+    const email = uniqueEmail('gh');
+    const { authorizationUrl, callback } = await signInWith('github', {
+      sub: uniqueSub(),
+      name: 'Octo Cat',
+      emails: [
+        { email: uniqueEmail('other'), primary: false, verified: true, visibility: null },
+        { email, primary: true, verified: true, visibility: 'private' },
+      ],
+    });
+    expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorizationUrl.searchParams.get('scope')).toBe('read:user user:email');
+    expect(await me(await accessTokenFrom(callback))).toMatchObject({ email, name: 'Octo Cat', email_verified: true });
+  });
+
+  it('refuses an account without a verified primary email', async () => {
+    const email = uniqueEmail('gh');
+    const { callback } = await signInWith('github', {
+      sub: uniqueSub(),
+      emails: [
+        { email, primary: true, verified: false, visibility: null },
+        { email: uniqueEmail('x'), primary: false, verified: true, visibility: null },
+      ],
+    });
+    expectLoginError(callback, 'email_required');
+    expect(await countRows('users', 'email = ?', email)).toBe(0);
+  });
+
+  it('redirects with code_exchange_failed when the code is bad', async () => {
+    const flow = await startAndConsent('github', { sub: uniqueSub(), emails: [] });
+    const path = flow.callbackPath.replace(/code=[^&]+/, 'code=forged');
+    const callback = await oauthCall(path, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } });
+    expectLoginError(callback, 'code_exchange_failed');
+  });
+});
+
+describe('state, replay and redirect checks', () => {
+  const identity = () => ({ sub: uniqueSub(), email: uniqueEmail('s'), email_verified: true });
+
+  it('answers 400 OAUTH_STATE_MISMATCH for a wrong state, a missing cookie, another provider\'s cookie or a missing verifier', async () => {
+    const flow = await startAndConsent('google', identity());
+    const cookie = { Cookie: `oauth_state=${flow.stateCookie}` };
+    const decoded = JSON.parse(Buffer.from(flow.stateCookie, 'base64url').toString());
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const attempts: [string, RequestInit | undefined][] = [
+      [flow.callbackPath.replace(/state=[^&]+/, 'state=attacker-state-value'), { headers: cookie }],
+      [flow.callbackPath, undefined],
+      [flow.callbackPath.replace('/google/', '/github/'), { headers: cookie }],
+      [flow.callbackPath, { headers: { Cookie: `oauth_state=${encode({ ...decoded, verifier: undefined })}` } }],
+      [flow.callbackPath, { headers: { Cookie: 'oauth_state=not-base64-json' } }],
+    ];
+    for (const [path, init] of attempts) {
+      const response = await oauthCall(path, init);
+      expect(response.status).toBe(400);
+      expect((await errorBody(response)).code).toBe('OAUTH_STATE_MISMATCH');
+      expect(cookieValue(response, 'refresh_token')).toBeNull();
+    }
+    // Nothing was used up: the genuine callback still works.
+    expect((await oauthCall(flow.callbackPath, { headers: cookie })).headers.get('Location')).toBe(`${TEST_APP_URL}/dashboard`);
+  });
+
+  it('makes the state single use, even when a client replays the cookie', async () => {
+    const flow = await startAndConsent('google', identity());
+    const init = { headers: { Cookie: `oauth_state=${flow.stateCookie}` } };
+    expect((await oauthCall(flow.callbackPath, init)).status).toBe(302);
+    const replay = await oauthCall(flow.callbackPath, init);
+    expect(replay.status).toBe(400);
+    expect((await errorBody(replay)).code).toBe('OAUTH_STATE_MISMATCH');
+  });
+
+  it('refuses a state older than 10 minutes', async () => {
+    const flow = await startAndConsent('google', identity());
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 601_000);
+    const response = await oauthCall(flow.callbackPath, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } });
+    expect((await errorBody(response)).code).toBe('OAUTH_STATE_MISMATCH');
+  });
+
+  it('sends provider errors to APP_URL/login?error=..., in a safe shape', async () => {
+    const flow = await startAndConsent('google', identity());
+    const cookie = { headers: { Cookie: `oauth_state=${flow.stateCookie}` } };
+    expectLoginError(await oauthCall('/api/auth/oauth/google/callback?error=access_denied&state=x', cookie), 'access_denied');
+    expectLoginError(await oauthCall(`/api/auth/oauth/google/callback?error=${encodeURIComponent('<script>')}`, cookie), 'oauth_failed');
+  });
+
+  it.each([
+    '//evil.example',
+    'https://evil.example',
+    'http:evil.example',
+    '/\\evil.example',
+    '\\\\evil.example',
+    '/%2F%2Fevil.example',
+    '/%5Cevil.example',
+    '/%252F%252Fevil.example',
+    '%2F%2Fevil.example',
+    'javascript:alert(1)',
+    '/ok\r\nSet-Cookie: x=y',
+    'dashboard',
+  ])('refuses redirect_to=%s with 400 REDIRECT_NOT_ALLOWED and sets no cookie', async (redirectTo) => {
+    const response = await oauthCall(`/api/auth/oauth/google?redirect_to=${encodeURIComponent(redirectTo)}`);
+    expect(response.status).toBe(400);
+    expect((await errorBody(response)).code).toBe('REDIRECT_NOT_ALLOWED');
+    expect(response.headers.get('Set-Cookie')).toBeNull();
+  });
+
+  it('keeps a relative path with its query and fragment', async () => {
+    const { callback } = await signInWith('google', identity(), '/billing?plan=pro#top');
+    expect(callback.headers.get('Location')).toBe(`${TEST_APP_URL}/billing?plan=pro#top`);
+  });
+
+  it('answers 404 PROVIDER_NOT_CONFIGURED for providers without settings and unknown ones', async () => {
+    for (const path of ['/api/auth/oauth/google', '/api/auth/oauth/github/callback?code=x&state=y', '/api/auth/oauth/oidc']) {
+      const response = await call(path);
+      expect(response.status).toBe(404);
+      expect((await errorBody(response)).code).toBe('PROVIDER_NOT_CONFIGURED');
+    }
+    expect((await errorBody(await oauthCall('/api/auth/oauth/facebook'))).code).toBe('PROVIDER_NOT_CONFIGURED');
+  });
+});
+
+describe('linked accounts', () => {
+  it('refuses to unlink the last way to sign in (409), allows it once a password exists', async () => {
+    const { callback } = await signInWith('github', {
+      sub: uniqueSub(),
+      emails: [{ email: uniqueEmail('gh'), primary: true, verified: true, visibility: null }],
+    });
+    const accessToken = await accessTokenFrom(callback);
+    const last = await oauthCall('/api/me/accounts/github', { method: 'DELETE', headers: bearer(accessToken) });
+    expect(last.status).toBe(409);
+    expect((await errorBody(last)).code).toBe('LAST_SIGN_IN_METHOD');
+    const notLinked = await oauthCall('/api/me/accounts/google', { method: 'DELETE', headers: bearer(accessToken) });
+    expect(notLinked.status).toBe(404);
+    expect((await errorBody(await oauthCall('/api/me/accounts/facebook', { method: 'DELETE', headers: bearer(accessToken) }))).code).toBe('NOT_FOUND');
+  });
+
+  it('unlinks a provider from an account that has a password', async () => {
+    const client = await register();
+    await env.DB.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
+    await signInWith('google', { sub: uniqueSub(), email: client.email, email_verified: true });
+    const response = await oauthCall('/api/me/accounts/google', { method: 'DELETE', headers: bearer(client.accessToken) });
+    expect(response.status).toBe(204);
+    expect(await countRows('oauth_accounts', 'user_id = ?', client.userId)).toBe(0);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'oauth.unlinked'", client.userId)).toBe(1);
+  });
+
+  it('requires a live session', async () => {
+    expect((await oauthCall('/api/me/accounts')).status).toBe(401);
+  });
+});
