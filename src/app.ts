@@ -11,8 +11,10 @@ import { openApiInfo } from './openapi';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
 import { authRouter } from './routes/auth';
+import { billingRouter } from './routes/billing';
 import { devRouter } from './routes/dev';
 import { emailVerificationRouter } from './routes/email-verification';
+import { examplesRouter } from './routes/examples';
 import { healthRouter } from './routes/health';
 import { jwksRouter } from './routes/jwks';
 import { linkedAccountsRouter } from './routes/linked-accounts';
@@ -20,6 +22,7 @@ import { meRouter } from './routes/me';
 import { oauthRouter } from './routes/oauth';
 import { passwordsRouter } from './routes/passwords';
 import { sessionsRouter } from './routes/sessions';
+import { stripeWebhookRouter } from './routes/stripe-webhook';
 
 /** JSON bodies are small; the Stripe webhook reads its raw body under its own limit. */
 const JSON_BODY_LIMIT_BYTES = 16 * 1024;
@@ -45,6 +48,9 @@ export function createApp() {
   app.route('/api', oauthRouter);
   app.route('/api', meRouter);
   app.route('/api', linkedAccountsRouter);
+  app.route('/api', billingRouter);
+  app.route('/api', stripeWebhookRouter);
+  app.route('/api', examplesRouter);
   app.route('/api', devRouter);
   app.route('/', jwksRouter);
   app.route('/api', createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)));

@@ -1,4 +1,5 @@
 // Accounts: registration and password login, with their rate limits and audit entries.
+import { findUserWithCurrentSubscription } from '../db/billing';
 import { rowsOf, runBatch } from '../db/client';
 import {
   clearRateLimitStatement,
@@ -9,7 +10,6 @@ import {
 } from '../db/rate-limits';
 import type { User } from '../db/schema';
 import {
-  findUserById,
   insertUserStatement,
   isUniqueEmailViolation,
   selectUserByEmailStatement,
@@ -73,6 +73,7 @@ export async function registerAccount(
     disabledAt: null,
     createdAt: deps.now,
     updatedAt: deps.now,
+    stripeCustomerId: null,
   };
   const session = await newSession(deps, user, 'password');
   const verification = await verificationEmailStatements(deps, user);
@@ -141,10 +142,11 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
   return { user, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [] };
 }
 
-export async function getAccount(deps: Pick<AuthDeps, 'db'>, userId: string): Promise<User> {
-  const user = await findUserById(deps.db, userId);
+/** GET /api/me: the user and their current subscription, in one D1 round trip. */
+export async function getAccount(deps: Pick<AuthDeps, 'db'>, userId: string) {
+  const { user, subscription } = await findUserWithCurrentSubscription(deps.db, userId);
   if (!user) throw notFound('No such user.');
-  return user;
+  return { user, subscription };
 }
 
 export async function renameAccount(deps: AuthDeps, userId: string, name: string | null): Promise<User> {

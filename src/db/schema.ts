@@ -23,6 +23,8 @@ export const users = sqliteTable('users', {
   updatedAt: timestamp('updated_at')
     .notNull()
     .default(sql`(cast(unixepoch('subsec') * 1000 as integer))`),
+  /** Created before the user's first checkout, exactly once (Stripe idempotency key + this unique column). */
+  stripeCustomerId: text('stripe_customer_id').unique(),
 });
 
 export type User = typeof users.$inferSelect;
@@ -190,3 +192,41 @@ export const oauthStateUses = sqliteTable('oauth_state_uses', {
   stateHash: text('state_hash').primaryKey(),
   usedAt: timestamp('used_at').notNull(),
 });
+
+/**
+ * The user's Stripe subscriptions as the webhooks last described them. `lastEventCreated` (the
+ * event's `created`, in seconds) orders updates: an older event never overwrites a newer state.
+ */
+export const subscriptions = sqliteTable(
+  'subscriptions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id').notNull(),
+    status: text('status').notNull(),
+    priceId: text('price_id'),
+    currentPeriodEnd: timestamp('current_period_end'),
+    cancelAtPeriodEnd: integer('cancel_at_period_end', { mode: 'boolean' }).notNull().default(false),
+    lastEventCreated: integer('last_event_created').notNull(),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (table) => [index('subscriptions_user_id_idx').on(table.userId)],
+);
+
+export type Subscription = typeof subscriptions.$inferSelect;
+
+/** Every Stripe event applied (or deliberately ignored), by id: a redelivery finds its row and changes nothing. */
+export const stripeEvents = sqliteTable(
+  'stripe_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    eventCreated: integer('event_created').notNull(),
+    /** applied, stale (older than the stored state), unmatched (no such user) or ignored (unhandled type). */
+    outcome: text('outcome').notNull(),
+    receivedAt: timestamp('received_at').notNull(),
+  },
+  (table) => [index('stripe_events_received_at_idx').on(table.receivedAt)],
+);

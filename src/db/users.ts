@@ -13,6 +13,7 @@ export interface UserRow {
   disabled_at: number | null;
   created_at: number;
   updated_at: number;
+  stripe_customer_id: string | null;
 }
 
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -29,6 +30,7 @@ export function userFromRow(row: UserRow): User {
     disabledAt: toDate(row.disabled_at),
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    stripeCustomerId: row.stripe_customer_id,
   };
 }
 

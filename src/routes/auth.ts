@@ -17,7 +17,7 @@ import {
   passwordInput,
   refreshCookieSecurity,
   signedInSchema,
-} from './auth-schemas';
+} from './schemas';
 
 const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,

@@ -5,7 +5,7 @@ import { resendVerification, verifyEmail } from '../auth/email-verification';
 import { requireAuth } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
 import { createRouter, deliverAfterResponse, depsFrom } from '../router';
-import { bearerSecurity, userSchema } from './auth-schemas';
+import { bearerSecurity, userSchema } from './schemas';
 
 const verifyRoute = createRoute({
   method: 'post',

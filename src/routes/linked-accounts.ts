@@ -4,7 +4,7 @@ import { listLinkedAccounts, unlinkProvider } from '../auth/oauth/linked-account
 import { requireLiveSession } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity } from './auth-schemas';
+import { bearerSecurity } from './schemas';
 
 const linkedAccountSchema = z
   .object({ provider: z.enum(['google', 'github', 'oidc']), email: z.string().nullable(), created_at: z.string(), last_login_at: z.string() })

@@ -3,15 +3,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { deleteAccount } from '../auth/account-deletion';
 import { getAccount, renameAccount, toUserView } from '../auth/accounts';
 import { clearRefreshCookie } from '../auth/refresh-cookie';
+import { cancelSubscriptionsOf } from '../billing/cancel';
+import { getSubscriptionSummary, toSubscriptionSummary } from '../billing/subscription';
 import { requireAuth, requireLiveSession } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity, nameInput, passwordInput, userSchema } from './auth-schemas';
-
-const subscriptionSummarySchema = z
-  .object({ status: z.string().openapi({ example: 'none' }) })
-  .passthrough()
-  .openapi('SubscriptionSummary');
+import { bearerSecurity, nameInput, passwordInput, subscriptionSummarySchema, userSchema } from './schemas';
 
 const meSchema = userSchema.extend({ subscription: subscriptionSummarySchema }).openapi('Me');
 
@@ -52,20 +49,19 @@ const deleteMeRoute = createRoute({
   responses: { 204: { description: 'Deleted.' }, ...errorResponses(400, 401, 429) },
 });
 
-// Billing fills the subscription summary in; until a user subscribes it is {status: "none"}.
-const NO_SUBSCRIPTION = { status: 'none' };
-
 export const meRouter = createRouter()
   .openapi(getMeRoute, async (c) => {
-    const user = await getAccount(depsFrom(c), c.get('auth').userId);
-    return c.json({ ...toUserView(user), subscription: NO_SUBSCRIPTION }, 200);
+    const { user, subscription } = await getAccount(depsFrom(c), c.get('auth').userId);
+    return c.json({ ...toUserView(user), subscription: toSubscriptionSummary(subscription) }, 200);
   })
   .openapi(patchMeRoute, async (c) => {
-    const user = await renameAccount(depsFrom(c), c.get('auth').userId, c.req.valid('json').name);
-    return c.json({ ...toUserView(user), subscription: NO_SUBSCRIPTION }, 200);
+    const deps = depsFrom(c);
+    const user = await renameAccount(deps, c.get('auth').userId, c.req.valid('json').name);
+    return c.json({ ...toUserView(user), subscription: await getSubscriptionSummary(deps.db, user.id) }, 200);
   })
   .openapi(deleteMeRoute, async (c) => {
-    await deleteAccount(depsFrom(c), c.get('auth'), c.req.valid('json'));
+    const deps = depsFrom(c);
+    await deleteAccount(deps, c.get('auth'), c.req.valid('json'), (userId) => cancelSubscriptionsOf(deps, userId));
     clearRefreshCookie(c);
     return c.body(null, 204);
   });

@@ -4,7 +4,7 @@ import { changePassword, requestPasswordReset, resetPassword } from '../auth/pas
 import { requireLiveSession } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
 import { createRouter, deliverAfterResponse, depsFrom } from '../router';
-import { bearerSecurity, emailInput, newPasswordInput, passwordInput } from './auth-schemas';
+import { bearerSecurity, emailInput, newPasswordInput, passwordInput } from './schemas';
 
 const okSchema = z.object({ ok: z.literal(true) });
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });

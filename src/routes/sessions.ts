@@ -4,7 +4,7 @@ import { listSessions, revokeOwnSession } from '../auth/sessions';
 import { requireLiveSession } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity } from './auth-schemas';
+import { bearerSecurity } from './schemas';
 
 const sessionSchema = z
   .object({

@@ -110,6 +110,7 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
     disabledAt: null,
     createdAt: deps.now,
     updatedAt: deps.now,
+    stripeCustomerId: null,
   };
   const session = await newSession(deps, user, authMethod);
   // An address the provider did not verify gets our own verification email.

@@ -1,4 +1,4 @@
-// Zod schemas shared by the account routes: inputs (email, password, name) and outputs (user, tokens).
+// Zod schemas shared by several routes: inputs (email, password, name) and outputs (user, tokens, subscription).
 import { z } from '@hono/zod-openapi';
 import { isCommonPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords';
 
@@ -48,3 +48,12 @@ export const signedInSchema = accessTokenSchema.extend({ user: userSchema }).ope
 
 export const bearerSecurity = [{ Bearer: [] }];
 export const refreshCookieSecurity = [{ RefreshCookie: [] }];
+
+export const subscriptionSummarySchema = z
+  .object({
+    status: z.string().openapi({ example: 'active', description: '"none", or a Stripe subscription status' }),
+    price_id: z.string().nullable().optional(),
+    current_period_end: z.string().nullable().optional().openapi({ format: 'date-time' }),
+    cancel_at_period_end: z.boolean().optional(),
+  })
+  .openapi('Subscription');

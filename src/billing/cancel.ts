@@ -1,0 +1,25 @@
+// Cancelling a deleted account's subscriptions, so nobody is charged for an account that is gone.
+import type { Config } from '../config';
+import { listCancellableSubscriptionIds } from '../db/billing';
+import type { Database } from '../db/client';
+import { AppError } from '../errors';
+import { getStripe } from './stripe-client';
+
+/** Cancels at Stripe immediately; a Stripe failure stops the deletion (502) rather than leave a charge. */
+export async function cancelSubscriptionsOf(deps: { db: Database; config: Config }, userId: string): Promise<void> {
+  const ids = await listCancellableSubscriptionIds(deps.db, userId);
+  if (ids.length === 0) return;
+  if (!deps.config.stripe) {
+    throw new AppError(503, 'BILLING_NOT_CONFIGURED', 'This account has a subscription, and billing is not configured to cancel it.');
+  }
+  const stripe = await getStripe(deps.config.stripe);
+  for (const id of ids) {
+    try {
+      await stripe.subscriptions.cancel(id);
+    } catch (err) {
+      // Already gone at Stripe is fine; anything else must not leave a paying subscription behind.
+      if ((err as { code?: string }).code === 'resource_missing') continue;
+      throw new AppError(502, 'BILLING_UNAVAILABLE', 'The subscription could not be cancelled; nothing was deleted. Try again.');
+    }
+  }
+}

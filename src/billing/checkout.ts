@@ -1,0 +1,63 @@
+// Checkout and the customer portal: the Stripe customer is created once, before the first checkout.
+import type Stripe from 'stripe';
+import type { AccessTokenClaims } from '../auth/access-tokens';
+import type { AuthDeps } from '../auth/sessions';
+import type { StripeSettings } from '../config';
+import { findCurrentSubscription, LIVE_SUBSCRIPTION_STATUSES, storeStripeCustomerId } from '../db/billing';
+import type { User } from '../db/schema';
+import { findUserById } from '../db/users';
+import { AppError, notFound } from '../errors';
+import { getStripe, stripeSettings } from './stripe-client';
+
+async function currentUser(deps: AuthDeps, auth: AccessTokenClaims): Promise<User> {
+  const user = await findUserById(deps.db, auth.userId);
+  if (!user) throw notFound('No such user.');
+  return user;
+}
+
+/**
+ * The user's Stripe customer, created on first use. Concurrent first checkouts send the same
+ * idempotency key, so Stripe returns one customer to all of them, and the conditional update
+ * stores it once.
+ */
+async function ensureCustomer(deps: AuthDeps, stripe: Stripe, user: User): Promise<string> {
+  if (user.stripeCustomerId) return user.stripeCustomerId;
+  const customer = await stripe.customers.create(
+    { email: user.email, name: user.name ?? undefined, metadata: { user_id: user.id } },
+    { idempotencyKey: `liftoff-customer-${user.id}` },
+  );
+  return (await storeStripeCustomerId(deps.db, user.id, customer.id)) ?? customer.id;
+}
+
+export async function createCheckoutSession(deps: AuthDeps, auth: AccessTokenClaims, priceId: string): Promise<string> {
+  const settings: StripeSettings = stripeSettings(deps.config);
+  if (!settings.priceIds.includes(priceId)) throw new AppError(400, 'PRICE_NOT_ALLOWED', 'This price is not offered.');
+  const user = await currentUser(deps, auth);
+  const current = await findCurrentSubscription(deps.db, user.id);
+  if (current && (LIVE_SUBSCRIPTION_STATUSES as readonly string[]).includes(current.status)) {
+    throw new AppError(409, 'ALREADY_SUBSCRIBED', 'You already have a subscription; manage it in the billing portal.');
+  }
+  const stripe = await getStripe(settings);
+  const customer = await ensureCustomer(deps, stripe, user);
+  const session = await stripe.checkout.sessions.create({
+    mode: 'subscription',
+    customer,
+    line_items: [{ price: priceId, quantity: 1 }],
+    client_reference_id: user.id,
+    metadata: { user_id: user.id },
+    subscription_data: { metadata: { user_id: user.id } },
+    success_url: `${deps.config.appUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+    cancel_url: `${deps.config.appUrl}/billing/cancel`,
+  });
+  if (!session.url) throw new Error('Stripe returned a checkout session without a URL');
+  return session.url;
+}
+
+export async function createPortalSession(deps: AuthDeps, auth: AccessTokenClaims): Promise<string> {
+  const settings = stripeSettings(deps.config);
+  const user = await currentUser(deps, auth);
+  if (!user.stripeCustomerId) throw new AppError(409, 'NO_BILLING_ACCOUNT', 'There is no billing account yet; subscribe first.');
+  const stripe = await getStripe(settings);
+  const session = await stripe.billingPortal.sessions.create({ customer: user.stripeCustomerId, return_url: `${deps.config.appUrl}/billing` });
+  return session.url;
+}

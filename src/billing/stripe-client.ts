@@ -1,0 +1,50 @@
+// The Stripe client for Workers: fetch HTTP client, SubtleCrypto for webhooks, loaded only on billing paths.
+import type Stripe from 'stripe';
+import type { Config, StripeSettings } from '../config';
+import { AppError } from '../errors';
+
+// One client per settings object: building one costs ~0.15 ms and it holds no per-request state.
+// The package itself is imported lazily, so routes that never bill never evaluate it.
+const clients = new WeakMap<StripeSettings, Promise<Stripe>>();
+
+export const billingNotConfigured = () =>
+  new AppError(503, 'BILLING_NOT_CONFIGURED', 'Billing is not configured on this server.');
+
+export function stripeSettings(config: Config): StripeSettings {
+  if (!config.stripe) throw billingNotConfigured();
+  return config.stripe;
+}
+
+export function getStripe(settings: StripeSettings): Promise<Stripe> {
+  let client = clients.get(settings);
+  if (!client) {
+    client = createClient(settings);
+    clients.set(settings, client);
+  }
+  return client;
+}
+
+async function createClient(settings: StripeSettings): Promise<Stripe> {
+  const { default: StripeClient } = await import('stripe');
+  const api = settings.apiUrl ? new URL(settings.apiUrl) : null;
+  return new StripeClient(settings.secretKey, {
+    httpClient: StripeClient.createFetchHttpClient(),
+    // STRIPE_API_URL points the client at a Stripe-compatible server (stripe-mock, a local fake).
+    ...(api
+      ? {
+          host: api.hostname,
+          port: api.port || (api.protocol === 'https:' ? 443 : 80),
+          protocol: api.protocol === 'https:' ? 'https' : 'http',
+        }
+      : {}),
+    maxNetworkRetries: 1,
+    timeout: 10_000,
+  });
+}
+
+/** Webhook verification over the raw body with WebCrypto; a fresh provider is cheap. */
+export async function constructStripeEvent(settings: StripeSettings, rawBody: string, signature: string): Promise<Stripe.Event> {
+  const { default: StripeClient } = await import('stripe');
+  const stripe = await getStripe(settings);
+  return stripe.webhooks.constructEventAsync(rawBody, signature, settings.webhookSecret, undefined, StripeClient.createSubtleCryptoProvider());
+}

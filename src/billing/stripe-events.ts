@@ -1,0 +1,207 @@
+// applyStripeEvent: each verified webhook event is applied exactly once, atomically, and never backwards.
+import type Stripe from 'stripe';
+import type { AuditEvent } from '../db/audit-log';
+import { insertAuditEntryStatement } from '../db/audit-log';
+import {
+  insertStripeEventStatement,
+  setSubscriptionStatusStatement,
+  upsertSubscriptionStatement,
+  type SubscriptionSnapshot,
+} from '../db/billing';
+import { isUniqueViolation, rowsOf, runBatch, sqlStatement, type Database, type Statement } from '../db/client';
+import type { Config } from '../config';
+import { queueEmail } from '../email/outbox';
+import { paymentFailedEmail } from '../email/templates';
+import { newId } from '../lib/crypto';
+
+export interface WebhookDeps {
+  db: Database;
+  config: Config;
+  now: Date;
+}
+
+export type EventOutcome = 'applied' | 'stale' | 'unmatched' | 'ignored' | 'duplicate';
+
+interface Plan {
+  outcome: Exclude<EventOutcome, 'duplicate'>;
+  statements: Statement[];
+  outboxIds: string[];
+  userId?: string | null;
+  subscriptionId?: string | null;
+}
+
+const idOf = (value: unknown): string | null =>
+  typeof value === 'string' ? value : value && typeof value === 'object' && 'id' in value && typeof value.id === 'string' ? value.id : null;
+
+/**
+ * The event's ledger row and all of its effects go to D1 as one batch (one transaction): a
+ * redelivery fails on the ledger's primary key and changes nothing; an error leaves no trace, and
+ * Stripe's retry applies the event cleanly. At most two round trips: one to read, one to write.
+ */
+export async function applyStripeEvent(deps: WebhookDeps, event: Stripe.Event): Promise<{ outcome: EventOutcome; outboxIds: string[] }> {
+  const plan = await planEvent(deps, event);
+  const audit: Statement[] =
+    plan.outcome === 'ignored'
+      ? []
+      : [
+          insertAuditEntryStatement(
+            deps.db,
+            newId(),
+            {
+              action: `billing.${event.type}`,
+              userId: plan.userId ?? null,
+              metadata: { event_id: event.id, outcome: plan.outcome, subscription_id: plan.subscriptionId ?? null },
+            } satisfies AuditEvent,
+            deps.now,
+          ),
+        ];
+  try {
+    await runBatch(deps.db, [
+      insertStripeEventStatement(deps.db, { id: event.id, type: event.type, created: event.created, outcome: plan.outcome, now: deps.now }),
+      ...plan.statements,
+      ...audit,
+    ]);
+  } catch (err) {
+    if (isUniqueViolation(err, 'stripe_events.id')) return { outcome: 'duplicate', outboxIds: [] };
+    throw err;
+  }
+  return { outcome: plan.outcome, outboxIds: plan.outboxIds };
+}
+
+function planEvent(deps: WebhookDeps, event: Stripe.Event): Promise<Plan> {
+  switch (event.type) {
+    case 'checkout.session.completed':
+      return checkoutCompleted(deps, event.data.object);
+    case 'customer.subscription.created':
+    case 'customer.subscription.updated':
+    case 'customer.subscription.deleted':
+      return subscriptionChanged(deps, event.data.object, event);
+    case 'invoice.paid':
+      return invoiceSettled(deps, event.data.object, event, 'paid');
+    case 'invoice.payment_failed':
+      return invoiceSettled(deps, event.data.object, event, 'failed');
+    default:
+      return Promise.resolve({ outcome: 'ignored', statements: [], outboxIds: [] });
+  }
+}
+
+interface UserRef {
+  id: string;
+  email: string;
+  name: string | null;
+  stripe_customer_id: string | null;
+}
+
+/** The user an event is about: by our user id (metadata, client_reference_id) or by Stripe customer. */
+function findUserStatement(db: Database, userId: string | null, customerId: string | null): Statement {
+  return sqlStatement(
+    db,
+    'SELECT id, email, name, stripe_customer_id FROM users WHERE id = ?1 OR (?2 IS NOT NULL AND stripe_customer_id = ?2) ORDER BY id = ?1 DESC LIMIT 1',
+    userId ?? '',
+    customerId,
+  );
+}
+
+function storedEventTimeStatement(db: Database, subscriptionId: string): Statement {
+  return sqlStatement(db, 'SELECT last_event_created AS created, user_id AS userId FROM subscriptions WHERE id = ?', subscriptionId);
+}
+
+async function checkoutCompleted(deps: WebhookDeps, session: Stripe.Checkout.Session): Promise<Plan> {
+  const customerId = idOf(session.customer);
+  const userId = session.client_reference_id ?? session.metadata?.user_id ?? null;
+  const [userRows] = await runBatch(deps.db, [findUserStatement(deps.db, userId, customerId)]);
+  const user = rowsOf<UserRef>(userRows)[0];
+  if (!user || !customerId) return { outcome: 'unmatched', statements: [], outboxIds: [] };
+  // The customer was stored before checkout; this only fills it in if that write was lost.
+  return {
+    outcome: 'applied',
+    userId: user.id,
+    subscriptionId: idOf(session.subscription),
+    outboxIds: [],
+    statements: [
+      sqlStatement(deps.db, 'UPDATE users SET stripe_customer_id = ? WHERE id = ? AND stripe_customer_id IS NULL', customerId, user.id),
+    ],
+  };
+}
+
+/** Newer API versions keep the period on the subscription item, older ones on the subscription. */
+function snapshotOf(subscription: Stripe.Subscription, userId: string): SubscriptionSnapshot {
+  const item = subscription.items?.data?.[0] as (Stripe.SubscriptionItem & { current_period_end?: number }) | undefined;
+  const legacy = subscription as unknown as { current_period_end?: number };
+  const periodEnd = item?.current_period_end ?? legacy.current_period_end ?? null;
+  return {
+    id: subscription.id,
+    userId,
+    customerId: idOf(subscription.customer) ?? '',
+    status: subscription.status,
+    priceId: item?.price?.id ?? null,
+    currentPeriodEnd: periodEnd ? new Date(periodEnd * 1000) : null,
+    cancelAtPeriodEnd: subscription.cancel_at_period_end === true,
+  };
+}
+
+async function subscriptionChanged(deps: WebhookDeps, subscription: Stripe.Subscription, event: Stripe.Event): Promise<Plan> {
+  const customerId = idOf(subscription.customer);
+  const [userRows, storedRows] = await runBatch(deps.db, [
+    findUserStatement(deps.db, subscription.metadata?.user_id ?? null, customerId),
+    storedEventTimeStatement(deps.db, subscription.id),
+  ]);
+  const user = rowsOf<UserRef>(userRows)[0];
+  if (!user) return { outcome: 'unmatched', statements: [], outboxIds: [], subscriptionId: subscription.id };
+  const stored = rowsOf<{ created: number }>(storedRows)[0];
+  // Recorded but not applied; the upsert's own WHERE enforces the same rule inside the batch.
+  if (stored && stored.created > event.created) {
+    return { outcome: 'stale', statements: [], outboxIds: [], userId: user.id, subscriptionId: subscription.id };
+  }
+  return {
+    outcome: 'applied',
+    userId: user.id,
+    subscriptionId: subscription.id,
+    outboxIds: [],
+    statements: [upsertSubscriptionStatement(deps.db, snapshotOf(subscription, user.id), event.created, deps.now)],
+  };
+}
+
+function subscriptionIdOfInvoice(invoice: Stripe.Invoice): string | null {
+  const parent = (invoice as unknown as { parent?: { subscription_details?: { subscription?: unknown } } }).parent;
+  const legacy = (invoice as unknown as { subscription?: unknown }).subscription;
+  return idOf(parent?.subscription_details?.subscription) ?? idOf(legacy);
+}
+
+/**
+ * invoice.paid brings a past-due subscription back to active; invoice.payment_failed marks it
+ * past due and emails the user (the email is queued in the same batch).
+ */
+async function invoiceSettled(deps: WebhookDeps, invoice: Stripe.Invoice, event: Stripe.Event, result: 'paid' | 'failed'): Promise<Plan> {
+  const subscriptionId = subscriptionIdOfInvoice(invoice);
+  const customerId = idOf(invoice.customer);
+  const [userRows, storedRows] = await runBatch(deps.db, [
+    findUserStatement(deps.db, null, customerId),
+    storedEventTimeStatement(deps.db, subscriptionId ?? ''),
+  ]);
+  const user = rowsOf<UserRef>(userRows)[0];
+  if (!user) return { outcome: 'unmatched', statements: [], outboxIds: [], subscriptionId };
+  const stored = rowsOf<{ created: number }>(storedRows)[0];
+  const stale = stored !== undefined && stored.created > event.created;
+  const statements: Statement[] = [];
+  const outboxIds: string[] = [];
+  if (subscriptionId && !stale) {
+    statements.push(
+      result === 'paid'
+        ? setSubscriptionStatusStatement(deps.db, { id: subscriptionId, status: 'active', from: ['past_due', 'unpaid', 'incomplete'], eventCreated: event.created, now: deps.now })
+        : setSubscriptionStatusStatement(deps.db, { id: subscriptionId, status: 'past_due', from: ['active', 'trialing', 'past_due'], eventCreated: event.created, now: deps.now }),
+    );
+  }
+  if (result === 'failed') {
+    // The user hears about a failed payment even if a newer event already moved the state on.
+    const email = queueEmail(deps.db, {
+      userId: user.id,
+      to: user.email,
+      content: paymentFailedEmail({ appUrl: deps.config.appUrl, name: user.name }),
+      now: deps.now,
+    });
+    statements.push(email.statement);
+    outboxIds.push(email.id);
+  }
+  return { outcome: stale ? 'stale' : 'applied', statements, outboxIds, userId: user.id, subscriptionId };
+}

@@ -1,0 +1,122 @@
+// Queries for billing: Stripe customers on users, subscriptions, and the Stripe event ledger.
+import { and, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import { sqlStatement, statementFrom, type Database, type Statement } from './client';
+import { stripeEvents, subscriptions, users, type Subscription } from './schema';
+
+/** Statuses in which the user is (still) subscribed: a new checkout would double-charge them. */
+export const LIVE_SUBSCRIPTION_STATUSES = ['active', 'trialing', 'past_due', 'unpaid'] as const;
+
+/** Stores the customer id unless the user already has one; returns the one that is stored. */
+export async function storeStripeCustomerId(db: Database, userId: string, customerId: string): Promise<string | null> {
+  const [, row] = await db.batch([
+    db.update(users).set({ stripeCustomerId: customerId }).where(and(eq(users.id, userId), isNull(users.stripeCustomerId))),
+    db.select({ customerId: users.stripeCustomerId }).from(users).where(eq(users.id, userId)),
+  ]);
+  return row[0]?.customerId ?? null;
+}
+
+export async function findUserIdByStripeCustomer(db: Database, customerId: string): Promise<string | null> {
+  const row = await db.select({ id: users.id }).from(users).where(eq(users.stripeCustomerId, customerId)).get();
+  return row?.id ?? null;
+}
+
+/** The subscription that describes the user now: a live one first, else the most recent. */
+export function currentSubscriptionQuery(db: Database, userId: string) {
+  const live = sql`CASE WHEN ${subscriptions.status} IN ('active', 'trialing', 'past_due', 'unpaid') THEN 1 ELSE 0 END`;
+  return db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.userId, userId))
+    .orderBy(desc(live), desc(subscriptions.lastEventCreated))
+    .limit(1);
+}
+
+export async function findCurrentSubscription(db: Database, userId: string): Promise<Subscription | null> {
+  return (await currentSubscriptionQuery(db, userId))[0] ?? null;
+}
+
+export async function findSubscription(db: Database, id: string): Promise<Subscription | null> {
+  return (await db.select().from(subscriptions).where(eq(subscriptions.id, id)).get()) ?? null;
+}
+
+export async function listCancellableSubscriptionIds(db: Database, userId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: subscriptions.id })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), notInArray(subscriptions.status, ['canceled', 'incomplete_expired'])))
+    .all();
+  return rows.map((row) => row.id);
+}
+
+/** Batchable: the ledger row. Its primary key is what makes a redelivered event's batch fail whole. */
+export function insertStripeEventStatement(
+  db: Database,
+  event: { id: string; type: string; created: number; outcome: string; now: Date },
+): Statement {
+  return statementFrom(
+    db,
+    db.insert(stripeEvents).values({ id: event.id, type: event.type, eventCreated: event.created, outcome: event.outcome, receivedAt: event.now }),
+  );
+}
+
+export interface SubscriptionSnapshot {
+  id: string;
+  userId: string;
+  customerId: string;
+  status: string;
+  priceId: string | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+}
+
+/** Batchable: writes the snapshot unless the stored state comes from a newer event. */
+export function upsertSubscriptionStatement(db: Database, snapshot: SubscriptionSnapshot, eventCreated: number, now: Date): Statement {
+  return sqlStatement(
+    db,
+    `INSERT INTO subscriptions (id, user_id, customer_id, status, price_id, current_period_end, cancel_at_period_end,
+                                last_event_created, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT (id) DO UPDATE SET
+       status = excluded.status, price_id = excluded.price_id, current_period_end = excluded.current_period_end,
+       cancel_at_period_end = excluded.cancel_at_period_end, last_event_created = excluded.last_event_created,
+       updated_at = excluded.updated_at
+     WHERE excluded.last_event_created >= subscriptions.last_event_created`,
+    snapshot.id,
+    snapshot.userId,
+    snapshot.customerId,
+    snapshot.status,
+    snapshot.priceId,
+    snapshot.currentPeriodEnd?.getTime() ?? null,
+    snapshot.cancelAtPeriodEnd ? 1 : 0,
+    eventCreated,
+    now.getTime(),
+  );
+}
+
+/** Batchable: moves a subscription to `status` (from one of `from`) unless a newer event was stored. */
+export function setSubscriptionStatusStatement(
+  db: Database,
+  input: { id: string; status: string; from: readonly string[]; eventCreated: number; now: Date },
+): Statement {
+  const placeholders = input.from.map(() => '?').join(', ');
+  return sqlStatement(
+    db,
+    `UPDATE subscriptions SET status = ?, last_event_created = ?, updated_at = ?
+     WHERE id = ? AND last_event_created <= ? AND status IN (${placeholders})`,
+    input.status,
+    input.eventCreated,
+    input.now.getTime(),
+    input.id,
+    input.eventCreated,
+    ...input.from,
+  );
+}
+
+/** The user and their current subscription in one round trip (GET /api/me). */
+export async function findUserWithCurrentSubscription(db: Database, userId: string) {
+  const [userRows, subscriptionRows] = await db.batch([
+    db.select().from(users).where(eq(users.id, userId)).limit(1),
+    currentSubscriptionQuery(db, userId),
+  ]);
+  return { user: userRows[0] ?? null, subscription: subscriptionRows[0] ?? null };
+}

@@ -1,0 +1,55 @@
+// /api/billing: Checkout, the customer portal, and the user's subscription.
+import { createRoute, z } from '@hono/zod-openapi';
+import { createCheckoutSession, createPortalSession } from '../billing/checkout';
+import { getSubscriptionSummary } from '../billing/subscription';
+import { requireAuth } from '../middleware/require-auth';
+import { errorResponses } from '../openapi';
+import { createRouter, depsFrom } from '../router';
+import { bearerSecurity, subscriptionSummarySchema } from './schemas';
+
+const urlSchema = z.object({ url: z.string().openapi({ example: 'https://checkout.stripe.com/c/pay/cs_test_...' }) });
+
+const checkoutRoute = createRoute({
+  method: 'post',
+  path: '/billing/checkout',
+  tags: ['Billing'],
+  summary: 'Start a Stripe Checkout for a subscription',
+  middleware: [requireAuth()] as const,
+  security: bearerSecurity,
+  request: { body: { required: true, content: { 'application/json': { schema: z.object({ price_id: z.string().min(1).max(255) }) } } } },
+  responses: {
+    200: { description: 'Redirect the browser to `url`.', content: { 'application/json': { schema: urlSchema } } },
+    ...errorResponses(400, 401, 409, 503),
+  },
+});
+
+const portalRoute = createRoute({
+  method: 'post',
+  path: '/billing/portal',
+  tags: ['Billing'],
+  summary: 'Open the Stripe customer portal',
+  middleware: [requireAuth()] as const,
+  security: bearerSecurity,
+  responses: {
+    200: { description: 'Redirect the browser to `url`.', content: { 'application/json': { schema: urlSchema } } },
+    ...errorResponses(401, 409, 503),
+  },
+});
+
+const subscriptionRoute = createRoute({
+  method: 'get',
+  path: '/billing/subscription',
+  tags: ['Billing'],
+  summary: 'My subscription, as the Stripe webhooks last described it',
+  middleware: [requireAuth()] as const,
+  security: bearerSecurity,
+  responses: {
+    200: { description: '`{status: "none"}` without one.', content: { 'application/json': { schema: subscriptionSummarySchema } } },
+    ...errorResponses(401),
+  },
+});
+
+export const billingRouter = createRouter()
+  .openapi(checkoutRoute, async (c) => c.json({ url: await createCheckoutSession(depsFrom(c), c.get('auth'), c.req.valid('json').price_id) }, 200))
+  .openapi(portalRoute, async (c) => c.json({ url: await createPortalSession(depsFrom(c), c.get('auth')) }, 200))
+  .openapi(subscriptionRoute, async (c) => c.json(await getSubscriptionSummary(c.get('db'), c.get('auth').userId), 200));

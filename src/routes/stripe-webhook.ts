@@ -1,0 +1,52 @@
+// POST /api/webhooks/stripe: verified over the raw body, then applied exactly once.
+import { createRoute, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { applyStripeEvent } from '../billing/stripe-events';
+import { constructStripeEvent, stripeSettings } from '../billing/stripe-client';
+import { AppError } from '../errors';
+import { payloadTooLarge } from '../middleware/json-body';
+import { errorResponses } from '../openapi';
+import { createRouter, deliverAfterResponse } from '../router';
+
+/** Stripe's events are small, but invoices with many lines grow: room for them, not for abuse. */
+const WEBHOOK_BODY_LIMIT_BYTES = 512 * 1024;
+
+const webhookRoute = createRoute({
+  method: 'post',
+  path: '/webhooks/stripe',
+  tags: ['Billing'],
+  summary: 'Stripe webhook endpoint (Stripe signature; no CORS)',
+  description:
+    'The raw body is verified against the Stripe-Signature header (5-minute tolerance) before anything parses it. ' +
+    'Each event id is applied at most once; a redelivery answers 200 and changes nothing; a failure answers 500 so Stripe retries.',
+  middleware: [
+    bodyLimit({
+      maxSize: WEBHOOK_BODY_LIMIT_BYTES,
+      onError: () => {
+        throw payloadTooLarge(WEBHOOK_BODY_LIMIT_BYTES);
+      },
+    }),
+  ] as const,
+  responses: {
+    200: { description: 'Received (applied, recorded, or already done).', content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } } },
+    ...errorResponses(400, 413, 503),
+  },
+});
+
+export const stripeWebhookRouter = createRouter().openapi(webhookRoute, async (c) => {
+  const settings = stripeSettings(c.get('config'));
+  const signature = c.req.header('Stripe-Signature');
+  if (!signature) throw new AppError(400, 'SIGNATURE_MISSING', 'The Stripe-Signature header is missing.');
+  // The exact bytes Stripe signed: read as text before anything could parse or re-encode them.
+  const rawBody = await c.req.text();
+  let event;
+  try {
+    event = await constructStripeEvent(settings, rawBody, signature);
+  } catch {
+    throw new AppError(400, 'SIGNATURE_INVALID', 'The Stripe signature does not match this payload.');
+  }
+  const { outcome, outboxIds } = await applyStripeEvent({ db: c.get('db'), config: c.get('config'), now: new Date() }, event);
+  console.log(JSON.stringify({ level: 'info', msg: 'stripe event', request_id: c.get('requestId'), event_id: event.id, type: event.type, outcome }));
+  deliverAfterResponse(c, outboxIds);
+  return c.json({ received: true as const }, 200);
+});
