@@ -18,6 +18,7 @@ export default defineConfig({
           TEST_GOOGLE_FAKE_URL: inject('googleFakeUrl'),
           TEST_GITHUB_FAKE_URL: inject('githubFakeUrl'),
           TEST_OIDC_ISSUER: inject('oidcIssuer'),
+          TEST_STRIPE_FAKE_URL: inject('stripeFakeUrl'),
         },
       },
     })),

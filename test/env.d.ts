@@ -9,6 +9,7 @@ declare global {
       TEST_GOOGLE_FAKE_URL: string;
       TEST_GITHUB_FAKE_URL: string;
       TEST_OIDC_ISSUER: string;
+      TEST_STRIPE_FAKE_URL: string;
     }
     interface GlobalProps {
       mainModule: typeof import('../src/index');

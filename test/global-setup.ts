@@ -4,6 +4,7 @@ import { OAuth2Server } from 'oauth2-mock-server';
 import type { TestProject } from 'vitest/node';
 import { startGitHubFake, startGoogleFake } from './fakes/oauth-fakes';
 import { startResendFake } from './fakes/resend-fake';
+import { startStripeFake } from './fakes/stripe-fake';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,6 +12,7 @@ declare module 'vitest' {
     googleFakeUrl: string;
     githubFakeUrl: string;
     oidcIssuer: string;
+    stripeFakeUrl: string;
   }
 }
 
@@ -33,13 +35,20 @@ async function startOidcServer(): Promise<OAuth2Server> {
 }
 
 export default async function setup(project: TestProject) {
-  const [resend, google, github, oidc] = await Promise.all([startResendFake(), startGoogleFake(), startGitHubFake(), startOidcServer()]);
+  const [resend, google, github, oidc, stripe] = await Promise.all([
+    startResendFake(),
+    startGoogleFake(),
+    startGitHubFake(),
+    startOidcServer(),
+    startStripeFake(),
+  ]);
   project.provide('resendFakeUrl', resend.url);
   project.provide('googleFakeUrl', google.url);
   project.provide('githubFakeUrl', github.url);
   project.provide('oidcIssuer', oidc.issuer.url!);
+  project.provide('stripeFakeUrl', stripe.url);
   return async () => {
     const close = (server: Server) => new Promise((resolve) => server.close(resolve));
-    await Promise.all([close(resend.server), close(google.server), close(github.server), oidc.stop()]);
+    await Promise.all([close(resend.server), close(google.server), close(github.server), close(stripe.server), oidc.stop()]);
   };
 }

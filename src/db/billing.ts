@@ -20,14 +20,15 @@ export async function findUserIdByStripeCustomer(db: Database, customerId: strin
   return row?.id ?? null;
 }
 
-/** The subscription that describes the user now: a live one first, else the most recent. */
+/** The subscription that describes the user now: one that grants access, else a live one, else the latest. */
 export function currentSubscriptionQuery(db: Database, userId: string) {
-  const live = sql`CASE WHEN ${subscriptions.status} IN ('active', 'trialing', 'past_due', 'unpaid') THEN 1 ELSE 0 END`;
+  const rank = sql`CASE WHEN ${subscriptions.status} IN ('active', 'trialing') THEN 2
+                        WHEN ${subscriptions.status} IN ('past_due', 'unpaid') THEN 1 ELSE 0 END`;
   return db
     .select()
     .from(subscriptions)
     .where(eq(subscriptions.userId, userId))
-    .orderBy(desc(live), desc(subscriptions.lastEventCreated))
+    .orderBy(desc(rank), desc(subscriptions.lastEventCreated), desc(subscriptions.updatedAt))
     .limit(1);
 }
 

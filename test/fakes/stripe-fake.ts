@@ -1,0 +1,86 @@
+// A local stand-in for the Stripe API endpoints Liftoff calls (customers, Checkout, portal,
+// subscription cancel), run in Node on loopback by test/global-setup.ts. Responses follow Stripe's
+// shapes; each test is a namespace by its secret key, and can read back what was requested.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StripeRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  idempotencyKey: string | null;
+}
+
+interface Namespace {
+  requests: StripeRequest[];
+  idempotent: Map<string, unknown>;
+}
+
+const id = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+
+export async function startStripeFake(): Promise<{ url: string; server: Server }> {
+  const namespaces = new Map<string, Namespace>();
+  const namespace = (key: string) => {
+    let ns = namespaces.get(key);
+    if (!ns) namespaces.set(key, (ns = { requests: [], idempotent: new Map() }));
+    return ns;
+  };
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': id('req') });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/__fake/requests') return reply(200, namespace(url.searchParams.get('key') ?? '').requests);
+
+    const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!key) return reply(401, { error: { type: 'invalid_request_error', message: 'You did not provide an API key.' } });
+    const ns = namespace(key);
+    const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) ?? null;
+    ns.requests.push({ method: req.method ?? '', path: url.pathname, params, idempotencyKey });
+    // Stripe replays the first response for a repeated idempotency key.
+    const replayKey = idempotencyKey ? `${req.method} ${url.pathname} ${idempotencyKey}` : null;
+    if (replayKey && ns.idempotent.has(replayKey)) return reply(200, ns.idempotent.get(replayKey));
+    // Keys named sk_test_outage_* get Stripe's answer to an internal failure, for fault tests.
+    if (key.startsWith('sk_test_outage_')) {
+      return reply(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+    }
+    const remember = (body: unknown) => {
+      if (replayKey) ns.idempotent.set(replayKey, body);
+      reply(200, body);
+    };
+
+    if (req.method === 'POST' && url.pathname === '/v1/customers') {
+      // A slow create widens the window in which concurrent first checkouts overlap.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (replayKey && ns.idempotent.has(replayKey)) return reply(200, ns.idempotent.get(replayKey));
+      return remember({ id: id('cus'), object: 'customer', email: params.email ?? null, metadata: { user_id: params['metadata[user_id]'] } });
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/checkout/sessions') {
+      const sessionId = id('cs_test');
+      return remember({
+        id: sessionId,
+        object: 'checkout.session',
+        mode: params.mode,
+        customer: params.customer,
+        client_reference_id: params.client_reference_id ?? null,
+        status: 'open',
+        url: `https://checkout.stripe.com/c/pay/${sessionId}`,
+      });
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/billing_portal/sessions') {
+      return remember({ id: id('bps'), object: 'billing_portal.session', customer: params.customer, return_url: params.return_url, url: `https://billing.stripe.com/p/session/test_${randomUUID()}` });
+    }
+    const cancel = /^\/v1\/subscriptions\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'DELETE' && cancel) {
+      return reply(200, { id: cancel[1], object: 'subscription', status: 'canceled' });
+    }
+    reply(404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `Unrecognized request URL (${req.method}: ${url.pathname}).` } });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
