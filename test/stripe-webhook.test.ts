@@ -181,7 +181,8 @@ describe('ordering and effects', () => {
     const sub = (status: string, extra: { cancelAtPeriodEnd?: boolean } = {}) =>
       subscriptionObject({ id: user.subscription, customer: user.customer, status, price: 'price_basic', periodEnd: 1_900_000_000, ...extra });
     await deliver(settings, JSON.stringify(event('customer.subscription.created', sub('active'), t)));
-    const summary = async () => (await callWithBindings(settings, '/api/billing/subscription', { headers: bearer(user.accessToken) })).json();
+    const summary = async () =>
+      (await callWithBindings(settings, '/api/billing/subscription', { headers: bearer(user.accessToken) })).json<{ status: string }>();
     expect(await summary()).toEqual({
       status: 'active',
       price_id: 'price_basic',
