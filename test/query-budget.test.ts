@@ -2,7 +2,9 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { bearer, cookieHeader, register, STRONG_PASSWORD, uniqueIp } from './auth-helpers';
+import { billingSettings } from './billing-helpers';
 import { countingD1 } from './d1-counter';
+import { callWithBindings } from './helpers';
 import worker from '../src/index';
 import { TEST_API_URL } from './settings';
 
@@ -62,6 +64,23 @@ describe('query budgets', () => {
     expect(response.status).toBe(201);
     expect(counts.roundTrips).toBe(2);
     expect(afterResponse.roundTrips).toBe(2); // claim the outbox row, mark it sent
+  });
+
+  it('checkout takes two round trips the first time (user + subscription, store the customer), then one', async () => {
+    const client = await register();
+    const settings = billingSettings();
+    const checkout = async () => {
+      const { db, counts } = countingD1(env.DB);
+      const response = await callWithBindings({ ...settings, DB: db }, '/api/billing/checkout', {
+        method: 'POST',
+        headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ price_id: 'price_pro' }),
+      });
+      expect(response.status).toBe(200);
+      return counts.roundTrips;
+    };
+    expect(await checkout()).toBe(2);
+    expect(await checkout()).toBe(1);
   });
 
   it('health takes one', async () => {

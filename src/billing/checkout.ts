@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { AccessTokenClaims } from '../auth/access-tokens';
 import type { AuthDeps } from '../auth/sessions';
 import type { StripeSettings } from '../config';
-import { findCurrentSubscription, LIVE_SUBSCRIPTION_STATUSES, storeStripeCustomerId } from '../db/billing';
+import { findUserWithCurrentSubscription, LIVE_SUBSCRIPTION_STATUSES, storeStripeCustomerId } from '../db/billing';
 import type { User } from '../db/schema';
 import { findUserById } from '../db/users';
 import { AppError, notFound } from '../errors';
@@ -32,8 +32,8 @@ async function ensureCustomer(deps: AuthDeps, stripe: Stripe, user: User): Promi
 export async function createCheckoutSession(deps: AuthDeps, auth: AccessTokenClaims, priceId: string): Promise<string> {
   const settings: StripeSettings = stripeSettings(deps.config);
   if (!settings.priceIds.includes(priceId)) throw new AppError(400, 'PRICE_NOT_ALLOWED', 'This price is not offered.');
-  const user = await currentUser(deps, auth);
-  const current = await findCurrentSubscription(deps.db, user.id);
+  const { user, subscription: current } = await findUserWithCurrentSubscription(deps.db, auth.userId);
+  if (!user) throw notFound('No such user.');
   if (current && (LIVE_SUBSCRIPTION_STATUSES as readonly string[]).includes(current.status)) {
     throw new AppError(409, 'ALREADY_SUBSCRIBED', 'You already have a subscription; manage it in the billing portal.');
   }
