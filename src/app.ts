@@ -11,6 +11,7 @@ import { openApiInfo } from './openapi';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
 import { authRouter } from './routes/auth';
+import { adminRouter } from './routes/admin';
 import { billingRouter } from './routes/billing';
 import { devRouter } from './routes/dev';
 import { emailVerificationRouter } from './routes/email-verification';
@@ -51,6 +52,7 @@ export function createApp() {
   app.route('/api', billingRouter);
   app.route('/api', stripeWebhookRouter);
   app.route('/api', examplesRouter);
+  app.route('/api', adminRouter);
   app.route('/api', devRouter);
   app.route('/', jwksRouter);
   app.route('/api', createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)));

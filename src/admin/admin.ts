@@ -1,0 +1,185 @@
+// The admin area's actions: every change is one batch with its audit entry naming the acting admin.
+import type { AccessTokenClaims } from '../auth/access-tokens';
+import { auditStatement, type AuthDeps } from '../auth/sessions';
+import {
+  disableUserStatement,
+  enableUserStatement,
+  findAdminUserDetail,
+  readStats,
+  searchAuditLog,
+  searchUsers,
+  setRoleStatement,
+  type AdminUserRow,
+  type AuditRow,
+} from '../db/admin';
+import { runBatch, type Condition } from '../db/client';
+import { revokeUserSessionsStatement } from '../db/sessions';
+import { AppError, notFound } from '../errors';
+import { decodeCursor, encodeCursor, type Position } from '../lib/cursor';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function toAdminUserView(row: AdminUserRow) {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    email_verified: row.email_verified_at !== null,
+    disabled: row.disabled_at !== null,
+    disabled_at: iso(row.disabled_at),
+    has_password: row.has_password === 1,
+    created_at: new Date(row.created_at).toISOString(),
+  };
+}
+
+const invalidCursor = () =>
+  new AppError(400, 'VALIDATION_ERROR', 'The request is not valid.', { issues: [{ path: 'cursor', message: 'is not a cursor from this API' }] });
+
+function cursorFrom(cursor: string | undefined): Position | null {
+  if (cursor === undefined) return null;
+  const position = decodeCursor(cursor);
+  if (!position) throw invalidCursor();
+  return position;
+}
+
+/** Fetches one more row than the page holds, to know whether there is a next page. */
+function page<T extends { created_at: number; id: string }>(rows: T[], limit: number) {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null };
+}
+
+export async function listUsers(deps: AuthDeps, input: { query?: string; cursor?: string; limit: number }) {
+  const rows = await searchUsers(deps.db, { query: input.query ?? null, cursor: cursorFrom(input.cursor), limit: input.limit + 1 });
+  const { items, nextCursor } = page(rows, input.limit);
+  return { users: items.map(toAdminUserView), next_cursor: nextCursor };
+}
+
+export async function getUserDetail(deps: AuthDeps, userId: string) {
+  const detail = await findAdminUserDetail(deps.db, userId, deps.now);
+  if (!detail) throw notFound('No such user.');
+  return {
+    user: toAdminUserView(detail.user),
+    sessions: detail.sessions.map((s) => ({
+      id: s.id,
+      auth_method: s.auth_method,
+      user_agent: s.user_agent,
+      ip_address: s.ip_address,
+      created_at: new Date(s.created_at).toISOString(),
+      last_used_at: new Date(s.last_used_at).toISOString(),
+    })),
+    linked_accounts: detail.accounts.map((a) => ({
+      provider: a.provider,
+      email: a.email,
+      created_at: new Date(a.created_at).toISOString(),
+      last_login_at: new Date(a.last_login_at).toISOString(),
+    })),
+    subscription: detail.subscription
+      ? {
+          status: detail.subscription.status,
+          price_id: detail.subscription.price_id,
+          current_period_end: iso(detail.subscription.current_period_end),
+          cancel_at_period_end: detail.subscription.cancel_at_period_end === 1,
+        }
+      : { status: 'none' },
+  };
+}
+
+const lastAdmin = () => new AppError(409, 'LAST_ADMIN', 'This would leave no enabled admin.');
+
+/** Runs an admin change and its audit entry as one batch (the entry only if `when` holds after it). */
+async function change(
+  deps: AuthDeps,
+  admin: AccessTokenClaims,
+  userId: string,
+  input: { action: string; statements: D1PreparedStatement[]; when?: Condition; metadata?: Record<string, unknown> },
+) {
+  const before = await findAdminUserDetail(deps.db, userId, deps.now);
+  if (!before) throw notFound('No such user.');
+  const audit = auditStatement(deps, { action: input.action, userId, actorId: admin.userId, metadata: input.metadata }, input.when);
+  const results = await runBatch(deps.db, [...input.statements, audit]);
+  return { before: before.user, changed: results[0]?.meta.changes === 1 };
+}
+
+const userIs = (userId: string, sql: string): Condition => ({ sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND ${sql})`, params: [userId] });
+
+export async function changeRole(deps: AuthDeps, admin: AccessTokenClaims, userId: string, role: 'user' | 'admin') {
+  const { before, changed } = await change(deps, admin, userId, {
+    action: 'admin.role_changed',
+    statements: [setRoleStatement(deps.db, { userId, role, now: deps.now })],
+    when: { sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND role = ?)`, params: [userId, role] },
+    metadata: { role },
+  });
+  if (!changed && before.role !== role) throw lastAdmin();
+  return getUserDetail(deps, userId);
+}
+
+/** Disabling revokes every session: refresh fails at once, and login answers 403 ACCOUNT_DISABLED. */
+export async function disableUser(deps: AuthDeps, admin: AccessTokenClaims, userId: string) {
+  const disabled = userIs(userId, 'disabled_at IS NOT NULL');
+  const { before, changed } = await change(deps, admin, userId, {
+    action: 'admin.user_disabled',
+    statements: [
+      disableUserStatement(deps.db, { userId, now: deps.now }),
+      revokeUserSessionsStatement(deps.db, { userId, now: deps.now, reason: 'disabled_by_admin', when: disabled }),
+    ],
+    when: disabled,
+  });
+  if (!changed && before.disabled_at === null) throw lastAdmin();
+  return getUserDetail(deps, userId);
+}
+
+export async function enableUser(deps: AuthDeps, admin: AccessTokenClaims, userId: string) {
+  await change(deps, admin, userId, {
+    action: 'admin.user_enabled',
+    statements: [enableUserStatement(deps.db, { userId, now: deps.now })],
+    when: userIs(userId, 'disabled_at IS NULL'),
+  });
+  return getUserDetail(deps, userId);
+}
+
+export async function revokeSessionsOf(deps: AuthDeps, admin: AccessTokenClaims, userId: string) {
+  await change(deps, admin, userId, {
+    action: 'admin.sessions_revoked',
+    statements: [revokeUserSessionsStatement(deps.db, { userId, now: deps.now, reason: 'revoked_by_admin' })],
+  });
+  return getUserDetail(deps, userId);
+}
+
+export const getStats = (deps: AuthDeps) => readStats(deps.db, deps.now);
+
+function toAuditView(row: AuditRow) {
+  let metadata: unknown = null;
+  try {
+    metadata = row.metadata ? JSON.parse(row.metadata) : null;
+  } catch {
+    metadata = row.metadata;
+  }
+  return {
+    id: row.id,
+    user_id: row.user_id,
+    actor_id: row.actor_id,
+    action: row.action,
+    ip_address: row.ip_address,
+    user_agent: row.user_agent,
+    metadata,
+    created_at: new Date(row.created_at).toISOString(),
+  };
+}
+
+export async function listAudit(
+  deps: AuthDeps,
+  input: { user_id?: string; action?: string; from?: string; to?: string; cursor?: string; limit: number },
+) {
+  const rows = await searchAuditLog(deps.db, {
+    userId: input.user_id ?? null,
+    action: input.action ?? null,
+    from: input.from ? Date.parse(input.from) : null,
+    to: input.to ? Date.parse(input.to) : null,
+    cursor: cursorFrom(input.cursor),
+    limit: input.limit + 1,
+  });
+  const { items, nextCursor } = page(rows, input.limit);
+  return { entries: items.map(toAuditView), next_cursor: nextCursor };
+}

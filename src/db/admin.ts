@@ -1,0 +1,225 @@
+// Queries behind the admin area: user search, one user's details, role and status changes, stats, the audit log.
+import { sqlStatement, rowsOf, runBatch, type Database, type Statement } from './client';
+
+export interface AdminUserRow {
+  id: string;
+  email: string;
+  name: string | null;
+  role: 'user' | 'admin';
+  email_verified_at: number | null;
+  disabled_at: number | null;
+  created_at: number;
+  has_password: number;
+}
+
+export interface PageCursor {
+  createdAt: number;
+  id: string;
+}
+
+const USER_COLUMNS = 'id, email, name, role, email_verified_at, disabled_at, created_at, password_hash IS NOT NULL AS has_password';
+
+/** LIKE with the user's text taken literally. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Newest first; `query` matches email or name; keyset pagination on (created_at, id). */
+export async function searchUsers(
+  db: Database,
+  input: { query: string | null; cursor: PageCursor | null; limit: number },
+): Promise<AdminUserRow[]> {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (input.query) {
+    conditions.push("(email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')");
+    params.push(likePattern(input.query.toLowerCase()), likePattern(input.query));
+  }
+  if (input.cursor) {
+    conditions.push('(created_at < ? OR (created_at = ? AND id < ?))');
+    params.push(input.cursor.createdAt, input.cursor.createdAt, input.cursor.id);
+  }
+  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  const result = await sqlStatement(
+    db,
+    `SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ...params,
+    input.limit,
+  ).all<AdminUserRow>();
+  return result.results;
+}
+
+export interface AdminUserDetail {
+  user: AdminUserRow;
+  sessions: { id: string; auth_method: string; user_agent: string | null; ip_address: string | null; created_at: number; last_used_at: number }[];
+  accounts: { provider: string; email: string | null; created_at: number; last_login_at: number }[];
+  subscription: { status: string; price_id: string | null; current_period_end: number | null; cancel_at_period_end: number } | null;
+}
+
+/** One user with their live sessions, linked providers and current subscription, in one batch. */
+export async function findAdminUserDetail(db: Database, userId: string, now: Date): Promise<AdminUserDetail | null> {
+  const [users, sessions, accounts, subscriptions] = await runBatch(db, [
+    sqlStatement(db, `SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, userId),
+    sqlStatement(
+      db,
+      `SELECT id, auth_method, user_agent, ip_address, created_at, last_used_at FROM sessions
+       WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY last_used_at DESC`,
+      userId,
+      now.getTime(),
+    ),
+    sqlStatement(db, 'SELECT provider, email, created_at, last_login_at FROM oauth_accounts WHERE user_id = ? ORDER BY created_at', userId),
+    sqlStatement(
+      db,
+      `SELECT status, price_id, current_period_end, cancel_at_period_end FROM subscriptions WHERE user_id = ?
+       ORDER BY CASE WHEN status IN ('active', 'trialing') THEN 2 WHEN status IN ('past_due', 'unpaid') THEN 1 ELSE 0 END DESC,
+                last_event_created DESC LIMIT 1`,
+      userId,
+    ),
+  ]);
+  const user = rowsOf<AdminUserRow>(users)[0];
+  if (!user) return null;
+  return {
+    user,
+    sessions: rowsOf(sessions),
+    accounts: rowsOf(accounts),
+    subscription: rowsOf<AdminUserDetail['subscription'] & object>(subscriptions)[0] ?? null,
+  };
+}
+
+/** True while another enabled admin would remain if `userId` stopped being one. */
+const notLastAdmin = `(role != 'admin' OR (SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id != ?) > 0)`;
+
+/** Batchable: sets the role, unless that would leave no enabled admin. */
+export function setRoleStatement(db: Database, input: { userId: string; role: 'user' | 'admin'; now: Date }): Statement {
+  return sqlStatement(
+    db,
+    `UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND (? = 'admin' OR ${notLastAdmin})`,
+    input.role,
+    input.now.getTime(),
+    input.userId,
+    input.role,
+    input.userId,
+  );
+}
+
+/** Batchable: disables the user (if enabled), unless they are the last enabled admin. */
+export function disableUserStatement(db: Database, input: { userId: string; now: Date }): Statement {
+  return sqlStatement(
+    db,
+    `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ? AND disabled_at IS NULL AND ${notLastAdmin}`,
+    input.now.getTime(),
+    input.now.getTime(),
+    input.userId,
+    input.userId,
+  );
+}
+
+export function enableUserStatement(db: Database, input: { userId: string; now: Date }): Statement {
+  return sqlStatement(db, 'UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ? AND disabled_at IS NOT NULL', input.now.getTime(), input.userId);
+}
+
+export interface Stats {
+  users: number;
+  verified: number;
+  disabled: number;
+  admins: number;
+  signups_7d: number;
+  signups_30d: number;
+  active_subscriptions_by_price: { price_id: string | null; count: number }[];
+  failed_payments_30d: number;
+  past_due_subscriptions: number;
+}
+
+export async function readStats(db: Database, now: Date): Promise<Stats> {
+  const day = 86_400_000;
+  const [counts, byPrice, failures] = await runBatch(db, [
+    sqlStatement(
+      db,
+      `SELECT count(*) AS users,
+              count(email_verified_at) AS verified,
+              count(disabled_at) AS disabled,
+              sum(role = 'admin') AS admins,
+              sum(created_at >= ?1) AS signups_7d,
+              sum(created_at >= ?2) AS signups_30d
+       FROM users`,
+      now.getTime() - 7 * day,
+      now.getTime() - 30 * day,
+    ),
+    sqlStatement(
+      db,
+      `SELECT price_id, count(*) AS count FROM subscriptions WHERE status IN ('active', 'trialing')
+       GROUP BY price_id ORDER BY count DESC`,
+    ),
+    sqlStatement(
+      db,
+      `SELECT (SELECT count(*) FROM stripe_events WHERE type = 'invoice.payment_failed' AND outcome IN ('applied', 'stale')
+                 AND received_at >= ?) AS failed_payments_30d,
+              (SELECT count(*) FROM subscriptions WHERE status IN ('past_due', 'unpaid')) AS past_due_subscriptions`,
+      now.getTime() - 30 * day,
+    ),
+  ]);
+  const c = rowsOf<Record<string, number | null>>(counts)[0] ?? {};
+  const f = rowsOf<Record<string, number>>(failures)[0] ?? {};
+  return {
+    users: c.users ?? 0,
+    verified: c.verified ?? 0,
+    disabled: c.disabled ?? 0,
+    admins: c.admins ?? 0,
+    signups_7d: c.signups_7d ?? 0,
+    signups_30d: c.signups_30d ?? 0,
+    active_subscriptions_by_price: rowsOf<{ price_id: string | null; count: number }>(byPrice),
+    failed_payments_30d: f.failed_payments_30d ?? 0,
+    past_due_subscriptions: f.past_due_subscriptions ?? 0,
+  };
+}
+
+export interface AuditRow {
+  id: string;
+  user_id: string | null;
+  actor_id: string | null;
+  action: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  metadata: string | null;
+  created_at: number;
+}
+
+/** Newest first, filtered by user, action (exact, or a prefix ending in `*`) and time range. */
+export async function searchAuditLog(
+  db: Database,
+  input: { userId: string | null; action: string | null; from: number | null; to: number | null; cursor: PageCursor | null; limit: number },
+): Promise<AuditRow[]> {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (input.userId) {
+    conditions.push('(user_id = ? OR actor_id = ?)');
+    params.push(input.userId, input.userId);
+  }
+  if (input.action) {
+    if (input.action.endsWith('*')) {
+      conditions.push("action LIKE ? ESCAPE '\\'");
+      params.push(`${input.action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    } else {
+      conditions.push('action = ?');
+      params.push(input.action);
+    }
+  }
+  if (input.from !== null) {
+    conditions.push('created_at >= ?');
+    params.push(input.from);
+  }
+  if (input.to !== null) {
+    conditions.push('created_at < ?');
+    params.push(input.to);
+  }
+  if (input.cursor) {
+    conditions.push('(created_at < ? OR (created_at = ? AND id < ?))');
+    params.push(input.cursor.createdAt, input.cursor.createdAt, input.cursor.id);
+  }
+  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  const result = await sqlStatement(
+    db,
+    `SELECT * FROM audit_log ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ...params,
+    input.limit,
+  ).all<AuditRow>();
+  return result.results;
+}

@@ -1,0 +1,16 @@
+// requireAdmin: a live session whose user is an admin now, per the database (a demoted admin loses access at once).
+import type { MiddlewareHandler } from 'hono';
+import { AppError } from '../errors';
+import type { AppEnv } from '../router';
+import { requireLiveSession } from './require-auth';
+
+export function requireAdmin(): MiddlewareHandler<AppEnv> {
+  const liveSession = requireLiveSession();
+  return async function requireAdmin(c, next) {
+    // requireLiveSession re-reads the role from D1 instead of trusting the token's claim.
+    await liveSession(c, async () => {
+      if (c.get('auth').role !== 'admin') throw new AppError(403, 'FORBIDDEN', 'This needs an admin account.');
+      await next();
+    });
+  };
+}

@@ -1,0 +1,223 @@
+// /api/admin: admins only (checked in D1), search and pagination, user detail, role, disable/enable, stats, audit.
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, type SignedInClient } from './auth-helpers';
+import { call, errorBody } from './helpers';
+
+/** A signed-in admin: promoted in D1, then signed in again so the token says admin too. */
+async function admin(): Promise<SignedInClient> {
+  const client = await register({ name: 'Admin' });
+  await env.DB.prepare("UPDATE users SET role = 'admin', email_verified_at = ? WHERE id = ?").bind(Date.now(), client.userId).run();
+  const response = await login(client.email, STRONG_PASSWORD);
+  const { access_token } = await response.json<{ access_token: string }>();
+  return { ...client, accessToken: access_token };
+}
+
+function adminCall(token: string, path: string, init: RequestInit = {}) {
+  const body = init.body;
+  return call(path, {
+    ...init,
+    headers: { ...bearer(token), ...(body ? { 'Content-Type': 'application/json' } : {}), ...(init.headers as Record<string, string>) },
+  });
+}
+
+const ROUTES: [string, string, unknown?][] = [
+  ['GET', '/api/admin/users'],
+  ['GET', '/api/admin/users/x'],
+  ['PATCH', '/api/admin/users/x/role', { role: 'admin' }],
+  ['POST', '/api/admin/users/x/disable'],
+  ['POST', '/api/admin/users/x/enable'],
+  ['POST', '/api/admin/users/x/revoke-sessions'],
+  ['GET', '/api/admin/stats'],
+  ['GET', '/api/admin/audit'],
+];
+
+describe('admin authorization', () => {
+  it('answers 401 without a token and 403 FORBIDDEN to non-admins on every admin route, changing nothing', async () => {
+    const user = await register();
+    for (const [method, path, body] of ROUTES) {
+      const headers: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
+      const init = { method, body: body ? JSON.stringify(body) : undefined, headers };
+      expect((await call(path, init)).status).toBe(401);
+      const response = await adminCall(user.accessToken, path, init);
+      expect(response.status).toBe(403);
+      expect((await errorBody(response)).code).toBe('FORBIDDEN');
+    }
+    expect(await countRows('users', "id = ? AND role = 'user'", user.userId)).toBe(1);
+  });
+
+  it('checks the role in the database: a demoted admin loses access at once, though the token says admin', async () => {
+    const boss = await admin();
+    expect((await adminCall(boss.accessToken, '/api/admin/stats')).status).toBe(200);
+    await env.DB.prepare("UPDATE users SET role = 'user' WHERE id = ?").bind(boss.userId).run();
+    expect((await adminCall(boss.accessToken, '/api/admin/stats')).status).toBe(403);
+  });
+
+  it('lets in a user promoted in D1 after their token was issued: the database decides, not the claim', async () => {
+    const client = await register();
+    await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(client.userId).run();
+    expect((await adminCall(client.accessToken, '/api/admin/stats')).status).toBe(200);
+  });
+});
+
+describe('users', () => {
+  it('searches by email or name and pages with a cursor, newest first', async () => {
+    const boss = await admin();
+    const tag = `zz${crypto.randomUUID().slice(0, 8)}`;
+    const created = [];
+    for (let i = 0; i < 3; i++) {
+      created.push(await register({ email: uniqueEmail(`${tag}-${i}`), name: `Person ${i}` }));
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    await register({ name: `Named ${tag}` });
+    const first = await (await adminCall(boss.accessToken, `/api/admin/users?q=${tag}&limit=2`)).json<{ users: { email: string; name: string }[]; next_cursor: string }>();
+    expect(first.users).toHaveLength(2);
+    expect(first.next_cursor).toBeTruthy();
+    const second = await (await adminCall(boss.accessToken, `/api/admin/users?q=${tag}&limit=2&cursor=${first.next_cursor}`)).json<{ users: { email: string; name: string }[]; next_cursor: string | null }>();
+    expect(second.users).toHaveLength(2);
+    expect(second.next_cursor).toBeNull();
+    const all = [...first.users, ...second.users];
+    expect(all[0]!.name).toBe(`Named ${tag}`);
+    expect(all.slice(1).map((u) => u.email)).toEqual([created[2]!.email, created[1]!.email, created[0]!.email]);
+    expect(Object.keys(all[1]!).sort()).toEqual(['created_at', 'disabled', 'disabled_at', 'email', 'email_verified', 'has_password', 'id', 'name', 'role']);
+  });
+
+  it('takes LIKE wildcards in the search literally', async () => {
+    const boss = await admin();
+    const { users } = await (await adminCall(boss.accessToken, '/api/admin/users?q=%25')).json<{ users: unknown[] }>();
+    expect(users).toHaveLength(0);
+  });
+
+  it.each(['limit=0', 'limit=101', 'limit=ten', 'cursor=not-a-cursor', `q=${'x'.repeat(201)}`])('answers 400 VALIDATION_ERROR for %s', async (query) => {
+    const boss = await admin();
+    const response = await adminCall(boss.accessToken, `/api/admin/users?${query}`);
+    expect(response.status).toBe(400);
+    expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+  });
+
+  it('shows one user with sessions, linked providers and subscription; 404 for unknown ids', async () => {
+    const boss = await admin();
+    const client = await register();
+    const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}`);
+    expect(response.status).toBe(200);
+    const detail = await response.json<{ user: { id: string }; sessions: { auth_method: string }[]; linked_accounts: unknown[]; subscription: unknown }>();
+    expect(detail.user.id).toBe(client.userId);
+    expect(detail.sessions).toHaveLength(1);
+    expect(detail.sessions[0]!.auth_method).toBe('password');
+    expect(detail.linked_accounts).toEqual([]);
+    expect(detail.subscription).toEqual({ status: 'none' });
+    const missing = await adminCall(boss.accessToken, '/api/admin/users/nobody');
+    expect(missing.status).toBe(404);
+    expect((await errorBody(missing)).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('changes', () => {
+  it('changes a role, audited with the acting admin', async () => {
+    const boss = await admin();
+    const client = await register();
+    const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: JSON.stringify({ role: 'admin' }) });
+    expect(response.status).toBe(200);
+    expect((await response.json<{ user: { role: string } }>()).user.role).toBe('admin');
+    expect(await countRows('audit_log', "user_id = ? AND actor_id = ? AND action = 'admin.role_changed'", client.userId, boss.userId)).toBe(1);
+  });
+
+  it('validates the role and answers 404 for unknown users', async () => {
+    const boss = await admin();
+    const client = await register();
+    for (const body of [{ role: 'root' }, {}, { role: 1 }]) {
+      const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: JSON.stringify(body) });
+      expect(response.status).toBe(400);
+      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    }
+    expect((await adminCall(boss.accessToken, '/api/admin/users/nobody/role', { method: 'PATCH', body: '{"role":"admin"}' })).status).toBe(404);
+    expect(await countRows('users', "id = ? AND role = 'user'", client.userId)).toBe(1);
+  });
+
+  it('refuses to demote or disable the last enabled admin (409 LAST_ADMIN), changing nothing', async () => {
+    const boss = await admin();
+    // In this file's database, make `boss` the only admin.
+    await env.DB.prepare("UPDATE users SET role = 'user' WHERE role = 'admin' AND id != ?").bind(boss.userId).run();
+    const demote = await adminCall(boss.accessToken, `/api/admin/users/${boss.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' });
+    expect(demote.status).toBe(409);
+    expect((await errorBody(demote)).code).toBe('LAST_ADMIN');
+    const disable = await adminCall(boss.accessToken, `/api/admin/users/${boss.userId}/disable`, { method: 'POST' });
+    expect(disable.status).toBe(409);
+    expect(await countRows('users', "id = ? AND role = 'admin' AND disabled_at IS NULL", boss.userId)).toBe(1);
+    expect(await countRows('audit_log', "user_id = ? AND action IN ('admin.role_changed', 'admin.user_disabled')", boss.userId)).toBe(0);
+    // With a second admin, the first may step down.
+    const deputy = await admin();
+    expect((await adminCall(deputy.accessToken, `/api/admin/users/${boss.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' })).status).toBe(200);
+  });
+
+  it('disables a user: sessions revoked, refresh fails, login answers 403; enabling lets them back in', async () => {
+    const boss = await admin();
+    const client = await register();
+    const disabled = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/disable`, { method: 'POST' });
+    expect(disabled.status).toBe(200);
+    expect((await disabled.json<{ user: { disabled: boolean }; sessions: unknown[] }>())).toMatchObject({ user: { disabled: true }, sessions: [] });
+    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
+    const denied = await login(client.email, STRONG_PASSWORD);
+    expect(denied.status).toBe(403);
+    expect((await errorBody(denied)).code).toBe('ACCOUNT_DISABLED');
+    expect((await call('/api/auth/sessions', { headers: bearer(client.accessToken) })).status).toBe(401);
+
+    const enabled = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' });
+    expect((await enabled.json<{ user: { disabled: boolean } }>()).user.disabled).toBe(false);
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
+    expect(await countRows('audit_log', "user_id = ? AND actor_id = ? AND action IN ('admin.user_disabled', 'admin.user_enabled')", client.userId, boss.userId)).toBe(2);
+  });
+
+  it('revokes all of a user\'s sessions', async () => {
+    const boss = await admin();
+    const client = await register();
+    await login(client.email, STRONG_PASSWORD);
+    const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/revoke-sessions`, { method: 'POST' });
+    expect((await response.json<{ sessions: unknown[] }>()).sessions).toEqual([]);
+    expect((await refresh(client.refreshToken)).status).toBe(401);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'admin.sessions_revoked'", client.userId)).toBe(1);
+  });
+});
+
+describe('stats and audit log', () => {
+  it('counts users, verification, sign-ups, subscriptions by price and failed payments', async () => {
+    const boss = await admin();
+    const client = await register();
+    await env.DB.prepare(
+      "INSERT INTO subscriptions (id, user_id, customer_id, status, price_id, last_event_created, updated_at) VALUES (?, ?, 'cus_s', 'active', 'price_stats', 1, 1)",
+    )
+      .bind(`sub_${crypto.randomUUID()}`, client.userId)
+      .run();
+    const stats = await (await adminCall(boss.accessToken, '/api/admin/stats')).json<Record<string, unknown>>();
+    expect(stats).toMatchObject({
+      users: expect.any(Number),
+      verified: expect.any(Number),
+      signups_7d: expect.any(Number),
+      signups_30d: expect.any(Number),
+      failed_payments_30d: expect.any(Number),
+    });
+    expect(stats.users as number).toBeGreaterThanOrEqual(2);
+    expect(stats.verified as number).toBeGreaterThanOrEqual(1);
+    expect(stats.active_subscriptions_by_price).toEqual(expect.arrayContaining([{ price_id: 'price_stats', count: 1 }]));
+  });
+
+  it('filters the audit log by user, action (exact or prefix*) and time, with cursor pagination', async () => {
+    const boss = await admin();
+    const client = await register();
+    for (let i = 0; i < 3; i++) await login(client.email, `wrong-password-${i}`);
+    await login(client.email, STRONG_PASSWORD);
+    const get = async (query: string) =>
+      (await adminCall(boss.accessToken, `/api/admin/audit?${query}`)).json<{ entries: { action: string; user_id: string; metadata: unknown }[]; next_cursor: string | null }>();
+    const failed = await get(`user_id=${client.userId}&action=login.failed`);
+    expect(failed.entries).toHaveLength(3);
+    expect(failed.entries[0]!.metadata).toEqual({ email: client.email });
+    const logins = await get(`user_id=${client.userId}&action=login.*&limit=2`);
+    expect(logins.entries.map((e) => e.action)).toEqual(['login.succeeded', 'login.failed']);
+    const rest = await get(`user_id=${client.userId}&action=login.*&limit=2&cursor=${logins.next_cursor}`);
+    expect(rest.entries.map((e) => e.action)).toEqual(['login.failed', 'login.failed']);
+    const future = await get(`user_id=${client.userId}&from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
+    expect(future.entries).toHaveLength(0);
+    const bad = await adminCall(boss.accessToken, '/api/admin/audit?from=yesterday');
+    expect((await errorBody(bad)).code).toBe('VALIDATION_ERROR');
+  });
+});
