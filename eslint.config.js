@@ -25,6 +25,13 @@ export default tseslint.config(
     },
   },
   {
+    // Browser code: the example front end.
+    files: ['examples/frontend/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(['document', 'location', 'FormData', 'URLSearchParams', 'fetch', 'console'].map((name) => [name, 'readonly'])),
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     ignores: ['src/app.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noRoutes] }] },

@@ -1,34 +1,52 @@
-// Tests run inside workerd through the real Worker, with real local D1 migrated by test/setup.ts.
+// Two test projects: `workers` runs inside workerd through the real Worker with real local D1
+// (migrated by test/setup.ts); `browser` drives Debian's Chromium against the built Worker.
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { testSettings } from './test/settings.ts';
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest(async ({ inject }) => ({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        // Every setting is pinned here, so a developer's .dev.vars never changes a test's outcome.
-        bindings: {
-          ...(await testSettings()),
-          TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
-          // Local fakes started by test/global-setup.ts.
-          TEST_RESEND_FAKE_URL: inject('resendFakeUrl'),
-          TEST_GOOGLE_FAKE_URL: inject('googleFakeUrl'),
-          TEST_GITHUB_FAKE_URL: inject('githubFakeUrl'),
-          TEST_OIDC_ISSUER: inject('oidcIssuer'),
-          TEST_STRIPE_FAKE_URL: inject('stripeFakeUrl'),
-        },
-      },
-    })),
-  ],
   test: {
-    include: ['test/**/*.test.ts'],
-    setupFiles: ['./test/setup.ts'],
-    globalSetup: ['./test/global-setup.ts'],
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     // The Worker's JSON log lines would drown the output (SHOW_WORKER_LOGS=1 shows them); tests that care spy on them.
     onConsoleLog: (log) => Boolean(process.env.SHOW_WORKER_LOGS) || !log.startsWith('{"level":'),
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              // Every setting is pinned here, so a developer's .dev.vars never changes a test's outcome.
+              bindings: {
+                ...(await testSettings()),
+                TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
+                // Local fakes started by test/global-setup.ts.
+                TEST_RESEND_FAKE_URL: inject('resendFakeUrl'),
+                TEST_GOOGLE_FAKE_URL: inject('googleFakeUrl'),
+                TEST_GITHUB_FAKE_URL: inject('githubFakeUrl'),
+                TEST_OIDC_ISSUER: inject('oidcIssuer'),
+                TEST_STRIPE_FAKE_URL: inject('stripeFakeUrl'),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/browser/**'],
+          setupFiles: ['./test/setup.ts'],
+          globalSetup: ['./test/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

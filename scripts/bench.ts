@@ -2,17 +2,15 @@
 // proxy) and measures key routes: throughput, latency, workerd CPU per request, memory, bundle size,
 // and cold start with and without the billing path. Writes a table to stdout and the figures to
 // bench-results/bench.json. Everything runs on loopback (a local Stripe fake included).
-import { spawnSync } from 'node:child_process';
 import { randomBytes, scryptSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { Miniflare } from 'miniflare';
 import Stripe from 'stripe';
 import { startStripeFake } from '../test/fakes/stripe-fake';
+import { buildBundle, startLocalWorker } from './lib/local-worker';
 import { generateSigningKeySet } from './lib/signing-keys.mjs';
 
 const { values: options } = parseArgs({
@@ -54,21 +52,11 @@ interface RouteResult {
 }
 
 function build() {
-  const outdir = mkdtempSync(join(tmpdir(), 'liftoff-bundle-'));
-  const result = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`wrangler build failed:\n${result.stderr}`);
-  const code = readFileSync(join(outdir, 'index.js'), 'utf8');
+  const { outdir, file } = buildBundle();
+  const code = readFileSync(file, 'utf8');
   // Stripe's module must only be initialised inside a dynamic import, never at the top level.
   const stripeAtStartUp = /^init_stripe_esm_worker\(\);/m.test(code) || !code.includes('then(() => (init_stripe_esm_worker()');
   return { outdir, raw: Buffer.byteLength(code), gzip: gzipSync(code).byteLength, stripeAtStartUp };
-}
-
-function compatibility() {
-  const toml = readFileSync(join(root, 'wrangler.toml'), 'utf8');
-  return {
-    date: /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)![1]!,
-    flags: JSON.parse(/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(toml)![1]!) as string[],
-  };
 }
 
 function statFields(pid: number): string[] {
@@ -148,30 +136,7 @@ function nodeScryptCpuMs(samples = 5) {
 }
 
 async function startWorker(bundleDir: string, bindings: Record<string, string>) {
-  const { date, flags } = compatibility();
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: join(bundleDir, 'index.js'),
-    modulesRoot: bundleDir,
-    compatibilityDate: date,
-    compatibilityFlags: flags,
-    d1Databases: ['DB'],
-    // The Worker's per-request log lines would drown the report.
-    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      stdout.resume();
-      stderr.resume();
-    },
-    bindings,
-  });
-  const url = await mf.ready;
-  const db = await mf.getD1Database('DB');
-  for (const file of readdirSync(join(root, 'migrations')).filter((f) => f.endsWith('.sql')).sort()) {
-    const statements = readFileSync(join(root, 'migrations', file), 'utf8')
-      .split('--> statement-breakpoint')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    await db.batch(statements.map((s) => db.prepare(s)));
-  }
+  const { mf, url } = await startLocalWorker(bundleDir, bindings);
   const workerd = findWorkerd();
   if (!workerd) throw new Error('workerd process not found');
   return { mf, url, workerd };

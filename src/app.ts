@@ -12,6 +12,7 @@ import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
 import { authRouter } from './routes/auth';
 import { adminRouter } from './routes/admin';
+import { adminPageRouter } from './routes/admin-page';
 import { billingRouter } from './routes/billing';
 import { devRouter } from './routes/dev';
 import { emailVerificationRouter } from './routes/email-verification';
@@ -55,6 +56,7 @@ export function createApp() {
   app.route('/api', adminRouter);
   app.route('/api', devRouter);
   app.route('/', jwksRouter);
+  app.route('/', adminPageRouter);
   app.route('/api', createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

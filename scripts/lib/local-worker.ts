@@ -1,0 +1,55 @@
+// Builds the production bundle and runs it in workerd through Miniflare with a migrated local D1:
+// shared by the benchmark and the browser tests (no `wrangler dev` proxy in between).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Miniflare } from 'miniflare';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/** `wrangler deploy --dry-run`: the exact bundle a deploy would upload. */
+export function buildBundle(): { outdir: string; file: string } {
+  const outdir = mkdtempSync(join(tmpdir(), 'liftoff-bundle-'));
+  const result = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`wrangler build failed:\n${result.stderr}`);
+  return { outdir, file: join(outdir, 'index.js') };
+}
+
+function compatibility() {
+  const toml = readFileSync(join(root, 'wrangler.toml'), 'utf8');
+  return {
+    date: /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)![1]!,
+    flags: JSON.parse(/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(toml)![1]!) as string[],
+  };
+}
+
+export async function startLocalWorker(bundleDir: string, bindings: Record<string, string>, port?: number) {
+  const { date, flags } = compatibility();
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(bundleDir, 'index.js'),
+    modulesRoot: bundleDir,
+    compatibilityDate: date,
+    compatibilityFlags: flags,
+    d1Databases: ['DB'],
+    ...(port ? { port, host: '127.0.0.1' } : {}),
+    // The Worker's per-request log lines would drown the output.
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+      stdout.resume();
+      stderr.resume();
+    },
+    bindings,
+  });
+  const url = await mf.ready;
+  const db = await mf.getD1Database('DB');
+  for (const file of readdirSync(join(root, 'migrations')).filter((f) => f.endsWith('.sql')).sort()) {
+    const statements = readFileSync(join(root, 'migrations', file), 'utf8')
+      .split('--> statement-breakpoint')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    await db.batch(statements.map((s) => db.prepare(s)));
+  }
+  return { mf, url, db };
+}

@@ -1,0 +1,202 @@
+// The admin dashboard's browser code: access token in memory only, refresh through the cookie, DOM
+// built with textContent (no HTML from data).
+export const ADMIN_JS = String.raw`
+const $ = (id) => document.getElementById(id);
+let accessToken = null;
+let me = null;
+let usersCursor = null;
+let auditCursor = null;
+let selected = null;
+
+function status(message, isError = false) {
+  $('status').textContent = message;
+  $('status').className = isError ? 'error' : '';
+}
+
+async function refresh() {
+  const response = await fetch('/api/auth/refresh', { method: 'POST', credentials: 'include' });
+  if (!response.ok) { accessToken = null; return false; }
+  accessToken = (await response.json()).access_token;
+  return true;
+}
+
+/** Calls the API with the in-memory token, refreshing it once on TOKEN_EXPIRED. */
+async function api(path, init = {}) {
+  const call = () => fetch(path, {
+    ...init,
+    credentials: 'include',
+    headers: { ...(init.body ? { 'Content-Type': 'application/json' } : {}), Authorization: 'Bearer ' + accessToken },
+  });
+  let response = await call();
+  if (response.status === 401) {
+    const body = await response.clone().json().catch(() => ({}));
+    if (body.code === 'TOKEN_EXPIRED' && (await refresh())) response = await call();
+  }
+  const body = response.status === 204 ? null : await response.json();
+  if (!response.ok) throw new Error(body && body.error ? body.error + ' (' + body.code + ')' : 'HTTP ' + response.status);
+  return body;
+}
+
+function cell(row, text) {
+  const td = document.createElement('td');
+  td.textContent = text == null ? '' : String(text);
+  row.appendChild(td);
+}
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+
+async function showApp() {
+  me = await api('/api/me');
+  $('who').textContent = me.email + ' (' + me.role + ')';
+  $('logout').hidden = false;
+  if (me.role !== 'admin') {
+    $('signin').hidden = true;
+    $('app').hidden = true;
+    status('Signed in as ' + me.email + ', which is not an admin account.', true);
+    return;
+  }
+  $('signin').hidden = true;
+  $('app').hidden = false;
+  status('');
+  await Promise.all([loadStats(), loadUsers(true), loadAudit(true)]);
+}
+
+async function loadStats() {
+  const stats = await api('/api/admin/stats');
+  const dl = $('stats');
+  dl.replaceChildren();
+  const rows = [
+    ['Users', stats.users], ['Verified', stats.verified], ['Disabled', stats.disabled], ['Admins', stats.admins],
+    ['Sign-ups, 7 days', stats.signups_7d], ['Sign-ups, 30 days', stats.signups_30d],
+    ['Active subscriptions', stats.active_subscriptions_by_price.map((p) => (p.price_id || '?') + ': ' + p.count).join(', ') || 'none'],
+    ['Failed payments, 30 days', stats.failed_payments_30d], ['Past due now', stats.past_due_subscriptions],
+  ];
+  for (const [label, value] of rows) {
+    const dt = document.createElement('dt'); dt.textContent = label;
+    const dd = document.createElement('dd'); dd.textContent = String(value); dd.dataset.stat = label;
+    dl.append(dt, dd);
+  }
+}
+
+async function loadUsers(reset) {
+  const q = new FormData($('search-form')).get('q') || '';
+  const params = new URLSearchParams({ limit: '20' });
+  if (q) params.set('q', q);
+  if (!reset && usersCursor) params.set('cursor', usersCursor);
+  const page = await api('/api/admin/users?' + params);
+  const tbody = $('users').tBodies[0];
+  if (reset) tbody.replaceChildren();
+  for (const user of page.users) {
+    const row = document.createElement('tr');
+    row.dataset.id = user.id;
+    row.tabIndex = 0;
+    for (const value of [user.email, user.name, user.role, user.email_verified ? 'yes' : 'no', user.disabled ? 'disabled' : 'active', when(user.created_at)]) cell(row, value);
+    row.addEventListener('click', () => showUser(user.id));
+    row.addEventListener('keydown', (event) => { if (event.key === 'Enter') showUser(user.id); });
+    tbody.appendChild(row);
+  }
+  usersCursor = page.next_cursor;
+  $('more-users').hidden = !usersCursor;
+}
+
+function renderUser(detail) {
+  selected = detail;
+  const user = detail.user;
+  $('detail').hidden = false;
+  $('detail-title').textContent = 'User ' + user.email;
+  const dl = $('detail-fields');
+  dl.replaceChildren();
+  const fields = [
+    ['Id', user.id], ['Name', user.name || ''], ['Role', user.role], ['Email verified', user.email_verified ? 'yes' : 'no'],
+    ['Status', user.disabled ? 'disabled since ' + when(user.disabled_at) : 'active'], ['Password', user.has_password ? 'set' : 'none'],
+    ['Created', when(user.created_at)], ['Subscription', detail.subscription.status + (detail.subscription.price_id ? ' (' + detail.subscription.price_id + ')' : '')],
+  ];
+  for (const [label, value] of fields) {
+    const dt = document.createElement('dt'); dt.textContent = label;
+    const dd = document.createElement('dd'); dd.textContent = value; dd.dataset.field = label;
+    dl.append(dt, dd);
+  }
+  $('toggle-disabled').textContent = user.disabled ? 'Enable' : 'Disable';
+  $('toggle-role').textContent = user.role === 'admin' ? 'Make user' : 'Make admin';
+  const sessions = $('detail-sessions').tBodies[0];
+  sessions.replaceChildren();
+  for (const session of detail.sessions) {
+    const row = document.createElement('tr');
+    for (const value of [when(session.created_at), when(session.last_used_at), session.auth_method, session.ip_address, session.user_agent]) cell(row, value);
+    sessions.appendChild(row);
+  }
+  const accounts = $('detail-accounts');
+  accounts.replaceChildren();
+  for (const account of detail.linked_accounts) {
+    const li = document.createElement('li');
+    li.textContent = account.provider + (account.email ? ' — ' + account.email : '');
+    accounts.appendChild(li);
+  }
+  if (detail.linked_accounts.length === 0) { const li = document.createElement('li'); li.textContent = 'none'; accounts.appendChild(li); }
+}
+
+async function showUser(id) {
+  try { renderUser(await api('/api/admin/users/' + encodeURIComponent(id))); } catch (error) { status(error.message, true); }
+}
+
+async function act(path, init, done) {
+  try {
+    renderUser(await api('/api/admin/users/' + encodeURIComponent(selected.user.id) + path, init));
+    status(done);
+    await Promise.all([loadStats(), loadUsers(true), loadAudit(true)]);
+  } catch (error) { status(error.message, true); }
+}
+
+async function loadAudit(reset) {
+  const form = new FormData($('audit-form'));
+  const params = new URLSearchParams({ limit: '25' });
+  for (const key of ['user_id', 'action']) { const value = form.get(key); if (value) params.set(key, value); }
+  if (!reset && auditCursor) params.set('cursor', auditCursor);
+  const page = await api('/api/admin/audit?' + params);
+  const tbody = $('audit').tBodies[0];
+  if (reset) tbody.replaceChildren();
+  for (const entry of page.entries) {
+    const row = document.createElement('tr');
+    for (const value of [when(entry.created_at), entry.action, entry.user_id, entry.actor_id, entry.ip_address, entry.metadata ? JSON.stringify(entry.metadata) : '']) cell(row, value);
+    tbody.appendChild(row);
+  }
+  auditCursor = page.next_cursor;
+  $('more-audit').hidden = !auditCursor;
+}
+
+$('signin-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const response = await fetch('/api/auth/login', {
+    method: 'POST',
+    credentials: 'include',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: form.get('email'), password: form.get('password') }),
+  });
+  const body = await response.json();
+  if (!response.ok) { status(body.error, true); return; }
+  accessToken = body.access_token;
+  try { await showApp(); } catch (error) { status(error.message, true); }
+});
+$('search-form').addEventListener('submit', (event) => { event.preventDefault(); loadUsers(true).catch((e) => status(e.message, true)); });
+$('audit-form').addEventListener('submit', (event) => { event.preventDefault(); loadAudit(true).catch((e) => status(e.message, true)); });
+$('more-users').addEventListener('click', () => loadUsers(false).catch((e) => status(e.message, true)));
+$('more-audit').addEventListener('click', () => loadAudit(false).catch((e) => status(e.message, true)));
+$('toggle-disabled').addEventListener('click', () => act(selected.user.disabled ? '/enable' : '/disable', { method: 'POST' }, 'Saved.'));
+$('toggle-role').addEventListener('click', () =>
+  act('/role', { method: 'PATCH', body: JSON.stringify({ role: selected.user.role === 'admin' ? 'user' : 'admin' }) }, 'Role changed.'));
+$('revoke-sessions').addEventListener('click', () => act('/revoke-sessions', { method: 'POST' }, 'Sessions revoked.'));
+$('logout').addEventListener('click', async () => {
+  await fetch('/api/auth/logout', { method: 'POST', credentials: 'include' });
+  accessToken = null;
+  location.reload();
+});
+
+// On load: a refresh cookie restores the session without asking for the password again.
+(async () => {
+  if (await refresh()) {
+    try { await showApp(); return; } catch (error) { status(error.message, true); }
+  }
+  $('signin').hidden = false;
+})();
+`;

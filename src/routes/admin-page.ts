@@ -1,0 +1,25 @@
+// GET /admin: the admin dashboard, served by the Worker itself (HTML, one script, one stylesheet).
+import { createRoute, z } from '@hono/zod-openapi';
+import { ADMIN_PAGE_HTML } from '../admin-ui/page';
+import { ADMIN_JS } from '../admin-ui/script';
+import { ADMIN_CSS } from '../admin-ui/styles';
+import { createRouter } from '../router';
+
+// Scripts and styles only from this origin, API calls only to it: no inline code, no third parties.
+const ADMIN_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'";
+
+const text = (contentType: string) => ({ description: 'The file.', content: { [contentType]: { schema: z.string() } } });
+
+const pageRoute = createRoute({ method: 'get', path: '/admin', tags: ['Admin'], summary: 'The admin dashboard (HTML)', responses: { 200: text('text/html') } });
+const scriptRoute = createRoute({ method: 'get', path: '/admin/admin.js', tags: ['Admin'], summary: 'Its script', responses: { 200: text('text/javascript') } });
+const styleRoute = createRoute({ method: 'get', path: '/admin/admin.css', tags: ['Admin'], summary: 'Its stylesheet', responses: { 200: text('text/css') } });
+
+export const adminPageRouter = createRouter()
+  .openapi(pageRoute, (c) => {
+    c.header('Content-Security-Policy', ADMIN_CONTENT_SECURITY_POLICY);
+    return c.html(ADMIN_PAGE_HTML, 200);
+  })
+  .openapi(scriptRoute, (c) => c.body(ADMIN_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
+  .openapi(styleRoute, (c) => c.body(ADMIN_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' }));

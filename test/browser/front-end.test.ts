@@ -1,0 +1,158 @@
+// In real Chromium: the example page on another origin signs up, keeps its session through the
+// refresh cookie (credentialed CORS), starts a checkout; a disallowed origin is blocked; the admin
+// page works end to end. Screenshots go to test-results/screenshots/.
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack } from './harness';
+
+const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
+const PASSWORD = 'mauve-orbit-tundra-42';
+let stack: Awaited<ReturnType<typeof startStack>>;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function output(page: Page) {
+  return (await page.locator('#output').textContent()) ?? '';
+}
+
+describe('the example front end on another origin', () => {
+  it('signs up, survives a reload through the refresh cookie, calls /api/me, starts a checkout and logs out', async () => {
+    const context = await stack.browser.newContext();
+    const page = await context.newPage();
+    const email = `browser-${Date.now()}@example.com`;
+    await page.goto(`${stack.front}/?api=${encodeURIComponent(stack.api)}`);
+    await expect.poll(() => output(page)).toContain('not signed in');
+
+    await page.fill('#register input[name=email]', email);
+    await page.fill('#register input[name=password]', PASSWORD);
+    await page.click('#register button');
+    await expect.poll(() => page.textContent('#user')).toBe(email);
+    expect(await output(page)).toContain('/api/auth/register → 201');
+
+    // The refresh cookie was stored for the API (HttpOnly: the page can't read it, the browser sends it).
+    const cookies = await context.cookies(`${stack.api}/api/auth/refresh`);
+    const refreshCookie = cookies.find((c) => c.name === 'refresh_token');
+    expect(refreshCookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/api/auth' });
+    expect(await page.evaluate('document.cookie')).not.toContain('refresh_token');
+
+    // A reload forgets the in-memory access token; the cookie brings the session back.
+    await page.reload();
+    await expect.poll(() => output(page)).toContain('session restored from the refresh cookie');
+    await expect.poll(() => page.textContent('#user')).toBe(email);
+
+    await page.click('#me');
+    await expect.poll(() => output(page)).toContain('GET /api/me → 200');
+    await page.click('#checkout');
+    await expect.poll(() => output(page)).toContain('checkout → 200');
+    expect(await page.locator('#output').getAttribute('data-checkout-url')).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+    await page.screenshot({ path: `${SHOTS}example-signed-in.png`, fullPage: true });
+
+    await page.click('#logout');
+    await expect.poll(() => page.textContent('#user')).toBe('nobody');
+    await page.reload();
+    await expect.poll(() => output(page)).toContain('not signed in');
+    await context.close();
+  });
+
+  it('is blocked by CORS when served from an origin outside CORS_ORIGINS', async () => {
+    const context = await stack.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.foreign}/?api=${encodeURIComponent(stack.api)}`);
+    await expect.poll(() => output(page)).toContain('restore failed');
+    await page.fill('#register input[name=email]', `blocked-${Date.now()}@example.com`);
+    await page.fill('#register input[name=password]', PASSWORD);
+    await page.click('#register button');
+    await expect.poll(() => output(page)).toContain('sign up failed');
+    expect(await output(page)).toContain('TypeError');
+    await page.screenshot({ path: `${SHOTS}example-foreign-origin-blocked.png`, fullPage: true });
+    await context.close();
+  });
+});
+
+describe('the admin page', () => {
+  it('signs an admin in, shows stats, finds a user, disables and re-enables them, and shows it in the audit log', async () => {
+    // An admin and a user, created through the API itself.
+    const register = async (email: string) => {
+      const response = await fetch(`${stack.api}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { user: { id: string } }).user.id;
+    };
+    const adminEmail = `admin-${Date.now()}@example.com`;
+    const userEmail = `member-${Date.now()}@example.com`;
+    const adminId = await register(adminEmail);
+    await register(userEmail);
+    await stack.db.prepare("UPDATE users SET role = 'admin', email_verified_at = ? WHERE id = ?").bind(Date.now(), adminId).run();
+
+    const context = await stack.browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    // 401s from the first refresh attempt are expected network errors; script errors are not.
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+    });
+    await page.goto(`${stack.api}/admin`);
+    await page.fill('#signin-form input[name=email]', adminEmail);
+    await page.fill('#signin-form input[name=password]', PASSWORD);
+    await page.click('#signin-form button');
+    await expect.poll(() => page.textContent('#who')).toBe(`${adminEmail} (admin)`);
+    await expect.poll(() => page.textContent('[data-stat="Users"]')).toMatch(/^\d+$/);
+
+    await page.fill('#search-form input[name=q]', userEmail);
+    await page.click('#search-form button');
+    const row = page.locator('#users tbody tr', { hasText: userEmail });
+    await expect.poll(() => row.count()).toBe(1);
+    await row.click();
+    await expect.poll(() => page.textContent('#detail-title')).toBe(`User ${userEmail}`);
+    await page.click('#toggle-disabled');
+    await expect.poll(() => page.textContent('[data-field="Status"]')).toContain('disabled');
+    await expect.poll(() => page.locator('#audit tbody tr', { hasText: 'admin.user_disabled' }).count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}admin-user-disabled.png`, fullPage: true });
+
+    // The disabled user can't sign in any more.
+    const login = await fetch(`${stack.api}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: userEmail, password: PASSWORD }),
+    });
+    expect(login.status).toBe(403);
+
+    await page.click('#toggle-disabled');
+    await expect.poll(() => page.textContent('[data-field="Status"]')).toBe('active');
+    await page.click('#toggle-role');
+    await expect.poll(() => page.textContent('[data-field="Role"]')).toBe('admin');
+
+    // Reloading keeps the admin signed in through the refresh cookie.
+    await page.reload();
+    await expect.poll(() => page.textContent('#who')).toBe(`${adminEmail} (admin)`);
+    await page.screenshot({ path: `${SHOTS}admin-dashboard.png`, fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('tells a signed-in non-admin that the account is not an admin', async () => {
+    const email = `plain-${Date.now()}@example.com`;
+    await fetch(`${stack.api}/api/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+    const context = await stack.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.api}/admin`);
+    await page.fill('#signin-form input[name=email]', email);
+    await page.fill('#signin-form input[name=password]', PASSWORD);
+    await page.click('#signin-form button');
+    await expect.poll(() => page.textContent('#status')).toContain('not an admin');
+    expect(await page.locator('#app').isHidden()).toBe(true);
+    await context.close();
+  });
+});
