@@ -131,6 +131,12 @@ describe('changes', () => {
       expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
     }
     expect((await adminCall(boss.accessToken, '/api/admin/users/nobody/role', { method: 'PATCH', body: '{"role":"admin"}' })).status).toBe(404);
+    for (const action of ['disable', 'enable', 'revoke-sessions']) {
+      const response = await adminCall(boss.accessToken, `/api/admin/users/nobody/${action}`, { method: 'POST' });
+      expect(response.status).toBe(404);
+      expect((await errorBody(response)).code).toBe('NOT_FOUND');
+    }
+    expect(await countRows('audit_log', "actor_id = ? AND user_id = 'nobody'", boss.userId)).toBe(0);
     expect(await countRows('users', "id = ? AND role = 'user'", client.userId)).toBe(1);
   });
 
