@@ -1,5 +1,5 @@
 // Two test projects: `workers` runs inside workerd through the real Worker with real local D1
-// (migrated by test/setup.ts); `browser` drives Debian's Chromium against the built Worker.
+// (migrated by test/setup.ts); `e2e` runs the built Worker in workerd and drives it from outside: Chromium, other services' verifiers.
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
@@ -33,15 +33,15 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/browser/**'],
+          exclude: ['test/e2e/**'],
           setupFiles: ['./test/setup.ts'],
           globalSetup: ['./test/global-setup.ts'],
         },
       },
       {
         test: {
-          name: 'browser',
-          include: ['test/browser/**/*.test.ts'],
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,

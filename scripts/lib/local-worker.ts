@@ -25,23 +25,34 @@ function compatibility() {
   };
 }
 
-export async function startLocalWorker(bundleDir: string, bindings: Record<string, string>, port?: number) {
+/**
+ * Runs the bundle with these bindings. `port` fixes the address (API_URL must match it); `persistDir`
+ * keeps D1 on disk, so `restartWith` can change the settings (say, rotate keys) and keep the data.
+ */
+export async function startLocalWorker(
+  bundleDir: string,
+  bindings: Record<string, string>,
+  options: { port?: number; persistDir?: string } = {},
+) {
   const { date, flags } = compatibility();
-  const mf = new Miniflare({
-    modules: true,
+  const { port, persistDir } = options;
+  const workerOptions = (current: Record<string, string>) => ({
+    modules: true as const,
     scriptPath: join(bundleDir, 'index.js'),
     modulesRoot: bundleDir,
     compatibilityDate: date,
     compatibilityFlags: flags,
     d1Databases: ['DB'],
+    ...(persistDir ? { d1Persist: persistDir } : {}),
     ...(port ? { port, host: '127.0.0.1' } : {}),
     // The Worker's per-request log lines would drown the output.
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       stdout.resume();
       stderr.resume();
     },
-    bindings,
+    bindings: current,
   });
+  const mf = new Miniflare(workerOptions(bindings));
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
   for (const file of readdirSync(join(root, 'migrations')).filter((f) => f.endsWith('.sql')).sort()) {
@@ -51,5 +62,14 @@ export async function startLocalWorker(bundleDir: string, bindings: Record<strin
       .filter(Boolean);
     await db.batch(statements.map((s) => db.prepare(s)));
   }
-  return { mf, url, db };
+  return {
+    mf,
+    url,
+    db,
+    /** Same bundle and data, new settings (as a redeploy with changed secrets would do). */
+    async restartWith(next: Record<string, string>) {
+      await mf.setOptions(workerOptions(next));
+      await mf.ready;
+    },
+  };
 }

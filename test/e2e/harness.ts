@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
+export { freePort };
 import { chromium, type Browser } from 'playwright-core';
 import { serveExample } from '../../examples/serve.mjs';
 import { buildBundle, startLocalWorker } from '../../scripts/lib/local-worker';
@@ -40,7 +41,7 @@ export async function startStack() {
       STRIPE_PRICE_IDS: 'price_basic',
       STRIPE_API_URL: stripe.url,
     },
-    apiPort,
+    { port: apiPort },
   );
   const frontServer = (await serveExample(frontPort)) as Server;
   const foreignServer = (await serveExample(foreignPort)) as Server;
