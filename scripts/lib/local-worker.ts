@@ -9,10 +9,11 @@ import { Miniflare } from 'miniflare';
 
 const root = new URL('../..', import.meta.url).pathname;
 
-/** `wrangler deploy --dry-run`: the exact bundle a deploy would upload. */
-export function buildBundle(): { outdir: string; file: string } {
+/** `wrangler deploy --dry-run`: the exact bundle a deploy would upload (`minify: false` to read it). */
+export function buildBundle(options: { minify?: boolean } = {}): { outdir: string; file: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'liftoff-bundle-'));
-  const result = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
+  const args = ['wrangler', 'deploy', '--dry-run', '--outdir', outdir, ...(options.minify === false ? ['--no-minify'] : [])];
+  const result = spawnSync('npx', args, { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`wrangler build failed:\n${result.stderr}`);
   return { outdir, file: join(outdir, 'index.js') };
 }
