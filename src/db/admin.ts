@@ -19,29 +19,41 @@ export interface PageCursor {
 
 const USER_COLUMNS = 'id, email, name, role, email_verified_at, disabled_at, created_at, password_hash IS NOT NULL AS has_password';
 
-/** LIKE with the user's text taken literally. */
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** The user's text with LIKE's wildcards (and the escape character) taken literally. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Conditions accumulated for a WHERE clause, with their parameters in order. */
+class Where {
+  readonly conditions: string[] = [];
+  readonly params: unknown[] = [];
+  add(condition: string, ...params: unknown[]): void {
+    this.conditions.push(condition);
+    this.params.push(...params);
+  }
+  /** Keyset pagination on (created_at, id), newest first: the rows after the cursor's position. */
+  after(cursor: PageCursor | null): void {
+    if (cursor) this.add('(created_at < ? OR (created_at = ? AND id < ?))', cursor.createdAt, cursor.createdAt, cursor.id);
+  }
+  toString(): string {
+    return this.conditions.length ? `WHERE ${this.conditions.join(' AND ')}` : '';
+  }
+}
 
 /** Newest first; `query` matches email or name; keyset pagination on (created_at, id). */
 export async function searchUsers(
   db: Database,
   input: { query: string | null; cursor: PageCursor | null; limit: number },
 ): Promise<AdminUserRow[]> {
-  const conditions: string[] = [];
-  const params: unknown[] = [];
+  const where = new Where();
   if (input.query) {
-    conditions.push("(email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')");
-    params.push(likePattern(input.query.toLowerCase()), likePattern(input.query));
+    const pattern = `%${escapeLike(input.query)}%`;
+    where.add("(email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')", pattern, pattern);
   }
-  if (input.cursor) {
-    conditions.push('(created_at < ? OR (created_at = ? AND id < ?))');
-    params.push(input.cursor.createdAt, input.cursor.createdAt, input.cursor.id);
-  }
-  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  where.after(input.cursor);
   const result = await sqlStatement(
     db,
     `SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
-    ...params,
+    ...where.params,
     input.limit,
   ).all<AdminUserRow>();
   return result.results;
@@ -187,38 +199,17 @@ export async function searchAuditLog(
   db: Database,
   input: { userId: string | null; action: string | null; from: number | null; to: number | null; cursor: PageCursor | null; limit: number },
 ): Promise<AuditRow[]> {
-  const conditions: string[] = [];
-  const params: unknown[] = [];
-  if (input.userId) {
-    conditions.push('(user_id = ? OR actor_id = ?)');
-    params.push(input.userId, input.userId);
-  }
-  if (input.action) {
-    if (input.action.endsWith('*')) {
-      conditions.push("action LIKE ? ESCAPE '\\'");
-      params.push(`${input.action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    } else {
-      conditions.push('action = ?');
-      params.push(input.action);
-    }
-  }
-  if (input.from !== null) {
-    conditions.push('created_at >= ?');
-    params.push(input.from);
-  }
-  if (input.to !== null) {
-    conditions.push('created_at < ?');
-    params.push(input.to);
-  }
-  if (input.cursor) {
-    conditions.push('(created_at < ? OR (created_at = ? AND id < ?))');
-    params.push(input.cursor.createdAt, input.cursor.createdAt, input.cursor.id);
-  }
-  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  const where = new Where();
+  if (input.userId) where.add('(user_id = ? OR actor_id = ?)', input.userId, input.userId);
+  if (input.action?.endsWith('*')) where.add("action LIKE ? ESCAPE '\\'", `${escapeLike(input.action.slice(0, -1))}%`);
+  else if (input.action) where.add('action = ?', input.action);
+  if (input.from !== null) where.add('created_at >= ?', input.from);
+  if (input.to !== null) where.add('created_at < ?', input.to);
+  where.after(input.cursor);
   const result = await sqlStatement(
     db,
     `SELECT * FROM audit_log ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
-    ...params,
+    ...where.params,
     input.limit,
   ).all<AuditRow>();
   return result.results;
