@@ -90,3 +90,14 @@ describe('parseConfig', () => {
     expect((result as ConfigError).settings).toEqual(['APP_URL', 'CORS_ORIGINS']);
   });
 });
+
+describe('documentation of the settings', () => {
+  it('lists every setting in .dev.vars.example and the README', async () => {
+    const { default: example } = await import('../../.dev.vars.example?raw');
+    const { default: readme } = await import('../../README.md?raw');
+    for (const name of SETTING_NAMES) {
+      expect(example, name).toMatch(new RegExp(`^${name}=`, 'm'));
+      expect(readme, name).toContain(`\`${name}`);
+    }
+  });
+});
