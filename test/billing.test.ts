@@ -161,6 +161,20 @@ describe('account deletion with a subscription', () => {
     expect(await countRows('subscriptions', 'id = ?', subscription)).toBe(0);
   });
 
+  it('deletes nothing (503) when the account has a subscription and billing is not configured', async () => {
+    const client = await register();
+    await activate(billingSettings(), client.userId);
+    const response = await call('/api/me', {
+      method: 'DELETE',
+      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ password: STRONG_PASSWORD }),
+    });
+    expect(response.status).toBe(503);
+    expect((await errorBody(response)).code).toBe('BILLING_NOT_CONFIGURED');
+    expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
+    expect(await countRows('subscriptions', 'user_id = ?', client.userId)).toBe(1);
+  });
+
   it('deletes nothing when the subscription cannot be cancelled', async () => {
     const settings = { ...billingSettings(), STRIPE_SECRET_KEY: `sk_test_outage_${crypto.randomUUID()}` };
     const client = await register();

@@ -57,6 +57,13 @@ describe('OpenID Connect (a real OIDC server on loopback)', () => {
     expect(await countRows('audit_log', "user_id = ? AND action = 'oauth.account_created'", user.id)).toBe(1);
   });
 
+  it('sends the user to APP_URL/login?error=provider_unavailable when discovery fails, setting no cookie', async () => {
+    // An issuer without a discovery document (the Google fake answers 404 there).
+    const response = await oauthCall('/api/auth/oauth/oidc', undefined, { OIDC_ISSUER: env.TEST_GOOGLE_FAKE_URL });
+    expectLoginError(response, 'provider_unavailable');
+    expect(cookieValue(response, 'oauth_state')).toBeNull();
+  });
+
   it('signs the same subject into the same account next time', async () => {
     const identity = { sub: `kc-${uniqueSub()}`, email: uniqueEmail('oidc'), email_verified: true };
     const first = await me(await accessTokenFrom((await signInWith('oidc', identity)).callback));

@@ -11,7 +11,7 @@ import type { Session, User } from '../db/schema';
 import {
   insertSessionStatement,
   listLiveSessions,
-  revokeAllUserSessions,
+  revokeUserSessionsStatement,
   revokeUserSession,
 } from '../db/sessions';
 import { AppError, notFound } from '../errors';
@@ -136,8 +136,8 @@ export async function logout(deps: AuthDeps, presentedToken: string | null): Pro
 }
 
 export async function logoutEverywhere(deps: AuthDeps, auth: AccessTokenClaims): Promise<void> {
-  const count = await revokeAllUserSessions(deps.db, { userId: auth.userId, now: deps.now, reason: 'logout_all' });
-  await auditStatement(deps, { action: 'logout_all', userId: auth.userId, metadata: { sessions_revoked: count } }).run();
+  const revoked = await revokeUserSessionsStatement(deps.db, { userId: auth.userId, now: deps.now, reason: 'logout_all' }).run();
+  await auditStatement(deps, { action: 'logout_all', userId: auth.userId, metadata: { sessions_revoked: revoked.meta.changes } }).run();
 }
 
 export interface SessionView {

@@ -1,5 +1,6 @@
 // Queries behind the admin area: user search, one user's details, role and status changes, stats, the audit log.
-import { sqlStatement, rowsOf, runBatch, type Database, type Statement } from './client';
+import { currentSubscriptionQuery } from './billing';
+import { rowsOf, runBatch, sqlStatement, statementFrom, type Database, type Statement } from './client';
 
 export interface AdminUserRow {
   id: string;
@@ -78,13 +79,8 @@ export async function findAdminUserDetail(db: Database, userId: string, now: Dat
       now.getTime(),
     ),
     sqlStatement(db, 'SELECT provider, email, created_at, last_login_at FROM oauth_accounts WHERE user_id = ? ORDER BY created_at', userId),
-    sqlStatement(
-      db,
-      `SELECT status, price_id, current_period_end, cancel_at_period_end FROM subscriptions WHERE user_id = ?
-       ORDER BY CASE WHEN status IN ('active', 'trialing') THEN 2 WHEN status IN ('past_due', 'unpaid') THEN 1 ELSE 0 END DESC,
-                last_event_created DESC LIMIT 1`,
-      userId,
-    ),
+    // The same choice of "current" subscription as /api/me and the paid-feature guard.
+    statementFrom(db, currentSubscriptionQuery(db, userId)),
   ]);
   const user = rowsOf<AdminUserRow>(users)[0];
   if (!user) return null;

@@ -47,20 +47,6 @@ export async function revokeUserSession(
   return revoked.length > 0;
 }
 
-/** Revokes every live session of the user; returns how many. */
-export async function revokeAllUserSessions(
-  db: Database,
-  input: { userId: string; now: Date; reason: string },
-): Promise<number> {
-  const revoked = await db
-    .update(sessions)
-    .set({ revokedAt: input.now, revokedReason: input.reason })
-    .where(and(eq(sessions.userId, input.userId), live(input.now)))
-    .returning({ id: sessions.id })
-    .all();
-  return revoked.length;
-}
-
 /** Batchable: revokes the user's live sessions, except `keepSessionId` (the caller's own), if given. */
 export function revokeUserSessionsStatement(
   db: Database,
