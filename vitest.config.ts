@@ -15,6 +15,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
+            // The TypeScript source itself (wrangler.toml's `main` is the production build in dist/).
+            main: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
             miniflare: {
               // Every setting is pinned here, so a developer's .dev.vars never changes a test's outcome.
               bindings: {
@@ -43,6 +45,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['./test/e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

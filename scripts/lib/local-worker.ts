@@ -9,11 +9,10 @@ import { Miniflare } from 'miniflare';
 
 const root = new URL('../..', import.meta.url).pathname;
 
-/** `wrangler deploy --dry-run`: the exact bundle a deploy would upload (`minify: false` to read it). */
-export function buildBundle(options: { minify?: boolean } = {}): { outdir: string; file: string } {
+/** `wrangler deploy --dry-run`: the exact modules a deploy would upload (built by scripts/build.mjs). */
+export function buildBundle(): { outdir: string; file: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'liftoff-bundle-'));
-  const args = ['wrangler', 'deploy', '--dry-run', '--outdir', outdir, ...(options.minify === false ? ['--no-minify'] : [])];
-  const result = spawnSync('npx', args, { cwd: root, encoding: 'utf8' });
+  const result = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`wrangler build failed:\n${result.stderr}`);
   return { outdir, file: join(outdir, 'index.js') };
 }
@@ -41,6 +40,8 @@ export async function startLocalWorker(
     modules: true as const,
     scriptPath: join(bundleDir, 'index.js'),
     modulesRoot: bundleDir,
+    // The build's chunks are ES modules too (Miniflare would read other .js files as CommonJS).
+    modulesRules: [{ type: 'ESModule' as const, include: ['**/*.js'] }],
     compatibilityDate: date,
     compatibilityFlags: flags,
     d1Databases: ['DB'],

@@ -1,7 +1,6 @@
 // Password hashing (scrypt via node:crypto, CONTRACT §6), checking, upgrading, and the common-password rule.
 import { scrypt } from 'node:crypto';
 import { constantTimeEqual, fromBase64, randomBytes, toBase64 } from '../lib/crypto';
-import commonPasswords from './common-passwords.json';
 
 export interface ScryptParams {
   logN: number;
@@ -66,11 +65,18 @@ export function needsRehash(stored: string): boolean {
   return logN < CURRENT_PARAMS.logN || r < CURRENT_PARAMS.r || p < CURRENT_PARAMS.p;
 }
 
-// Built on first use: a derived, immutable lookup table (a few thousand entries).
-let commonPasswordSet: Set<string> | undefined;
+// Loaded on first use: the list is its own module in the build, so start-ups that never check a new
+// password don't parse it. A failed load is not cached.
+let commonPasswordSet: Promise<Set<string>> | undefined;
 
 /** True for passwords among the 10,000 most common ones (case-insensitive). */
-export function isCommonPassword(password: string): boolean {
-  commonPasswordSet ??= new Set(commonPasswords as string[]);
-  return commonPasswordSet.has(password.normalize('NFKC').toLowerCase());
+export async function isCommonPassword(password: string): Promise<boolean> {
+  commonPasswordSet ??= import('./common-passwords.json').then(
+    (list) => new Set(list.default as string[]),
+    (error: unknown) => {
+      commonPasswordSet = undefined;
+      throw error;
+    },
+  );
+  return (await commonPasswordSet).has(password.normalize('NFKC').toLowerCase());
 }

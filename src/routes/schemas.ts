@@ -19,7 +19,7 @@ export const newPasswordInput = z
   .refine((value) => codePoints(value) >= PASSWORD_MIN_LENGTH && codePoints(value) <= PASSWORD_MAX_LENGTH, {
     error: `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
   })
-  .refine((value) => !isCommonPassword(value), { error: 'is too common; choose another password' })
+  .refine(async (value) => !(await isCommonPassword(value)), { error: 'is too common; choose another password' })
   .openapi({ example: 'mauve-orbit-tundra-42', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH });
 
 /** A password being checked, not set: no policy hints, only a sane bound. */

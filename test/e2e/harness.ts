@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 export { freePort };
 import { chromium, type Browser } from 'playwright-core';
+import { inject } from 'vitest';
 import { serveExample } from '../../examples/serve.mjs';
-import { buildBundle, startLocalWorker } from '../../scripts/lib/local-worker';
+import { startLocalWorker } from '../../scripts/lib/local-worker';
 import { generateSigningKeySet } from '../../scripts/lib/signing-keys.mjs';
 import { startStripeFake } from '../fakes/stripe-fake';
 
@@ -26,9 +27,8 @@ export async function startStack() {
   const front = `http://localhost:${frontPort}`;
   const foreign = `http://localhost:${foreignPort}`;
   const stripe = await startStripeFake();
-  const bundle = buildBundle();
   const worker = await startLocalWorker(
-    bundle.outdir,
+    inject('bundleDir'),
     {
       APP_ENV: 'test',
       APP_URL: front,

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundle, startLocalWorker } from '../../scripts/lib/local-worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalWorker } from '../../scripts/lib/local-worker';
 import { generateSigningKey } from '../../scripts/lib/signing-keys.mjs';
 import { freePort } from './harness';
 
@@ -51,7 +51,7 @@ const newKey = await generateSigningKey('EdDSA');
 beforeAll(async () => {
   api = `http://127.0.0.1:${await freePort()}`;
   persistDir = mkdtempSync(join(tmpdir(), 'liftoff-d1-'));
-  worker = await startLocalWorker(buildBundle().outdir, settings([oldKey]), { port: Number(new URL(api).port), persistDir });
+  worker = await startLocalWorker(inject('bundleDir'), settings([oldKey]), { port: Number(new URL(api).port), persistDir });
 });
 
 afterAll(async () => {

@@ -1,0 +1,44 @@
+// The Worker's build (wrangler.toml `[build] command`, so `wrangler dev` and `wrangler deploy` run it):
+// esbuild with wrangler's own settings, plus two things wrangler's bundler cannot do:
+//  - code splitting, so code needed by few requests (the Stripe SDK, the common-password list) is a
+//    separate module loaded by `import()` on first use instead of being parsed at every start-up;
+//  - leaving out zod's ~40 translations of its error messages (38 KiB gzip): zod's core re-exports
+//    them all, so no bundler can drop them by itself. Liftoff's messages are English (`z.config`'s
+//    default, which zod loads directly, not through that index).
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = `${root}dist`;
+
+const withoutZodTranslations = {
+  name: 'without-zod-translations',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
+// A stale chunk left in dist/ would be uploaded too (wrangler.toml uploads every .js file there).
+rmSync(outdir, { recursive: true, force: true });
+
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: ['src/index.ts'],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  // As wrangler bundles: workerd's package conditions and its V8.
+  conditions: ['workerd', 'worker', 'browser'],
+  target: 'es2024',
+  // Provided by workerd (nodejs_compat) at run time.
+  external: ['node:*', 'cloudflare:*'],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  minify: true,
+  // Uploaded with the Worker (upload_source_maps), so production stack traces name the TypeScript lines.
+  sourcemap: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  plugins: [withoutZodTranslations],
+  logLevel: 'warning',
+});
