@@ -10,11 +10,11 @@ import { Miniflare } from 'miniflare';
 const root = new URL('../..', import.meta.url).pathname;
 
 /** `wrangler deploy --dry-run`: the exact modules a deploy would upload (built by scripts/build.mjs). */
-export function buildBundle(): { outdir: string; file: string } {
+export function buildBundle(): { outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'liftoff-bundle-'));
   const result = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`wrangler build failed:\n${result.stderr}`);
-  return { outdir, file: join(outdir, 'index.js') };
+  return { outdir };
 }
 
 function compatibility() {
