@@ -2,7 +2,7 @@
 // esbuild with wrangler's own settings, plus two things wrangler's bundler cannot do:
 //  - code splitting, so code needed by few requests (the Stripe SDK, the common-password list) is a
 //    separate module loaded by `import()` on first use instead of being parsed at every start-up;
-//  - leaving out zod's ~40 translations of its error messages (38 KiB gzip): zod's core re-exports
+//  - leaving out zod's ~60 translations of its error messages (38 KiB gzip): zod's core re-exports
 //    them all, so no bundler can drop them by itself. Liftoff's messages are English (`z.config`'s
 //    default, which zod loads directly, not through that index).
 import { rmSync } from 'node:fs';
