@@ -19,7 +19,7 @@ const withoutZodTranslations = {
   },
 };
 
-// A stale chunk left in dist/ would be uploaded too (wrangler.toml uploads every .js file there).
+// A stale chunk left in dist/ would be uploaded too (wrangler.toml uploads every file in dist/chunks/).
 rmSync(outdir, { recursive: true, force: true });
 
 await esbuild.build({
