@@ -1,6 +1,7 @@
 // Password hashing (scrypt via node:crypto, CONTRACT §6), checking, upgrading, and the common-password rule.
 import { scrypt } from 'node:crypto';
 import { constantTimeEqual, fromBase64, randomBytes, toBase64 } from '../lib/crypto';
+import { cachedPromise } from '../lib/promise-cache';
 
 export interface ScryptParams {
   logN: number;
@@ -66,17 +67,14 @@ export function needsRehash(stored: string): boolean {
 }
 
 // Loaded on first use: the list is its own module in the build, so start-ups that never check a new
-// password don't parse it. A failed load is not cached.
-let commonPasswordSet: Promise<Set<string>> | undefined;
+// password don't parse it. One entry.
+const commonPasswordSets = new Map<'top-10000', Promise<Set<string>>>();
 
 /** True for passwords among the 10,000 most common ones (case-insensitive). */
 export async function isCommonPassword(password: string): Promise<boolean> {
-  commonPasswordSet ??= import('./common-passwords.json').then(
-    (list) => new Set(list.default as string[]),
-    (error: unknown) => {
-      commonPasswordSet = undefined;
-      throw error;
-    },
-  );
-  return (await commonPasswordSet).has(password.normalize('NFKC').toLowerCase());
+  const common = await cachedPromise(commonPasswordSets, 'top-10000', async () => {
+    const list = await import('./common-passwords.json');
+    return new Set(list.default as string[]);
+  });
+  return common.has(password.normalize('NFKC').toLowerCase());
 }

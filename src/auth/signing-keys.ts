@@ -2,6 +2,7 @@
 import { importJWK, type JWK } from 'jose';
 import type { JwtSettings } from '../config';
 import { sha256Base64Url } from '../lib/crypto';
+import { cachedPromise } from '../lib/promise-cache';
 
 export type AccessTokenAlgorithm = 'ES256' | 'EdDSA' | 'HS256';
 
@@ -24,14 +25,8 @@ export interface KeyRing {
 const keyRings = new WeakMap<JwtSettings, Promise<KeyRing>>();
 
 export function getKeyRing(settings: JwtSettings): Promise<KeyRing> {
-  let ring = keyRings.get(settings);
-  if (!ring) {
-    ring = buildKeyRing(settings);
-    keyRings.set(settings, ring);
-    // A failed import must not be cached for the isolate's lifetime.
-    ring.catch(() => keyRings.delete(settings));
-  }
-  return ring;
+  // A failed import is not kept for the isolate's lifetime.
+  return cachedPromise(keyRings, settings, () => buildKeyRing(settings));
 }
 
 async function buildKeyRing(settings: JwtSettings): Promise<KeyRing> {

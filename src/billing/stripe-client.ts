@@ -2,6 +2,7 @@
 import type Stripe from 'stripe';
 import type { Config, StripeSettings } from '../config';
 import { AppError } from '../errors';
+import { cachedPromise } from '../lib/promise-cache';
 
 // One client per settings object: building one costs ~0.15 ms and it holds no per-request state.
 // The package itself is imported lazily, so routes that never bill never evaluate it.
@@ -16,12 +17,8 @@ export function stripeSettings(config: Config): StripeSettings {
 }
 
 export function getStripe(settings: StripeSettings): Promise<Stripe> {
-  let client = clients.get(settings);
-  if (!client) {
-    client = createClient(settings);
-    clients.set(settings, client);
-  }
-  return client;
+  // The SDK is a separate module in the build: a failed load is retried by the next request.
+  return cachedPromise(clients, settings, () => createClient(settings));
 }
 
 async function createClient(settings: StripeSettings): Promise<Stripe> {

@@ -1,4 +1,6 @@
 // OpenID Connect discovery: the provider's endpoints from OIDC_ISSUER/.well-known/openid-configuration.
+import { cachedPromise } from '../../lib/promise-cache';
+
 export interface OidcDiscovery {
   issuer: string;
   authorization_endpoint: string;
@@ -15,13 +17,7 @@ export class OidcDiscoveryError extends Error {
 const discoveries = new Map<string, Promise<OidcDiscovery>>();
 
 export function discoverOidc(issuer: string): Promise<OidcDiscovery> {
-  let discovery = discoveries.get(issuer);
-  if (!discovery) {
-    discovery = fetchDiscovery(issuer);
-    discoveries.set(issuer, discovery);
-    discovery.catch(() => discoveries.delete(issuer));
-  }
-  return discovery;
+  return cachedPromise(discoveries, issuer, () => fetchDiscovery(issuer));
 }
 
 async function fetchDiscovery(issuer: string): Promise<OidcDiscovery> {
