@@ -1,4 +1,4 @@
-// Every setting (CONTRACT §2) parsed and validated once; a bad one becomes 500 CONFIG_ERROR naming it.
+// Every setting parsed and validated once; a bad one becomes 500 CONFIG_ERROR naming it.
 import { z } from 'zod';
 
 export type AppEnvironment = 'development' | 'test' | 'production';
@@ -420,7 +420,7 @@ function parseStripeSettings(
   };
 }
 
-/** CONTRACT §2: a provider without both its id and secret is off. */
+/** A provider without both its id and secret is off. */
 function parseClientPair(
   clientId: string | undefined,
   clientSecret: string | undefined,

@@ -1,4 +1,4 @@
-// AppError and the one place that turns any thrown value into the contract's error JSON (CONTRACT §1).
+// AppError and the one place that turns any thrown value into the contract's error JSON.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';

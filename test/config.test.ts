@@ -1,4 +1,4 @@
-// CONTRACT §2: a missing or malformed setting fails every request with 500 CONFIG_ERROR naming it.
+// A missing or malformed setting fails every request with 500 CONFIG_ERROR naming it.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { callWithBindings, errorBody } from './helpers';

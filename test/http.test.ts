@@ -1,4 +1,4 @@
-// CONTRACT §1 conventions through the real Worker: error JSON, request ids, logs, headers, body rules.
+// The HTTP conventions through the real Worker: error JSON, request ids, logs, headers, body rules.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { call, callWithBindings, errorBody } from './helpers';
 

@@ -1,4 +1,4 @@
-// The settings every test starts from: all of CONTRACT §2 pinned, optional ones explicitly unset.
+// The settings every test starts from: every setting pinned, optional ones explicitly unset.
 import { SETTING_NAMES, type SettingName } from '../src/config.ts';
 import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
 

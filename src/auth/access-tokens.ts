@@ -1,4 +1,4 @@
-// Access tokens (CONTRACT §3): short-lived JWTs, typ at+jwt, signed by the first key, verified strictly.
+// Access tokens: short-lived JWTs, typ at+jwt, signed by the first key, verified strictly.
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import type { Config } from '../config';
 import { AppError } from '../errors';

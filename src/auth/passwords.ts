@@ -1,4 +1,4 @@
-// Password hashing (scrypt via node:crypto, CONTRACT §6), checking, upgrading, and the common-password rule.
+// Password hashing (scrypt via node:crypto), checking, upgrading, and the common-password rule.
 import { scrypt } from 'node:crypto';
 import { constantTimeEqual, fromBase64, randomBytes, toBase64 } from '../lib/crypto';
 import { cachedPromise } from '../lib/promise-cache';

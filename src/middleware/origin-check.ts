@@ -1,4 +1,4 @@
-// CONTRACT §4: cookie-authenticated routes refuse a request whose Origin is present and not allowed.
+// Cookie-authenticated routes refuse a request whose Origin is present and not allowed.
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors';
 import type { AppEnv } from '../router';
