@@ -57,6 +57,16 @@ describe('DELETE /api/me', () => {
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
   });
 
+  it('holds the password lock under concurrency: 20 parallel wrong passwords get 10 checks, then 429 even for the right one', async () => {
+    const client = await register();
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => deleteMe(client.accessToken, { password: `wrong-${i}-password` })));
+    const codes = await Promise.all(responses.map(async (r) => `${r.status} ${(await errorBody(r)).code}`));
+    expect(codes.filter((c) => c === '401 INVALID_CREDENTIALS')).toHaveLength(10);
+    expect(codes.filter((c) => c === '429 RATE_LIMITED')).toHaveLength(10);
+    expect((await deleteMe(client.accessToken, { password: STRONG_PASSWORD })).status).toBe(429);
+    expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
+  });
+
   it('rejects unknown fields and wrong types', async () => {
     const client = await register();
     for (const body of [{ password: 5 }, { password: STRONG_PASSWORD, force: true }]) {

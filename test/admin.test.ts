@@ -2,7 +2,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, type SignedInClient } from './auth-helpers';
-import { call, errorBody } from './helpers';
+import { call, callWithBindings, errorBody, postJson } from './helpers';
+import { tokenFromLatestEmail } from './mailbox';
 
 /** A signed-in admin: promoted in D1, then signed in again so the token says admin too. */
 async function admin(): Promise<SignedInClient> {
@@ -86,6 +87,29 @@ describe('users', () => {
     const boss = await admin();
     const { users } = await (await adminCall(boss.accessToken, '/api/admin/users?q=%25')).json<{ users: unknown[] }>();
     expect(users).toHaveLength(0);
+  });
+
+  it.each([
+    ['49 letters', 'a'.repeat(49)],
+    ['200 letters', 'b'.repeat(200)],
+    ['25 percent signs', '%'.repeat(25)],
+    ['200 wildcard and escape characters', '%_\\'.repeat(66) + '%_'],
+    ['200 multi-byte characters', 'é'.repeat(200)],
+  ])('searches with %s (the longest input validation accepts) without a 500', async (_label, q) => {
+    const boss = await admin();
+    const response = await adminCall(boss.accessToken, `/api/admin/users?q=${encodeURIComponent(q)}&limit=100`);
+    expect(response.status).toBe(200);
+    expect((await response.json<{ users: unknown[] }>()).users).toEqual([]);
+  });
+
+  it('finds a user by the longest name and by a long part of the email, case-insensitively', async () => {
+    const boss = await admin();
+    const name = `Z${crypto.randomUUID().replace(/-/g, '')}`.padEnd(100, 'q');
+    const client = await register({ name, email: uniqueEmail(`long-${'y'.repeat(60)}`) });
+    for (const q of [name.toUpperCase(), client.email.slice(0, 90)]) {
+      const { users } = await (await adminCall(boss.accessToken, `/api/admin/users?q=${encodeURIComponent(q)}`)).json<{ users: { id: string }[] }>();
+      expect(users.map((u) => u.id)).toEqual([client.userId]);
+    }
   });
 
   it.each(['limit=0', 'limit=101', 'limit=ten', 'cursor=not-a-cursor', `q=${'x'.repeat(201)}`])('answers 400 VALIDATION_ERROR for %s', async (query) => {
@@ -225,5 +249,99 @@ describe('stats and audit log', () => {
     expect(future.entries).toHaveLength(0);
     const bad = await adminCall(boss.accessToken, '/api/admin/audit?from=yesterday');
     expect((await errorBody(bad)).code).toBe('VALIDATION_ERROR');
+  });
+
+  it.each([`${'a'.repeat(99)}*`, 'a'.repeat(100), '%'.repeat(99) + '*', '*', `${'é'.repeat(99)}*`])(
+    'filters by action=%s (within what validation accepts) without a 500',
+    async (action) => {
+      const boss = await admin();
+      const response = await adminCall(boss.accessToken, `/api/admin/audit?action=${encodeURIComponent(action)}&limit=100`);
+      expect(response.status).toBe(200);
+    },
+  );
+
+  it('takes a prefix literally: action=%* matches no action', async () => {
+    const boss = await admin();
+    const { entries } = await (await adminCall(boss.accessToken, '/api/admin/audit?action=%25*')).json<{ entries: unknown[] }>();
+    expect(entries).toEqual([]);
+  });
+});
+
+describe('ADMIN_EMAILS and explicit roles', () => {
+  const withAdminEmails = (email: string) => ({ ADMIN_EMAILS: email });
+  const loginWith = (settings: Record<string, string>, email: string, password = STRONG_PASSWORD) =>
+    callWithBindings(settings, '/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': `10.9.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}` },
+      body: JSON.stringify({ email, password }),
+    });
+  const verifyWith = async (settings: Record<string, string>, email: string) =>
+    callWithBindings(settings, '/api/auth/verify-email', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: await tokenFromLatestEmail(email, 'verify_email') }),
+    });
+  const roleAudits = (userId: string) =>
+    env.DB.prepare("SELECT actor_id, metadata FROM audit_log WHERE user_id = ? AND action = 'admin.role_changed' ORDER BY created_at")
+      .bind(userId)
+      .all<{ actor_id: string | null; metadata: string }>()
+      .then((r) => r.results.map((row) => ({ actor_id: row.actor_id, ...JSON.parse(row.metadata) })));
+
+  it('an admin\'s demotion wins over ADMIN_EMAILS, also after the demoted user resets their password', async () => {
+    const boss = await admin();
+    const client = await register();
+    const settings = withAdminEmails(client.email);
+    expect((await (await verifyWith(settings, client.email)).json<{ user: { role: string } }>()).user.role).toBe('admin');
+    const demote = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' });
+    expect(demote.status).toBe(200);
+
+    await postJson('/api/auth/password/forgot', { email: client.email }, { 'CF-Connecting-IP': '10.8.0.1' });
+    const reset = await callWithBindings(settings, '/api/auth/password/reset', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: await tokenFromLatestEmail(client.email, 'password_reset'), password: 'saffron-lattice-orbit-77' }),
+    });
+    expect(reset.status).toBe(200);
+    const signedIn = await loginWith(settings, client.email, 'saffron-lattice-orbit-77');
+    const { access_token, user } = await signedIn.json<{ access_token: string; user: { role: string } }>();
+    expect(user.role).toBe('user');
+    expect((await adminCall(access_token, '/api/admin/stats')).status).toBe(403);
+    expect(await roleAudits(client.userId)).toEqual([
+      { actor_id: null, role: 'admin', by: 'ADMIN_EMAILS' },
+      { actor_id: boss.userId, role: 'user', by: 'admin' },
+    ]);
+  });
+
+  it('promotes an already verified user once their address is in ADMIN_EMAILS, at their next sign-in, audited once under concurrency', async () => {
+    const client = await register();
+    expect((await verifyWith({}, client.email)).status).toBe(200);
+    const settings = withAdminEmails(client.email);
+    const responses = await Promise.all(Array.from({ length: 5 }, () => loginWith(settings, client.email)));
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect((await response.json<{ user: { role: string } }>()).user.role).toBe('admin');
+    }
+    expect(await roleAudits(client.userId)).toEqual([{ actor_id: null, role: 'admin', by: 'ADMIN_EMAILS' }]);
+  });
+
+  it('promotes at the next refresh, too', async () => {
+    const client = await register();
+    expect((await verifyWith({}, client.email)).status).toBe(200);
+    const refreshed = await callWithBindings(withAdminEmails(client.email), '/api/auth/refresh', {
+      method: 'POST',
+      headers: { Cookie: `refresh_token=${client.refreshToken}` },
+    });
+    expect(refreshed.status).toBe(200);
+    const { access_token } = await refreshed.json<{ access_token: string }>();
+    expect(JSON.parse(atob(access_token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).role).toBe('admin');
+    expect((await adminCall(access_token, '/api/admin/stats')).status).toBe(200);
+    expect(await roleAudits(client.userId)).toHaveLength(1);
+  });
+
+  it('never promotes an unverified address', async () => {
+    const client = await register();
+    const response = await loginWith(withAdminEmails(client.email), client.email);
+    expect((await response.json<{ user: { role: string } }>()).user.role).toBe('user');
+    expect(await roleAudits(client.userId)).toEqual([]);
   });
 });

@@ -122,6 +122,27 @@ describe('POST /api/billing/portal', () => {
   });
 });
 
+describe('a disabled user', () => {
+  it('cannot open the portal, start a checkout or read the subscription with a token from before the disable; Stripe hears nothing', async () => {
+    const settings = billingSettings();
+    const client = await register();
+    await post(settings, '/api/billing/checkout', client.accessToken, { price_id: 'price_pro' });
+    const before = (await stripeRequests(settings.STRIPE_SECRET_KEY)).length;
+    await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
+    const attempts = [
+      () => post(settings, '/api/billing/portal', client.accessToken),
+      () => post(settings, '/api/billing/checkout', client.accessToken, { price_id: 'price_basic' }),
+      () => callWithBindings(settings, '/api/billing/subscription', { headers: bearer(client.accessToken) }),
+    ];
+    for (const attempt of attempts) {
+      const response = await attempt();
+      expect(response.status).toBe(401);
+      expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    }
+    expect(await stripeRequests(settings.STRIPE_SECRET_KEY)).toHaveLength(before);
+  });
+});
+
 describe('subscription state and the paid-feature guard', () => {
   it('shows {status: "none"} until a subscription exists, in /billing/subscription and /me', async () => {
     const client = await register();

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { register } from './auth-helpers';
 import { call, callWithBindings, errorBody } from './helpers';
 
+/** Where `npm run dev` serves the API. */
+const LOCAL_API = 'http://localhost:8787';
+
 describe('GET /api/dev/emails', () => {
   it('is 404 NOT_FOUND outside development', async () => {
     const response = await call('/api/dev/emails');
@@ -15,10 +18,29 @@ describe('GET /api/dev/emails', () => {
     }
   });
 
+  it('is 404 in development too unless both API_URL and the request are on a loopback host', async () => {
+    const cases: [string, string][] = [
+      // A staging Worker left in development mode.
+      ['https://api.staging.example.com', 'https://api.staging.example.com/api/dev/emails'],
+      // ... even with .dev.vars copied over as they are.
+      [LOCAL_API, 'https://api.staging.example.com/api/dev/emails'],
+      ['https://api.staging.example.com', `${LOCAL_API}/api/dev/emails`],
+      ['http://localhost.evil.example:8787', 'http://localhost.evil.example:8787/api/dev/emails'],
+    ];
+    for (const [apiUrl, url] of cases) {
+      const response = await callWithBindings({ APP_ENV: 'development', API_URL: apiUrl }, url);
+      expect(response.status).toBe(404);
+      expect((await errorBody(response)).code).toBe('NOT_FOUND');
+    }
+    for (const origin of ['http://127.0.0.1:8787', 'http://[::1]:8787']) {
+      expect((await callWithBindings({ APP_ENV: 'development', API_URL: origin }, `${origin}/api/dev/emails`)).status).toBe(200);
+    }
+  });
+
   it('lists the outbox newest first with recipient, subject, text and links in development', async () => {
     const older = await register();
     const newer = await register();
-    const response = await callWithBindings({ APP_ENV: 'development' }, '/api/dev/emails');
+    const response = await callWithBindings({ APP_ENV: 'development', API_URL: LOCAL_API }, `${LOCAL_API}/api/dev/emails`);
     expect(response.status).toBe(200);
     const { emails } = await response.json<{ emails: { to: string; subject: string; text: string; links: string[]; created_at: string }[] }>();
     const mine = emails.filter((e) => e.to === older.email || e.to === newer.email);

@@ -17,7 +17,8 @@ describe('verification email at sign-up', () => {
     const [email] = await emailsTo(client.email, 'verify_email');
     expect(email?.subject).toBe('Confirm your email address');
     expect(email?.text_body).toContain(`${TEST_APP_URL}/verify-email?token=`);
-    expect(email?.text_body).toContain('Hi Ada,');
+    // User-supplied text never appears in an email (it could pass for ours).
+    expect(email?.text_body).not.toContain('Ada');
     const token = await tokenFromLatestEmail(client.email, 'verify_email');
 
     const response = await verify(token);
@@ -30,6 +31,17 @@ describe('verification email at sign-up', () => {
     const again = await verify(token);
     expect(again.status).toBe(400);
     expect((await errorBody(again)).code).toBe('TOKEN_INVALID');
+  });
+
+  it('carries no attacker text: the name is neither in the text nor in the HTML', async () => {
+    const client = await register({ name: 'Ada https://evil.example/secure <b>urgent</b>' });
+    const row = await env.DB.prepare("SELECT text_body, html_body FROM email_outbox WHERE user_id = ? AND template = 'verify_email'")
+      .bind(client.userId)
+      .first<{ text_body: string; html_body: string }>();
+    for (const body of [row!.text_body, row!.html_body]) {
+      expect(body).not.toContain('evil.example');
+      expect(body).not.toContain('urgent');
+    }
   });
 
   it('stores only a hash of the token', async () => {
@@ -133,6 +145,15 @@ describe('POST /api/auth/verify-email/resend', () => {
     expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(3500);
     expect(await emailsTo(client.email, 'verify_email')).toHaveLength(6);
+  });
+
+  it('sends nothing to a disabled user, whose token from before the disable is refused', async () => {
+    const client = await register();
+    await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
+    const response = await resend(client.accessToken);
+    expect(response.status).toBe(401);
+    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    expect(await emailsTo(client.email, 'verify_email')).toHaveLength(1);
   });
 
   it('requires a bearer token', async () => {

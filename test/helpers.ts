@@ -18,7 +18,10 @@ export function postJson(path: string, body: unknown, headers: Record<string, st
   });
 }
 
-/** Calls the Worker's fetch handler with some bindings replaced (undefined removes one). */
+/**
+ * Calls the Worker's fetch handler with some bindings replaced (undefined removes one). `path` is
+ * relative to API_URL, or a whole URL when the host the request arrives at matters.
+ */
 export async function callWithBindings(
   overrides: Record<string, unknown>,
   path: string,
@@ -26,7 +29,8 @@ export async function callWithBindings(
 ): Promise<Response> {
   const bindings = { ...env, ...overrides } as Env;
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`${TEST_API_URL}${path}`, init), bindings, ctx);
+  const url = /^https?:\/\//.test(path) ? path : `${TEST_API_URL}${path}`;
+  const response = await worker.fetch(new Request(url, init), bindings, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -143,4 +143,40 @@ describe('POST /api/auth/login', () => {
     // Another address is unaffected, and X-Forwarded-For can't be used to pick a fresh bucket.
     expect((await login(email, 'whatever-1', uniqueIp())).status).toBe(401);
   });
+
+  it('holds the lock under concurrency: of 30 parallel wrong guesses 10 are checked, the rest and the right password get 429', async () => {
+    const victim = await register();
+    const ip = uniqueIp();
+    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => login(victim.email, `wrong-password-${i}`, ip)));
+    const codes = await Promise.all(responses.map(async (r) => `${r.status} ${(await errorBody(r)).code}`));
+    expect(codes.filter((c) => c === '401 INVALID_CREDENTIALS')).toHaveLength(10);
+    expect(codes.filter((c) => c === '429 RATE_LIMITED')).toHaveLength(20);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'login.failed'", victim.userId)).toBe(10);
+    const right = await login(victim.email, STRONG_PASSWORD, ip);
+    expect(right.status).toBe(429);
+    expect(right.headers.get('Set-Cookie')).toBeNull();
+    expect(await countRows('sessions', 'user_id = ?', victim.userId)).toBe(1);
+  });
+
+  it('buckets IPv6 clients by their /64 for the per-address limit (IPv4 by the whole address)', async () => {
+    const email = uniqueEmail('nobody');
+    const [a, b] = [...crypto.getRandomValues(new Uint16Array(2))].map((n) => n.toString(16));
+    const prefix = `2001:db8:${a}:${b}`;
+    const now = Date.now();
+    // 60 attempts already made from one address of the /64, as if in the last minute.
+    await env.DB.batch(
+      Array.from({ length: 60 }, (_, i) =>
+        env.DB.prepare('INSERT INTO rate_limit_hits (key, hit_at) VALUES (?, ?)').bind(`login-ip:${prefix}::/64`, now - 60_000 + i),
+      ),
+    );
+    // Any other address inside it, however written, shares the bucket...
+    for (const ip of [`${prefix}::1`, `${prefix}:0:0:dead:beef`, `${prefix.toUpperCase()}:ffff:ffff:ffff:ffff`]) {
+      const limited = await login(email, 'whatever-1', ip);
+      expect(limited.status).toBe(429);
+      expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+    }
+    // ...while the next /64 does not.
+    const nextPrefix = `2001:db8:${a}:${(parseInt(b!, 16) ^ 1).toString(16)}`;
+    expect((await login(email, 'whatever-1', `${nextPrefix}::1`)).status).toBe(401);
+  });
 });

@@ -60,6 +60,9 @@ describe('PATCH /api/me', () => {
     ['a number', { name: 5 }],
     ['a blank name', { name: '   ' }],
     ['a 101-character name', { name: 'n'.repeat(101) }],
+    ['a name on two lines', { name: 'Ada\nVisit https://evil.example' }],
+    ['a name with a control character', { name: 'Ada\u0000' }],
+    ['a name with a bidirectional isolate', { name: 'Ada\u2066x' }],
     ['an unknown field (no mass assignment)', { name: 'Ada', role: 'admin' }],
     ['an email change', { name: 'Ada', email: 'other@example.com' }],
   ])('answers 400 VALIDATION_ERROR for %s and changes nothing', async (_label, body) => {

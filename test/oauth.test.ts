@@ -1,8 +1,9 @@
 // OAuth sign-in end to end: a real OIDC server (oauth2-mock-server) and fakes of Google and GitHub.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, login, register, STRONG_PASSWORD, uniqueEmail } from './auth-helpers';
-import { call, errorBody } from './helpers';
+import { bearer, countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
+import { call, errorBody, postJson } from './helpers';
+import { tokenFromLatestEmail } from './mailbox';
 import { cookieValue, GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './oauth-helpers';
 import { TEST_API_URL, TEST_APP_URL } from './settings';
 
@@ -119,6 +120,19 @@ describe('Google (fake with real response shapes)', () => {
     expect(squatterRefresh.status).toBe(401);
   });
 
+  it('also drops links of providers that did not vouch for the address when the verified owner takes over', async () => {
+    const email = uniqueEmail('owner');
+    const attacker = { sub: `kc-${uniqueSub()}`, email, email_verified: false };
+    const planted = await signInWith('oidc', attacker);
+    const attackerCookie = cookieValue(planted.callback, 'refresh_token')!;
+    const owner = await signInWith('google', { sub: uniqueSub(), email, email_verified: true });
+    const ownerToken = await accessTokenFrom(owner.callback);
+    const accounts = await (await oauthCall('/api/me/accounts', { headers: bearer(ownerToken) })).json<{ accounts: { provider: string }[] }>();
+    expect(accounts.accounts.map((a) => a.provider)).toEqual(['google']);
+    expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attackerCookie}` } })).status).toBe(401);
+    expectLoginError((await signInWith('oidc', attacker)).callback, 'email_not_verified');
+  });
+
   it('refuses a disabled account', async () => {
     const identity = { sub: uniqueSub(), email: uniqueEmail('g'), email_verified: true };
     const user = await me(await accessTokenFrom((await signInWith('google', identity)).callback));
@@ -126,10 +140,29 @@ describe('Google (fake with real response shapes)', () => {
     expectLoginError((await signInWith('google', identity)).callback, 'account_disabled');
   });
 
-  it('makes a verified address from ADMIN_EMAILS an admin', async () => {
+  it('makes a verified address from ADMIN_EMAILS an admin, with an audit entry', async () => {
     const email = uniqueEmail('boss');
     const { callback } = await signInWith('google', { sub: uniqueSub(), email, email_verified: true }, '/', { ADMIN_EMAILS: email });
-    expect((await me(await accessTokenFrom(callback))).role).toBe('admin');
+    const user = await me(await accessTokenFrom(callback));
+    expect(user.role).toBe('admin');
+    expect(await countRows('audit_log', "user_id = ? AND action = 'admin.role_changed' AND actor_id IS NULL", user.id)).toBe(1);
+  });
+
+  it('promotes an existing verified account from ADMIN_EMAILS at its next OAuth sign-in', async () => {
+    const identity = { sub: uniqueSub(), email: uniqueEmail('later-boss'), email_verified: true };
+    const before = await me(await accessTokenFrom((await signInWith('google', identity)).callback));
+    expect(before.role).toBe('user');
+    await signInWith('google', identity, '/', { ADMIN_EMAILS: identity.email });
+    expect(await countRows('users', "id = ? AND role = 'admin'", before.id)).toBe(1);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'admin.role_changed'", before.id)).toBe(1);
+  });
+
+  it('keeps a provider name to one plain line', async () => {
+    const email = uniqueEmail('g');
+    const name = `Eve\n\nSECURITY ALERT:\u0007 https://evil.example/secure \u202E ${'x'.repeat(200)}`;
+    const user = await me(await accessTokenFrom((await signInWith('google', { sub: uniqueSub(), email, email_verified: true, name })).callback));
+    expect(user.name).toMatch(/^Eve SECURITY ALERT: https:\/\/evil\.example\/secure x+$/);
+    expect([...user.name!].length).toBeLessThanOrEqual(100);
   });
 
   it('creates an unverified account (and sends our own verification email) when Google does not vouch', async () => {
@@ -137,6 +170,84 @@ describe('Google (fake with real response shapes)', () => {
     const { callback } = await signInWith('google', { sub: uniqueSub(), email, email_verified: false });
     expect((await me(await accessTokenFrom(callback))).email_verified).toBe(false);
     expect(await countRows('email_outbox', "to_address = ? AND template = 'verify_email'", email)).toBe(1);
+  });
+});
+
+describe('provider identities that did not vouch for the address (pre-account hijacking)', () => {
+  const NEW_PASSWORD = 'saffron-lattice-orbit-77';
+
+  /** Someone signs in through the OIDC provider with an address the provider did not verify. */
+  async function plant(email: string) {
+    const identity = { sub: `kc-${uniqueSub()}`, email, email_verified: false };
+    const { callback } = await signInWith('oidc', identity);
+    return { identity, cookie: cookieValue(callback, 'refresh_token')!, userId: (await me(await accessTokenFrom(callback))).id };
+  }
+
+  async function linkedProviders(accessToken: string) {
+    const response = await call('/api/me/accounts', { headers: bearer(accessToken) });
+    return (await response.json<{ accounts: { provider: string }[] }>()).accounts.map((a) => a.provider);
+  }
+
+  it('a password reset by the mailbox owner removes the link and ends its sessions', async () => {
+    const email = uniqueEmail('victim');
+    const attacker = await plant(email);
+    // The owner cannot register, so recovers the account through the mailbox.
+    expect((await postJson('/api/auth/register', { email, password: STRONG_PASSWORD }, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(409);
+    expect((await postJson('/api/auth/password/forgot', { email }, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(202);
+    const reset = await postJson('/api/auth/password/reset', { token: await tokenFromLatestEmail(email, 'password_reset'), password: NEW_PASSWORD });
+    expect(reset.status).toBe(200);
+
+    expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } })).status).toBe(401);
+    expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
+    const owner = await login(email, NEW_PASSWORD);
+    const { access_token } = await owner.json<{ access_token: string }>();
+    expect(await linkedProviders(access_token)).toEqual([]);
+    const audit = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'oauth.unvouched_links_removed'")
+      .bind(attacker.userId)
+      .all<{ metadata: string }>();
+    expect(audit.results.map((r) => JSON.parse(r.metadata))).toEqual([{ providers: ['oidc'], proof: 'password_reset' }]);
+  });
+
+  it('an email verification opened without that provider\'s session removes the link and ends its sessions', async () => {
+    const email = uniqueEmail('victim');
+    const attacker = await plant(email);
+    const verified = await postJson('/api/auth/verify-email', { token: await tokenFromLatestEmail(email, 'verify_email') });
+    expect(verified.status).toBe(200);
+    expect(await countRows('oauth_accounts', 'user_id = ?', attacker.userId)).toBe(0);
+    expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } })).status).toBe(401);
+    expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
+    expect(await countRows('audit_log', "user_id = ? AND action = 'oauth.unvouched_links_removed'", attacker.userId)).toBe(1);
+  });
+
+  it('keeps the link when the verification is opened by a session that provider started (the same person)', async () => {
+    const email = uniqueEmail('keycloak-user');
+    const own = await plant(email);
+    const refreshed = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${own.cookie}` } });
+    const { access_token } = await refreshed.json<{ access_token: string }>();
+    const verified = await call('/api/auth/verify-email', {
+      method: 'POST',
+      headers: { ...bearer(access_token), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: await tokenFromLatestEmail(email, 'verify_email') }),
+    });
+    expect(verified.status).toBe(200);
+    expect(await countRows('oauth_accounts', "user_id = ? AND provider = 'oidc' AND email_verified = 1", own.userId)).toBe(1);
+    expect(await linkedProviders(access_token)).toEqual(['oidc']);
+    // Now vouched for: a later proof of the address keeps it, and the provider still signs in.
+    expect((await me(await accessTokenFrom((await signInWith('oidc', own.identity)).callback))).id).toBe(own.userId);
+  });
+
+  it('answers 401 to a verification sent with a bad bearer token, spending nothing', async () => {
+    const email = uniqueEmail('victim');
+    const attacker = await plant(email);
+    const token = await tokenFromLatestEmail(email, 'verify_email');
+    const response = await call('/api/auth/verify-email', {
+      method: 'POST',
+      headers: { Authorization: 'Bearer not-a-token', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect(response.status).toBe(401);
+    expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', attacker.userId)).toBe(1);
+    expect(await countRows('oauth_accounts', 'user_id = ?', attacker.userId)).toBe(1);
   });
 });
 
@@ -239,6 +350,11 @@ describe('state, replay and redirect checks', () => {
     'javascript:alert(1)',
     '/ok\r\nSet-Cookie: x=y',
     'dashboard',
+    '/..//evil.example',
+    '/a/../..//evil.example',
+    '/./..//evil.example',
+    '/%2e%2e//evil.example',
+    '/../%2F%2Fevil.example',
   ])('refuses redirect_to=%s with 400 REDIRECT_NOT_ALLOWED and sets no cookie', async (redirectTo) => {
     const response = await oauthCall(`/api/auth/oauth/google?redirect_to=${encodeURIComponent(redirectTo)}`);
     expect(response.status).toBe(400);

@@ -42,6 +42,22 @@ describe('POST /api/auth/password/forgot', () => {
     }
   });
 
+  it('also limits one address (an IPv6 /64) to 20 per hour across accounts, still 202 for unknown ones within it', async () => {
+    const [a, b] = [...crypto.getRandomValues(new Uint16Array(2))].map((n) => n.toString(16));
+    const known = await register();
+    const emails = [known.email, ...Array.from({ length: 20 }, () => uniqueEmail('ghost'))];
+    const responses = await Promise.all(
+      emails.map((email, i) => postJson('/api/auth/password/forgot', { email }, { 'CF-Connecting-IP': `2001:db8:${a}:${b}::${i + 1}` })),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(20);
+    const limited = responses.find((r) => r.status === 429)!;
+    expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(3500);
+    // Another address is not affected.
+    expect((await postJson('/api/auth/password/forgot', { email: uniqueEmail('ghost') }, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(202);
+  });
+
   it('validates the email', async () => {
     for (const body of [{}, { email: 'nope' }, { email: 7 }]) {
       const response = await postJson('/api/auth/password/forgot', body);
@@ -169,6 +185,25 @@ describe('POST /api/auth/password/change', () => {
     }
     const locked = await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD });
     expect(locked.status).toBe(429);
+  });
+
+  it('holds the lock under concurrency: 30 parallel wrong current passwords get 10 checks, then 429 even for the right one', async () => {
+    const client = await register();
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => change(client.accessToken, { current_password: `wrong-${i}-password`, new_password: NEW_PASSWORD })),
+    );
+    const codes = await Promise.all(responses.map(async (r) => `${r.status} ${(await errorBody(r)).code}`));
+    expect(codes.filter((c) => c === '401 INVALID_CREDENTIALS')).toHaveLength(10);
+    expect(codes.filter((c) => c === '429 RATE_LIMITED')).toHaveLength(20);
+    expect((await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD })).status).toBe(429);
+    expect(await emailsTo(client.email, 'password_changed')).toHaveLength(0);
+  });
+
+  it('gives a checked attempt back when the current password is right', async () => {
+    const client = await register();
+    for (let i = 0; i < 9; i++) await change(client.accessToken, { current_password: `wrong-${i}-password`, new_password: NEW_PASSWORD });
+    expect((await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD })).status).toBe(200);
+    expect(await countRows('rate_limit_hits', 'key = ?', `login-failed:${client.email}`)).toBe(9);
   });
 
   it.each([

@@ -141,6 +141,37 @@ describe('POST /api/auth/refresh', () => {
   });
 });
 
+describe('more than one refresh_token cookie', () => {
+  // A sibling subdomain can set a cookie for the parent domain (cookie tossing): the browser then
+  // sends both, and the request can't tell which one is the user's own.
+  it('refuses /refresh with 401 REFRESH_TOKEN_INVALID, clears the cookie and rotates neither token', async () => {
+    const attacker = await register();
+    const victim = await register();
+    for (const cookie of [
+      `refresh_token=${attacker.refreshToken}; refresh_token=${victim.refreshToken}`,
+      `refresh_token=${victim.refreshToken}; other=1; refresh_token=${attacker.refreshToken}`,
+      `refresh_token=${victim.refreshToken};refresh_token=`,
+    ]) {
+      const response = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: cookie } });
+      expect(response.status).toBe(401);
+      expect((await errorBody(response)).code).toBe('REFRESH_TOKEN_INVALID');
+      expect(response.headers.get('Set-Cookie')).toMatch(/^refresh_token=;.*Max-Age=0/);
+    }
+    expect(await countRows('refresh_tokens rt JOIN sessions s ON s.id = rt.session_id', 's.user_id IN (?, ?) AND rt.rotated_at IS NOT NULL', attacker.userId, victim.userId)).toBe(0);
+    expect((await refresh(victim.refreshToken)).status).toBe(200);
+  });
+
+  it('ends every presented session at /logout', async () => {
+    const a = await register();
+    const b = await register();
+    const response = await call('/api/auth/logout', { method: 'POST', headers: { Cookie: `refresh_token=${a.refreshToken}; refresh_token=${b.refreshToken}` } });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('Set-Cookie')).toContain('Max-Age=0');
+    expect((await sessionOf(a.userId))?.revoked_reason).toBe('logout');
+    expect((await sessionOf(b.userId))?.revoked_reason).toBe('logout');
+  });
+});
+
 describe('POST /api/auth/logout', () => {
   it('revokes the session, clears the cookie and answers 204', async () => {
     const client = await register();

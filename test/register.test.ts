@@ -85,6 +85,11 @@ describe('POST /api/auth/register', () => {
     ['a password of the wrong type', { email: 'x@example.com', password: 12345678901 }, 'password'],
     ['an empty name', { email: 'x@example.com', password: STRONG_PASSWORD, name: '   ' }, 'name'],
     ['an over-long name', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'n'.repeat(101) }, 'name'],
+    ['a name with line breaks', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'there.\n\nSECURITY ALERT: https://evil.example/secure' }, 'name'],
+    ['a name with a control character', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\u0007' }, 'name'],
+    ['a name with a tab', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\tLovelace' }, 'name'],
+    ['a name with a line separator', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\u2028Lovelace' }, 'name'],
+    ['a name with a bidirectional override', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\u202Egpj.exe' }, 'name'],
   ])('answers 400 VALIDATION_ERROR for %s, creating nothing', async (_label, body, field) => {
     const before = await countRows('users');
     const response = await registerRaw(body);
@@ -143,5 +148,16 @@ describe('POST /api/auth/register', () => {
   it('writes a register audit entry', async () => {
     const client = await register();
     expect(await countRows('audit_log', "user_id = ? AND action = 'register'", client.userId)).toBe(1);
+  });
+
+  it('counts IPv6 clients per /64: 21 parallel sign-ups from one /64 give 20 accounts and one 429', async () => {
+    const [a, b] = [...crypto.getRandomValues(new Uint16Array(2))].map((n) => n.toString(16));
+    const responses = await Promise.all(
+      Array.from({ length: 21 }, (_, i) => registerRaw({ email: uniqueEmail('v6'), password: STRONG_PASSWORD }, `2001:db8:${a}:${b}:${i.toString(16)}::${i + 1}`)),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+    await register({ ip: `2001:db8:${a}:${(parseInt(b!, 16) ^ 1).toString(16)}::1` });
   });
 });

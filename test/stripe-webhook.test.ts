@@ -70,6 +70,23 @@ describe('signature verification', () => {
     expect(await subscriptionRow(user.subscription)).toBeNull();
   });
 
+  it.each([
+    ['{}', '{}'],
+    ['null', 'null'],
+    ['an array', '[]'],
+    ['a string', '"evt"'],
+    ['an id only', '{"id":"evt_x"}'],
+    ['no data', JSON.stringify({ id: 'evt_nodata', object: 'event', type: 'invoice.paid', created: 1 })],
+    ['a subscription event whose object is empty', JSON.stringify({ ...event('customer.subscription.updated', {}), id: 'evt_emptysub' })],
+    ['a subscription without a status', JSON.stringify(event('customer.subscription.created', { id: 'sub_x', object: 'subscription', customer: 'cus_x' }))],
+  ])('answers 400 VALIDATION_ERROR to a correctly signed body that is not an event (%s), changing nothing', async (_label, payload) => {
+    const before = await Promise.all([countRows('stripe_events'), countRows('subscriptions'), countRows('audit_log')]);
+    const response = await deliver(billingSettings(), payload);
+    expect(response.status).toBe(400);
+    expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    expect(await Promise.all([countRows('stripe_events'), countRows('subscriptions'), countRows('audit_log')])).toEqual(before);
+  });
+
   it('has no CORS, even for an allowed origin, and takes bodies of any content type unparsed', async () => {
     const payload = JSON.stringify(event('customer.created', { id: stripeId('cus'), object: 'customer' }));
     const response = await deliver(billingSettings(), payload, { Origin: TEST_APP_URL, 'Content-Type': 'text/plain' });

@@ -109,7 +109,7 @@ export async function changeRole(deps: AuthDeps, admin: AccessTokenClaims, userI
     action: 'admin.role_changed',
     statements: [setRoleStatement(deps.db, { userId, role, now: deps.now })],
     when: { sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND role = ?)`, params: [userId, role] },
-    metadata: { role },
+    metadata: { role, by: 'admin' },
   });
   if (!changed && before.role !== role) throw lastAdmin();
   return getUserDetail(deps, userId);

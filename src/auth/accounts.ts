@@ -1,13 +1,7 @@
 // Accounts: registration and password login, with their rate limits and audit entries.
 import { findUserWithCurrentSubscription } from '../db/billing';
 import { rowsOf, runBatch } from '../db/client';
-import {
-  clearRateLimitStatement,
-  rateLimitStateStatement,
-  recordRateLimitHitStatement,
-  takeRateLimitStatement,
-  type RateState,
-} from '../db/rate-limits';
+import { clearRateLimitStatement, releaseRateLimitHitStatement } from '../db/rate-limits';
 import type { User } from '../db/schema';
 import {
   insertUserStatement,
@@ -20,9 +14,10 @@ import {
 } from '../db/users';
 import { AppError, notFound } from '../errors';
 import { newId } from '../lib/crypto';
+import { adminEmailsPromotion, promotedByAdminEmails } from './admin-emails';
 import { verificationEmailStatements } from './email-verification';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
-import { isFull, RATE_RULES, rateLimited, rateWindow } from './rate-limits';
+import { accountWindow, addressWindow, countAttempt, RATE_RULES } from './rate-limits';
 import { auditStatement, issueTokens, newSession, type AuthDeps, type IssuedTokens } from './sessions';
 
 export interface UserView {
@@ -57,12 +52,8 @@ export async function registerAccount(
   deps: AuthDeps,
   input: { email: string; password: string; name: string | null },
 ): Promise<SignedIn> {
-  const window = rateWindow(RATE_RULES.registrationsPerAddress, deps.client.ip);
-  const [taken, state] = await runBatch(deps.db, [
-    takeRateLimitStatement(deps.db, window, deps.now),
-    rateLimitStateStatement(deps.db, window, deps.now),
-  ]);
-  if (rowsOf(taken).length === 0) throw rateLimited(window, rowsOf<RateState>(state)[0], deps.now);
+  const attempt = countAttempt(deps.db, [addressWindow(RATE_RULES.registrationsPerAddress, deps.client.ip)], deps.now);
+  attempt.settle(await runBatch(deps.db, attempt.statements));
   const user: User = {
     id: newId(),
     email: input.email,
@@ -74,6 +65,7 @@ export async function registerAccount(
     createdAt: deps.now,
     updatedAt: deps.now,
     stripeCustomerId: null,
+    rolePinnedAt: null,
   };
   const session = await newSession(deps, user, 'password');
   const verification = await verificationEmailStatements(deps, user);
@@ -96,50 +88,50 @@ export async function registerAccount(
 const invalidCredentials = () => new AppError(401, 'INVALID_CREDENTIALS', 'The email or password is not correct.');
 
 /**
- * POST /login in two D1 round trips: (1) rate-limit bookkeeping and the user, (2) the outcome.
- * Unknown emails verify against a dummy hash so they cost the same time as wrong passwords.
+ * POST /login in two D1 round trips: (1) the rate limits and the user, (2) the outcome.
+ * The password check is reserved in the account's window before any hashing, in the same statement
+ * as the address's attempt, so however many requests arrive at once at most 10 passwords are
+ * checked per account per window; a right password gives its reservation back (and clears the
+ * account's failures). Unknown emails verify against a dummy hash so they cost the same time.
  */
 export async function loginWithPassword(deps: AuthDeps, input: { email: string; password: string }): Promise<SignedIn> {
-  const perAddress = rateWindow(RATE_RULES.loginPerAddress, deps.client.ip);
-  const perAccount = rateWindow(RATE_RULES.failedLoginsPerAccount, input.email);
-  const [addressTaken, addressState, accountState, userRows] = await runBatch(deps.db, [
-    takeRateLimitStatement(deps.db, perAddress, deps.now),
-    rateLimitStateStatement(deps.db, perAddress, deps.now),
-    rateLimitStateStatement(deps.db, perAccount, deps.now),
-    selectUserByEmailStatement(deps.db, input.email),
-  ]);
-  if (rowsOf(addressTaken).length === 0) throw rateLimited(perAddress, rowsOf<RateState>(addressState)[0], deps.now);
-  // Locked accounts answer 429 even to the right password, until the window passes.
-  const failures = rowsOf<RateState>(accountState)[0];
-  if (isFull(perAccount, failures)) throw rateLimited(perAccount, failures, deps.now);
+  const perAccount = accountWindow(RATE_RULES.failedLoginsPerAccount, input.email);
+  const attempt = countAttempt(deps.db, [addressWindow(RATE_RULES.loginPerAddress, deps.client.ip), perAccount], deps.now);
+  const results = await runBatch(deps.db, [...attempt.statements, selectUserByEmailStatement(deps.db, input.email)]);
+  // A locked account answers 429 even to the right password, until the window passes.
+  const reservation = attempt.settle(results).get(perAccount.key)!;
 
-  const row = rowsOf<UserRow>(userRows)[0];
+  const row = rowsOf<UserRow>(results[attempt.statements.length])[0];
   const user = row ? userFromRow(row) : null;
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !user.passwordHash || !passwordOk) {
-    await runBatch(deps.db, [
-      recordRateLimitHitStatement(deps.db, perAccount.key, deps.now),
-      auditStatement(deps, { action: 'login.failed', userId: user?.id ?? null, metadata: { email: input.email } }),
-    ]);
+    // The reservation stays: it is this failure's count.
+    await auditStatement(deps, { action: 'login.failed', userId: user?.id ?? null, metadata: { email: input.email } }).run();
     throw invalidCredentials();
   }
   // Checked after the password, so a disabled account is only revealed to someone who knows it.
   if (user.disabledAt !== null) {
-    await auditStatement(deps, { action: 'login.refused_disabled', userId: user.id }).run();
+    await runBatch(deps.db, [
+      releaseRateLimitHitStatement(deps.db, reservation),
+      auditStatement(deps, { action: 'login.refused_disabled', userId: user.id }),
+    ]);
     throw new AppError(403, 'ACCOUNT_DISABLED', 'This account has been disabled.');
   }
   const session = await newSession(deps, user, 'password');
   const upgrade = needsRehash(user.passwordHash)
     ? [updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash: await hashPassword(input.password), now: deps.now })]
     : [];
+  const promoted = promotedByAdminEmails(deps.config, user);
   await runBatch(deps.db, [
     ...session.statements,
     clearRateLimitStatement(deps.db, perAccount.key),
     auditStatement(deps, { action: 'login.succeeded', userId: user.id, metadata: { session_id: session.sessionId } }),
     ...upgrade,
+    ...(promoted ? adminEmailsPromotion(deps, user) : []),
   ]);
-  const tokens = await issueTokens(deps, { userId: user.id, sessionId: session.sessionId, role: user.role }, session.refreshToken);
-  return { user, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [] };
+  const signedInUser: User = promoted ? { ...user, role: 'admin' } : user;
+  const tokens = await issueTokens(deps, { userId: user.id, sessionId: session.sessionId, role: signedInUser.role }, session.refreshToken);
+  return { user: signedInUser, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [] };
 }
 
 /** GET /api/me: the user and their current subscription, in one D1 round trip. */

@@ -1,8 +1,8 @@
-// Email verification: the link sent at sign-up, its resend, and using it (which may grant admin).
+// Email verification: the link sent at sign-up, its resend, and using it (which proves the address).
 import { rowsOf, runBatch } from '../db/client';
 import { tokenUsedBy, useAccountTokenStatement } from '../db/account-tokens';
-import { rateLimitStateStatement, takeRateLimitStatement, type RateState } from '../db/rate-limits';
 import type { User } from '../db/schema';
+import { findLiveSessionWithUser } from '../db/sessions';
 import { findUserById, markEmailVerifiedStatement, selectUserByIdStatement, userFromRow, type UserRow } from '../db/users';
 import { queueEmail } from '../email/outbox';
 import { verificationEmail } from '../email/templates';
@@ -10,7 +10,10 @@ import { notFound } from '../errors';
 import { randomToken } from '../lib/crypto';
 import type { AccessTokenClaims } from './access-tokens';
 import { checkAccountToken, invalidToken, newAccountToken } from './account-tokens';
-import { RATE_RULES, rateLimited, rateWindow } from './rate-limits';
+import { adminEmailsPromotion } from './admin-emails';
+import { PROVIDER_NAMES, type ProviderName } from './oauth/identity';
+import { dropUnvouchedLinks } from './oauth/linked-accounts';
+import { accountWindow, countAttempt, RATE_RULES } from './rate-limits';
 import { auditStatement, type AuthDeps } from './sessions';
 
 /** The token and its email, for the caller's batch (registration writes them with the user). */
@@ -19,32 +22,45 @@ export async function verificationEmailStatements(deps: AuthDeps, user: User) {
   const email = queueEmail(deps.db, {
     userId: user.id,
     to: user.email,
-    content: verificationEmail({ appUrl: deps.config.appUrl, token, name: user.name }),
+    content: verificationEmail({ appUrl: deps.config.appUrl, token }),
     now: deps.now,
   });
   return { outboxId: email.id, statements: [tokenStatement, email.statement] };
 }
 
-/** POST /verify-email: single use; the user update only happens if this request used the token. */
-export async function verifyEmail(deps: AuthDeps, presented: string): Promise<User> {
+/**
+ * The provider whose sign-in started the presenting session, when the verification link is opened
+ * by a signed-in session of the same account: that person holds both the provider identity and the
+ * mailbox, so the provider's link stays (and counts as vouched for from now on).
+ */
+async function presentingProvider(deps: AuthDeps, presenter: AccessTokenClaims | null, userId: string): Promise<ProviderName | null> {
+  if (presenter === null || presenter.userId !== userId) return null;
+  const live = await findLiveSessionWithUser(deps.db, presenter.sessionId, deps.now);
+  const provider = live?.session.authMethod.startsWith('oauth:') ? live.session.authMethod.slice('oauth:'.length) : null;
+  return (PROVIDER_NAMES as readonly (string | null)[]).includes(provider) ? (provider as ProviderName) : null;
+}
+
+/**
+ * POST /verify-email: single use; every change only happens if this request used the token. The
+ * link proves the address, so links of providers that did not vouch for it are removed, unless the
+ * link was opened by a session that provider started (`presenter`, the caller's access token).
+ */
+export async function verifyEmail(deps: AuthDeps, presented: string, presenter: AccessTokenClaims | null = null): Promise<User> {
   const token = await checkAccountToken(deps, presented, 'verify_email');
+  const keepProvider = await presentingProvider(deps, presenter, token.userId);
   const nonce = randomToken(16);
   const used = tokenUsedBy(token.id, nonce);
   const results = await runBatch(deps.db, [
     useAccountTokenStatement(deps.db, { id: token.id, purpose: 'verify_email', nonce, now: deps.now }),
-    markEmailVerifiedStatement(deps.db, {
-      userId: token.userId,
-      email: token.email,
-      makeAdmin: deps.config.adminEmails.includes(token.email),
-      now: deps.now,
-      when: used,
-    }),
+    markEmailVerifiedStatement(deps.db, { userId: token.userId, email: token.email, now: deps.now, when: used }),
     auditStatement(deps, { action: 'email.verified', userId: token.userId, metadata: { email: token.email } }, used),
+    ...dropUnvouchedLinks(deps, { userId: token.userId, proof: 'email_verification', keepProvider, when: used }),
+    ...adminEmailsPromotion(deps, { id: token.userId, email: token.email }, used),
     selectUserByIdStatement(deps.db, token.userId),
   ]);
   // A concurrent request used it first: this one changed nothing and must say so.
   if (results[0]?.meta.changes !== 1) throw invalidToken();
-  const row = rowsOf<UserRow>(results[3])[0];
+  const row = rowsOf<UserRow>(results[results.length - 1])[0];
   if (!row) throw notFound('No such user.');
   return userFromRow(row);
 }
@@ -54,12 +70,8 @@ export async function resendVerification(deps: AuthDeps, auth: AccessTokenClaims
   const user = await findUserById(deps.db, auth.userId);
   if (!user) throw notFound('No such user.');
   if (user.emailVerifiedAt !== null) return [];
-  const window = rateWindow(RATE_RULES.emailsPerAccount, user.email);
-  const [taken, state] = await runBatch(deps.db, [
-    takeRateLimitStatement(deps.db, window, deps.now),
-    rateLimitStateStatement(deps.db, window, deps.now),
-  ]);
-  if (rowsOf(taken).length === 0) throw rateLimited(window, rowsOf<RateState>(state)[0], deps.now);
+  const attempt = countAttempt(deps.db, [accountWindow(RATE_RULES.emailsPerAccount, user.email)], deps.now);
+  attempt.settle(await runBatch(deps.db, attempt.statements));
   const { outboxId, statements } = await verificationEmailStatements(deps, user);
   await runBatch(deps.db, statements);
   return [outboxId];

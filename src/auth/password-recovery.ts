@@ -1,12 +1,7 @@
 // Forgot, reset and change password; each revokes sessions and queues its email in the same batch.
 import { tokenUsedBy, useAccountTokenStatement, voidAccountTokensStatement } from '../db/account-tokens';
 import { rowsOf, runBatch, sqlStatement } from '../db/client';
-import {
-  rateLimitStateStatement,
-  recordRateLimitHitStatement,
-  takeRateLimitStatement,
-  type RateState,
-} from '../db/rate-limits';
+import { releaseRateLimitHitStatement } from '../db/rate-limits';
 import { revokeUserSessionsStatement } from '../db/sessions';
 import {
   findUserById,
@@ -22,23 +17,26 @@ import { AppError, notFound } from '../errors';
 import { randomToken } from '../lib/crypto';
 import type { AccessTokenClaims } from './access-tokens';
 import { checkAccountToken, invalidToken, newAccountToken } from './account-tokens';
+import { adminEmailsPromotion } from './admin-emails';
+import { dropUnvouchedLinks } from './oauth/linked-accounts';
 import { hashPassword, verifyPassword } from './passwords';
-import { isFull, RATE_RULES, rateLimited, rateWindow } from './rate-limits';
+import { accountWindow, addressWindow, countAttempt, RATE_RULES } from './rate-limits';
 import { auditStatement, type AuthDeps } from './sessions';
 
 /**
  * POST /password/forgot: always 202 to the caller. Known and unknown emails take the same two
- * round trips and share one rate limit, so neither the answer nor its timing tells them apart.
+ * round trips and count the same way (per address asked about, and per client address, so one
+ * client cannot mail every known account), so neither the answer nor its timing tells them apart.
  */
 export async function requestPasswordReset(deps: AuthDeps, email: string): Promise<string[]> {
-  const window = rateWindow(RATE_RULES.emailsPerAccount, email);
-  const [taken, state, userRows] = await runBatch(deps.db, [
-    takeRateLimitStatement(deps.db, window, deps.now),
-    rateLimitStateStatement(deps.db, window, deps.now),
-    selectUserByEmailStatement(deps.db, email),
-  ]);
-  if (rowsOf(taken).length === 0) throw rateLimited(window, rowsOf<RateState>(state)[0], deps.now);
-  const row = rowsOf<UserRow>(userRows)[0];
+  const attempt = countAttempt(
+    deps.db,
+    [accountWindow(RATE_RULES.emailsPerAccount, email), addressWindow(RATE_RULES.resetRequestsPerAddress, deps.client.ip)],
+    deps.now,
+  );
+  const results = await runBatch(deps.db, [...attempt.statements, selectUserByEmailStatement(deps.db, email)]);
+  attempt.settle(results);
+  const row = rowsOf<UserRow>(results[attempt.statements.length])[0];
   // Disabled accounts get no link: a reset would not let them in anyway.
   if (!row || row.disabled_at !== null) {
     await sqlStatement(deps.db, 'SELECT 1').run(); // the same second round trip as a real reset
@@ -49,7 +47,7 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
   const mail = queueEmail(deps.db, {
     userId: user.id,
     to: user.email,
-    content: passwordResetEmail({ appUrl: deps.config.appUrl, token, name: user.name }),
+    content: passwordResetEmail({ appUrl: deps.config.appUrl, token }),
     now: deps.now,
   });
   await runBatch(deps.db, [statement, mail.statement, auditStatement(deps, { action: 'password.reset_requested', userId: user.id })]);
@@ -58,8 +56,9 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
 
 /**
  * POST /password/reset: single use (1 h). Sets the password, voids the user's other reset links,
- * revokes every session, marks the email verified (the link proved it) and sends a notice, all in
- * one batch gated on this request having used the token.
+ * revokes every session, marks the email verified (the link proved it, so links of providers that
+ * did not vouch for the address go) and sends a notice, all in one batch gated on this request
+ * having used the token.
  */
 export async function resetPassword(deps: AuthDeps, input: { token: string; password: string }): Promise<string[]> {
   const token = await checkAccountToken(deps, input.token, 'reset_password');
@@ -71,7 +70,7 @@ export async function resetPassword(deps: AuthDeps, input: { token: string; pass
   const notice = queueEmail(deps.db, {
     userId: user.id,
     to: user.email,
-    content: passwordChangedEmail({ appUrl: deps.config.appUrl, name: user.name }),
+    content: passwordChangedEmail({ appUrl: deps.config.appUrl }),
     now: deps.now,
     when: used,
   });
@@ -79,15 +78,11 @@ export async function resetPassword(deps: AuthDeps, input: { token: string; pass
     useAccountTokenStatement(deps.db, { id: token.id, purpose: 'reset_password', nonce, now: deps.now }),
     updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash, now: deps.now, when: used }),
     voidAccountTokensStatement(deps.db, { userId: user.id, purpose: 'reset_password', now: deps.now, when: used }),
-    markEmailVerifiedStatement(deps.db, {
-      userId: user.id,
-      email: user.email,
-      makeAdmin: deps.config.adminEmails.includes(user.email),
-      now: deps.now,
-      when: used,
-    }),
+    markEmailVerifiedStatement(deps.db, { userId: user.id, email: user.email, now: deps.now, when: used }),
+    ...dropUnvouchedLinks(deps, { userId: user.id, proof: 'password_reset', when: used }),
     revokeUserSessionsStatement(deps.db, { userId: user.id, now: deps.now, reason: 'password_reset', when: used }),
     auditStatement(deps, { action: 'password.reset', userId: user.id }, used),
+    ...adminEmailsPromotion(deps, user, used),
     notice.statement,
   ]);
   if (results[0]?.meta.changes !== 1) throw invalidToken();
@@ -97,23 +92,21 @@ export async function resetPassword(deps: AuthDeps, input: { token: string; pass
 const wrongPassword = () => new AppError(401, 'INVALID_CREDENTIALS', 'The current password is not correct.');
 
 /**
- * Checks a signed-in user's password for a sensitive action. Failures count toward the same
- * per-account lock as failed logins, so a stolen access token can't be used to guess it.
+ * Checks a signed-in user's password for a sensitive action. The check is reserved in the same
+ * per-account window as failed logins before hashing (so neither a burst of requests nor a stolen
+ * access token gets more guesses), and given back when the password is right.
  */
 export async function confirmPassword(deps: AuthDeps, userId: string, password: string) {
   const user = await findUserById(deps.db, userId);
   if (!user) throw notFound('No such user.');
-  const failures = rateWindow(RATE_RULES.failedLoginsPerAccount, user.email);
-  const [state] = await runBatch(deps.db, [rateLimitStateStatement(deps.db, failures, deps.now)]);
-  const failureState = rowsOf<RateState>(state)[0];
-  if (isFull(failures, failureState)) throw rateLimited(failures, failureState, deps.now);
+  const failures = accountWindow(RATE_RULES.failedLoginsPerAccount, user.email);
+  const attempt = countAttempt(deps.db, [failures], deps.now);
+  const reservation = attempt.settle(await runBatch(deps.db, attempt.statements)).get(failures.key)!;
   if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
-    await runBatch(deps.db, [
-      recordRateLimitHitStatement(deps.db, failures.key, deps.now),
-      auditStatement(deps, { action: 'password.confirm_failed', userId: user.id }),
-    ]);
+    await auditStatement(deps, { action: 'password.confirm_failed', userId: user.id }).run();
     throw wrongPassword();
   }
+  await releaseRateLimitHitStatement(deps.db, reservation).run();
   return user;
 }
 
@@ -127,7 +120,7 @@ export async function changePassword(
   const notice = queueEmail(deps.db, {
     userId: user.id,
     to: user.email,
-    content: passwordChangedEmail({ appUrl: deps.config.appUrl, name: user.name }),
+    content: passwordChangedEmail({ appUrl: deps.config.appUrl }),
     now: deps.now,
   });
   await runBatch(deps.db, [

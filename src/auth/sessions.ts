@@ -2,10 +2,12 @@
 import type { Config } from '../config';
 import type { Condition, Database } from '../db/client';
 import { insertAuditEntryStatement, type AuditEvent } from '../db/audit-log';
+import { runBatch } from '../db/client';
 import {
   insertRefreshTokenStatement,
-  revokeSessionByRefreshToken,
+  revokeSessionsByRefreshTokens,
   rotateRefreshTokenBatch,
+  type PresentedToken,
 } from '../db/refresh-tokens';
 import type { Session, User } from '../db/schema';
 import {
@@ -18,6 +20,7 @@ import { AppError, notFound } from '../errors';
 import type { ClientInfo } from '../lib/client-info';
 import { newId, randomToken, sha256Base64Url } from '../lib/crypto';
 import { signAccessToken, type AccessTokenClaims } from './access-tokens';
+import { adminEmailsPromotion, promotedByAdminEmails } from './admin-emails';
 
 export interface AuthDeps {
   db: Database;
@@ -33,7 +36,7 @@ export interface IssuedTokens {
   refreshToken: string | null;
 }
 
-/** CONTRACT §4: a rotated token presented again within this window is a race, not a theft. */
+/** A rotated token presented again within this window is a race, not a theft. */
 export const REUSE_GRACE_MS = 10_000;
 
 export const hashRefreshToken = (token: string) => sha256Base64Url(token);
@@ -93,6 +96,13 @@ const refreshError = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED') =>
       : 'The refresh token is not valid. Sign in again.',
   );
 
+/** ADMIN_EMAILS's rule at refresh: the rare promotion costs its own round trip; the role it leaves goes in the token. */
+async function roleAfterAdminEmails(deps: AuthDeps, token: PresentedToken): Promise<'user' | 'admin'> {
+  if (!promotedByAdminEmails(deps.config, token)) return token.role;
+  await runBatch(deps.db, adminEmailsPromotion(deps, { id: token.userId, email: token.email }));
+  return 'admin';
+}
+
 /** POST /refresh: rotate the presented token (one D1 batch) and sign a new access token. */
 export async function refreshSession(deps: AuthDeps, presentedToken: string): Promise<IssuedTokens> {
   const newToken = randomToken(32);
@@ -104,8 +114,8 @@ export async function refreshSession(deps: AuthDeps, presentedToken: string): Pr
     graceMs: REUSE_GRACE_MS,
   });
   if (!token) throw refreshError('REFRESH_TOKEN_INVALID');
-  const claims = { userId: token.userId, sessionId: token.sessionId, role: token.role };
-  if (token.replacedBy === newHash) return issueTokens(deps, claims, newToken);
+  const claims = () => roleAfterAdminEmails(deps, token).then((role) => ({ userId: token.userId, sessionId: token.sessionId, role }));
+  if (token.replacedBy === newHash) return issueTokens(deps, await claims(), newToken);
   if (revokedForReuse) {
     await auditStatement(deps, {
       action: 'session.reuse_detected',
@@ -118,21 +128,24 @@ export async function refreshSession(deps: AuthDeps, presentedToken: string): Pr
     token.sessionRevokedAt === null && token.sessionExpiresAt > deps.now.getTime() && token.userDisabledAt === null;
   const justRotated = token.rotatedAt !== null && deps.now.getTime() - token.rotatedAt <= REUSE_GRACE_MS;
   // Two tabs refreshing at once: the loser gets an access token and keeps the winner's cookie.
-  if (sessionLive && justRotated) return issueTokens(deps, claims, null);
+  if (sessionLive && justRotated) return issueTokens(deps, await claims(), null);
   throw refreshError('REFRESH_TOKEN_INVALID');
 }
 
-/** POST /logout: revoke the cookie's session if it still has one; unknown tokens are a no-op. */
-export async function logout(deps: AuthDeps, presentedToken: string | null): Promise<void> {
-  if (presentedToken === null) return;
-  const revoked = await revokeSessionByRefreshToken(deps.db, {
-    tokenHash: await hashRefreshToken(presentedToken),
+/** POST /logout: revoke the sessions of the presented cookies (usually one); unknown tokens are a no-op. */
+export async function logout(deps: AuthDeps, presentedTokens: string[]): Promise<void> {
+  const tokens = presentedTokens.filter((token) => token !== '');
+  if (tokens.length === 0) return;
+  const revoked = await revokeSessionsByRefreshTokens(deps.db, {
+    tokenHashes: await Promise.all(tokens.map(hashRefreshToken)),
     now: deps.now,
     reason: 'logout',
   });
-  if (revoked) {
-    await auditStatement(deps, { action: 'logout', userId: revoked.userId, metadata: { session_id: revoked.sessionId } }).run();
-  }
+  if (revoked.length === 0) return;
+  await runBatch(
+    deps.db,
+    revoked.map(({ userId, sessionId }) => auditStatement(deps, { action: 'logout', userId, metadata: { session_id: sessionId } })),
+  );
 }
 
 export async function logoutEverywhere(deps: AuthDeps, auth: AccessTokenClaims): Promise<void> {

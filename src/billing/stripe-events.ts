@@ -1,5 +1,6 @@
 // applyStripeEvent: each verified webhook event is applied exactly once, atomically, and never backwards.
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import type { AuditEvent } from '../db/audit-log';
 import { insertAuditEntryStatement } from '../db/audit-log';
 import {
@@ -12,6 +13,7 @@ import { isUniqueViolation, rowsOf, runBatch, sqlStatement, type Database, type 
 import type { Config } from '../config';
 import { queueEmail } from '../email/outbox';
 import { paymentFailedEmail } from '../email/templates';
+import { validationError } from '../errors';
 import { newId } from '../lib/crypto';
 
 export interface WebhookDeps {
@@ -28,6 +30,28 @@ interface Plan {
   outboxIds: string[];
   userId?: string | null;
   subscriptionId?: string | null;
+}
+
+/** What every event needs before it can be recorded, and what a subscription event needs to be applied. */
+const eventEnvelope = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  created: z.number().int(),
+  data: z.object({ object: z.looseObject({}) }),
+});
+const subscriptionEvent = eventEnvelope.extend({
+  data: z.object({ object: z.looseObject({ id: z.string().min(1), status: z.string().min(1) }) }),
+});
+
+/**
+ * A correctly signed body that is not an event this code can apply answers 400 VALIDATION_ERROR:
+ * it would fail the same way on every one of Stripe's retries, so it is not a 500.
+ */
+export function checkStripeEventShape(event: Stripe.Event): Stripe.Event {
+  const isSubscriptionEvent = typeof event?.type === 'string' && event.type.startsWith('customer.subscription.');
+  const parsed = (isSubscriptionEvent ? subscriptionEvent : eventEnvelope).safeParse(event);
+  if (!parsed.success) throw validationError(parsed.error);
+  return event;
 }
 
 const idOf = (value: unknown): string | null =>
@@ -197,7 +221,7 @@ async function invoiceSettled(deps: WebhookDeps, invoice: Stripe.Invoice, event:
     const email = queueEmail(deps.db, {
       userId: user.id,
       to: user.email,
-      content: paymentFailedEmail({ appUrl: deps.config.appUrl, name: user.name }),
+      content: paymentFailedEmail({ appUrl: deps.config.appUrl }),
       now: deps.now,
     });
     statements.push(email.statement);

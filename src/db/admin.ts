@@ -20,9 +20,6 @@ export interface PageCursor {
 
 const USER_COLUMNS = 'id, email, name, role, email_verified_at, disabled_at, created_at, password_hash IS NOT NULL AS has_password';
 
-/** The user's text with LIKE's wildcards (and the escape character) taken literally. */
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** Conditions accumulated for a WHERE clause, with their parameters in order. */
 class Where {
   readonly conditions: string[] = [];
@@ -46,10 +43,9 @@ export async function searchUsers(
   input: { query: string | null; cursor: PageCursor | null; limit: number },
 ): Promise<AdminUserRow[]> {
   const where = new Where();
-  if (input.query) {
-    const pattern = `%${escapeLike(input.query)}%`;
-    where.add("(email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')", pattern, pattern);
-  }
+  // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and the text is taken literally.
+  // lower() folds ASCII only, as LIKE's case-insensitivity does.
+  if (input.query) where.add('(instr(lower(email), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)', input.query, input.query);
   where.after(input.cursor);
   const result = await sqlStatement(
     db,
@@ -95,12 +91,16 @@ export async function findAdminUserDetail(db: Database, userId: string, now: Dat
 /** True while another enabled admin would remain if `userId` stopped being one. */
 const notLastAdmin = `(role != 'admin' OR (SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id != ?) > 0)`;
 
-/** Batchable: sets the role, unless that would leave no enabled admin. */
+/**
+ * Batchable: sets the role and pins it (ADMIN_EMAILS no longer changes a role an admin chose),
+ * unless that would leave no enabled admin.
+ */
 export function setRoleStatement(db: Database, input: { userId: string; role: 'user' | 'admin'; now: Date }): Statement {
   return sqlStatement(
     db,
-    `UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND (? = 'admin' OR ${notLastAdmin})`,
+    `UPDATE users SET role = ?, role_pinned_at = ?, updated_at = ? WHERE id = ? AND (? = 'admin' OR ${notLastAdmin})`,
     input.role,
+    input.now.getTime(),
     input.now.getTime(),
     input.userId,
     input.role,
@@ -197,8 +197,12 @@ export async function searchAuditLog(
 ): Promise<AuditRow[]> {
   const where = new Where();
   if (input.userId) where.add('(user_id = ? OR actor_id = ?)', input.userId, input.userId);
-  if (input.action?.endsWith('*')) where.add("action LIKE ? ESCAPE '\\'", `${escapeLike(input.action.slice(0, -1))}%`);
-  else if (input.action) where.add('action = ?', input.action);
+  // A prefix as a range (every string that starts with it sorts between the two bounds), which
+  // uses the (action, created_at) index and has none of LIKE's pattern limits.
+  if (input.action?.endsWith('*')) {
+    const prefix = input.action.slice(0, -1);
+    where.add('action >= ? AND action < ?', prefix, `${prefix}\u{10ffff}`);
+  } else if (input.action) where.add('action = ?', input.action);
   if (input.from !== null) where.add('created_at >= ?', input.from);
   if (input.to !== null) where.add('created_at < ?', input.to);
   where.after(input.cursor);

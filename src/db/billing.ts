@@ -1,6 +1,7 @@
 // Queries for billing: Stripe customers on users, subscriptions, and the Stripe event ledger.
 import { and, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import { sqlStatement, statementFrom, type Database, type Statement } from './client';
+import { liveSessionQuery } from './sessions';
 import { stripeEvents, subscriptions, users, type Subscription } from './schema';
 
 /** Statuses in which the user is (still) subscribed: a new checkout would double-charge them. */
@@ -120,4 +121,17 @@ export async function findUserWithCurrentSubscription(db: Database, userId: stri
     currentSubscriptionQuery(db, userId),
   ]);
   return { user: userRows[0] ?? null, subscription: subscriptionRows[0] ?? null };
+}
+
+/**
+ * For the billing routes: the user, their current subscription, and whether the caller's session is
+ * live (not revoked or expired, user enabled), in one round trip.
+ */
+export async function findBillingAccount(db: Database, input: { userId: string; sessionId: string; now: Date }) {
+  const [userRows, subscriptionRows, liveRows] = await db.batch([
+    db.select().from(users).where(eq(users.id, input.userId)).limit(1),
+    currentSubscriptionQuery(db, input.userId),
+    liveSessionQuery(db, input),
+  ]);
+  return { user: userRows[0] ?? null, subscription: subscriptionRows[0] ?? null, sessionLive: liveRows.length > 0 };
 }

@@ -44,6 +44,11 @@ export interface Condition {
 
 export const ALWAYS: Condition = { sql: '1', params: [] };
 
+/** A condition that holds when all of `conditions` hold. */
+export function allOf(...conditions: Condition[]): Condition {
+  return { sql: conditions.map((c) => `(${c.sql})`).join(' AND ') || '1', params: conditions.flatMap((c) => c.params) };
+}
+
 /** D1 reports unique violations only through the message text, e.g. "users.email". */
 export function isUniqueViolation(err: unknown, column: string): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {

@@ -12,17 +12,22 @@ export interface RateState {
   oldest: number | null;
 }
 
-/** Batchable: counts an attempt unless the window is already full; RETURNING tells which. */
-export function takeRateLimitStatement(db: Database, window: RateWindow, now: Date): Statement {
+/**
+ * Batchable: counts one attempt in every window, or in none when any of them is full; RETURNING
+ * gives one `{id, key}` per counted attempt. D1 runs statements one at a time, so concurrent
+ * requests can never overfill a window: the check and the insert are one statement.
+ */
+export function takeRateLimitStatement(db: Database, windows: RateWindow[], now: Date): Statement {
+  const keys = windows.map(() => '(?)').join(', ');
+  const room = windows.map(() => '(SELECT count(*) FROM rate_limit_hits WHERE key = ? AND hit_at > ?) < ?').join(' AND ');
   return sqlStatement(
     db,
     `INSERT INTO rate_limit_hits (key, hit_at)
-     SELECT ?1, ?2 WHERE (SELECT count(*) FROM rate_limit_hits WHERE key = ?1 AND hit_at > ?3) < ?4
-     RETURNING id`,
-    window.key,
+     SELECT column1, ? FROM (VALUES ${keys}) WHERE ${room}
+     RETURNING id, key`,
     now.getTime(),
-    now.getTime() - window.windowMs,
-    window.limit,
+    ...windows.map((window) => window.key),
+    ...windows.flatMap((window) => [window.key, now.getTime() - window.windowMs, window.limit]),
   );
 }
 
@@ -36,9 +41,9 @@ export function rateLimitStateStatement(db: Database, window: RateWindow, now: D
   );
 }
 
-/** Batchable: counts an attempt unconditionally (a failed login, after the fact). */
-export function recordRateLimitHitStatement(db: Database, key: string, now: Date): Statement {
-  return sqlStatement(db, 'INSERT INTO rate_limit_hits (key, hit_at) VALUES (?, ?)', key, now.getTime());
+/** Batchable: gives back one counted attempt (a password check that turned out right). */
+export function releaseRateLimitHitStatement(db: Database, id: number): Statement {
+  return sqlStatement(db, 'DELETE FROM rate_limit_hits WHERE id = ?', id);
 }
 
 /** Batchable: forgets a key's attempts (a successful login clears its failures). */

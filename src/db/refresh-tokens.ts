@@ -21,6 +21,10 @@ export interface PresentedToken {
   sessionRevokedAt: number | null;
   sessionExpiresAt: number;
   userDisabledAt: number | null;
+  /** For ADMIN_EMAILS's rule, applied at refresh. */
+  email: string;
+  emailVerifiedAt: number | null;
+  rolePinnedAt: number | null;
 }
 
 export interface RotationOutcome {
@@ -85,7 +89,8 @@ export async function rotateRefreshTokenBatch(
       `SELECT rt.session_id AS sessionId, s.user_id AS userId, u.role AS role,
               rt.rotated_at AS rotatedAt, rt.replaced_by AS replacedBy,
               s.revoked_at AS sessionRevokedAt, s.expires_at AS sessionExpiresAt,
-              u.disabled_at AS userDisabledAt
+              u.disabled_at AS userDisabledAt, u.email AS email, u.email_verified_at AS emailVerifiedAt,
+              u.role_pinned_at AS rolePinnedAt
        FROM refresh_tokens rt
        JOIN sessions s ON s.id = rt.session_id
        JOIN users u ON u.id = s.user_id
@@ -99,18 +104,19 @@ export async function rotateRefreshTokenBatch(
   };
 }
 
-/** Revokes the session a refresh token belongs to (logout); null for unknown or ended sessions. */
-export async function revokeSessionByRefreshToken(
+/** Revokes the sessions these refresh tokens belong to (logout); unknown tokens and ended sessions are skipped. */
+export async function revokeSessionsByRefreshTokens(
   db: Database,
-  input: { tokenHash: string; now: Date; reason: string },
-): Promise<{ sessionId: string; userId: string } | null> {
-  return sqlStatement(
+  input: { tokenHashes: string[]; now: Date; reason: string },
+): Promise<{ sessionId: string; userId: string }[]> {
+  const revoked = await sqlStatement(
     db,
     `UPDATE sessions SET revoked_at = ?, revoked_reason = ?
-     WHERE revoked_at IS NULL AND id = (SELECT session_id FROM refresh_tokens WHERE token_hash = ?)
+     WHERE revoked_at IS NULL AND id IN (SELECT session_id FROM refresh_tokens WHERE token_hash IN (SELECT value FROM json_each(?)))
      RETURNING id AS sessionId, user_id AS userId`,
     input.now.getTime(),
     input.reason,
-    input.tokenHash,
-  ).first<{ sessionId: string; userId: string }>();
+    JSON.stringify(input.tokenHashes),
+  ).all<{ sessionId: string; userId: string }>();
+  return revoked.results;
 }

@@ -25,6 +25,8 @@ export const users = sqliteTable('users', {
     .default(sql`(cast(unixepoch('subsec') * 1000 as integer))`),
   /** Created before the user's first checkout, exactly once (Stripe idempotency key + this unique column). */
   stripeCustomerId: text('stripe_customer_id').unique(),
+  /** When an admin (or an operator) last set the role explicitly; from then on ADMIN_EMAILS never changes it. */
+  rolePinnedAt: timestamp('role_pinned_at'),
 });
 
 export type User = typeof users.$inferSelect;
@@ -176,6 +178,11 @@ export const oauthAccounts = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     email: text('email'),
+    /**
+     * The provider vouched that this identity owns the account's address. A link without it is
+     * removed when the address's owner proves it (pre-account hijacking).
+     */
+    emailVerified: integer('email_verified', { mode: 'boolean' }).notNull().default(false),
     createdAt: timestamp('created_at').notNull(),
     lastLoginAt: timestamp('last_login_at').notNull(),
   },

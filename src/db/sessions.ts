@@ -18,6 +18,16 @@ export async function listLiveSessions(db: Database, userId: string, now: Date):
     .all();
 }
 
+/** For a drizzle batch: one row while the session is live, belongs to `userId`, and the user is enabled. */
+export function liveSessionQuery(db: Database, input: { sessionId: string; userId: string; now: Date }) {
+  return db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, input.userId), live(input.now), isNull(users.disabledAt)))
+    .limit(1);
+}
+
 /** The session and its user when the session is live and the user not disabled; else null. */
 export async function findLiveSessionWithUser(
   db: Database,

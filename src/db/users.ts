@@ -14,6 +14,7 @@ export interface UserRow {
   created_at: number;
   updated_at: number;
   stripe_customer_id: string | null;
+  role_pinned_at: number | null;
 }
 
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -31,6 +32,7 @@ export function userFromRow(row: UserRow): User {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     stripeCustomerId: row.stripe_customer_id,
+    rolePinnedAt: toDate(row.role_pinned_at),
   };
 }
 
@@ -67,26 +69,45 @@ export function updatePasswordHashStatement(
   );
 }
 
-/**
- * Batchable: marks `email` verified for the user if it is still their address, and grants admin
- * when the address is in ADMIN_EMAILS (CONTRACT §2: admins are verified).
- */
+/** Batchable: marks `email` verified for the user if it is still their address. */
 export function markEmailVerifiedStatement(
   db: Database,
-  input: { userId: string; email: string; makeAdmin: boolean; now: Date; when?: Condition },
+  input: { userId: string; email: string; now: Date; when?: Condition },
 ): Statement {
   const when = input.when ?? ALWAYS;
-  // SQLite numbers a plain `?` after `?4` as `?5`, so the condition's parameters follow on.
   return sqlStatement(
     db,
-    `UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?1), updated_at = ?1,
-       role = CASE WHEN ?2 THEN 'admin' ELSE role END
-     WHERE id = ?3 AND email = ?4 AND ${when.sql}`,
+    `UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?), updated_at = ?
+     WHERE id = ? AND email = ? AND ${when.sql}`,
     input.now.getTime(),
-    input.makeAdmin ? 1 : 0,
+    input.now.getTime(),
     input.userId,
     input.email,
     ...when.params,
+  );
+}
+
+/**
+ * True while ADMIN_EMAILS may promote the user: still at `email`, verified, a plain user, and no
+ * admin has set the role explicitly. The audit entry and the promotion both take this condition,
+ * in that order in one batch, so exactly one of several concurrent sign-ins records the change.
+ */
+export function promotableCondition(userId: string, email: string): Condition {
+  return {
+    sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND email = ? AND role = 'user'
+                  AND role_pinned_at IS NULL AND email_verified_at IS NOT NULL)`,
+    params: [userId, email],
+  };
+}
+
+/** Batchable: makes the user an admin when `when` holds (ADMIN_EMAILS; the role stays unpinned). */
+export function promoteToAdminStatement(db: Database, input: { userId: string; now: Date; when: Condition }): Statement {
+  return sqlStatement(
+    db,
+    `UPDATE users SET role = 'admin', updated_at = ? WHERE id = ? AND ${input.when.sql}`,
+    input.now.getTime(),
+    input.userId,
+    ...input.when.params,
   );
 }
 

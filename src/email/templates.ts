@@ -1,4 +1,6 @@
 // Email templates as plain functions: each returns a subject, a text body and an HTML body.
+// No user-supplied text (a name, a company) ever goes into an email: in a genuine email from us it
+// could pass for our own words or links. Everything here is ours, plus the one link we build.
 import { escapeHtml } from '../lib/html';
 
 export interface EmailContent {
@@ -20,12 +22,12 @@ ${button}
 </body></html>`;
 }
 
-const greeting = (name: string | null) => (name ? `Hi ${name},` : 'Hi,');
+const GREETING = 'Hi,';
 
 /** The link lands on the front end, which posts the token to POST /api/auth/verify-email. */
-export function verificationEmail(input: { appUrl: string; token: string; name: string | null }): EmailContent {
+export function verificationEmail(input: { appUrl: string; token: string }): EmailContent {
   const url = `${input.appUrl}/verify-email?token=${encodeURIComponent(input.token)}`;
-  const lines = [greeting(input.name), 'Please confirm your email address. The link works once and expires in 24 hours.'];
+  const lines = [GREETING, 'Please confirm your email address. The link works once and expires in 24 hours.'];
   return {
     template: 'verify_email',
     subject: 'Confirm your email address',
@@ -35,9 +37,9 @@ export function verificationEmail(input: { appUrl: string; token: string; name: 
 }
 
 /** The link lands on the front end, which posts the token and a new password to /password/reset. */
-export function passwordResetEmail(input: { appUrl: string; token: string; name: string | null }): EmailContent {
+export function passwordResetEmail(input: { appUrl: string; token: string }): EmailContent {
   const url = `${input.appUrl}/reset-password?token=${encodeURIComponent(input.token)}`;
-  const lines = [greeting(input.name), 'Someone asked to reset your password. The link works once and expires in 1 hour.'];
+  const lines = [GREETING, 'Someone asked to reset your password. The link works once and expires in 1 hour.'];
   return {
     template: 'password_reset',
     subject: 'Reset your password',
@@ -46,10 +48,10 @@ export function passwordResetEmail(input: { appUrl: string; token: string; name:
   };
 }
 
-export function passwordChangedEmail(input: { appUrl: string; name: string | null }): EmailContent {
+export function passwordChangedEmail(input: { appUrl: string }): EmailContent {
   const url = `${input.appUrl}/forgot-password`;
   const lines = [
-    greeting(input.name),
+    GREETING,
     'Your password was just changed, and your other sessions were signed out.',
     'If this was not you, reset your password now and review your account.',
   ];
@@ -61,10 +63,10 @@ export function passwordChangedEmail(input: { appUrl: string; name: string | nul
   };
 }
 
-export function paymentFailedEmail(input: { appUrl: string; name: string | null }): EmailContent {
+export function paymentFailedEmail(input: { appUrl: string }): EmailContent {
   const url = `${input.appUrl}/billing`;
   const lines = [
-    greeting(input.name),
+    GREETING,
     'We could not take the latest payment for your subscription.',
     'Please update your payment method to keep your subscription active.',
   ];

@@ -1,6 +1,7 @@
 // Route guards: requireAuth trusts a valid access token; requireLiveSession also asks D1 that its session lives.
 import type { MiddlewareHandler } from 'hono';
-import { tokenError, verifyAccessToken } from '../auth/access-tokens';
+import { tokenError, verifyAccessToken, type AccessTokenClaims } from '../auth/access-tokens';
+import type { Config } from '../config';
 import { findLiveSessionWithUser } from '../db/sessions';
 import type { AppEnv } from '../router';
 
@@ -13,14 +14,18 @@ function bearerToken(header: string | undefined): string {
   return match[1]!;
 }
 
+/** The claims of the bearer token in `header`; 401 when it is missing, malformed or does not verify. */
+export function verifyBearer(config: Config, header: string | undefined): Promise<AccessTokenClaims> {
+  return verifyAccessToken(config, bearerToken(header));
+}
+
 /**
  * Verifies the bearer token with no database round trip. A revoked session keeps working here until
  * its access token expires (ACCESS_TOKEN_TTL, 15 minutes by default): the price of stateless checks.
  */
 export function requireAuth(): MiddlewareHandler<AppEnv> {
   return async function requireAuth(c, next) {
-    const token = bearerToken(c.req.header('Authorization'));
-    c.set('auth', await verifyAccessToken(c.get('config'), token));
+    c.set('auth', await verifyBearer(c.get('config'), c.req.header('Authorization')));
     await next();
   };
 }
@@ -32,8 +37,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
  */
 export function requireLiveSession(): MiddlewareHandler<AppEnv> {
   return async function requireLiveSession(c, next) {
-    const token = bearerToken(c.req.header('Authorization'));
-    const claims = await verifyAccessToken(c.get('config'), token);
+    const claims = await verifyBearer(c.get('config'), c.req.header('Authorization'));
     const live = await findLiveSessionWithUser(c.get('db'), claims.sessionId, new Date());
     if (!live || live.user.id !== claims.userId) throw tokenError('TOKEN_INVALID');
     c.set('auth', { ...claims, role: live.user.role });

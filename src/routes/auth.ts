@@ -1,7 +1,7 @@
-// /api/auth: register, login, refresh, logout, logout-all (CONTRACT §4, §5).
+// /api/auth: register, login, refresh, logout, logout-all.
 import { createRoute, z } from '@hono/zod-openapi';
 import { loginWithPassword, registerAccount, toUserView, type SignedIn } from '../auth/accounts';
-import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from '../auth/refresh-cookie';
+import { clearRefreshCookie, readRefreshCookie, readRefreshCookies, setRefreshCookie } from '../auth/refresh-cookie';
 import { logout, logoutEverywhere, refreshSession } from '../auth/sessions';
 import { AppError } from '../errors';
 import { requireAllowedOrigin } from '../middleware/origin-check';
@@ -116,7 +116,7 @@ export const authRouter = createRouter()
     return c.json({ access_token: tokens.accessToken, token_type: 'Bearer' as const, expires_in: tokens.expiresIn }, 200);
   })
   .openapi(logoutRoute, async (c) => {
-    await logout(depsFrom(c), readRefreshCookie(c));
+    await logout(depsFrom(c), readRefreshCookies(c));
     clearRefreshCookie(c);
     return c.body(null, 204);
   })

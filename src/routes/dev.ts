@@ -5,6 +5,12 @@ import { notFound } from '../errors';
 import { createRouter } from '../router';
 
 const MAILBOX_SIZE = 50;
+
+/** localhost, 127.0.0.0/8 or [::1]: hosts only this machine can reach. */
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 const LINK = /https?:\/\/[^\s<>"')]+/g;
 
 const devEmailSchema = z.object({
@@ -21,7 +27,7 @@ const devEmailsRoute = createRoute({
   method: 'get',
   path: '/dev/emails',
   tags: ['Development'],
-  summary: 'The emails the outbox holds, newest first, with their links (APP_ENV=development only)',
+  summary: 'The emails the outbox holds, newest first, with their links (development on a loopback host only)',
   responses: {
     200: { description: 'The 50 newest emails.', content: { 'application/json': { schema: z.object({ emails: z.array(devEmailSchema) }) } } },
     404: { description: 'Not in development.' },
@@ -29,8 +35,11 @@ const devEmailsRoute = createRoute({
 });
 
 export const devRouter = createRouter().openapi(devEmailsRoute, async (c) => {
-  // Outside development this route does not exist; it must not even hint that it could.
-  if (c.get('config').appEnv !== 'development') throw notFound();
+  // It serves every reset link, so it exists only in development AND on this machine: a deployed
+  // Worker left in development mode (even with a copied loopback API_URL) answers 404 like any other
+  // unknown route, without hinting that it could exist.
+  const config = c.get('config');
+  if (config.appEnv !== 'development' || !isLoopback(config.apiUrl) || !isLoopback(c.req.url)) throw notFound();
   const emails = await listRecentOutboxEmails(c.get('db'), MAILBOX_SIZE);
   return c.json(
     {

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { toUserView } from '../auth/accounts';
 import { resendVerification, verifyEmail } from '../auth/email-verification';
-import { requireAuth } from '../middleware/require-auth';
+import { requireLiveSession, verifyBearer } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
 import { createRouter, deliverAfterResponse, depsFrom } from '../router';
 import { bearerSecurity, userSchema } from './schemas';
@@ -12,12 +12,16 @@ const verifyRoute = createRoute({
   path: '/auth/verify-email',
   tags: ['Email verification'],
   summary: 'Mark my email verified with the token from the email (single use, 24 h)',
+  description:
+    'The link proves the address, so sign-in providers that did not vouch for it are unlinked. Send your access ' +
+    'token too when you have one: a provider whose own sign-in started this session stays linked.',
+  security: [{}, ...bearerSecurity],
   request: {
     body: { required: true, content: { 'application/json': { schema: z.object({ token: z.string().min(1).max(200) }) } } },
   },
   responses: {
     200: { description: 'Verified.', content: { 'application/json': { schema: z.object({ user: userSchema }) } } },
-    ...errorResponses(400),
+    ...errorResponses(400, 401),
   },
 });
 
@@ -26,14 +30,16 @@ const resendRoute = createRoute({
   path: '/auth/verify-email/resend',
   tags: ['Email verification'],
   summary: 'Send a new verification link (none once verified)',
-  middleware: [requireAuth()] as const,
+  middleware: [requireLiveSession()] as const,
   security: bearerSecurity,
   responses: { 202: { description: 'Queued (or nothing to send).' }, ...errorResponses(401, 429) },
 });
 
 export const emailVerificationRouter = createRouter()
   .openapi(verifyRoute, async (c) => {
-    const user = await verifyEmail(depsFrom(c), c.req.valid('json').token);
+    const authorization = c.req.header('Authorization');
+    const presenter = authorization === undefined ? null : await verifyBearer(c.get('config'), authorization);
+    const user = await verifyEmail(depsFrom(c), c.req.valid('json').token, presenter);
     return c.json({ user: toUserView(user) }, 200);
   })
   .openapi(resendRoute, async (c) => {

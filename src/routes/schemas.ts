@@ -1,6 +1,7 @@
 // Zod schemas shared by several routes: inputs (email, password, name) and outputs (user, tokens, subscription).
 import { z } from '@hono/zod-openapi';
 import { isCommonPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords';
+import { DISPLAY_NAME_MAX_LENGTH, NOT_IN_A_NAME } from '../lib/display-name';
 
 const codePoints = (value: string) => [...value].length;
 
@@ -25,7 +26,15 @@ export const newPasswordInput = z
 /** A password being checked, not set: no policy hints, only a sane bound. */
 export const passwordInput = z.string().min(1).max(1024).openapi({ example: 'mauve-orbit-tundra-42' });
 
-export const nameInput = z.string().trim().min(1).max(100).nullable().openapi({ example: 'Ada Lovelace' });
+/** A display name: one line of plain text (see lib/display-name.ts), 1–100 characters after trimming. */
+export const nameInput = z
+  .string()
+  .trim()
+  .min(1)
+  .max(DISPLAY_NAME_MAX_LENGTH)
+  .refine((value) => !NOT_IN_A_NAME.test(value), { error: 'must be one line of text, without control characters' })
+  .nullable()
+  .openapi({ example: 'Ada Lovelace' });
 
 export const userSchema = z
   .object({

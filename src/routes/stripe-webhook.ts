@@ -1,7 +1,7 @@
 // POST /api/webhooks/stripe: verified over the raw body, then applied exactly once.
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { applyStripeEvent } from '../billing/stripe-events';
+import { applyStripeEvent, checkStripeEventShape } from '../billing/stripe-events';
 import { constructStripeEvent, stripeSettings } from '../billing/stripe-client';
 import { AppError } from '../errors';
 import { payloadTooLarge } from '../middleware/json-body';
@@ -18,7 +18,8 @@ const webhookRoute = createRoute({
   summary: 'Stripe webhook endpoint (Stripe signature; no CORS)',
   description:
     'The raw body is verified against the Stripe-Signature header (5-minute tolerance) before anything parses it. ' +
-    'Each event id is applied at most once; a redelivery answers 200 and changes nothing; a failure answers 500 so Stripe retries.',
+    'Each event id is applied at most once; a redelivery answers 200 and changes nothing; a failure answers 500 so Stripe retries; ' +
+    'a signed body that is not an event answers 400 VALIDATION_ERROR.',
   middleware: [
     bodyLimit({
       maxSize: WEBHOOK_BODY_LIMIT_BYTES,
@@ -45,7 +46,7 @@ export const stripeWebhookRouter = createRouter().openapi(webhookRoute, async (c
   } catch {
     throw new AppError(400, 'SIGNATURE_INVALID', 'The Stripe signature does not match this payload.');
   }
-  const { outcome, outboxIds } = await applyStripeEvent({ db: c.get('db'), config: c.get('config'), now: new Date() }, event);
+  const { outcome, outboxIds } = await applyStripeEvent({ db: c.get('db'), config: c.get('config'), now: new Date() }, checkStripeEventShape(event));
   console.log(JSON.stringify({ level: 'info', msg: 'stripe event', request_id: c.get('requestId'), event_id: event.id, type: event.type, outcome }));
   deliverAfterResponse(c, outboxIds);
   return c.json({ received: true as const }, 200);

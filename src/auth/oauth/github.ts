@@ -1,4 +1,5 @@
 // GitHub's identity: /user for the id and name, /user/emails for the primary verified address.
+import { plainDisplayName } from '../../lib/display-name';
 import type { ProviderIdentity } from './identity';
 
 interface GitHubUser {
@@ -43,6 +44,6 @@ export async function fetchGitHubIdentity(apiUrl: string, accessToken: string): 
     providerUserId: String(user.id),
     email: primary ? primary.email.trim().toLowerCase() : null,
     emailVerified: primary !== undefined,
-    name: (user.name ?? user.login ?? null)?.slice(0, 100) ?? null,
+    name: plainDisplayName(user.name ?? user.login),
   };
 }

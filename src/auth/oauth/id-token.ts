@@ -1,5 +1,6 @@
 // Verifies an OpenID Connect ID token (Google, generic OIDC) and reads the identity from it.
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { plainDisplayName } from '../../lib/display-name';
 import type { ProviderIdentity } from './identity';
 
 /** Asymmetric algorithms only: an ID token signed with HS256 would use our client secret as key. */
@@ -49,6 +50,6 @@ export async function verifyIdToken(input: {
     providerUserId: String(payload.sub),
     email,
     emailVerified: email !== null && emailVerified,
-    name: typeof payload.name === 'string' ? payload.name.slice(0, 100) : null,
+    name: plainDisplayName(payload.name),
   };
 }

@@ -8,28 +8,43 @@ function looksSafe(path: string): boolean {
   return path.startsWith('/') && !path.startsWith('//') && !CONTROL_OR_BACKSLASH.test(path);
 }
 
+/** The path, query and fragment `value` resolves to on APP_URL's origin, or null when it leaves it. */
+function resolveOnApp(value: string, appUrl: string): string | null {
+  const resolved = new URL(value, appUrl);
+  if (resolved.origin !== new URL(appUrl).origin) return null;
+  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+}
+
+/**
+ * `value` and every layer of its percent-decoding (a front-end router may decode again before
+ * navigating) look like a path on this site, both as written and once its `.` and `..` segments are
+ * resolved (`/..//evil` resolves to `//evil`).
+ */
+function staysOnSite(value: string, appUrl: string): boolean {
+  let layer = value;
+  for (let i = 0; i < 4; i++) {
+    const resolved = resolveOnApp(layer, appUrl);
+    if (!looksSafe(layer) || resolved === null || !looksSafe(resolved)) return false;
+    let next: string;
+    try {
+      next = decodeURIComponent(layer);
+    } catch {
+      return false;
+    }
+    if (next === layer) return true;
+    layer = next;
+  }
+  return false;
+}
+
 /**
  * The path to send the user to after sign-in, or null when `value` could leave APP_URL:
- * `//evil`, `https://evil`, `/\evil`, and percent-encoded forms of them are all refused.
+ * `//evil`, `https://evil`, `/\evil`, `/..//evil`, and percent-encoded forms of them are all
+ * refused. The answer is the resolved path, so it is checked again unchanged at the callback.
  * A missing value means `/`.
  */
 export function safeRedirectPath(value: string | undefined, appUrl: string): string | null {
   if (value === undefined || value === '') return '/';
-  if (value.length > MAX_LENGTH || !looksSafe(value)) return null;
-  // Check every decoding layer: a front-end router may decode again before navigating.
-  let decoded = value;
-  for (let i = 0; i < 3; i++) {
-    let next: string;
-    try {
-      next = decodeURIComponent(decoded);
-    } catch {
-      return null;
-    }
-    if (!looksSafe(next)) return null;
-    if (next === decoded) break;
-    decoded = next;
-  }
-  const resolved = new URL(value, appUrl);
-  if (resolved.origin !== new URL(appUrl).origin) return null;
-  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  if (value.length > MAX_LENGTH || !staysOnSite(value, appUrl)) return null;
+  return resolveOnApp(value, appUrl);
 }

@@ -12,7 +12,9 @@ import {
 } from '../../db/users';
 import { isUniqueViolation } from '../../db/client';
 import { newId } from '../../lib/crypto';
+import { adminEmailsPromotion, promotedByAdminEmails } from '../admin-emails';
 import { verificationEmailStatements } from '../email-verification';
+import { dropUnvouchedLinks } from './linked-accounts';
 import { auditStatement, newSession, type AuthDeps } from '../sessions';
 import type { ProviderIdentity, ProviderName } from './identity';
 
@@ -48,31 +50,34 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
   const authMethod = `oauth:${provider}`;
   const linked = await findOAuthAccountWithUser(deps.db, provider, identity.providerUserId);
   if (linked) {
-    if (linked.user.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
-    const session = await newSession(deps, linked.user, authMethod);
+    const user = linked.user;
+    if (user.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
+    const session = await newSession(deps, user, authMethod);
+    const vouched = identity.emailVerified && identity.email === user.email;
     await runBatch(deps.db, [
-      touchOAuthAccountStatement(deps.db, { provider, providerUserId: identity.providerUserId, email: identity.email, now: deps.now }),
+      touchOAuthAccountStatement(deps.db, { provider, providerUserId: identity.providerUserId, email: identity.email, vouched, now: deps.now }),
       ...session.statements,
-      auditStatement(deps, { action: 'oauth.login', userId: linked.user.id, metadata: { provider, session_id: session.sessionId } }),
+      auditStatement(deps, { action: 'oauth.login', userId: user.id, metadata: { provider, session_id: session.sessionId } }),
+      ...(promotedByAdminEmails(deps.config, user) ? adminEmailsPromotion(deps, user) : []),
     ]);
-    return { user: linked.user, refreshToken: session.refreshToken, outboxIds: [] };
+    return { user, refreshToken: session.refreshToken, outboxIds: [] };
   }
 
   if (identity.email === null) throw new OAuthSignInRefused('email_required');
   const link = (userId: string) =>
     insertOAuthAccountStatement(deps.db, {
-    userId,
-    provider,
-    providerUserId: identity.providerUserId,
-    email: identity.email,
-    createdAt: deps.now,
-    lastLoginAt: deps.now,
-  });
-  const makeAdmin = identity.emailVerified && deps.config.adminEmails.includes(identity.email);
+      userId,
+      provider,
+      providerUserId: identity.providerUserId,
+      email: identity.email,
+      emailVerified: identity.emailVerified,
+      createdAt: deps.now,
+      lastLoginAt: deps.now,
+    });
   const existing = await findUserByEmail(deps.db, identity.email);
 
   if (existing) {
-    // CONTRACT §5: link to an existing account only when the provider vouches for the email.
+    // Link to an existing account only when the provider vouches for the email.
     if (!identity.emailVerified) throw new OAuthSignInRefused('email_not_verified');
     if (existing.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
     const session = await newSession(deps, existing, authMethod);
@@ -87,15 +92,19 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
           ]
         : [];
     await runBatch(deps.db, [
+      // The provider vouching for the address proves it: unvouched links go first (one of them may
+      // hold this provider's slot, which the new link takes).
+      ...dropUnvouchedLinks(deps, { userId: existing.id, proof: authMethod }),
       link(existing.id),
       ...takeover,
-      markEmailVerifiedStatement(deps.db, { userId: existing.id, email: identity.email, makeAdmin, now: deps.now }),
+      markEmailVerifiedStatement(deps.db, { userId: existing.id, email: identity.email, now: deps.now }),
       ...session.statements,
       auditStatement(deps, {
         action: 'oauth.linked',
         userId: existing.id,
         metadata: { provider, password_cleared: takeover.length > 0 },
       }),
+      ...adminEmailsPromotion(deps, existing),
     ]);
     return { user: existing, refreshToken: session.refreshToken, outboxIds: [] };
   }
@@ -105,12 +114,13 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
     email: identity.email,
     name: identity.name,
     passwordHash: null,
-    role: makeAdmin ? 'admin' : 'user',
+    role: 'user',
     emailVerifiedAt: identity.emailVerified ? deps.now : null,
     disabledAt: null,
     createdAt: deps.now,
     updatedAt: deps.now,
     stripeCustomerId: null,
+    rolePinnedAt: null,
   };
   const session = await newSession(deps, user, authMethod);
   // An address the provider did not verify gets our own verification email.
@@ -121,6 +131,7 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
     ...session.statements,
     ...(verification?.statements ?? []),
     auditStatement(deps, { action: 'oauth.account_created', userId: user.id, metadata: { provider } }),
+    ...adminEmailsPromotion(deps, user),
   ]);
   return { user, refreshToken: session.refreshToken, outboxIds: verification ? [verification.outboxId] : [] };
 }

@@ -1,0 +1,24 @@
+// ADMIN_EMAILS: a verified user whose address is listed becomes admin at their next sign-in, refresh
+// or proof of the address, unless an admin has set their role explicitly (that always wins).
+import type { Config } from '../config';
+import { allOf, ALWAYS, type Condition, type Statement } from '../db/client';
+import { promotableCondition, promoteToAdminStatement } from '../db/users';
+import { auditStatement, type AuthDeps } from './sessions';
+
+/** Batchable: the audit entry and the promotion, both only if the rule (and `when`) holds inside the batch. */
+export function adminEmailsPromotion(deps: AuthDeps, user: { id: string; email: string }, when: Condition = ALWAYS): Statement[] {
+  if (!deps.config.adminEmails.includes(user.email)) return [];
+  const promotable = allOf(when, promotableCondition(user.id, user.email));
+  return [
+    auditStatement(deps, { action: 'admin.role_changed', userId: user.id, metadata: { role: 'admin', by: 'ADMIN_EMAILS' } }, promotable),
+    promoteToAdminStatement(deps.db, { userId: user.id, now: deps.now, when: promotable }),
+  ];
+}
+
+/** Whether the rule promotes a user in this state: decides the role of a token issued with the promotion. */
+export function promotedByAdminEmails(
+  config: Config,
+  user: { email: string; role: string; rolePinnedAt: Date | number | null; emailVerifiedAt: Date | number | null },
+): boolean {
+  return user.role === 'user' && user.rolePinnedAt === null && user.emailVerifiedAt !== null && config.adminEmails.includes(user.email);
+}
