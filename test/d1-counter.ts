@@ -1,4 +1,4 @@
-// A D1 binding that counts round trips and statements, for query-budget tests (counts are deterministic).
+// D1 test doubles: a binding that counts round trips and statements (query budgets), and one that holds a batch (races).
 export interface D1Counts {
   roundTrips: number;
   statements: number;
@@ -57,4 +57,34 @@ export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts }
     },
   });
   return { db: wrapped, counts };
+}
+
+/**
+ * Wraps a D1 binding so that its `n`-th batch waits until `release()`: a request can be paused
+ * between reading and writing, to run another request in between (races made deterministic).
+ * `reached` resolves when that batch is about to run.
+ */
+export function holdingD1(db: D1Database, n: number) {
+  let batches = 0;
+  let reachedResolve!: () => void;
+  let releaseResolve!: () => void;
+  const reached = new Promise<void>((resolve) => (reachedResolve = resolve));
+  const released = new Promise<void>((resolve) => (releaseResolve = resolve));
+  const wrapped = new Proxy(db, {
+    get(target, property) {
+      if (property === 'batch') {
+        return async (statements: D1PreparedStatement[]) => {
+          batches += 1;
+          if (batches === n) {
+            reachedResolve();
+            await released;
+          }
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { db: wrapped, reached, release: () => releaseResolve() };
 }

@@ -28,8 +28,9 @@ export function oauthSettings(extra: Record<string, string> = {}) {
   };
 }
 
-export function oauthCall(path: string, init?: RequestInit, extra: Record<string, string> = {}) {
-  return callWithBindings(oauthSettings(extra), path, init);
+/** `extra` may replace settings or bindings (a wrapped DB, say). */
+export function oauthCall(path: string, init?: RequestInit, extra: Record<string, unknown> = {}) {
+  return callWithBindings({ ...oauthSettings(), ...extra }, path, init);
 }
 
 export function cookieValue(response: Response, name: string): string | null {

@@ -2,6 +2,7 @@
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer, countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
+import { holdingD1 } from './d1-counter';
 import { call, errorBody, postJson } from './helpers';
 import { tokenFromLatestEmail } from './mailbox';
 import { cookieValue, GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './oauth-helpers';
@@ -217,6 +218,20 @@ describe('provider identities that did not vouch for the address (pre-account hi
     expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } })).status).toBe(401);
     expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
     expect(await countRows('audit_log', "user_id = ? AND action = 'oauth.unvouched_links_removed'", attacker.userId)).toBe(1);
+  });
+
+  it('starts no session for a sign-in through the link that was in flight while the owner proved the address', async () => {
+    const email = uniqueEmail('victim');
+    const attacker = await plant(email);
+    // The attacker's next callback has read the link and waits to write its session.
+    const flow = await startAndConsent('oidc', attacker.identity);
+    const held = holdingD1(env.DB, 1);
+    const racing = oauthCall(flow.callbackPath, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } }, { DB: held.db });
+    await held.reached;
+    expect((await postJson('/api/auth/verify-email', { token: await tokenFromLatestEmail(email, 'verify_email') })).status).toBe(200);
+    held.release();
+    expectLoginError(await racing, 'email_not_verified');
+    expect(await countRows('sessions', 'user_id = ? AND revoked_at IS NULL', attacker.userId)).toBe(0);
   });
 
   it('keeps the link when the verification is opened by a session that provider started (the same person)', async () => {

@@ -2,7 +2,8 @@
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { call, errorBody, postJson } from './helpers';
+import { holdingD1 } from './d1-counter';
+import { call, callWithBindings, errorBody, postJson } from './helpers';
 import { emailsTo, tokenFromLatestEmail } from './mailbox';
 import { TEST_APP_URL } from './settings';
 
@@ -140,6 +141,32 @@ describe('POST /api/auth/password/reset', () => {
     const verifyToken = await tokenFromLatestEmail(client.email, 'verify_email');
     expect((await errorBody(await reset(verifyToken))).code).toBe('TOKEN_INVALID');
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
+  });
+
+  it('leaves no session to a login that checked the old password while the reset ran', async () => {
+    const client = await register();
+    // A hash with weaker parameters: the login would also rewrite it (with the old password).
+    const { hashPassword } = await import('../src/auth/passwords');
+    await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(await hashPassword(STRONG_PASSWORD, { logN: 10, r: 8, p: 1 }), client.userId).run();
+    await forgot(client.email);
+    const token = await tokenFromLatestEmail(client.email, 'password_reset');
+    // The login's second batch (its outcome) waits until the reset is done.
+    const held = holdingD1(env.DB, 2);
+    const racing = callWithBindings({ DB: held.db }, '/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': uniqueIp() },
+      body: JSON.stringify({ email: client.email, password: STRONG_PASSWORD }),
+    });
+    await held.reached;
+    expect((await reset(token)).status).toBe(200);
+    held.release();
+    const response = await racing;
+    expect(response.status).toBe(401);
+    expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
+    expect(response.headers.get('Set-Cookie')).toBeNull();
+    expect(await countRows('sessions', 'user_id = ? AND revoked_at IS NULL', client.userId)).toBe(0);
+    expect((await login(client.email, NEW_PASSWORD)).status).toBe(200);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'login.succeeded'", client.userId)).toBe(1);
   });
 
   it('lets one of two concurrent resets with one token win', async () => {

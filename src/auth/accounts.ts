@@ -6,6 +6,7 @@ import type { User } from '../db/schema';
 import {
   insertUserStatement,
   isUniqueEmailViolation,
+  passwordUnchangedCondition,
   selectUserByEmailStatement,
   updatePasswordHashStatement,
   updateUserName,
@@ -117,18 +118,21 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
     ]);
     throw new AppError(403, 'ACCOUNT_DISABLED', 'This account has been disabled.');
   }
-  const session = await newSession(deps, user, 'password');
+  // Everything below holds only if the password checked is still the account's when the batch runs:
+  // a reset in the meantime (which ended every session) leaves this login nothing.
+  const session = await newSession(deps, user, 'password', passwordUnchangedCondition(user.id, user.passwordHash));
   const upgrade = needsRehash(user.passwordHash)
-    ? [updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash: await hashPassword(input.password), now: deps.now })]
+    ? [updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash: await hashPassword(input.password), now: deps.now, when: session.started })]
     : [];
   const promoted = promotedByAdminEmails(deps.config, user);
-  await runBatch(deps.db, [
+  const outcome = await runBatch(deps.db, [
     ...session.statements,
-    clearRateLimitStatement(deps.db, perAccount.key),
-    auditStatement(deps, { action: 'login.succeeded', userId: user.id, metadata: { session_id: session.sessionId } }),
+    clearRateLimitStatement(deps.db, perAccount.key, session.started),
+    auditStatement(deps, { action: 'login.succeeded', userId: user.id, metadata: { session_id: session.sessionId } }, session.started),
     ...upgrade,
-    ...(promoted ? adminEmailsPromotion(deps, user) : []),
+    ...(promoted ? adminEmailsPromotion(deps, user, session.started) : []),
   ]);
+  if (!session.didStart(outcome)) throw invalidCredentials();
   const signedInUser: User = promoted ? { ...user, role: 'admin' } : user;
   const tokens = await issueTokens(deps, { userId: user.id, sessionId: session.sessionId, role: signedInUser.role }, session.refreshToken);
   return { user: signedInUser, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [] };

@@ -1,6 +1,5 @@
 // The rate-limit rules, the windows they count in, and counting an attempt (or answering 429).
-import type { Database, Statement } from '../db/client';
-import { rowsOf } from '../db/client';
+import { rowsOf, type Database, type Statement } from '../db/client';
 import { rateLimitStateStatement, takeRateLimitStatement, type RateState, type RateWindow } from '../db/rate-limits';
 import { AppError } from '../errors';
 import { addressBucket } from '../lib/address-bucket';

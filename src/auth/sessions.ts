@@ -1,8 +1,7 @@
 // Sessions: starting one, rotating its refresh token (with reuse detection), listing and revoking.
 import type { Config } from '../config';
-import type { Condition, Database } from '../db/client';
 import { insertAuditEntryStatement, type AuditEvent } from '../db/audit-log';
-import { runBatch } from '../db/client';
+import { ALWAYS, runBatch, type Condition, type Database } from '../db/client';
 import {
   insertRefreshTokenStatement,
   revokeSessionsByRefreshTokens,
@@ -13,6 +12,7 @@ import type { Session, User } from '../db/schema';
 import {
   insertSessionStatement,
   listLiveSessions,
+  sessionExists,
   revokeUserSessionsStatement,
   revokeUserSession,
 } from '../db/sessions';
@@ -54,25 +54,38 @@ export function auditStatement(deps: AuthDeps, event: AuditEvent, when?: Conditi
 
 /**
  * The statements that start a session, for the caller to commit in its own batch (with the user, the
- * audit entry...), plus the new refresh token to put in the cookie.
+ * audit entry...), plus the new refresh token to put in the cookie. `when` is what the sign-in
+ * checked (the password hash, the provider link): if it no longer holds when the batch runs, no
+ * session starts; the caller gates the rest of its batch on `started` and reads `didStart(results)`.
  */
-export async function newSession(deps: AuthDeps, user: User, authMethod: string) {
+export async function newSession(deps: AuthDeps, user: User, authMethod: string, when: Condition = ALWAYS) {
   const sessionId = newId();
   const refreshToken = randomToken(32);
   const statements = [
-    insertSessionStatement(deps.db, {
-      id: sessionId,
-      userId: user.id,
-      authMethod,
-      userAgent: deps.client.userAgent,
-      ipAddress: deps.client.ip,
-      createdAt: deps.now,
-      lastUsedAt: deps.now,
-      expiresAt: new Date(deps.now.getTime() + deps.config.refreshTokenTtl * 1000),
-    }),
+    insertSessionStatement(
+      deps.db,
+      {
+        id: sessionId,
+        userId: user.id,
+        authMethod,
+        userAgent: deps.client.userAgent,
+        ipAddress: deps.client.ip,
+        createdAt: deps.now,
+        lastUsedAt: deps.now,
+        expiresAt: new Date(deps.now.getTime() + deps.config.refreshTokenTtl * 1000),
+      },
+      when,
+    ),
     insertRefreshTokenStatement(deps.db, { tokenHash: await hashRefreshToken(refreshToken), sessionId, now: deps.now }),
   ];
-  return { sessionId, refreshToken, statements };
+  return {
+    sessionId,
+    refreshToken,
+    statements,
+    started: sessionExists(sessionId),
+    /** Whether the batch that began with `statements` started the session. */
+    didStart: (results: D1Result[]) => results[0]?.meta.changes === 1,
+  };
 }
 
 export async function issueTokens(

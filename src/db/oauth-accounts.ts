@@ -19,6 +19,15 @@ export async function findOAuthAccountWithUser(
   return row ?? null;
 }
 
+/** True while this identity is still linked to the user and the user is enabled. */
+export function linkStandsCondition(input: { provider: Provider; providerUserId: string; userId: string }): Condition {
+  return {
+    sql: `EXISTS (SELECT 1 FROM oauth_accounts o JOIN users u ON u.id = o.user_id
+                  WHERE o.provider = ? AND o.provider_user_id = ? AND o.user_id = ? AND u.disabled_at IS NULL)`,
+    params: [input.provider, input.providerUserId, input.userId],
+  };
+}
+
 export function insertOAuthAccountStatement(db: Database, account: typeof oauthAccounts.$inferInsert): Statement {
   return statementFrom(db, db.insert(oauthAccounts).values(account));
 }

@@ -1,5 +1,5 @@
 // Sliding-window rate-limit counters in D1: one row per counted attempt, exact and testable.
-import { sqlStatement, type Database, type Statement } from './client';
+import { ALWAYS, sqlStatement, type Condition, type Database, type Statement } from './client';
 
 export interface RateWindow {
   key: string;
@@ -46,7 +46,7 @@ export function releaseRateLimitHitStatement(db: Database, id: number): Statemen
   return sqlStatement(db, 'DELETE FROM rate_limit_hits WHERE id = ?', id);
 }
 
-/** Batchable: forgets a key's attempts (a successful login clears its failures). */
-export function clearRateLimitStatement(db: Database, key: string): Statement {
-  return sqlStatement(db, 'DELETE FROM rate_limit_hits WHERE key = ?', key);
+/** Batchable: forgets a key's attempts (a successful login clears its failures), if `when` holds. */
+export function clearRateLimitStatement(db: Database, key: string, when: Condition = ALWAYS): Statement {
+  return sqlStatement(db, `DELETE FROM rate_limit_hits WHERE key = ? AND ${when.sql}`, key, ...when.params);
 }

@@ -1,14 +1,17 @@
 // Queries on refresh tokens, above all the one-batch rotation with reuse detection.
-import { refreshTokens } from './schema';
-import { rowsOf, runBatch, sqlStatement, statementFrom, type Database, type Statement } from './client';
+import { rowsOf, runBatch, sqlStatement, type Database, type Statement } from './client';
 
+/** Batchable: the session's first refresh token, if the session was started (see insertSessionStatement). */
 export function insertRefreshTokenStatement(
   db: Database,
   input: { tokenHash: string; sessionId: string; now: Date },
 ): Statement {
-  return statementFrom(
+  return sqlStatement(
     db,
-    db.insert(refreshTokens).values({ tokenHash: input.tokenHash, sessionId: input.sessionId, createdAt: input.now }),
+    'INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT ?, id, ? FROM sessions WHERE id = ?',
+    input.tokenHash,
+    input.now.getTime(),
+    input.sessionId,
   );
 }
 

@@ -1,12 +1,34 @@
 // Queries on sessions: creation, listing, revocation and the liveness check of strict routes.
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
-import { ALWAYS, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
+import { ALWAYS, sqlStatement, type Condition, type Database, type Statement } from './client';
 import { sessions, users, type Session, type User } from './schema';
 
 const live = (now: Date) => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
 
-export function insertSessionStatement(db: Database, session: typeof sessions.$inferInsert): Statement {
-  return statementFrom(db, db.insert(sessions).values(session));
+/**
+ * Batchable: starts the session if `when` holds when the batch runs (the credential that was
+ * checked is still valid: a reset or an unlink between the check and this write leaves no session).
+ */
+export function insertSessionStatement(db: Database, session: Omit<Session, 'revokedAt' | 'revokedReason'>, when: Condition = ALWAYS): Statement {
+  return sqlStatement(
+    db,
+    `INSERT INTO sessions (id, user_id, auth_method, user_agent, ip_address, created_at, last_used_at, expires_at)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE ${when.sql}`,
+    session.id,
+    session.userId,
+    session.authMethod,
+    session.userAgent,
+    session.ipAddress,
+    session.createdAt.getTime(),
+    session.lastUsedAt.getTime(),
+    session.expiresAt.getTime(),
+    ...when.params,
+  );
+}
+
+/** True inside a batch once the session exists: gates what a sign-in writes besides it. */
+export function sessionExists(sessionId: string): Condition {
+  return { sql: 'EXISTS (SELECT 1 FROM sessions WHERE id = ?)', params: [sessionId] };
 }
 
 export async function listLiveSessions(db: Database, userId: string, now: Date): Promise<Session[]> {

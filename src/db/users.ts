@@ -87,6 +87,11 @@ export function markEmailVerifiedStatement(
   );
 }
 
+/** True while the user is enabled and still has the password hash that was just checked. */
+export function passwordUnchangedCondition(userId: string, passwordHash: string): Condition {
+  return { sql: 'EXISTS (SELECT 1 FROM users WHERE id = ? AND password_hash = ? AND disabled_at IS NULL)', params: [userId, passwordHash] };
+}
+
 /**
  * True while ADMIN_EMAILS may promote the user: still at `email`, verified, a plain user, and no
  * admin has set the role explicitly. The audit entry and the promotion both take this condition,

@@ -5,13 +5,13 @@ import { notFound } from '../errors';
 import { createRouter } from '../router';
 
 const MAILBOX_SIZE = 50;
+const LINK = /https?:\/\/[^\s<>"')]+/g;
 
 /** localhost, 127.0.0.0/8 or [::1]: hosts only this machine can reach. */
 function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
-const LINK = /https?:\/\/[^\s<>"')]+/g;
 
 const devEmailSchema = z.object({
   id: z.string(),

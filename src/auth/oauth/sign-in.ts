@@ -1,6 +1,11 @@
 // Who an OAuth identity signs in as: an existing link, an account with the same verified email, or a new account.
 import { runBatch } from '../../db/client';
-import { findOAuthAccountWithUser, insertOAuthAccountStatement, touchOAuthAccountStatement } from '../../db/oauth-accounts';
+import {
+  findOAuthAccountWithUser,
+  insertOAuthAccountStatement,
+  linkStandsCondition,
+  touchOAuthAccountStatement,
+} from '../../db/oauth-accounts';
 import type { User } from '../../db/schema';
 import { revokeUserSessionsStatement } from '../../db/sessions';
 import {
@@ -26,6 +31,16 @@ export class OAuthSignInRefused extends Error {
   }
 }
 
+/**
+ * The link read at the start of a sign-in was gone (or its user disabled) by the time the session
+ * was written; the sign-in is tried once more, and refused if that happens again.
+ */
+class LinkChanged extends OAuthSignInRefused {
+  constructor() {
+    super('oauth_failed');
+  }
+}
+
 export interface OAuthSignedIn {
   user: User;
   refreshToken: string;
@@ -40,8 +55,11 @@ export async function signInWithIdentity(
   try {
     return await signIn(deps, provider, identity);
   } catch (err) {
-    // Two callbacks for the same new identity at once: the loser finds the winner's link.
-    if (isUniqueViolation(err, 'oauth_accounts') || isUniqueEmailViolation(err)) return signIn(deps, provider, identity);
+    // Two callbacks for the same new identity at once: the loser finds the winner's link. A link
+    // removed (or a user disabled) during the sign-in: the second attempt sees how things stand now.
+    if (err instanceof LinkChanged || isUniqueViolation(err, 'oauth_accounts') || isUniqueEmailViolation(err)) {
+      return signIn(deps, provider, identity);
+    }
     throw err;
   }
 }
@@ -52,14 +70,18 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
   if (linked) {
     const user = linked.user;
     if (user.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
-    const session = await newSession(deps, user, authMethod);
+    // Only if the link still stands when the batch runs: the address's owner may have just proven
+    // it and removed this link (or an admin disabled the user) since it was read.
+    const stands = linkStandsCondition({ provider, providerUserId: identity.providerUserId, userId: user.id });
+    const session = await newSession(deps, user, authMethod, stands);
     const vouched = identity.emailVerified && identity.email === user.email;
-    await runBatch(deps.db, [
-      touchOAuthAccountStatement(deps.db, { provider, providerUserId: identity.providerUserId, email: identity.email, vouched, now: deps.now }),
+    const outcome = await runBatch(deps.db, [
       ...session.statements,
-      auditStatement(deps, { action: 'oauth.login', userId: user.id, metadata: { provider, session_id: session.sessionId } }),
-      ...(promotedByAdminEmails(deps.config, user) ? adminEmailsPromotion(deps, user) : []),
+      touchOAuthAccountStatement(deps.db, { provider, providerUserId: identity.providerUserId, email: identity.email, vouched, now: deps.now }),
+      auditStatement(deps, { action: 'oauth.login', userId: user.id, metadata: { provider, session_id: session.sessionId } }, session.started),
+      ...(promotedByAdminEmails(deps.config, user) ? adminEmailsPromotion(deps, user, session.started) : []),
     ]);
+    if (!session.didStart(outcome)) throw new LinkChanged();
     return { user, refreshToken: session.refreshToken, outboxIds: [] };
   }
 
