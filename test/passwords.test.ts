@@ -205,6 +205,28 @@ describe('POST /api/auth/password/change', () => {
     expect(await emailsTo(client.email, 'password_changed')).toHaveLength(0);
   });
 
+  it('changes nothing when a reset lands between checking the current password and writing the new one', async () => {
+    const victim = await register();
+    await forgot(victim.email);
+    const token = await tokenFromLatestEmail(victim.email, 'password_reset');
+    // Someone with the old password and a session: their change's write waits until the reset is done.
+    const held = holdingD1(env.DB, 2);
+    const racing = callWithBindings({ DB: held.db }, '/api/auth/password/change', {
+      method: 'POST',
+      headers: { ...bearer(victim.accessToken), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ current_password: STRONG_PASSWORD, new_password: 'attacker-chosen-pass-1' }),
+    });
+    await held.reached;
+    expect((await reset(token)).status).toBe(200);
+    held.release();
+    const response = await racing;
+    expect(response.status).toBe(401);
+    expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
+    expect((await login(victim.email, 'attacker-chosen-pass-1')).status).toBe(401);
+    expect((await login(victim.email, NEW_PASSWORD)).status).toBe(200);
+    expect(await emailsTo(victim.email, 'password_changed')).toHaveLength(1);
+  });
+
   it('counts wrong current passwords toward the account lock', async () => {
     const client = await register();
     for (let i = 0; i < 10; i++) {

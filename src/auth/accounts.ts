@@ -6,7 +6,7 @@ import type { User } from '../db/schema';
 import {
   insertUserStatement,
   isUniqueEmailViolation,
-  passwordUnchangedCondition,
+  hasPasswordHashCondition,
   selectUserByEmailStatement,
   updatePasswordHashStatement,
   updateUserName,
@@ -120,7 +120,7 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
   }
   // Everything below holds only if the password checked is still the account's when the batch runs:
   // a reset in the meantime (which ended every session) leaves this login nothing.
-  const session = await newSession(deps, user, 'password', passwordUnchangedCondition(user.id, user.passwordHash));
+  const session = await newSession(deps, user, 'password', hasPasswordHashCondition(user.id, user.passwordHash));
   const upgrade = needsRehash(user.passwordHash)
     ? [updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash: await hashPassword(input.password), now: deps.now, when: session.started })]
     : [];

@@ -2,9 +2,11 @@
 import { tokenUsedBy, useAccountTokenStatement, voidAccountTokensStatement } from '../db/account-tokens';
 import { rowsOf, runBatch, sqlStatement } from '../db/client';
 import { releaseRateLimitHitStatement } from '../db/rate-limits';
+import type { User } from '../db/schema';
 import { revokeUserSessionsStatement } from '../db/sessions';
 import {
   findUserById,
+  hasPasswordHashCondition,
   markEmailVerifiedStatement,
   selectUserByEmailStatement,
   updatePasswordHashStatement,
@@ -96,7 +98,7 @@ const wrongPassword = () => new AppError(401, 'INVALID_CREDENTIALS', 'The curren
  * per-account window as failed logins before hashing (so neither a burst of requests nor a stolen
  * access token gets more guesses), and given back when the password is right.
  */
-export async function confirmPassword(deps: AuthDeps, userId: string, password: string) {
+export async function confirmPassword(deps: AuthDeps, userId: string, password: string): Promise<User & { passwordHash: string }> {
   const user = await findUserById(deps.db, userId);
   if (!user) throw notFound('No such user.');
   const failures = accountWindow(RATE_RULES.failedLoginsPerAccount, user.email);
@@ -107,7 +109,7 @@ export async function confirmPassword(deps: AuthDeps, userId: string, password: 
     throw wrongPassword();
   }
   await releaseRateLimitHitStatement(deps.db, reservation).run();
-  return user;
+  return { ...user, passwordHash: user.passwordHash };
 }
 
 /** POST /password/change: needs the current password; revokes the other sessions; sends a notice. */
@@ -117,18 +119,24 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
 ): Promise<string[]> {
   const user = await confirmPassword(deps, auth.userId, input.currentPassword);
+  const passwordHash = await hashPassword(input.newPassword);
+  // The write holds only if the password just checked is still the account's (a reset during the
+  // hashing wins), and the rest only if the write happened.
+  const changed = hasPasswordHashCondition(user.id, passwordHash);
   const notice = queueEmail(deps.db, {
     userId: user.id,
     to: user.email,
     content: passwordChangedEmail({ appUrl: deps.config.appUrl }),
     now: deps.now,
+    when: changed,
   });
-  await runBatch(deps.db, [
-    updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash: await hashPassword(input.newPassword), now: deps.now }),
-    revokeUserSessionsStatement(deps.db, { userId: user.id, now: deps.now, reason: 'password_changed', keepSessionId: auth.sessionId }),
-    voidAccountTokensStatement(deps.db, { userId: user.id, purpose: 'reset_password', now: deps.now }),
-    auditStatement(deps, { action: 'password.changed', userId: user.id }),
+  const results = await runBatch(deps.db, [
+    updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash, now: deps.now, when: hasPasswordHashCondition(user.id, user.passwordHash) }),
+    revokeUserSessionsStatement(deps.db, { userId: user.id, now: deps.now, reason: 'password_changed', keepSessionId: auth.sessionId, when: changed }),
+    voidAccountTokensStatement(deps.db, { userId: user.id, purpose: 'reset_password', now: deps.now, when: changed }),
+    auditStatement(deps, { action: 'password.changed', userId: user.id }, changed),
     notice.statement,
   ]);
+  if (results[0]?.meta.changes !== 1) throw wrongPassword();
   return [notice.id];
 }

@@ -87,8 +87,12 @@ export function markEmailVerifiedStatement(
   );
 }
 
-/** True while the user is enabled and still has the password hash that was just checked. */
-export function passwordUnchangedCondition(userId: string, passwordHash: string): Condition {
+/**
+ * True while the user is enabled and their password hash is exactly `passwordHash` (hashes are
+ * salted, so no other change produces the same one): "the password just checked still holds", or
+ * "the new password this batch wrote is in place".
+ */
+export function hasPasswordHashCondition(userId: string, passwordHash: string): Condition {
   return { sql: 'EXISTS (SELECT 1 FROM users WHERE id = ? AND password_hash = ? AND disabled_at IS NULL)', params: [userId, passwordHash] };
 }
 
