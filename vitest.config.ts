@@ -35,6 +35,9 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
+          // The rate-limit tests hash passwords dozens of times (scrypt, ~150 ms each): on a busy
+          // two-core machine they need more than vitest's default 5 s.
+          testTimeout: 30_000,
           exclude: ['test/e2e/**'],
           setupFiles: ['./test/setup.ts'],
           globalSetup: ['./test/global-setup.ts'],
