@@ -370,6 +370,13 @@ describe('state, replay and redirect checks', () => {
     '/./..//evil.example',
     '/%2e%2e//evil.example',
     '/../%2F%2Fevil.example',
+    '///',
+    '//',
+    'http://',
+    '/%2F%2F',
+    '/\\/',
+    '//:',
+    '/%0a%09/:evil.com',
   ])('refuses redirect_to=%s with 400 REDIRECT_NOT_ALLOWED and sets no cookie', async (redirectTo) => {
     const response = await oauthCall(`/api/auth/oauth/google?redirect_to=${encodeURIComponent(redirectTo)}`);
     expect(response.status).toBe(400);

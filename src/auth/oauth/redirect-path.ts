@@ -8,9 +8,14 @@ function looksSafe(path: string): boolean {
   return path.startsWith('/') && !path.startsWith('//') && !CONTROL_OR_BACKSLASH.test(path);
 }
 
-/** The path, query and fragment `value` resolves to on APP_URL's origin, or null when it leaves it. */
+/** The path, query and fragment `value` resolves to on APP_URL's origin, or null when it leaves it (or is no URL). */
 function resolveOnApp(value: string, appUrl: string): string | null {
-  const resolved = new URL(value, appUrl);
+  let resolved: URL;
+  try {
+    resolved = new URL(value, appUrl);
+  } catch {
+    return null; // `///`, `http://`...
+  }
   if (resolved.origin !== new URL(appUrl).origin) return null;
   return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }
@@ -23,8 +28,9 @@ function resolveOnApp(value: string, appUrl: string): string | null {
 function staysOnSite(value: string, appUrl: string): boolean {
   let layer = value;
   for (let i = 0; i < 4; i++) {
+    if (!looksSafe(layer)) return false;
     const resolved = resolveOnApp(layer, appUrl);
-    if (!looksSafe(layer) || resolved === null || !looksSafe(resolved)) return false;
+    if (resolved === null || !looksSafe(resolved)) return false;
     let next: string;
     try {
       next = decodeURIComponent(layer);
