@@ -79,6 +79,12 @@ describe('signature verification', () => {
     ['no data', JSON.stringify({ id: 'evt_nodata', object: 'event', type: 'invoice.paid', created: 1 })],
     ['a subscription event whose object is empty', JSON.stringify({ ...event('customer.subscription.updated', {}), id: 'evt_emptysub' })],
     ['a subscription without a status', JSON.stringify(event('customer.subscription.created', { id: 'sub_x', object: 'subscription', customer: 'cus_x' }))],
+    ['a subscription whose metadata user_id is an object', JSON.stringify(event('customer.subscription.created', { ...subscriptionObject({ id: 'sub_m', customer: 'cus_m', status: 'active' }), metadata: { user_id: { a: 1 } } }))],
+    ['a subscription whose price id is an object', JSON.stringify(event('customer.subscription.updated', { ...subscriptionObject({ id: 'sub_p', customer: 'cus_p', status: 'active' }), items: { data: [{ price: { id: { x: 1 } } }] } }))],
+    ['a checkout whose client_reference_id is an object', JSON.stringify(event('checkout.session.completed', { id: 'cs_x', object: 'checkout.session', customer: 'cus_c', client_reference_id: { a: 1 } }))],
+    ['a checkout whose client_reference_id is an array', JSON.stringify(event('checkout.session.completed', { id: 'cs_y', object: 'checkout.session', customer: 'cus_c', client_reference_id: ['u'] }))],
+    ['a checkout whose metadata user_id is an object', JSON.stringify(event('checkout.session.completed', { id: 'cs_z', object: 'checkout.session', customer: 'cus_c', metadata: { user_id: {} } }))],
+    ['an invoice whose customer is a number', JSON.stringify(event('invoice.payment_failed', { id: 'in_x', object: 'invoice', customer: 42 }))],
   ])('answers 400 VALIDATION_ERROR to a correctly signed body that is not an event (%s), changing nothing', async (_label, payload) => {
     const before = await Promise.all([countRows('stripe_events'), countRows('subscriptions'), countRows('audit_log')]);
     const response = await deliver(billingSettings(), payload);

@@ -32,24 +32,44 @@ interface Plan {
   subscriptionId?: string | null;
 }
 
-/** What every event needs before it can be recorded, and what a subscription event needs to be applied. */
-const eventEnvelope = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  created: z.number().int(),
-  data: z.object({ object: z.looseObject({}) }),
-});
-const subscriptionEvent = eventEnvelope.extend({
-  data: z.object({ object: z.looseObject({ id: z.string().min(1), status: z.string().min(1) }) }),
-});
-
 /**
- * A correctly signed body that is not an event this code can apply answers 400 VALIDATION_ERROR:
- * it would fail the same way on every one of Stripe's retries, so it is not a 500.
+ * What an event needs before it can be recorded, and for the types applied here, every field the
+ * code below reads, typed: Stripe sends exactly these shapes, so anything else is a body that can
+ * never apply (a 400, not a 500 that Stripe would retry for days).
  */
+const reference = z.union([z.string(), z.looseObject({ id: z.string() })]).nullish(); // an id, or the expanded object
+const metadata = z.record(z.string(), z.string()).nullish();
+const eventObjects: Record<string, z.ZodType> = {
+  'checkout.session.completed': z.looseObject({ customer: reference, subscription: reference, client_reference_id: z.string().nullish(), metadata }),
+  'customer.subscription.*': z.looseObject({
+    id: z.string().min(1),
+    status: z.string().min(1),
+    customer: reference,
+    metadata,
+    cancel_at_period_end: z.boolean().nullish(),
+    current_period_end: z.number().nullish(),
+    items: z.looseObject({ data: z.array(z.looseObject({ current_period_end: z.number().nullish(), price: z.looseObject({ id: z.string() }).nullish() })) }).nullish(),
+  }),
+  'invoice.*': z.looseObject({
+    customer: reference,
+    subscription: reference,
+    parent: z.looseObject({ subscription_details: z.looseObject({ subscription: reference }).nullish() }).nullish(),
+  }),
+};
+
+function eventSchema(type: unknown) {
+  const kind = typeof type !== 'string' ? null : type.startsWith('customer.subscription.') ? 'customer.subscription.*' : type.startsWith('invoice.') ? 'invoice.*' : type;
+  return z.object({
+    id: z.string().min(1),
+    type: z.string().min(1),
+    created: z.number().int(),
+    data: z.object({ object: (kind && eventObjects[kind]) || z.looseObject({}) }),
+  });
+}
+
+/** A correctly signed body that is not an event this code can apply answers 400 VALIDATION_ERROR. */
 export function checkStripeEventShape(event: Stripe.Event): Stripe.Event {
-  const isSubscriptionEvent = typeof event?.type === 'string' && event.type.startsWith('customer.subscription.');
-  const parsed = (isSubscriptionEvent ? subscriptionEvent : eventEnvelope).safeParse(event);
+  const parsed = eventSchema((event as { type?: unknown } | null)?.type).safeParse(event);
   if (!parsed.success) throw validationError(parsed.error);
   return event;
 }
