@@ -46,6 +46,15 @@ describe('GET /api/me', () => {
 });
 
 describe('PATCH /api/me', () => {
+  it('accepts names in any script, with emoji and the joiners they need', async () => {
+    const client = await register();
+    for (const name of ['Zoë 😀', 'محمد', 'नमस्ते', 'می‌خواهم', '👩‍💻 Ada', '李小龍']) {
+      const response = await patchMe(client.accessToken, { name });
+      expect(response.status).toBe(200);
+      expect((await response.json<{ name: string }>()).name).toBe(name);
+    }
+  });
+
   it('changes the name (trimmed) and clears it with null', async () => {
     const client = await register();
     const renamed = await patchMe(client.accessToken, { name: '  Ada  ' });
@@ -63,6 +72,12 @@ describe('PATCH /api/me', () => {
     ['a name on two lines', { name: 'Ada\nVisit https://evil.example' }],
     ['a name with a control character', { name: 'Ada\u0000' }],
     ['a name with a bidirectional isolate', { name: 'Ada\u2066x' }],
+    ['a name with an Arabic letter mark', { name: 'Ada\u061Cx' }],
+    ['a name with a zero-width space', { name: 'Ad\u200Ba' }],
+    ['a name with a byte order mark', { name: 'Ad\uFEFFa' }],
+    ['a name with tag characters', { name: 'Ada\u{E0041}\u{E0042}' }],
+    ['a name with a Hangul filler', { name: 'Ada\u3164' }],
+    ['a name with a lone surrogate', { name: 'X\uD800Y' }],
     ['an unknown field (no mass assignment)', { name: 'Ada', role: 'admin' }],
     ['an email change', { name: 'Ada', email: 'other@example.com' }],
   ])('answers 400 VALIDATION_ERROR for %s and changes nothing', async (_label, body) => {

@@ -3,8 +3,13 @@
 
 export const DISPLAY_NAME_MAX_LENGTH = 100;
 
-/** Control characters (C0, C1: line breaks, tabs, NUL...), line/paragraph separators, bidirectional controls. */
-export const NOT_IN_A_NAME = /[\p{Cc}\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+/**
+ * Control characters (C0, C1: line breaks, tabs, NUL...), line and paragraph separators, lone
+ * surrogates, and invisible format characters (bidirectional controls, zero-width spaces, BOM, tag
+ * characters...) except the zero-width (non-)joiners that emoji and several scripts need, and the
+ * Hangul fillers that render as nothing.
+ */
+export const NOT_IN_A_NAME = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\u115f\u1160\u3164\uffa0]|(?![\u200c\u200d])\p{Cf}/u;
 
 /** A provider's name made into a display name: those characters become spaces, runs of spaces one, capped. */
 export function plainDisplayName(value: unknown): string | null {
