@@ -1,6 +1,6 @@
-// addressBucket: IPv4 by address, IPv6 by /64 whatever its spelling, IPv4-mapped IPv6 as IPv4.
+// addressBucket: IPv4 by address, IPv6 by /64 whatever its spelling, IPv4-mapped IPv6 as IPv4, anything else shared.
 import { describe, expect, it } from 'vitest';
-import { addressBucket } from '../../src/lib/address-bucket';
+import { addressBucket, UNPARSEABLE_BUCKET } from '../../src/lib/address-bucket';
 
 describe('addressBucket', () => {
   it.each([
@@ -20,10 +20,14 @@ describe('addressBucket', () => {
     expect(addressBucket(ip)).toBe(bucket);
   });
 
-  it.each(['2001:db8::1::2', '2001:db8:1:2:3:4:5:6:7', '2001:db8:1:2:3:4:5', 'g::1', '::ffff:300.1.1.1', '12345::1'])(
-    'keeps the unparseable %s as its own bucket',
+  it('writes IPv4 canonically', () => {
+    expect(addressBucket('010.000.000.001')).toBe('10.0.0.1');
+  });
+
+  it.each(['2001:db8::1::2', '2001:db8:1:2:3:4:5:6:7', '2001:db8:1:2:3:4:5', 'g::1', '::ffff:300.1.1.1', '12345::1', '[::1]', '256.1.1.1', '1.2.3', 'localhost', ''])(
+    'puts the unparseable %j in one shared bucket (fail closed)',
     (ip) => {
-      expect(addressBucket(ip)).toBe(ip);
+      expect(addressBucket(ip)).toBe(UNPARSEABLE_BUCKET);
     },
   );
 });
