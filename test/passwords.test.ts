@@ -169,6 +169,20 @@ describe('POST /api/auth/password/reset', () => {
     expect(await countRows('audit_log', "user_id = ? AND action = 'login.succeeded'", client.userId)).toBe(1);
   });
 
+  it('refuses a link issued before the account was disabled, changing nothing', async () => {
+    const client = await register();
+    await forgot(client.email);
+    const token = await tokenFromLatestEmail(client.email, 'password_reset');
+    await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
+    const response = await reset(token);
+    expect(response.status).toBe(400);
+    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', client.userId)).toBe(1);
+    expect(await emailsTo(client.email, 'password_changed')).toHaveLength(0);
+    await env.DB.prepare('UPDATE users SET disabled_at = NULL WHERE id = ?').bind(client.userId).run();
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
+  });
+
   it('lets one of two concurrent resets with one token win', async () => {
     const client = await register();
     await forgot(client.email);

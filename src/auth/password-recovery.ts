@@ -65,7 +65,8 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
 export async function resetPassword(deps: AuthDeps, input: { token: string; password: string }): Promise<string[]> {
   const token = await checkAccountToken(deps, input.token, 'reset_password');
   const user = await findUserById(deps.db, token.userId);
-  if (!user || user.email !== token.email) throw invalidToken();
+  // A link mailed before the account was disabled opens nothing (login would refuse it anyway).
+  if (!user || user.email !== token.email || user.disabledAt !== null) throw invalidToken();
   const passwordHash = await hashPassword(input.password);
   const nonce = randomToken(16);
   const used = tokenUsedBy(token.id, nonce);

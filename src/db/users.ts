@@ -97,14 +97,14 @@ export function hasPasswordHashCondition(userId: string, passwordHash: string): 
 }
 
 /**
- * True while ADMIN_EMAILS may promote the user: still at `email`, verified, a plain user, and no
- * admin has set the role explicitly. The audit entry and the promotion both take this condition,
+ * True while ADMIN_EMAILS may promote the user: still at `email`, verified, enabled, a plain user,
+ * and no admin has set the role explicitly. The audit entry and the promotion both take this condition,
  * in that order in one batch, so exactly one of several concurrent sign-ins records the change.
  */
 export function promotableCondition(userId: string, email: string): Condition {
   return {
-    sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND email = ? AND role = 'user'
-                  AND role_pinned_at IS NULL AND email_verified_at IS NOT NULL)`,
+    sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND email = ? AND role = 'user' AND role_pinned_at IS NULL
+                  AND email_verified_at IS NOT NULL AND disabled_at IS NULL)`,
     params: [userId, email],
   };
 }
