@@ -1,7 +1,7 @@
 // `npm run set-role -- <email> <admin|user> [--remote]`: an operator sets an account's role in D1
 // directly (the first admin of a deployment, or a fix without the admin API). Like an admin's
-// change it pins the role (ADMIN_EMAILS no longer changes it) and writes an `admin.role_changed`
-// audit entry, in one statement batch. Local D1 by default; --remote for the deployed database.
+// change it pins the role for the address (role_pins: ADMIN_EMAILS no longer changes it) and
+// writes an `admin.role_changed` audit entry, in one statement batch. Local D1 by default; --remote for the deployed database.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,9 @@ const sql = [
   `INSERT INTO audit_log (id, user_id, action, metadata, created_at)
      SELECT ${quoted(auditId)}, id, 'admin.role_changed', ${quoted(metadata)}, ${now} FROM users
      WHERE email = ${quoted(email)} AND role != ${quoted(role)};`,
-  `UPDATE users SET role = ${quoted(role)}, role_pinned_at = ${now}, updated_at = ${now} WHERE email = ${quoted(email)};`,
+  `UPDATE users SET role = ${quoted(role)}, updated_at = ${now} WHERE email = ${quoted(email)};`,
+  `INSERT INTO role_pins (email, role, pinned_at) SELECT email, role, ${now} FROM users WHERE email = ${quoted(email)}
+     ON CONFLICT (email) DO UPDATE SET role = excluded.role, pinned_at = excluded.pinned_at;`,
   `SELECT id, email, role, email_verified_at IS NOT NULL AS email_verified, disabled_at IS NOT NULL AS disabled
      FROM users WHERE email = ${quoted(email)};`,
 ].join('\n');

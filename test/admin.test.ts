@@ -8,7 +8,7 @@ import { tokenFromLatestEmail } from './mailbox';
 /** A signed-in admin: promoted in D1, then signed in again so the token says admin too. */
 async function admin(): Promise<SignedInClient> {
   const client = await register({ name: 'Admin' });
-  await env.DB.prepare("UPDATE users SET role = 'admin', email_verified_at = ? WHERE id = ?").bind(Date.now(), client.userId).run();
+  await env.DB.prepare("UPDATE users SET role = 'admin', email_verified_at = ?, password_vouched = 1 WHERE id = ?").bind(Date.now(), client.userId).run();
   const response = await login(client.email, STRONG_PASSWORD);
   const { access_token } = await response.json<{ access_token: string }>();
   return { ...client, accessToken: access_token };
@@ -275,11 +275,12 @@ describe('ADMIN_EMAILS and explicit roles', () => {
       headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': `10.9.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}` },
       body: JSON.stringify({ email, password }),
     });
-  const verifyWith = async (settings: Record<string, string>, email: string) =>
+  /** The verification link opened as a front end should: with the signed-up session's access token. */
+  const verifyWith = async (settings: Record<string, string>, client: SignedInClient) =>
     callWithBindings(settings, '/api/auth/verify-email', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ token: await tokenFromLatestEmail(email, 'verify_email') }),
+      headers: { 'Content-Type': 'application/json', ...bearer(client.accessToken) },
+      body: JSON.stringify({ token: await tokenFromLatestEmail(client.email, 'verify_email') }),
     });
   const roleAudits = (userId: string) =>
     env.DB.prepare("SELECT actor_id, metadata FROM audit_log WHERE user_id = ? AND action = 'admin.role_changed' ORDER BY created_at")
@@ -291,7 +292,7 @@ describe('ADMIN_EMAILS and explicit roles', () => {
     const boss = await admin();
     const client = await register();
     const settings = withAdminEmails(client.email);
-    expect((await (await verifyWith(settings, client.email)).json<{ user: { role: string } }>()).user.role).toBe('admin');
+    expect((await (await verifyWith(settings, client)).json<{ user: { role: string } }>()).user.role).toBe('admin');
     const demote = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' });
     expect(demote.status).toBe(200);
 
@@ -312,9 +313,29 @@ describe('ADMIN_EMAILS and explicit roles', () => {
     ]);
   });
 
+  it('keeps an admin\'s choice for the address when the demoted user deletes the account and signs up again', async () => {
+    const boss = await admin();
+    const client = await register();
+    const settings = withAdminEmails(client.email);
+    expect((await (await verifyWith(settings, client)).json<{ user: { role: string } }>()).user.role).toBe('admin');
+    expect((await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' })).status).toBe(200);
+    const deleted = await callWithBindings(settings, '/api/me', {
+      method: 'DELETE',
+      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ password: STRONG_PASSWORD }),
+    });
+    expect(deleted.status).toBe(204);
+    const again = await register({ email: client.email });
+    const verified = await verifyWith(settings, again);
+    expect((await verified.json<{ user: { role: string } }>()).user.role).toBe('user');
+    expect((await loginWith(settings, again.email)).status).toBe(200);
+    expect(await countRows('users', "id = ? AND role = 'user'", again.userId)).toBe(1);
+    expect(await roleAudits(again.userId)).toEqual([]);
+  });
+
   it('promotes an already verified user once their address is in ADMIN_EMAILS, at their next sign-in, audited once under concurrency', async () => {
     const client = await register();
-    expect((await verifyWith({}, client.email)).status).toBe(200);
+    expect((await verifyWith({}, client)).status).toBe(200);
     const settings = withAdminEmails(client.email);
     const responses = await Promise.all(Array.from({ length: 5 }, () => loginWith(settings, client.email)));
     for (const response of responses) {
@@ -326,7 +347,7 @@ describe('ADMIN_EMAILS and explicit roles', () => {
 
   it('promotes at the next refresh, too', async () => {
     const client = await register();
-    expect((await verifyWith({}, client.email)).status).toBe(200);
+    expect((await verifyWith({}, client)).status).toBe(200);
     const refreshed = await callWithBindings(withAdminEmails(client.email), '/api/auth/refresh', {
       method: 'POST',
       headers: { Cookie: `refresh_token=${client.refreshToken}` },

@@ -31,13 +31,16 @@ describe('GET /api/me', () => {
     expect(JSON.stringify(me)).not.toMatch(/password|hash|scrypt/i);
   });
 
-  it('answers 404 NOT_FOUND when the account behind a still-valid token is gone', async () => {
-    const client = await register();
-    await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(client.userId).run();
-    const response = await call('/api/me', { headers: bearer(client.accessToken) });
-    expect(response.status).toBe(404);
-    expect((await errorBody(response)).code).toBe('NOT_FOUND');
-    expect(await countRows('sessions', 'user_id = ?', client.userId)).toBe(0);
+  it('answers 401 TOKEN_INVALID when the account behind a still-valid token is gone, or disabled', async () => {
+    const gone = await register();
+    await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(gone.userId).run();
+    const disabled = await register();
+    await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), disabled.userId).run();
+    for (const client of [gone, disabled]) {
+      const response = await call('/api/me', { headers: bearer(client.accessToken) });
+      expect(response.status).toBe(401);
+      expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    }
   });
 
   it('requires a valid bearer token', async () => {

@@ -98,7 +98,7 @@ describe('Google (fake with real response shapes)', () => {
 
   it('links to an existing verified account only when Google says the email is verified', async () => {
     const client = await register();
-    await env.DB.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
+    await env.DB.prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?').bind(Date.now(), client.userId).run();
     const unverified = await signInWith('google', { sub: uniqueSub(), email: client.email, email_verified: false });
     expectLoginError(unverified.callback, 'email_not_verified');
     expect(await countRows('oauth_accounts', 'user_id = ?', client.userId)).toBe(0);
@@ -203,10 +203,10 @@ describe('provider identities that did not vouch for the address (pre-account hi
     const owner = await login(email, NEW_PASSWORD);
     const { access_token } = await owner.json<{ access_token: string }>();
     expect(await linkedProviders(access_token)).toEqual([]);
-    const audit = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'oauth.unvouched_links_removed'")
+    const audit = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'account.unvouched_credentials_removed'")
       .bind(attacker.userId)
       .all<{ metadata: string }>();
-    expect(audit.results.map((r) => JSON.parse(r.metadata))).toEqual([{ providers: ['oidc'], proof: 'password_reset' }]);
+    expect(audit.results.map((r) => JSON.parse(r.metadata))).toEqual([{ providers: ['oidc'], password: false, proof: 'password_reset' }]);
   });
 
   it('an email verification opened without that provider\'s session removes the link and ends its sessions', async () => {
@@ -217,7 +217,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
     expect(await countRows('oauth_accounts', 'user_id = ?', attacker.userId)).toBe(0);
     expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } })).status).toBe(401);
     expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
-    expect(await countRows('audit_log', "user_id = ? AND action = 'oauth.unvouched_links_removed'", attacker.userId)).toBe(1);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'account.unvouched_credentials_removed'", attacker.userId)).toBe(1);
   });
 
   it('starts no session for a sign-in through the link that was in flight while the owner proved the address', async () => {
@@ -416,7 +416,7 @@ describe('linked accounts', () => {
 
   it('unlinks a provider from an account that has a password', async () => {
     const client = await register();
-    await env.DB.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
+    await env.DB.prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?').bind(Date.now(), client.userId).run();
     await signInWith('google', { sub: uniqueSub(), email: client.email, email_verified: true });
     const response = await oauthCall('/api/me/accounts/google', { method: 'DELETE', headers: bearer(client.accessToken) });
     expect(response.status).toBe(204);

@@ -2,6 +2,9 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './auth-helpers';
+import { loadSettings } from '../src/middleware/load-config';
+import { requireAuth } from '../src/middleware/require-auth';
+import { createRouter } from '../src/router';
 import { call, errorBody } from './helpers';
 
 async function listSessions(accessToken: string) {
@@ -100,14 +103,29 @@ describe('POST /api/auth/logout-all', () => {
 });
 
 describe('the two guards', () => {
-  it('requireAuth (GET /api/me) trusts a revoked session\'s token until it expires; requireLiveSession does not', async () => {
+  it('requireAuth (a route of your own) trusts a revoked session\'s token until it expires; requireLiveSession does not', async () => {
     const client = await register();
     await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
-    // Documented trade-off: ordinary routes check only the signature (no D1 round trip).
-    expect((await call('/api/me', { headers: bearer(client.accessToken) })).status).toBe(200);
+    // Documented trade-off: a route guarded by requireAuth alone checks only the signature (no D1 round trip).
+    const yours = createRouter();
+    yours.use(loadSettings());
+    yours.get('/projects', requireAuth(), (c) => c.json({ user: c.get('auth').userId }));
+    const trusted = await yours.request('/projects', { headers: bearer(client.accessToken) }, env);
+    expect(trusted.status).toBe(200);
+    expect(await trusted.json()).toEqual({ user: client.userId });
     const strict = await call('/api/me', { method: 'PATCH', headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' }, body: '{"name":"x"}' });
     expect(strict.status).toBe(401);
     expect((await errorBody(strict)).code).toBe('TOKEN_INVALID');
+  });
+
+  it('GET /api/me, the billing routes and the paid-feature guard check the session in the read they make anyway', async () => {
+    const client = await register();
+    await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
+    for (const path of ['/api/me', '/api/billing/subscription', '/api/examples/paid']) {
+      const response = await call(path, { headers: bearer(client.accessToken) });
+      expect(response.status).toBe(401);
+      expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    }
   });
 
   it('requireLiveSession refuses a disabled user at once', async () => {

@@ -7,6 +7,7 @@ import {
   findAdminUserDetail,
   readStats,
   searchAuditLog,
+  pinRoleStatement,
   searchUsers,
   setRoleStatement,
   type AdminUserRow,
@@ -107,7 +108,7 @@ const userIs = (userId: string, sql: string): Condition => ({ sql: `EXISTS (SELE
 export async function changeRole(deps: AuthDeps, admin: AccessTokenClaims, userId: string, role: 'user' | 'admin') {
   const { before, changed } = await change(deps, admin, userId, {
     action: 'admin.role_changed',
-    statements: [setRoleStatement(deps.db, { userId, role, now: deps.now })],
+    statements: [setRoleStatement(deps.db, { userId, role, now: deps.now }), pinRoleStatement(deps.db, { userId, role, now: deps.now })],
     when: { sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND role = ?)`, params: [userId, role] },
     metadata: { role, by: 'admin' },
   });

@@ -1,8 +1,8 @@
 // Accounts: registration and password login, with their rate limits and audit entries.
-import { findUserWithCurrentSubscription } from '../db/billing';
+import { findAccountWithSession } from '../db/billing';
 import { rowsOf, runBatch } from '../db/client';
 import { clearRateLimitStatement, releaseRateLimitHitStatement } from '../db/rate-limits';
-import type { User } from '../db/schema';
+import type { Subscription, User } from '../db/schema';
 import {
   insertUserStatement,
   isUniqueEmailViolation,
@@ -15,7 +15,8 @@ import {
 } from '../db/users';
 import { AppError, notFound } from '../errors';
 import { newId } from '../lib/crypto';
-import { adminEmailsPromotion, promotedByAdminEmails } from './admin-emails';
+import { mayPromote, promotionForToken } from './admin-emails';
+import { tokenError, type AccessTokenClaims } from './access-tokens';
 import { verificationEmailStatements } from './email-verification';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { accountWindow, addressWindow, countAttempt, RATE_RULES } from './rate-limits';
@@ -66,7 +67,7 @@ export async function registerAccount(
     createdAt: deps.now,
     updatedAt: deps.now,
     stripeCustomerId: null,
-    rolePinnedAt: null,
+    passwordVouched: false,
   };
   const session = await newSession(deps, user, 'password');
   const verification = await verificationEmailStatements(deps, user);
@@ -124,24 +125,29 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
   const upgrade = needsRehash(user.passwordHash)
     ? [updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash: await hashPassword(input.password), now: deps.now, when: session.started })]
     : [];
-  const promoted = promotedByAdminEmails(deps.config, user);
+  const promotion = mayPromote(deps.config, user) ? promotionForToken(deps, user, session.started) : null;
   const outcome = await runBatch(deps.db, [
     ...session.statements,
     clearRateLimitStatement(deps.db, perAccount.key, session.started),
     auditStatement(deps, { action: 'login.succeeded', userId: user.id, metadata: { session_id: session.sessionId } }, session.started),
     ...upgrade,
-    ...(promoted ? adminEmailsPromotion(deps, user, session.started) : []),
+    ...(promotion?.statements ?? []),
   ]);
   if (!session.didStart(outcome)) throw invalidCredentials();
-  const signedInUser: User = promoted ? { ...user, role: 'admin' } : user;
+  const signedInUser: User = promotion ? { ...user, role: promotion.role(outcome) } : user;
   const tokens = await issueTokens(deps, { userId: user.id, sessionId: session.sessionId, role: signedInUser.role }, session.refreshToken);
   return { user: signedInUser, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [] };
 }
 
-/** GET /api/me: the user and their current subscription, in one D1 round trip. */
-export async function getAccount(deps: Pick<AuthDeps, 'db'>, userId: string) {
-  const { user, subscription } = await findUserWithCurrentSubscription(deps.db, userId);
-  if (!user) throw notFound('No such user.');
+/**
+ * The caller's user and current subscription (GET /api/me, billing, paid features), read in the same
+ * D1 round trip as the check that the token's session is live and its user enabled: a revoked or
+ * disabled user's still-valid token gets 401 TOKEN_INVALID here, reaches no Stripe call and sees no
+ * billing data.
+ */
+export async function getLiveAccount(deps: AuthDeps, auth: AccessTokenClaims): Promise<{ user: User; subscription: Subscription | null }> {
+  const { user, subscription, sessionLive } = await findAccountWithSession(deps.db, { userId: auth.userId, sessionId: auth.sessionId, now: deps.now });
+  if (!sessionLive || !user) throw tokenError('TOKEN_INVALID');
   return { user, subscription };
 }
 

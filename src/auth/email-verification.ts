@@ -2,7 +2,6 @@
 import { rowsOf, runBatch } from '../db/client';
 import { tokenUsedBy, useAccountTokenStatement } from '../db/account-tokens';
 import type { User } from '../db/schema';
-import { findLiveSessionWithUser } from '../db/sessions';
 import { findUserById, markEmailVerifiedStatement, selectUserByIdStatement, userFromRow, type UserRow } from '../db/users';
 import { queueEmail } from '../email/outbox';
 import { verificationEmail } from '../email/templates';
@@ -10,9 +9,8 @@ import { notFound } from '../errors';
 import { randomToken } from '../lib/crypto';
 import type { AccessTokenClaims } from './access-tokens';
 import { checkAccountToken, invalidToken, newAccountToken } from './account-tokens';
+import { dropUnvouchedCredentials, presentingCredential } from './address-proof';
 import { adminEmailsPromotion } from './admin-emails';
-import { PROVIDER_NAMES, type ProviderName } from './oauth/identity';
-import { dropUnvouchedLinks } from './oauth/linked-accounts';
 import { accountWindow, countAttempt, RATE_RULES } from './rate-limits';
 import { auditStatement, type AuthDeps } from './sessions';
 
@@ -29,32 +27,21 @@ export async function verificationEmailStatements(deps: AuthDeps, user: User) {
 }
 
 /**
- * The provider whose sign-in started the presenting session, when the verification link is opened
- * by a signed-in session of the same account: that person holds both the provider identity and the
- * mailbox, so the provider's link stays (and counts as vouched for from now on).
- */
-async function presentingProvider(deps: AuthDeps, presenter: AccessTokenClaims | null, userId: string): Promise<ProviderName | null> {
-  if (presenter === null || presenter.userId !== userId) return null;
-  const live = await findLiveSessionWithUser(deps.db, presenter.sessionId, deps.now);
-  const provider = live?.session.authMethod.startsWith('oauth:') ? live.session.authMethod.slice('oauth:'.length) : null;
-  return (PROVIDER_NAMES as readonly (string | null)[]).includes(provider) ? (provider as ProviderName) : null;
-}
-
-/**
  * POST /verify-email: single use; every change only happens if this request used the token. The
- * link proves the address, so links of providers that did not vouch for it are removed, unless the
- * link was opened by a session that provider started (`presenter`, the caller's access token).
+ * link proves the address, so credentials set without that proof (a password chosen at sign-up,
+ * links of providers that did not vouch for it) are removed, except the one whose own session
+ * opened the link (`presenter`, the caller's access token, when sent).
  */
 export async function verifyEmail(deps: AuthDeps, presented: string, presenter: AccessTokenClaims | null = null): Promise<User> {
   const token = await checkAccountToken(deps, presented, 'verify_email');
-  const keepProvider = await presentingProvider(deps, presenter, token.userId);
+  const keep = await presentingCredential(deps, presenter, token.userId);
   const nonce = randomToken(16);
   const used = tokenUsedBy(token.id, nonce);
   const results = await runBatch(deps.db, [
     useAccountTokenStatement(deps.db, { id: token.id, purpose: 'verify_email', nonce, now: deps.now }),
     markEmailVerifiedStatement(deps.db, { userId: token.userId, email: token.email, now: deps.now, when: used }),
     auditStatement(deps, { action: 'email.verified', userId: token.userId, metadata: { email: token.email } }, used),
-    ...dropUnvouchedLinks(deps, { userId: token.userId, proof: 'email_verification', keepProvider, when: used }),
+    ...dropUnvouchedCredentials(deps, { userId: token.userId, proof: 'email_verification', keep, when: used }),
     ...adminEmailsPromotion(deps, { id: token.userId, email: token.email }, used),
     selectUserByIdStatement(deps.db, token.userId),
   ]);

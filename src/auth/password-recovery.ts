@@ -20,7 +20,7 @@ import { randomToken } from '../lib/crypto';
 import type { AccessTokenClaims } from './access-tokens';
 import { checkAccountToken, invalidToken, newAccountToken } from './account-tokens';
 import { adminEmailsPromotion } from './admin-emails';
-import { dropUnvouchedLinks } from './oauth/linked-accounts';
+import { dropUnvouchedCredentials } from './address-proof';
 import { hashPassword, verifyPassword } from './passwords';
 import { accountWindow, addressWindow, countAttempt, RATE_RULES } from './rate-limits';
 import { auditStatement, type AuthDeps } from './sessions';
@@ -58,9 +58,8 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
 
 /**
  * POST /password/reset: single use (1 h). Sets the password, voids the user's other reset links,
- * revokes every session, marks the email verified (the link proved it, so links of providers that
- * did not vouch for the address go) and sends a notice, all in one batch gated on this request
- * having used the token.
+ * revokes every session, marks the email verified (the link proved it, so credentials set without
+ * such proof go) and sends a notice, all in one batch gated on this request having used the token.
  */
 export async function resetPassword(deps: AuthDeps, input: { token: string; password: string }): Promise<string[]> {
   const token = await checkAccountToken(deps, input.token, 'reset_password');
@@ -79,10 +78,12 @@ export async function resetPassword(deps: AuthDeps, input: { token: string; pass
   });
   const results = await runBatch(deps.db, [
     useAccountTokenStatement(deps.db, { id: token.id, purpose: 'reset_password', nonce, now: deps.now }),
-    updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash, now: deps.now, when: used }),
+    // Links that were never vouched for go first; the password is replaced by one set through the
+    // mailbox, so it counts as vouched.
+    ...dropUnvouchedCredentials(deps, { userId: user.id, proof: 'password_reset', when: used }),
+    updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash, now: deps.now, vouched: true, when: used }),
     voidAccountTokensStatement(deps.db, { userId: user.id, purpose: 'reset_password', now: deps.now, when: used }),
     markEmailVerifiedStatement(deps.db, { userId: user.id, email: user.email, now: deps.now, when: used }),
-    ...dropUnvouchedLinks(deps, { userId: user.id, proof: 'password_reset', when: used }),
     revokeUserSessionsStatement(deps.db, { userId: user.id, now: deps.now, reason: 'password_reset', when: used }),
     auditStatement(deps, { action: 'password.reset', userId: user.id }, used),
     ...adminEmailsPromotion(deps, user, used),

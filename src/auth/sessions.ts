@@ -20,7 +20,7 @@ import { AppError, notFound } from '../errors';
 import type { ClientInfo } from '../lib/client-info';
 import { newId, randomToken, sha256Base64Url } from '../lib/crypto';
 import { signAccessToken, type AccessTokenClaims } from './access-tokens';
-import { adminEmailsPromotion, promotedByAdminEmails } from './admin-emails';
+import { mayPromote, promotionForToken } from './admin-emails';
 
 export interface AuthDeps {
   db: Database;
@@ -111,9 +111,9 @@ const refreshError = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED') =>
 
 /** ADMIN_EMAILS's rule at refresh: the rare promotion costs its own round trip; the role it leaves goes in the token. */
 async function roleAfterAdminEmails(deps: AuthDeps, token: PresentedToken): Promise<'user' | 'admin'> {
-  if (!promotedByAdminEmails(deps.config, token)) return token.role;
-  await runBatch(deps.db, adminEmailsPromotion(deps, { id: token.userId, email: token.email }));
-  return 'admin';
+  if (token.rolePinned === 1 || !mayPromote(deps.config, token)) return token.role;
+  const promotion = promotionForToken(deps, { id: token.userId, email: token.email });
+  return promotion.role(await runBatch(deps.db, promotion.statements));
 }
 
 /** POST /refresh: rotate the presented token (one D1 batch) and sign a new access token. */

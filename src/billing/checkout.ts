@@ -1,13 +1,13 @@
 // Checkout and the customer portal: the Stripe customer is created once, before the first checkout.
 import type Stripe from 'stripe';
 import type { AccessTokenClaims } from '../auth/access-tokens';
+import { getLiveAccount } from '../auth/accounts';
 import type { AuthDeps } from '../auth/sessions';
 import type { StripeSettings } from '../config';
 import { LIVE_SUBSCRIPTION_STATUSES, storeStripeCustomerId } from '../db/billing';
 import type { User } from '../db/schema';
 import { AppError } from '../errors';
 import { getStripe, stripeSettings } from './stripe-client';
-import { billingAccountOf } from './subscription';
 
 /**
  * The user's Stripe customer, created on first use. Concurrent first checkouts send the same
@@ -26,7 +26,7 @@ async function ensureCustomer(deps: AuthDeps, stripe: Stripe, user: User): Promi
 export async function createCheckoutSession(deps: AuthDeps, auth: AccessTokenClaims, priceId: string): Promise<string> {
   const settings: StripeSettings = stripeSettings(deps.config);
   if (!settings.priceIds.includes(priceId)) throw new AppError(400, 'PRICE_NOT_ALLOWED', 'This price is not offered.');
-  const { user, subscription: current } = await billingAccountOf(deps, auth);
+  const { user, subscription: current } = await getLiveAccount(deps, auth);
   if (current && (LIVE_SUBSCRIPTION_STATUSES as readonly string[]).includes(current.status)) {
     throw new AppError(409, 'ALREADY_SUBSCRIBED', 'You already have a subscription; manage it in the billing portal.');
   }
@@ -48,7 +48,7 @@ export async function createCheckoutSession(deps: AuthDeps, auth: AccessTokenCla
 
 export async function createPortalSession(deps: AuthDeps, auth: AccessTokenClaims): Promise<string> {
   const settings = stripeSettings(deps.config);
-  const { user } = await billingAccountOf(deps, auth);
+  const { user } = await getLiveAccount(deps, auth);
   if (!user.stripeCustomerId) throw new AppError(409, 'NO_BILLING_ACCOUNT', 'There is no billing account yet; subscribe first.');
   const stripe = await getStripe(settings);
   const session = await stripe.billingPortal.sessions.create({ customer: user.stripeCustomerId, return_url: `${deps.config.appUrl}/billing` });

@@ -1,22 +1,7 @@
-// The caller's billing account, the subscription as the API shows it, and the rule for "may use paid features".
-import { tokenError, type AccessTokenClaims } from '../auth/access-tokens';
-import type { AuthDeps } from '../auth/sessions';
-import { findBillingAccount, findCurrentSubscription } from '../db/billing';
+// The subscription as the API shows it, and the rule for "may use paid features".
+import { findCurrentSubscription } from '../db/billing';
 import type { Database } from '../db/client';
-import type { Subscription, User } from '../db/schema';
-import { notFound } from '../errors';
-
-/**
- * The caller's user and current subscription. Billing routes reach Stripe or show payment data, so
- * the token's session must be live and its user enabled (a disabled user's 15-minute token gets
- * nothing), checked in the same D1 round trip as the read instead of a separate one.
- */
-export async function billingAccountOf(deps: AuthDeps, auth: AccessTokenClaims): Promise<{ user: User; subscription: Subscription | null }> {
-  const { user, subscription, sessionLive } = await findBillingAccount(deps.db, { userId: auth.userId, sessionId: auth.sessionId, now: deps.now });
-  if (!sessionLive) throw tokenError('TOKEN_INVALID');
-  if (!user) throw notFound('No such user.');
-  return { user, subscription };
-}
+import type { Subscription } from '../db/schema';
 
 export type SubscriptionSummary =
   | { status: 'none' }

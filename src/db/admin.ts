@@ -91,20 +91,31 @@ export async function findAdminUserDetail(db: Database, userId: string, now: Dat
 /** True while another enabled admin would remain if `userId` stopped being one. */
 const notLastAdmin = `(role != 'admin' OR (SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id != ?) > 0)`;
 
-/**
- * Batchable: sets the role and pins it (ADMIN_EMAILS no longer changes a role an admin chose),
- * unless that would leave no enabled admin.
- */
+/** Batchable: sets the role, unless that would leave no enabled admin. */
 export function setRoleStatement(db: Database, input: { userId: string; role: 'user' | 'admin'; now: Date }): Statement {
   return sqlStatement(
     db,
-    `UPDATE users SET role = ?, role_pinned_at = ?, updated_at = ? WHERE id = ? AND (? = 'admin' OR ${notLastAdmin})`,
+    `UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND (? = 'admin' OR ${notLastAdmin})`,
     input.role,
-    input.now.getTime(),
     input.now.getTime(),
     input.userId,
     input.role,
     input.userId,
+  );
+}
+
+/**
+ * Batchable, after setRoleStatement: pins the role for the user's address if the user now has it,
+ * so ADMIN_EMAILS never changes a role an admin chose (not even for a new account at that address).
+ */
+export function pinRoleStatement(db: Database, input: { userId: string; role: 'user' | 'admin'; now: Date }): Statement {
+  return sqlStatement(
+    db,
+    `INSERT INTO role_pins (email, role, pinned_at) SELECT email, role, ? FROM users WHERE id = ? AND role = ?
+     ON CONFLICT (email) DO UPDATE SET role = excluded.role, pinned_at = excluded.pinned_at`,
+    input.now.getTime(),
+    input.userId,
+    input.role,
   );
 }
 

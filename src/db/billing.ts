@@ -114,20 +114,11 @@ export function setSubscriptionStatusStatement(
   );
 }
 
-/** The user and their current subscription in one round trip (GET /api/me). */
-export async function findUserWithCurrentSubscription(db: Database, userId: string) {
-  const [userRows, subscriptionRows] = await db.batch([
-    db.select().from(users).where(eq(users.id, userId)).limit(1),
-    currentSubscriptionQuery(db, userId),
-  ]);
-  return { user: userRows[0] ?? null, subscription: subscriptionRows[0] ?? null };
-}
-
 /**
- * For the billing routes: the user, their current subscription, and whether the caller's session is
- * live (not revoked or expired, user enabled), in one round trip.
+ * The user, their current subscription, and whether the caller's session is live (not revoked or
+ * expired, user enabled), in one round trip: GET /api/me, the billing routes, the paid-feature guard.
  */
-export async function findBillingAccount(db: Database, input: { userId: string; sessionId: string; now: Date }) {
+export async function findAccountWithSession(db: Database, input: { userId: string; sessionId: string; now: Date }) {
   const [userRows, subscriptionRows, liveRows] = await db.batch([
     db.select().from(users).where(eq(users.id, input.userId)).limit(1),
     currentSubscriptionQuery(db, input.userId),

@@ -49,67 +49,6 @@ export function touchOAuthAccountStatement(
   );
 }
 
-/**
- * Batchable, in this order: the statements that remove the user's links whose provider did not
- * vouch for the address (except `keepProvider`'s, which becomes vouched), once the address's owner
- * has proven it. The audit entry lists the providers removed and is written only if there were
- * any; the sessions those links started end with them. Each statement holds only when `when` does.
- */
-export function removeUnvouchedLinksStatements(
-  db: Database,
-  input: {
-    userId: string;
-    keepProvider: Provider | null;
-    now: Date;
-    when: Condition;
-    audit: { id: string; proof: string; ipAddress: string | null; userAgent: string | null };
-  },
-): Statement[] {
-  const unvouched = 'FROM oauth_accounts WHERE user_id = ? AND email_verified = 0 AND provider IS NOT ?';
-  const { userId, keepProvider, now, when, audit } = input;
-  const statements = [
-    sqlStatement(
-      db,
-      `INSERT INTO audit_log (id, user_id, action, ip_address, user_agent, metadata, created_at)
-       SELECT ?, ?, 'oauth.unvouched_links_removed', ?, ?, json_object('providers', json(providers), 'proof', ?), ?
-       FROM (SELECT json_group_array(provider) AS providers, count(*) AS links ${unvouched})
-       WHERE links > 0 AND ${when.sql}`,
-      audit.id,
-      userId,
-      audit.ipAddress,
-      audit.userAgent,
-      audit.proof,
-      now.getTime(),
-      userId,
-      keepProvider,
-      ...when.params,
-    ),
-    sqlStatement(
-      db,
-      `UPDATE sessions SET revoked_at = ?, revoked_reason = 'provider_link_removed'
-       WHERE user_id = ? AND revoked_at IS NULL AND auth_method IN (SELECT 'oauth:' || provider ${unvouched}) AND ${when.sql}`,
-      now.getTime(),
-      userId,
-      userId,
-      keepProvider,
-      ...when.params,
-    ),
-    sqlStatement(db, `DELETE ${unvouched} AND ${when.sql}`, userId, keepProvider, ...when.params),
-  ];
-  if (keepProvider !== null) {
-    statements.push(
-      sqlStatement(
-        db,
-        `UPDATE oauth_accounts SET email_verified = 1 WHERE user_id = ? AND provider = ? AND ${when.sql}`,
-        userId,
-        keepProvider,
-        ...when.params,
-      ),
-    );
-  }
-  return statements;
-}
-
 export async function listOAuthAccounts(db: Database, userId: string): Promise<OAuthAccount[]> {
   return db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, userId)).orderBy(asc(oauthAccounts.createdAt)).all();
 }

@@ -27,7 +27,8 @@ export interface PresentedToken {
   /** For ADMIN_EMAILS's rule, applied at refresh. */
   email: string;
   emailVerifiedAt: number | null;
-  rolePinnedAt: number | null;
+  /** 1 when an admin pinned a role for the address. */
+  rolePinned: number;
 }
 
 export interface RotationOutcome {
@@ -93,7 +94,7 @@ export async function rotateRefreshTokenBatch(
               rt.rotated_at AS rotatedAt, rt.replaced_by AS replacedBy,
               s.revoked_at AS sessionRevokedAt, s.expires_at AS sessionExpiresAt,
               u.disabled_at AS userDisabledAt, u.email AS email, u.email_verified_at AS emailVerifiedAt,
-              u.role_pinned_at AS rolePinnedAt
+              EXISTS (SELECT 1 FROM role_pins p WHERE p.email = u.email) AS rolePinned
        FROM refresh_tokens rt
        JOIN sessions s ON s.id = rt.session_id
        JOIN users u ON u.id = s.user_id

@@ -12,6 +12,12 @@ export const users = sqliteTable('users', {
   name: text('name'),
   /** Null for accounts that only sign in with OAuth. */
   passwordHash: text('password_hash'),
+  /**
+   * The password was set or confirmed by someone who proved the address (a reset link, or the
+   * verification link opened by a session that password started). A password chosen at sign-up
+   * is not, until then: if the address's owner proves it some other way, it is removed.
+   */
+  passwordVouched: integer('password_vouched', { mode: 'boolean' }).notNull().default(false),
   role: text('role', { enum: ['user', 'admin'] })
     .notNull()
     .default('user'),
@@ -25,11 +31,19 @@ export const users = sqliteTable('users', {
     .default(sql`(cast(unixepoch('subsec') * 1000 as integer))`),
   /** Created before the user's first checkout, exactly once (Stripe idempotency key + this unique column). */
   stripeCustomerId: text('stripe_customer_id').unique(),
-  /** When an admin (or an operator) last set the role explicitly; from then on ADMIN_EMAILS never changes it. */
-  rolePinnedAt: timestamp('role_pinned_at'),
 });
 
 export type User = typeof users.$inferSelect;
+
+/**
+ * Roles set explicitly by an admin (or an operator), by address: ADMIN_EMAILS never promotes a
+ * pinned address, not even a new account made with it after the old one was deleted.
+ */
+export const rolePins = sqliteTable('role_pins', {
+  email: text('email').primaryKey(),
+  role: text('role', { enum: ['user', 'admin'] }).notNull(),
+  pinnedAt: timestamp('pinned_at').notNull(),
+});
 
 /** A signed-in device. `expiresAt` is absolute (created + REFRESH_TOKEN_TTL); rotation never extends it. */
 export const sessions = sqliteTable(

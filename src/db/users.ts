@@ -14,7 +14,7 @@ export interface UserRow {
   created_at: number;
   updated_at: number;
   stripe_customer_id: string | null;
-  role_pinned_at: number | null;
+  password_vouched: number;
 }
 
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -32,7 +32,7 @@ export function userFromRow(row: UserRow): User {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     stripeCustomerId: row.stripe_customer_id,
-    rolePinnedAt: toDate(row.role_pinned_at),
+    passwordVouched: row.password_vouched === 1,
   };
 }
 
@@ -54,15 +54,17 @@ export function insertUserStatement(db: Database, user: typeof users.$inferInser
   return statementFrom(db, db.insert(users).values(user));
 }
 
+/** Batchable: sets the password hash; `vouched` when whoever set it proved the address (a reset link). */
 export function updatePasswordHashStatement(
   db: Database,
-  input: { userId: string; passwordHash: string; now: Date; when?: Condition },
+  input: { userId: string; passwordHash: string; now: Date; vouched?: true; when?: Condition },
 ): Statement {
   const when = input.when ?? ALWAYS;
   return sqlStatement(
     db,
-    `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND ${when.sql}`,
+    `UPDATE users SET password_hash = ?, password_vouched = max(password_vouched, ?), updated_at = ? WHERE id = ? AND ${when.sql}`,
     input.passwordHash,
+    input.vouched ? 1 : 0,
     input.now.getTime(),
     input.userId,
     ...when.params,
@@ -98,15 +100,21 @@ export function hasPasswordHashCondition(userId: string, passwordHash: string): 
 
 /**
  * True while ADMIN_EMAILS may promote the user: still at `email`, verified, enabled, a plain user,
- * and no admin has set the role explicitly. The audit entry and the promotion both take this condition,
- * in that order in one batch, so exactly one of several concurrent sign-ins records the change.
+ * and no admin has pinned a role for the address (role_pins). The audit entry and the promotion both
+ * take this condition, in that order in one batch, so exactly one of several concurrent sign-ins
+ * records the change.
  */
 export function promotableCondition(userId: string, email: string): Condition {
   return {
-    sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND email = ? AND role = 'user' AND role_pinned_at IS NULL
-                  AND email_verified_at IS NOT NULL AND disabled_at IS NULL)`,
+    sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND email = ? AND role = 'user' AND email_verified_at IS NOT NULL
+                  AND disabled_at IS NULL AND NOT EXISTS (SELECT 1 FROM role_pins WHERE role_pins.email = users.email))`,
     params: [userId, email],
   };
+}
+
+/** Batchable: the user's role as the batch left it (rows are `{role}`). */
+export function selectRoleStatement(db: Database, userId: string): Statement {
+  return sqlStatement(db, 'SELECT role FROM users WHERE id = ?', userId);
 }
 
 /** Batchable: makes the user an admin when `when` holds (ADMIN_EMAILS; the role stays unpinned). */
@@ -135,8 +143,3 @@ export async function updateUserName(db: Database, userId: string, name: string 
 }
 
 export const isUniqueEmailViolation = (err: unknown) => isUniqueViolation(err, 'users.email');
-
-/** Batchable: removes the password, so only the user's sign-in providers can get in. */
-export function clearPasswordStatement(db: Database, userId: string, now: Date): Statement {
-  return sqlStatement(db, 'UPDATE users SET password_hash = NULL, updated_at = ? WHERE id = ?', now.getTime(), userId);
-}

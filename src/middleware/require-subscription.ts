@@ -1,13 +1,14 @@
-// requireSubscription: the guard for paid features (after requireAuth): 402 without an active subscription.
+// requireSubscription: the guard for paid features (after requireAuth): 402 without an active
+// subscription; the session must be live too (checked in the same D1 read), so a disabled user stops at once.
 import type { MiddlewareHandler } from 'hono';
+import { getLiveAccount } from '../auth/accounts';
 import { grantsPaidFeatures } from '../billing/subscription';
-import { findCurrentSubscription } from '../db/billing';
 import { AppError } from '../errors';
-import type { AppEnv } from '../router';
+import { depsFrom, type AppEnv } from '../router';
 
 export function requireSubscription(): MiddlewareHandler<AppEnv> {
   return async function requireSubscription(c, next) {
-    const subscription = await findCurrentSubscription(c.get('db'), c.get('auth').userId);
+    const { subscription } = await getLiveAccount(depsFrom(c), c.get('auth'));
     if (!grantsPaidFeatures(subscription)) {
       throw new AppError(402, 'SUBSCRIPTION_REQUIRED', 'This feature needs an active subscription.');
     }

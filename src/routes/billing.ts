@@ -1,8 +1,9 @@
 // /api/billing: Checkout, the customer portal, and the user's subscription. Each reaches Stripe or shows
-// payment data, so each also checks that the session is live (billingAccountOf), in the same D1 read.
+// payment data, so each also checks that the session is live (getLiveAccount), in the same D1 read.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createCheckoutSession, createPortalSession } from '../billing/checkout';
-import { billingAccountOf, toSubscriptionSummary } from '../billing/subscription';
+import { getLiveAccount } from '../auth/accounts';
+import { toSubscriptionSummary } from '../billing/subscription';
 import { requireAuth } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
 import { createRouter, depsFrom } from '../router';
@@ -53,4 +54,4 @@ const subscriptionRoute = createRoute({
 export const billingRouter = createRouter()
   .openapi(checkoutRoute, async (c) => c.json({ url: await createCheckoutSession(depsFrom(c), c.get('auth'), c.req.valid('json').price_id) }, 200))
   .openapi(portalRoute, async (c) => c.json({ url: await createPortalSession(depsFrom(c), c.get('auth')) }, 200))
-  .openapi(subscriptionRoute, async (c) => c.json(toSubscriptionSummary((await billingAccountOf(depsFrom(c), c.get('auth'))).subscription), 200));
+  .openapi(subscriptionRoute, async (c) => c.json(toSubscriptionSummary((await getLiveAccount(depsFrom(c), c.get('auth'))).subscription), 200));

@@ -1,7 +1,7 @@
 // /api/me: the signed-in user's own account.
 import { createRoute, z } from '@hono/zod-openapi';
 import { deleteAccount } from '../auth/account-deletion';
-import { getAccount, renameAccount, toUserView } from '../auth/accounts';
+import { getLiveAccount, renameAccount, toUserView } from '../auth/accounts';
 import { clearRefreshCookie } from '../auth/refresh-cookie';
 import { cancelSubscriptionsOf } from '../billing/cancel';
 import { getSubscriptionSummary, toSubscriptionSummary } from '../billing/subscription';
@@ -19,7 +19,7 @@ const getMeRoute = createRoute({
   summary: 'My account',
   middleware: [requireAuth()] as const,
   security: bearerSecurity,
-  responses: { 200: { description: 'The signed-in user.', content: { 'application/json': { schema: meSchema } } }, ...errorResponses(401, 404) },
+  responses: { 200: { description: 'The signed-in user.', content: { 'application/json': { schema: meSchema } } }, ...errorResponses(401) },
 });
 
 const patchMeRoute = createRoute({
@@ -51,7 +51,7 @@ const deleteMeRoute = createRoute({
 
 export const meRouter = createRouter()
   .openapi(getMeRoute, async (c) => {
-    const { user, subscription } = await getAccount(depsFrom(c), c.get('auth').userId);
+    const { user, subscription } = await getLiveAccount(depsFrom(c), c.get('auth'));
     return c.json({ ...toUserView(user), subscription: toSubscriptionSummary(subscription) }, 200);
   })
   .openapi(patchMeRoute, async (c) => {

@@ -51,9 +51,11 @@ describe('npm run set-role', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain("o'neil@example.com (u-ops) is now admin");
     const db = await database();
-    const user = await db.prepare("SELECT role, role_pinned_at FROM users WHERE id = 'u-ops'").first<{ role: string; role_pinned_at: number | null }>();
+    const user = await db.prepare("SELECT role FROM users WHERE id = 'u-ops'").first<{ role: string }>();
     expect(user?.role).toBe('admin');
-    expect(user?.role_pinned_at).toBeGreaterThan(0);
+    const pin = await db.prepare("SELECT role, pinned_at FROM role_pins WHERE email = 'o''neil@example.com'").first<{ role: string; pinned_at: number }>();
+    expect(pin?.role).toBe('admin');
+    expect(pin?.pinned_at).toBeGreaterThan(0);
     const audit = await db.prepare("SELECT actor_id, metadata FROM audit_log WHERE user_id = 'u-ops' AND action = 'admin.role_changed'").all();
     expect(audit.results).toEqual([{ actor_id: null, metadata: JSON.stringify({ role: 'admin', by: 'operator' }) }]);
     await mf.dispose();

@@ -7,9 +7,7 @@ import {
   touchOAuthAccountStatement,
 } from '../../db/oauth-accounts';
 import type { User } from '../../db/schema';
-import { revokeUserSessionsStatement } from '../../db/sessions';
 import {
-  clearPasswordStatement,
   findUserByEmail,
   insertUserStatement,
   isUniqueEmailViolation,
@@ -17,9 +15,9 @@ import {
 } from '../../db/users';
 import { isUniqueViolation } from '../../db/client';
 import { newId } from '../../lib/crypto';
-import { adminEmailsPromotion, promotedByAdminEmails } from '../admin-emails';
+import { dropUnvouchedCredentials } from '../address-proof';
+import { adminEmailsPromotion, mayPromote } from '../admin-emails';
 import { verificationEmailStatements } from '../email-verification';
-import { dropUnvouchedLinks } from './linked-accounts';
 import { auditStatement, newSession, type AuthDeps } from '../sessions';
 import type { ProviderIdentity, ProviderName } from './identity';
 
@@ -79,7 +77,7 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
       ...session.statements,
       touchOAuthAccountStatement(deps.db, { provider, providerUserId: identity.providerUserId, email: identity.email, vouched, now: deps.now }),
       auditStatement(deps, { action: 'oauth.login', userId: user.id, metadata: { provider, session_id: session.sessionId } }, session.started),
-      ...(promotedByAdminEmails(deps.config, user) ? adminEmailsPromotion(deps, user, session.started) : []),
+      ...(mayPromote(deps.config, user) ? adminEmailsPromotion(deps, user, session.started) : []),
     ]);
     if (!session.didStart(outcome)) throw new LinkChanged();
     return { user, refreshToken: session.refreshToken, outboxIds: [] };
@@ -103,29 +101,17 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
     if (!identity.emailVerified) throw new OAuthSignInRefused('email_not_verified');
     if (existing.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
     const session = await newSession(deps, existing, authMethod);
-    // An account whose email was never verified may have been created by someone else to wait for
-    // its owner (pre-account hijacking): the owner's verified sign-in takes it over, so that
-    // person's password and sessions are removed.
-    const takeover =
-      existing.emailVerifiedAt === null
-        ? [
-            clearPasswordStatement(deps.db, existing.id, deps.now),
-            revokeUserSessionsStatement(deps.db, { userId: existing.id, now: deps.now, reason: 'unverified_account_claimed' }),
-          ]
-        : [];
+    // The provider vouching for the address proves it, so credentials set without such proof go
+    // first, with their sessions: a password someone chose at sign-up (perhaps to wait for the
+    // address's owner: pre-account hijacking), links of providers that did not vouch (one of which
+    // may hold this provider's slot, which the new link takes).
+    const passwordCleared = existing.passwordHash !== null && !existing.passwordVouched;
     await runBatch(deps.db, [
-      // The provider vouching for the address proves it: unvouched links go first (one of them may
-      // hold this provider's slot, which the new link takes).
-      ...dropUnvouchedLinks(deps, { userId: existing.id, proof: authMethod }),
+      ...dropUnvouchedCredentials(deps, { userId: existing.id, proof: authMethod }),
       link(existing.id),
-      ...takeover,
       markEmailVerifiedStatement(deps.db, { userId: existing.id, email: identity.email, now: deps.now }),
       ...session.statements,
-      auditStatement(deps, {
-        action: 'oauth.linked',
-        userId: existing.id,
-        metadata: { provider, password_cleared: takeover.length > 0 },
-      }),
+      auditStatement(deps, { action: 'oauth.linked', userId: existing.id, metadata: { provider, password_cleared: passwordCleared } }),
       ...adminEmailsPromotion(deps, existing),
     ]);
     return { user: existing, refreshToken: session.refreshToken, outboxIds: [] };
@@ -142,7 +128,7 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
     createdAt: deps.now,
     updatedAt: deps.now,
     stripeCustomerId: null,
-    rolePinnedAt: null,
+    passwordVouched: false,
   };
   const session = await newSession(deps, user, authMethod);
   // An address the provider did not verify gets our own verification email.

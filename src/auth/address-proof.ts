@@ -1,0 +1,40 @@
+// Proving an account's address (the verification link, a reset link, a provider that vouches for it)
+// removes the credentials that were set without such proof, with the sessions they started.
+import { ALWAYS, type Condition, type Statement } from '../db/client';
+import { findLiveSessionWithUser } from '../db/sessions';
+import { removeUnvouchedCredentialsStatements, type KeptCredential } from '../db/unvouched-credentials';
+import { newId } from '../lib/crypto';
+import type { AccessTokenClaims } from './access-tokens';
+import { PROVIDER_NAMES, type ProviderName } from './oauth/identity';
+import { type AuthDeps } from './sessions';
+
+/**
+ * Batchable: a password chosen at sign-up and links whose provider did not vouch for the address go,
+ * unless `keep` (the credential whose own session presented the proof) — whoever made them may not
+ * be the address's owner (pre-account hijacking). `proof` names the proof in the audit entry.
+ */
+export function dropUnvouchedCredentials(
+  deps: AuthDeps,
+  input: { userId: string; proof: string; keep?: KeptCredential; when?: Condition },
+): Statement[] {
+  return removeUnvouchedCredentialsStatements(deps.db, {
+    userId: input.userId,
+    keep: input.keep ?? null,
+    now: deps.now,
+    when: input.when ?? ALWAYS,
+    audit: { id: newId(), proof: input.proof, ipAddress: deps.client.ip, userAgent: deps.client.userAgent },
+  });
+}
+
+/**
+ * The credential that started the caller's session, when the caller is signed in to `userId` with a
+ * live session: that person holds both the credential and the proof, so the credential stays.
+ */
+export async function presentingCredential(deps: AuthDeps, presenter: AccessTokenClaims | null, userId: string): Promise<KeptCredential> {
+  if (presenter === null || presenter.userId !== userId) return null;
+  const live = await findLiveSessionWithUser(deps.db, presenter.sessionId, deps.now);
+  const method = live?.session.authMethod ?? null;
+  if (method === 'password') return 'password';
+  const provider = method?.startsWith('oauth:') ? method.slice('oauth:'.length) : null;
+  return (PROVIDER_NAMES as readonly (string | null)[]).includes(provider) ? (provider as ProviderName) : null;
+}
