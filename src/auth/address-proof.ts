@@ -6,7 +6,7 @@ import { removeUnvouchedCredentialsStatements, type KeptCredential } from '../db
 import { newId } from '../lib/crypto';
 import type { AccessTokenClaims } from './access-tokens';
 import { PROVIDER_NAMES, type ProviderName } from './oauth/identity';
-import { type AuthDeps } from './sessions';
+import type { AuthDeps } from './sessions';
 
 /**
  * Batchable: a password chosen at sign-up and links whose provider did not vouch for the address go,
