@@ -40,9 +40,11 @@ const sql = [
   `INSERT INTO audit_log (id, user_id, action, metadata, created_at)
      SELECT ${quoted(auditId)}, id, 'admin.role_changed', ${quoted(metadata)}, ${now} FROM users
      WHERE email = ${quoted(email)} AND role != ${quoted(role)};`,
-  `UPDATE users SET role = ${quoted(role)}, updated_at = ${now} WHERE email = ${quoted(email)};`,
-  `INSERT INTO role_pins (email, role, pinned_at) SELECT email, role, ${now} FROM users WHERE email = ${quoted(email)}
+  // The pin names the role asked for and comes before the change: whatever runs in between, the
+  // address ends up pinned to it.
+  `INSERT INTO role_pins (email, role, pinned_at) SELECT email, ${quoted(role)}, ${now} FROM users WHERE email = ${quoted(email)}
      ON CONFLICT (email) DO UPDATE SET role = excluded.role, pinned_at = excluded.pinned_at;`,
+  `UPDATE users SET role = ${quoted(role)}, updated_at = ${now} WHERE email = ${quoted(email)};`,
   `SELECT id, email, role, email_verified_at IS NOT NULL AS email_verified, disabled_at IS NOT NULL AS disabled
      FROM users WHERE email = ${quoted(email)};`,
 ].join('\n');

@@ -2,6 +2,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, type SignedInClient } from './auth-helpers';
+import { holdingD1 } from './d1-counter';
 import { call, callWithBindings, errorBody, postJson } from './helpers';
 import { tokenFromLatestEmail } from './mailbox';
 
@@ -144,6 +145,55 @@ describe('changes', () => {
     expect(response.status).toBe(200);
     expect((await response.json<{ user: { role: string } }>()).user.role).toBe('admin');
     expect(await countRows('audit_log', "user_id = ? AND actor_id = ? AND action = 'admin.role_changed'", client.userId, boss.userId)).toBe(1);
+  });
+
+  it('audits a change once: not a repeat, not a no-op, not each of several parallel requests', async () => {
+    const bosses = [await admin(), await admin(), await admin(), await admin()];
+    const client = await register();
+    const setRole = (boss: SignedInClient, role: string) =>
+      adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: JSON.stringify({ role }) });
+    expect((await setRole(bosses[0]!, 'user')).status).toBe(200); // already a user: pinned, not a change
+    expect((await setRole(bosses[0]!, 'admin')).status).toBe(200);
+    const demotions = await Promise.all(bosses.map((boss) => setRole(boss, 'user')));
+    expect(demotions.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const audits = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'admin.role_changed' ORDER BY created_at")
+      .bind(client.userId)
+      .all<{ metadata: string }>();
+    expect(audits.results.map((r) => JSON.parse(r.metadata).role)).toEqual(['admin', 'user']);
+    for (let i = 0; i < 2; i++) await adminCall(bosses[0]!.accessToken, `/api/admin/users/${client.userId}/disable`, { method: 'POST' });
+    await Promise.all(bosses.map((boss) => adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' })));
+    expect(await countRows('audit_log', "user_id = ? AND action = 'admin.user_disabled'", client.userId)).toBe(1);
+    expect(await countRows('audit_log', "user_id = ? AND action = 'admin.user_enabled'", client.userId)).toBe(1);
+  });
+
+  it('voids the reset links of a user it disables: enabling again does not revive them', async () => {
+    const boss = await admin();
+    const client = await register();
+    await postJson('/api/auth/password/forgot', { email: client.email }, { 'CF-Connecting-IP': '10.7.0.1' });
+    const token = await tokenFromLatestEmail(client.email, 'password_reset');
+    await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/disable`, { method: 'POST' });
+    await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' });
+    const reset = await postJson('/api/auth/password/reset', { token, password: 'saffron-lattice-orbit-77' });
+    expect(reset.status).toBe(400);
+    expect((await errorBody(reset)).code).toBe('TOKEN_INVALID');
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
+  });
+
+  it('gives a login that races a demotion the role the database holds when its session starts', async () => {
+    const boss = await admin();
+    const target = await admin();
+    const held = holdingD1(env.DB, 2);
+    const racing = callWithBindings({ DB: held.db }, '/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': '10.6.0.1' },
+      body: JSON.stringify({ email: target.email, password: STRONG_PASSWORD }),
+    });
+    await held.reached;
+    expect((await adminCall(boss.accessToken, `/api/admin/users/${target.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' })).status).toBe(200);
+    held.release();
+    const { access_token, user } = await (await racing).json<{ access_token: string; user: { role: string } }>();
+    expect(user.role).toBe('user');
+    expect(JSON.parse(atob(access_token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).role).toBe('user');
   });
 
   it('validates the role and answers 404 for unknown users', async () => {

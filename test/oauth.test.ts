@@ -134,6 +134,33 @@ describe('Google (fake with real response shapes)', () => {
     expectLoginError((await signInWith('oidc', attacker)).callback, 'email_not_verified');
   });
 
+  it('replaces the link when the provider vouches for the address under a new subject (a re-created user)', async () => {
+    const email = uniqueEmail('recreated');
+    const first = await me(await accessTokenFrom((await signInWith('oidc', { sub: `kc-${uniqueSub()}`, email, email_verified: true })).callback));
+    const newSub = `kc-${uniqueSub()}`;
+    const again = await signInWith('oidc', { sub: newSub, email, email_verified: true });
+    expect(again.callback.headers.get('Location')).toBe(`${TEST_APP_URL}/dashboard`);
+    expect((await me(await accessTokenFrom(again.callback))).id).toBe(first.id);
+    const links = await env.DB.prepare("SELECT provider_user_id FROM oauth_accounts WHERE user_id = ? AND provider = 'oidc'").bind(first.id).all();
+    expect(links.results).toEqual([{ provider_user_id: newSub }]);
+  });
+
+  it('starts no session for a first link that was in flight while an admin disabled the account', async () => {
+    const client = await register();
+    await env.DB.prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?').bind(Date.now(), client.userId).run();
+    const flow = await startAndConsent('google', { sub: uniqueSub(), email: client.email, email_verified: true });
+    const held = holdingD1(env.DB, 1);
+    const racing = oauthCall(flow.callbackPath, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } }, { DB: held.db });
+    await held.reached;
+    await env.DB.batch([
+      env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId),
+      env.DB.prepare("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL").bind(Date.now(), client.userId),
+    ]);
+    held.release();
+    expectLoginError(await racing, 'account_disabled');
+    expect(await countRows('sessions', 'user_id = ? AND revoked_at IS NULL', client.userId)).toBe(0);
+  });
+
   it('refuses a disabled account', async () => {
     const identity = { sub: uniqueSub(), email: uniqueEmail('g'), email_verified: true };
     const user = await me(await accessTokenFrom((await signInWith('google', identity)).callback));
@@ -249,6 +276,21 @@ describe('provider identities that did not vouch for the address (pre-account hi
     expect(await linkedProviders(access_token)).toEqual(['oidc']);
     // Now vouched for: a later proof of the address keeps it, and the provider still signs in.
     expect((await me(await accessTokenFrom((await signInWith('oidc', own.identity)).callback))).id).toBe(own.userId);
+  });
+
+  it('answers 401 TOKEN_INVALID to a verification sent with the token of an ended session, spending nothing', async () => {
+    const client = await register();
+    await call('/api/auth/logout', { method: 'POST', headers: { Cookie: `refresh_token=${client.refreshToken}` } });
+    const token = await tokenFromLatestEmail(client.email, 'verify_email');
+    const response = await call('/api/auth/verify-email', {
+      method: 'POST',
+      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect(response.status).toBe(401);
+    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    expect(await countRows('users', 'id = ? AND email_verified_at IS NULL AND password_hash IS NOT NULL', client.userId)).toBe(1);
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
   });
 
   it('answers 401 to a verification sent with a bad bearer token, spending nothing', async () => {

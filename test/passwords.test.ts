@@ -12,6 +12,15 @@ afterEach(() => vi.useRealTimers());
 const NEW_PASSWORD = 'saffron-lattice-orbit-77';
 const forgot = (email: string) => postJson('/api/auth/password/forgot', { email }, { 'CF-Connecting-IP': uniqueIp() });
 const reset = (token: unknown, password: unknown = NEW_PASSWORD) => postJson('/api/auth/password/reset', { token, password });
+/** Sends a request whose second D1 batch (its write) waits until a reset with `token` is done. */
+async function racingAReset(token: string, path: string, init: RequestInit) {
+  const held = holdingD1(env.DB, 2);
+  const racing = callWithBindings({ DB: held.db }, path, init);
+  await held.reached;
+  expect((await reset(token)).status).toBe(200);
+  held.release();
+  return racing;
+}
 const change = (accessToken: string, body: unknown) =>
   call('/api/auth/password/change', {
     method: 'POST',
@@ -151,16 +160,11 @@ describe('POST /api/auth/password/reset', () => {
     await forgot(client.email);
     const token = await tokenFromLatestEmail(client.email, 'password_reset');
     // The login's second batch (its outcome) waits until the reset is done.
-    const held = holdingD1(env.DB, 2);
-    const racing = callWithBindings({ DB: held.db }, '/api/auth/login', {
+    const response = await racingAReset(token, '/api/auth/login', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': uniqueIp() },
       body: JSON.stringify({ email: client.email, password: STRONG_PASSWORD }),
     });
-    await held.reached;
-    expect((await reset(token)).status).toBe(200);
-    held.release();
-    const response = await racing;
     expect(response.status).toBe(401);
     expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
     expect(response.headers.get('Set-Cookie')).toBeNull();
@@ -224,16 +228,11 @@ describe('POST /api/auth/password/change', () => {
     await forgot(victim.email);
     const token = await tokenFromLatestEmail(victim.email, 'password_reset');
     // Someone with the old password and a session: their change's write waits until the reset is done.
-    const held = holdingD1(env.DB, 2);
-    const racing = callWithBindings({ DB: held.db }, '/api/auth/password/change', {
+    const response = await racingAReset(token, '/api/auth/password/change', {
       method: 'POST',
       headers: { ...bearer(victim.accessToken), 'Content-Type': 'application/json' },
       body: JSON.stringify({ current_password: STRONG_PASSWORD, new_password: 'attacker-chosen-pass-1' }),
     });
-    await held.reached;
-    expect((await reset(token)).status).toBe(200);
-    held.release();
-    const response = await racing;
     expect(response.status).toBe(401);
     expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
     expect((await login(victim.email, 'attacker-chosen-pass-1')).status).toBe(401);

@@ -1,15 +1,20 @@
 // The admin area's actions: every change is one batch with its audit entry naming the acting admin.
 import type { AccessTokenClaims } from '../auth/access-tokens';
 import { auditStatement, type AuthDeps } from '../auth/sessions';
+import { voidAccountTokensStatement } from '../db/account-tokens';
 import {
+  disableCondition,
   disableUserStatement,
+  enableCondition,
   enableUserStatement,
   findAdminUserDetail,
   readStats,
   searchAuditLog,
   pinRoleStatement,
+  roleChangeCondition,
   searchUsers,
   setRoleStatement,
+  userDisabledCondition,
   type AdminUserRow,
   type AuditRow,
 } from '../db/admin';
@@ -89,63 +94,65 @@ export async function getUserDetail(deps: AuthDeps, userId: string) {
 
 const lastAdmin = () => new AppError(409, 'LAST_ADMIN', 'This would leave no enabled admin.');
 
-/** Runs an admin change and its audit entry as one batch (the entry only if `when` holds after it). */
+/**
+ * Runs an admin change as one batch: its audit entry first, under `when` (the change would take
+ * effect: see db/admin.ts), then the change. Answers the user as the batch left them.
+ */
 async function change(
   deps: AuthDeps,
   admin: AccessTokenClaims,
   userId: string,
   input: { action: string; statements: D1PreparedStatement[]; when?: Condition; metadata?: Record<string, unknown> },
 ) {
-  const before = await findAdminUserDetail(deps.db, userId, deps.now);
-  if (!before) throw notFound('No such user.');
+  if (!(await findAdminUserDetail(deps.db, userId, deps.now))) throw notFound('No such user.');
   const audit = auditStatement(deps, { action: input.action, userId, actorId: admin.userId, metadata: input.metadata }, input.when);
-  const results = await runBatch(deps.db, [...input.statements, audit]);
-  return { before: before.user, changed: results[0]?.meta.changes === 1 };
-}
-
-const userIs = (userId: string, sql: string): Condition => ({ sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND ${sql})`, params: [userId] });
-
-export async function changeRole(deps: AuthDeps, admin: AccessTokenClaims, userId: string, role: 'user' | 'admin') {
-  const { before, changed } = await change(deps, admin, userId, {
-    action: 'admin.role_changed',
-    statements: [setRoleStatement(deps.db, { userId, role, now: deps.now }), pinRoleStatement(deps.db, { userId, role, now: deps.now })],
-    when: { sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND role = ?)`, params: [userId, role] },
-    metadata: { role, by: 'admin' },
-  });
-  if (!changed && before.role !== role) throw lastAdmin();
+  await runBatch(deps.db, [audit, ...input.statements]);
   return getUserDetail(deps, userId);
 }
 
-/** Disabling revokes every session: refresh fails at once, and login answers 403 ACCOUNT_DISABLED. */
+export async function changeRole(deps: AuthDeps, admin: AccessTokenClaims, userId: string, role: 'user' | 'admin') {
+  const after = await change(deps, admin, userId, {
+    action: 'admin.role_changed',
+    statements: [setRoleStatement(deps.db, { userId, role, now: deps.now }), pinRoleStatement(deps.db, { userId, role, now: deps.now })],
+    when: roleChangeCondition(userId, role),
+    metadata: { role, by: 'admin' },
+  });
+  if (after.user.role !== role) throw lastAdmin();
+  return after;
+}
+
+/**
+ * Disabling revokes every session (refresh fails at once, login answers 403 ACCOUNT_DISABLED) and
+ * voids the reset links already mailed, so enabling the account again does not revive them.
+ */
 export async function disableUser(deps: AuthDeps, admin: AccessTokenClaims, userId: string) {
-  const disabled = userIs(userId, 'disabled_at IS NOT NULL');
-  const { before, changed } = await change(deps, admin, userId, {
+  const disabled = userDisabledCondition(userId);
+  const after = await change(deps, admin, userId, {
     action: 'admin.user_disabled',
     statements: [
       disableUserStatement(deps.db, { userId, now: deps.now }),
       revokeUserSessionsStatement(deps.db, { userId, now: deps.now, reason: 'disabled_by_admin', when: disabled }),
+      voidAccountTokensStatement(deps.db, { userId, purpose: 'reset_password', now: deps.now, when: disabled }),
     ],
-    when: disabled,
+    when: disableCondition(userId),
   });
-  if (!changed && before.disabled_at === null) throw lastAdmin();
-  return getUserDetail(deps, userId);
+  if (!after.user.disabled) throw lastAdmin();
+  return after;
 }
 
 export async function enableUser(deps: AuthDeps, admin: AccessTokenClaims, userId: string) {
-  await change(deps, admin, userId, {
+  return change(deps, admin, userId, {
     action: 'admin.user_enabled',
     statements: [enableUserStatement(deps.db, { userId, now: deps.now })],
-    when: userIs(userId, 'disabled_at IS NULL'),
+    when: enableCondition(userId),
   });
-  return getUserDetail(deps, userId);
 }
 
 export async function revokeSessionsOf(deps: AuthDeps, admin: AccessTokenClaims, userId: string) {
-  await change(deps, admin, userId, {
+  return change(deps, admin, userId, {
     action: 'admin.sessions_revoked',
     statements: [revokeUserSessionsStatement(deps.db, { userId, now: deps.now, reason: 'revoked_by_admin' })],
   });
-  return getUserDetail(deps, userId);
 }
 
 export const getStats = (deps: AuthDeps) => readStats(deps.db, deps.now);

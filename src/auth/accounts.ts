@@ -7,6 +7,7 @@ import {
   insertUserStatement,
   isUniqueEmailViolation,
   hasPasswordHashCondition,
+  selectRoleStatement,
   selectUserByEmailStatement,
   updatePasswordHashStatement,
   updateUserName,
@@ -15,7 +16,7 @@ import {
 } from '../db/users';
 import { AppError, notFound } from '../errors';
 import { newId } from '../lib/crypto';
-import { mayPromote, promotionForToken } from './admin-emails';
+import { adminEmailsPromotion, mayPromote } from './admin-emails';
 import { tokenError, type AccessTokenClaims } from './access-tokens';
 import { verificationEmailStatements } from './email-verification';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
@@ -125,16 +126,19 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
   const upgrade = needsRehash(user.passwordHash)
     ? [updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash: await hashPassword(input.password), now: deps.now, when: session.started })]
     : [];
-  const promotion = mayPromote(deps.config, user) ? promotionForToken(deps, user, session.started) : null;
   const outcome = await runBatch(deps.db, [
     ...session.statements,
     clearRateLimitStatement(deps.db, perAccount.key, session.started),
     auditStatement(deps, { action: 'login.succeeded', userId: user.id, metadata: { session_id: session.sessionId } }, session.started),
     ...upgrade,
-    ...(promotion?.statements ?? []),
+    ...(mayPromote(deps.config, user) ? adminEmailsPromotion(deps, user, session.started) : []),
+    // The token carries the role as the database holds it after this batch (a promotion, or an
+    // admin's change while the password was being checked).
+    selectRoleStatement(deps.db, user.id),
   ]);
   if (!session.didStart(outcome)) throw invalidCredentials();
-  const signedInUser: User = promotion ? { ...user, role: promotion.role(outcome) } : user;
+  const role = rowsOf<{ role: User['role'] }>(outcome[outcome.length - 1])[0]?.role ?? user.role;
+  const signedInUser: User = { ...user, role };
   const tokens = await issueTokens(deps, { userId: user.id, sessionId: session.sessionId, role: signedInUser.role }, session.refreshToken);
   return { user: signedInUser, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [] };
 }

@@ -4,7 +4,7 @@ import { ALWAYS, type Condition, type Statement } from '../db/client';
 import { findLiveSessionWithUser } from '../db/sessions';
 import { removeUnvouchedCredentialsStatements, type KeptCredential } from '../db/unvouched-credentials';
 import { newId } from '../lib/crypto';
-import type { AccessTokenClaims } from './access-tokens';
+import { tokenError, type AccessTokenClaims } from './access-tokens';
 import { PROVIDER_NAMES, type ProviderName } from './oauth/identity';
 import type { AuthDeps } from './sessions';
 
@@ -27,14 +27,18 @@ export function dropUnvouchedCredentials(
 }
 
 /**
- * The credential that started the caller's session, when the caller is signed in to `userId` with a
- * live session: that person holds both the credential and the proof, so the credential stays.
+ * The credential that started the caller's session, when the caller is signed in to `userId`: that
+ * person holds both the credential and the proof, so the credential stays. A token whose session has
+ * ended is refused (401 TOKEN_INVALID), as on every route, so the front end signs in again rather
+ * than have the proof remove the user's own password.
  */
 export async function presentingCredential(deps: AuthDeps, presenter: AccessTokenClaims | null, userId: string): Promise<KeptCredential> {
-  if (presenter === null || presenter.userId !== userId) return null;
+  if (presenter === null) return null;
   const live = await findLiveSessionWithUser(deps.db, presenter.sessionId, deps.now);
-  const method = live?.session.authMethod ?? null;
+  if (!live || live.user.id !== presenter.userId) throw tokenError('TOKEN_INVALID');
+  if (presenter.userId !== userId) return null;
+  const method = live.session.authMethod;
   if (method === 'password') return 'password';
-  const provider = method?.startsWith('oauth:') ? method.slice('oauth:'.length) : null;
+  const provider = method.startsWith('oauth:') ? method.slice('oauth:'.length) : null;
   return (PROVIDER_NAMES as readonly (string | null)[]).includes(provider) ? (provider as ProviderName) : null;
 }

@@ -1,11 +1,9 @@
 // ADMIN_EMAILS: a verified user whose address is listed becomes admin at their next sign-in, refresh
 // or proof of the address, unless an admin has pinned a role for that address (that always wins).
 import type { Config } from '../config';
-import { allOf, ALWAYS, rowsOf, type Condition, type Statement } from '../db/client';
-import { promotableCondition, promoteToAdminStatement, selectRoleStatement } from '../db/users';
+import { allOf, ALWAYS, type Condition, type Statement } from '../db/client';
+import { promotableCondition, promoteToAdminStatement } from '../db/users';
 import { auditStatement, type AuthDeps } from './sessions';
-
-type Role = 'user' | 'admin';
 
 /** Batchable: the audit entry and the promotion, both only if the rule (and `when`) holds inside the batch. */
 export function adminEmailsPromotion(deps: AuthDeps, user: { id: string; email: string }, when: Condition = ALWAYS): Statement[] {
@@ -20,16 +18,4 @@ export function adminEmailsPromotion(deps: AuthDeps, user: { id: string; email: 
 /** Whether the rule may promote a user in this state (a pinned role is checked inside the batch). */
 export function mayPromote(config: Config, user: { email: string; role: string; emailVerifiedAt: Date | number | null }): boolean {
   return user.role === 'user' && user.emailVerifiedAt !== null && config.adminEmails.includes(user.email);
-}
-
-/**
- * For a sign-in that issues a token: the promotion, then a read of the role the batch left, so the
- * token says what the database holds (a pin set at the same moment wins). Put `statements` last in
- * the batch and read `role(results)`.
- */
-export function promotionForToken(deps: AuthDeps, user: { id: string; email: string }, when: Condition = ALWAYS) {
-  return {
-    statements: [...adminEmailsPromotion(deps, user, when), selectRoleStatement(deps.db, user.id)],
-    role: (results: D1Result[]): Role => rowsOf<{ role: Role }>(results[results.length - 1])[0]?.role ?? 'user',
-  };
 }

@@ -1,7 +1,7 @@
 // Sessions: starting one, rotating its refresh token (with reuse detection), listing and revoking.
 import type { Config } from '../config';
 import { insertAuditEntryStatement, type AuditEvent } from '../db/audit-log';
-import { ALWAYS, runBatch, type Condition, type Database } from '../db/client';
+import { ALWAYS, rowsOf, runBatch, type Condition, type Database } from '../db/client';
 import {
   insertRefreshTokenStatement,
   revokeSessionsByRefreshTokens,
@@ -9,6 +9,7 @@ import {
   type PresentedToken,
 } from '../db/refresh-tokens';
 import type { Session, User } from '../db/schema';
+import { selectRoleStatement } from '../db/users';
 import {
   insertSessionStatement,
   listLiveSessions,
@@ -20,7 +21,7 @@ import { AppError, notFound } from '../errors';
 import type { ClientInfo } from '../lib/client-info';
 import { newId, randomToken, sha256Base64Url } from '../lib/crypto';
 import { signAccessToken, type AccessTokenClaims } from './access-tokens';
-import { mayPromote, promotionForToken } from './admin-emails';
+import { adminEmailsPromotion, mayPromote } from './admin-emails';
 
 export interface AuthDeps {
   db: Database;
@@ -83,8 +84,8 @@ export async function newSession(deps: AuthDeps, user: User, authMethod: string,
     refreshToken,
     statements,
     started: sessionExists(sessionId),
-    /** Whether the batch that began with `statements` started the session. */
-    didStart: (results: D1Result[]) => results[0]?.meta.changes === 1,
+    /** Whether the batch started the session; `at` is where `statements` begin in it. */
+    didStart: (results: D1Result[], at = 0) => results[at]?.meta.changes === 1,
   };
 }
 
@@ -112,8 +113,11 @@ const refreshError = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED') =>
 /** ADMIN_EMAILS's rule at refresh: the rare promotion costs its own round trip; the role it leaves goes in the token. */
 async function roleAfterAdminEmails(deps: AuthDeps, token: PresentedToken): Promise<'user' | 'admin'> {
   if (token.rolePinned === 1 || !mayPromote(deps.config, token)) return token.role;
-  const promotion = promotionForToken(deps, { id: token.userId, email: token.email });
-  return promotion.role(await runBatch(deps.db, promotion.statements));
+  const results = await runBatch(deps.db, [
+    ...adminEmailsPromotion(deps, { id: token.userId, email: token.email }),
+    selectRoleStatement(deps.db, token.userId),
+  ]);
+  return rowsOf<{ role: 'user' | 'admin' }>(results[results.length - 1])[0]?.role ?? token.role;
 }
 
 /** POST /refresh: rotate the presented token (one D1 batch) and sign a new access token. */

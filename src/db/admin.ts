@@ -1,6 +1,6 @@
 // Queries behind the admin area: user search, one user's details, role and status changes, stats, the audit log.
 import { currentSubscriptionQuery } from './billing';
-import { rowsOf, runBatch, sqlStatement, statementFrom, type Database, type Statement } from './client';
+import { rowsOf, runBatch, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
 
 export interface AdminUserRow {
   id: string;
@@ -91,22 +91,39 @@ export async function findAdminUserDetail(db: Database, userId: string, now: Dat
 /** True while another enabled admin would remain if `userId` stopped being one. */
 const notLastAdmin = `(role != 'admin' OR (SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id != ?) > 0)`;
 
-/** Batchable: sets the role, unless that would leave no enabled admin. */
+const userWhere = (userId: string, sql: string, ...params: unknown[]): Condition => ({
+  sql: `EXISTS (SELECT 1 FROM users WHERE id = ? AND ${sql})`,
+  params: [userId, ...params],
+});
+
+/*
+ * Each change has a condition: "the change would take effect now". The admin area writes its audit
+ * entry first under that condition, then the change under the same one, in one batch: a repeat, a
+ * no-op, or the losers of concurrent requests record nothing.
+ */
+
+/** The role would change, and not leave the last enabled admin demoted. */
+export const roleChangeCondition = (userId: string, role: 'user' | 'admin'): Condition =>
+  userWhere(userId, `role != ? AND (? = 'admin' OR ${notLastAdmin})`, role, role, userId);
+
+/** The user is enabled, and not the last enabled admin. */
+export const disableCondition = (userId: string): Condition => userWhere(userId, `disabled_at IS NULL AND ${notLastAdmin}`, userId);
+
+export const enableCondition = (userId: string): Condition => userWhere(userId, 'disabled_at IS NOT NULL');
+
+/** True once the user is disabled (gates what a disable does besides the flag). */
+export const userDisabledCondition = (userId: string): Condition => userWhere(userId, 'disabled_at IS NOT NULL');
+
+/** Batchable: sets the role when roleChangeCondition holds. */
 export function setRoleStatement(db: Database, input: { userId: string; role: 'user' | 'admin'; now: Date }): Statement {
-  return sqlStatement(
-    db,
-    `UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND (? = 'admin' OR ${notLastAdmin})`,
-    input.role,
-    input.now.getTime(),
-    input.userId,
-    input.role,
-    input.userId,
-  );
+  const when = roleChangeCondition(input.userId, input.role);
+  return sqlStatement(db, `UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND ${when.sql}`, input.role, input.now.getTime(), input.userId, ...when.params);
 }
 
 /**
- * Batchable, after setRoleStatement: pins the role for the user's address if the user now has it,
- * so ADMIN_EMAILS never changes a role an admin chose (not even for a new account at that address).
+ * Batchable, after setRoleStatement: pins the role for the user's address if the user now has it
+ * (also when it did not change: the admin chose it), so ADMIN_EMAILS never changes a role an admin
+ * chose, not even for a new account at that address.
  */
 export function pinRoleStatement(db: Database, input: { userId: string; role: 'user' | 'admin'; now: Date }): Statement {
   return sqlStatement(
@@ -119,20 +136,15 @@ export function pinRoleStatement(db: Database, input: { userId: string; role: 'u
   );
 }
 
-/** Batchable: disables the user (if enabled), unless they are the last enabled admin. */
+/** Batchable: disables the user when disableCondition holds. */
 export function disableUserStatement(db: Database, input: { userId: string; now: Date }): Statement {
-  return sqlStatement(
-    db,
-    `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ? AND disabled_at IS NULL AND ${notLastAdmin}`,
-    input.now.getTime(),
-    input.now.getTime(),
-    input.userId,
-    input.userId,
-  );
+  const when = disableCondition(input.userId);
+  return sqlStatement(db, `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ? AND ${when.sql}`, input.now.getTime(), input.now.getTime(), input.userId, ...when.params);
 }
 
 export function enableUserStatement(db: Database, input: { userId: string; now: Date }): Statement {
-  return sqlStatement(db, 'UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ? AND disabled_at IS NOT NULL', input.now.getTime(), input.userId);
+  const when = enableCondition(input.userId);
+  return sqlStatement(db, `UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ? AND ${when.sql}`, input.now.getTime(), input.userId, ...when.params);
 }
 
 export interface Stats {

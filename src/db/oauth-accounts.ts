@@ -28,6 +28,20 @@ export function linkStandsCondition(input: { provider: Provider; providerUserId:
   };
 }
 
+/**
+ * Batchable, before linking `providerUserId`: removes the user's link to another subject at the same
+ * provider (a user the provider re-created), so the new link can take the one slot per provider.
+ */
+export function replaceProviderLinkStatement(db: Database, input: { userId: string; provider: Provider; providerUserId: string }): Statement {
+  return sqlStatement(
+    db,
+    'DELETE FROM oauth_accounts WHERE user_id = ? AND provider = ? AND provider_user_id != ?',
+    input.userId,
+    input.provider,
+    input.providerUserId,
+  );
+}
+
 export function insertOAuthAccountStatement(db: Database, account: typeof oauthAccounts.$inferInsert): Statement {
   return statementFrom(db, db.insert(oauthAccounts).values(account));
 }

@@ -98,6 +98,11 @@ export function hasPasswordHashCondition(userId: string, passwordHash: string): 
   return { sql: 'EXISTS (SELECT 1 FROM users WHERE id = ? AND password_hash = ? AND disabled_at IS NULL)', params: [userId, passwordHash] };
 }
 
+/** True while the user exists and is enabled. */
+export function userEnabledCondition(userId: string): Condition {
+  return { sql: 'EXISTS (SELECT 1 FROM users WHERE id = ? AND disabled_at IS NULL)', params: [userId] };
+}
+
 /**
  * True while ADMIN_EMAILS may promote the user: still at `email`, verified, enabled, a plain user,
  * and no admin has pinned a role for the address (role_pins). The audit entry and the promotion both

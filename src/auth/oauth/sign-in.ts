@@ -4,6 +4,7 @@ import {
   findOAuthAccountWithUser,
   insertOAuthAccountStatement,
   linkStandsCondition,
+  replaceProviderLinkStatement,
   touchOAuthAccountStatement,
 } from '../../db/oauth-accounts';
 import type { User } from '../../db/schema';
@@ -12,6 +13,7 @@ import {
   insertUserStatement,
   isUniqueEmailViolation,
   markEmailVerifiedStatement,
+  userEnabledCondition,
 } from '../../db/users';
 import { isUniqueViolation } from '../../db/client';
 import { newId } from '../../lib/crypto';
@@ -30,8 +32,8 @@ export class OAuthSignInRefused extends Error {
 }
 
 /**
- * The link read at the start of a sign-in was gone (or its user disabled) by the time the session
- * was written; the sign-in is tried once more, and refused if that happens again.
+ * What the sign-in read (the link, the user being enabled) had changed by the time the session was
+ * written; the sign-in is tried once more, and refused if that happens again.
  */
 class LinkChanged extends OAuthSignInRefused {
   constructor() {
@@ -100,20 +102,31 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
     // Link to an existing account only when the provider vouches for the email.
     if (!identity.emailVerified) throw new OAuthSignInRefused('email_not_verified');
     if (existing.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
-    const session = await newSession(deps, existing, authMethod);
+    // No session if an admin disables the user while this sign-in runs.
+    const session = await newSession(deps, existing, authMethod, userEnabledCondition(existing.id));
     // The provider vouching for the address proves it, so credentials set without such proof go
     // first, with their sessions: a password someone chose at sign-up (perhaps to wait for the
     // address's owner: pre-account hijacking), links of providers that did not vouch (one of which
-    // may hold this provider's slot, which the new link takes).
+    // may hold this provider's slot). A link to another subject at this provider (a user the
+    // provider re-created) gives way too.
     const passwordCleared = existing.passwordHash !== null && !existing.passwordVouched;
-    await runBatch(deps.db, [
+    const linking = [
       ...dropUnvouchedCredentials(deps, { userId: existing.id, proof: authMethod }),
+      replaceProviderLinkStatement(deps.db, { userId: existing.id, provider, providerUserId: identity.providerUserId }),
       link(existing.id),
       markEmailVerifiedStatement(deps.db, { userId: existing.id, email: identity.email, now: deps.now }),
+    ];
+    const outcome = await runBatch(deps.db, [
+      ...linking,
       ...session.statements,
-      auditStatement(deps, { action: 'oauth.linked', userId: existing.id, metadata: { provider, password_cleared: passwordCleared } }),
-      ...adminEmailsPromotion(deps, existing),
+      auditStatement(
+        deps,
+        { action: 'oauth.linked', userId: existing.id, metadata: { provider, password_cleared: passwordCleared } },
+        session.started,
+      ),
+      ...adminEmailsPromotion(deps, existing, session.started),
     ]);
+    if (!session.didStart(outcome, linking.length)) throw new LinkChanged();
     return { user: existing, refreshToken: session.refreshToken, outboxIds: [] };
   }
 
