@@ -5,6 +5,9 @@ import { sessions, users, type Session, type User } from './schema';
 
 const live = (now: Date) => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
 
+/** The session, while it is live and its user enabled (joined with users). */
+const liveAndEnabled = (sessionId: string, now: Date) => and(eq(sessions.id, sessionId), live(now), isNull(users.disabledAt));
+
 /**
  * Batchable: starts the session if `when` holds when the batch runs (the credential that was
  * checked is still valid: a reset or an unlink between the check and this write leaves no session).
@@ -46,7 +49,7 @@ export function liveSessionQuery(db: Database, input: { sessionId: string; userI
     .select({ id: sessions.id })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, input.userId), live(input.now), isNull(users.disabledAt)))
+    .where(and(liveAndEnabled(input.sessionId, input.now), eq(sessions.userId, input.userId)))
     .limit(1);
 }
 
@@ -60,7 +63,7 @@ export async function findLiveSessionWithUser(
     .select({ session: sessions, user: users })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, sessionId), live(now), isNull(users.disabledAt)))
+    .where(liveAndEnabled(sessionId, now))
     .get();
   return row ?? null;
 }
