@@ -15,7 +15,10 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: Object.fromEntries(
-        ['console', 'process', 'URL', 'crypto', 'fetch', 'performance', 'TextEncoder', 'TextDecoder'].map((name) => [name, 'readonly']),
+        ['console', 'process', 'URL', 'crypto', 'fetch', 'performance', 'TextEncoder', 'TextDecoder'].map((name) => [
+          name,
+          'readonly',
+        ]),
       ),
     },
     rules: {
@@ -28,7 +31,9 @@ export default tseslint.config(
     // Browser code: the example front end.
     files: ['examples/frontend/**/*.js'],
     languageOptions: {
-      globals: Object.fromEntries(['document', 'location', 'FormData', 'URLSearchParams', 'fetch', 'console'].map((name) => [name, 'readonly'])),
+      globals: Object.fromEntries(
+        ['document', 'location', 'FormData', 'URLSearchParams', 'fetch', 'console'].map((name) => [name, 'readonly']),
+      ),
     },
   },
   {

@@ -55,7 +55,8 @@ interface RouteResult {
 async function build() {
   const { outdir } = buildBundle();
   const modules = await readBundle(outdir);
-  if (modules.stripeModules.length === 0) throw new Error('no Stripe module found in the bundle: has the chunk name changed?');
+  if (modules.stripeModules.length === 0)
+    throw new Error('no Stripe module found in the bundle: has the chunk name changed?');
   return { outdir, ...modules, stripeAtStartUp: modules.stripeModules.some((m) => m.evaluatedAtStartUp) };
 }
 
@@ -87,7 +88,8 @@ function memory(pid: number) {
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const randomIp = () => `10.${randomBytes(1)[0]}.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
 
 /** `lanes` run in parallel; each calls `step(i)` until `count` requests are done. */
@@ -111,7 +113,8 @@ async function measure(
         const response = await step(lane);
         await response.arrayBuffer();
         latencies.push(performance.now() - t);
-        if (response.status !== expectStatus) throw new Error(`${route}: expected ${expectStatus}, got ${response.status}`);
+        if (response.status !== expectStatus)
+          throw new Error(`${route}: expected ${expectStatus}, got ${response.status}`);
       }
     }),
   );
@@ -134,16 +137,23 @@ async function es256VerifyCpuMs(samples = 1000) {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const token = await new SignJWT({ sid: 's', role: 'user' })
     .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k' })
-    .setIssuer('i').setAudience('a').setSubject('u').setIssuedAt().setExpirationTime('15m').sign(privateKey);
+    .setIssuer('i')
+    .setAudience('a')
+    .setSubject('u')
+    .setIssuedAt()
+    .setExpirationTime('15m')
+    .sign(privateKey);
   const before = process.cpuUsage();
-  for (let i = 0; i < samples; i++) await jwtVerify(token, publicKey, { issuer: 'i', audience: 'a', typ: 'at+jwt', algorithms: ['ES256'] });
+  for (let i = 0; i < samples; i++)
+    await jwtVerify(token, publicKey, { issuer: 'i', audience: 'a', typ: 'at+jwt', algorithms: ['ES256'] });
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1000 / samples;
 }
 
 function nodeScryptCpuMs(samples = 5) {
   const before = process.cpuUsage();
-  for (let i = 0; i < samples; i++) scryptSync(PASSWORD, randomBytes(16), 32, { N: 2 ** 14, r: 8, p: 5, maxmem: 64 * 1024 * 1024 });
+  for (let i = 0; i < samples; i++)
+    scryptSync(PASSWORD, randomBytes(16), 32, { N: 2 ** 14, r: 8, p: 5, maxmem: 64 * 1024 * 1024 });
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1000 / samples;
 }
@@ -158,7 +168,11 @@ async function startWorker(bundleDir: string, bindings: Record<string, string>) 
 const signer = new Stripe('sk_test_bench_signer');
 function signedWebhook(url: URL, payload: string): Promise<Response> {
   const signature = signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-  return fetch(new URL('/api/webhooks/stripe', url), { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body: payload });
+  return fetch(new URL('/api/webhooks/stripe', url), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+    body: payload,
+  });
 }
 
 function subscriptionEvent(userId: string, customer: string, created: number) {
@@ -175,7 +189,17 @@ function subscriptionEvent(userId: string, customer: string, created: number) {
         status: 'active',
         cancel_at_period_end: false,
         metadata: { user_id: userId },
-        items: { object: 'list', data: [{ id: 'si_bench', object: 'subscription_item', current_period_end: created + 2_592_000, price: { id: 'price_bench' } }] },
+        items: {
+          object: 'list',
+          data: [
+            {
+              id: 'si_bench',
+              object: 'subscription_item',
+              current_period_end: created + 2_592_000,
+              price: { id: 'price_bench' },
+            },
+          ],
+        },
       },
     },
   });
@@ -223,7 +247,10 @@ async function main() {
     const email = `bench-${Date.now()}@example.com`;
     const registered = await fetch(new URL('/api/auth/register', url), json({ email, password: PASSWORD }));
     if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
-    const { access_token: accessToken, user } = (await registered.json()) as { access_token: string; user: { id: string } };
+    const { access_token: accessToken, user } = (await registered.json()) as {
+      access_token: string;
+      user: { id: string };
+    };
     const bearer = { Authorization: `Bearer ${accessToken}` };
 
     // Each refresh lane keeps its own session and always presents its newest cookie.
@@ -241,34 +268,65 @@ async function main() {
     await run('health', REQUESTS, CONCURRENCY, () => fetch(new URL('/api/health', url)));
     await run('me', REQUESTS, CONCURRENCY, () => fetch(new URL('/api/me', url), { headers: bearer }));
     await run('refresh', REQUESTS, chains.length, async (lane) => {
-      const response = await fetch(new URL('/api/auth/refresh', url), { method: 'POST', headers: { Cookie: `refresh_token=${chains[lane]}` } });
+      const response = await fetch(new URL('/api/auth/refresh', url), {
+        method: 'POST',
+        headers: { Cookie: `refresh_token=${chains[lane]}` },
+      });
       chains[lane] = /refresh_token=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1] ?? chains[lane]!;
       return response;
     });
     await run('checkout', REQUESTS, CONCURRENCY, () =>
-      fetch(new URL('/api/billing/checkout', url), { ...json({ price_id: 'price_bench' }), headers: { ...bearer, 'Content-Type': 'application/json' } }),
+      fetch(new URL('/api/billing/checkout', url), {
+        ...json({ price_id: 'price_bench' }),
+        headers: { ...bearer, 'Content-Type': 'application/json' },
+      }),
     );
     const customer = `cus_bench_${user.id.slice(0, 8)}`;
     let created = Math.floor(Date.now() / 1000);
-    await run('webhook', REQUESTS, CONCURRENCY, () => signedWebhook(url, subscriptionEvent(user.id, customer, created++)));
+    await run('webhook', REQUESTS, CONCURRENCY, () =>
+      signedWebhook(url, subscriptionEvent(user.id, customer, created++)),
+    );
     // Logins last: each costs a scrypt hash, so fewer of them, two at a time (two cores).
-    results.push(await measure('login', workerd, LOGIN_REQUESTS, 2, () => fetch(new URL('/api/auth/login', url), json({ email, password: PASSWORD }))));
+    results.push(
+      await measure('login', workerd, LOGIN_REQUESTS, 2, () =>
+        fetch(new URL('/api/auth/login', url), json({ email, password: PASSWORD })),
+      ),
+    );
 
     const mem = memory(workerd);
     await mf.dispose();
     const coldHealthMs = await coldStart(bundle.outdir, bindings, (u) => fetch(new URL('/api/health', u)));
     const coldWebhookMs = await coldStart(bundle.outdir, bindings, (u) =>
-      signedWebhook(u, JSON.stringify({ id: 'evt_cold', object: 'event', created: Math.floor(Date.now() / 1000), type: 'customer.created', data: { object: { id: 'cus_cold' } } })),
+      signedWebhook(
+        u,
+        JSON.stringify({
+          id: 'evt_cold',
+          object: 'event',
+          created: Math.floor(Date.now() / 1000),
+          type: 'customer.created',
+          data: { object: { id: 'cus_cold' } },
+        }),
+      ),
     );
 
     const report = {
       date: new Date().toISOString(),
       machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
-      settings: { requests: REQUESTS, concurrency: CONCURRENCY, loginRequests: LOGIN_REQUESTS, coldStarts: COLD_STARTS },
+      settings: {
+        requests: REQUESTS,
+        concurrency: CONCURRENCY,
+        loginRequests: LOGIN_REQUESTS,
+        coldStarts: COLD_STARTS,
+      },
       bundle: {
         startUpKiB: { raw: kib(bundle.startUp.rawBytes), gzip: kib(bundle.startUp.gzipBytes) },
         totalKiB: { raw: kib(bundle.total.rawBytes), gzip: kib(bundle.total.gzipBytes) },
-        modules: bundle.modules.map((m) => ({ path: m.path, rawKiB: kib(m.rawBytes), gzipKiB: kib(m.gzipBytes), evaluatedAtStartUp: m.evaluatedAtStartUp })),
+        modules: bundle.modules.map((m) => ({
+          path: m.path,
+          rawKiB: kib(m.rawBytes),
+          gzipKiB: kib(m.gzipBytes),
+          evaluatedAtStartUp: m.evaluatedAtStartUp,
+        })),
         stripeEvaluatedAtStartUp: bundle.stripeAtStartUp,
       },
       coldStartMs: { health: coldHealthMs, webhook: coldWebhookMs },
@@ -283,25 +341,33 @@ async function main() {
     const fmt = (n: number, d = 1) => n.toFixed(d).padStart(8);
     console.log(`\nLiftoff benchmark, ${report.machine.cpu} (${report.machine.cores} cores), ${report.date}`);
     const { startUpKiB, totalKiB } = report.bundle;
-    console.log(`bundle evaluated at start-up: ${fmt(startUpKiB.raw)} KiB raw, ${fmt(startUpKiB.gzip)} KiB gzip (goal <= 150); Stripe evaluated at start-up: ${bundle.stripeAtStartUp ? 'yes' : 'no'}`);
+    console.log(
+      `bundle evaluated at start-up: ${fmt(startUpKiB.raw)} KiB raw, ${fmt(startUpKiB.gzip)} KiB gzip (goal <= 150); Stripe evaluated at start-up: ${bundle.stripeAtStartUp ? 'yes' : 'no'}`,
+    );
     console.log(`all modules uploaded:         ${fmt(totalKiB.raw)} KiB raw, ${fmt(totalKiB.gzip)} KiB gzip`);
     for (const m of report.bundle.modules) {
-      console.log(`  ${m.path.padEnd(44)} ${fmt(m.rawKiB)} KiB raw ${fmt(m.gzipKiB)} KiB gzip  ${m.evaluatedAtStartUp ? 'at start-up' : 'on first import()'}`);
+      console.log(
+        `  ${m.path.padEnd(44)} ${fmt(m.rawKiB)} KiB raw ${fmt(m.gzipKiB)} KiB gzip  ${m.evaluatedAtStartUp ? 'at start-up' : 'on first import()'}`,
+      );
     }
-    console.log(`first request to a freshly started workerd (median of ${COLD_STARTS}): health ${fmt(coldHealthMs)} ms, webhook ${fmt(coldWebhookMs)} ms`);
+    console.log(
+      `first request to a freshly started workerd (median of ${COLD_STARTS}): health ${fmt(coldHealthMs)} ms, webhook ${fmt(coldWebhookMs)} ms`,
+    );
     console.log(`workerd memory: RSS ${fmt(mem.rssMiB)} MiB, peak ${fmt(mem.peakMiB)} MiB`);
     console.log(`scrypt (N=2^14, r=8, p=5) in Node on this machine: ${fmt(report.scryptCpuMsNode)} ms CPU per hash`);
     const health = results.find((r) => r.route === 'health')!;
     const me = results.find((r) => r.route === 'me')!;
     const ratio = me.cpuMsPerRequest / (health.cpuMsPerRequest + report.es256VerifyCpuMsNode);
-    console.log(`ES256 verification in Node: ${fmt(report.es256VerifyCpuMsNode, 3)} ms CPU; protected route / (plain route + one verification) = ${ratio.toFixed(2)} (goal <= 1.5)\n`);
+    console.log(
+      `ES256 verification in Node: ${fmt(report.es256VerifyCpuMsNode, 3)} ms CPU; protected route / (plain route + one verification) = ${ratio.toFixed(2)} (goal <= 1.5)\n`,
+    );
     console.log('route      requests    req/s   p50 ms   p99 ms  CPU ms/req  D1 round trips');
     for (const r of results) {
       console.log(
         `${r.route.padEnd(9)} ${String(r.requests).padStart(9)} ${fmt(r.requestsPerSecond)} ${fmt(r.p50Ms, 2)} ${fmt(r.p99Ms, 2)} ${fmt(r.cpuMsPerRequest, 2).padStart(11)}  ${r.d1RoundTrips}`,
       );
     }
-    console.log('\nCPU is the whole workerd process (the Worker, Miniflare\'s entry and local D1) per request.');
+    console.log("\nCPU is the whole workerd process (the Worker, Miniflare's entry and local D1) per request.");
     console.log('Figures saved to bench-results/bench.json');
   } finally {
     await mf.dispose().catch(() => {});

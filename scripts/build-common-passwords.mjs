@@ -8,7 +8,9 @@ const TOP = 10_000;
 const MIN_LENGTH = 8;
 
 const require = createRequire(import.meta.url);
-const listPath = require.resolve('@zxcvbn-ts/language-common/package.json').replace(/package\.json$/, 'src/passwords.json');
+const listPath = require
+  .resolve('@zxcvbn-ts/language-common/package.json')
+  .replace(/package\.json$/, 'src/passwords.json');
 const ranked = JSON.parse(readFileSync(listPath, 'utf8'));
 const kept = [...new Set(ranked.slice(0, TOP).map((p) => p.toLowerCase()))].filter((p) => [...p].length >= MIN_LENGTH);
 const out = new URL('../src/auth/common-passwords.json', import.meta.url);

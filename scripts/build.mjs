@@ -15,7 +15,10 @@ const outdir = `${root}dist`;
 const withoutZodTranslations = {
   name: 'without-zod-translations',
   setup(build) {
-    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export {};', loader: 'js' }));
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export {};',
+      loader: 'js',
+    }));
   },
 };
 

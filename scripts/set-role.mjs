@@ -33,7 +33,10 @@ if (!flags.includes('--remote')) flags.push('--local');
 // SQL string literals: the address is the only outside text, and single quotes are doubled.
 const quoted = (text) => `'${text.replaceAll("'", "''")}'`;
 const now = Date.now();
-const auditId = [...randomBytes(24)].map((b) => 'abcdefghijklmnopqrstuvwxyz234567'[b & 31]).join('').slice(0, 24);
+const auditId = [...randomBytes(24)]
+  .map((b) => 'abcdefghijklmnopqrstuvwxyz234567'[b & 31])
+  .join('')
+  .slice(0, 24);
 const metadata = JSON.stringify({ role, by: 'operator' });
 // The audit entry is written first, under the same condition as the change, so it exists only if the role changes.
 const sql = [
@@ -59,4 +62,6 @@ if (run.status !== 0) fail(`wrangler d1 execute failed:\n${run.stderr || run.std
 const results = JSON.parse(run.stdout);
 const user = results.at(-1)?.results?.[0];
 if (!user) fail(`no account with the email ${email}`);
-console.log(`set-role: ${user.email} (${user.id}) is now ${user.role}${user.email_verified ? '' : ' (email not verified)'}${user.disabled ? ' (disabled)' : ''}`);
+console.log(
+  `set-role: ${user.email} (${user.id}) is now ${user.role}${user.email_verified ? '' : ' (email not verified)'}${user.disabled ? ' (disabled)' : ''}`,
+);

@@ -57,10 +57,21 @@ export function createApp() {
   app.route('/api', devRouter);
   app.route('/', jwksRouter);
   app.route('/', adminPageRouter);
-  app.route('/api', createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)));
+  app.route(
+    '/api',
+    createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)),
+  );
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'RefreshCookie', { type: 'apiKey', in: 'cookie', name: 'refresh_token' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'RefreshCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'refresh_token',
+  });
 
   app.notFound((c) => errorResponse(c, notFound()));
   app.onError((err, c) => errorResponse(c, err));

@@ -14,9 +14,7 @@ export interface SigningJwk {
   d: string;
 }
 
-export type JwtSettings =
-  | { kind: 'asymmetric'; keys: SigningJwk[] }
-  | { kind: 'hmac'; secret: string };
+export type JwtSettings = { kind: 'asymmetric'; keys: SigningJwk[] } | { kind: 'hmac'; secret: string };
 
 export interface StripeSettings {
   secretKey: string;
@@ -131,11 +129,7 @@ const list = optional.transform((value) =>
 );
 
 const seconds = optional.pipe(
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number of seconds')
-    .transform(Number)
-    .optional(),
+  z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).optional(),
 );
 
 const rawSettingsSchema = z.object({
@@ -300,22 +294,14 @@ function toOrigin(value: string): string | null {
   return url.origin;
 }
 
-function parseCorsOrigins(
-  values: string[],
-  appUrl: string | null,
-  production: boolean,
-  problems: Problems,
-): string[] {
+function parseCorsOrigins(values: string[], appUrl: string | null, production: boolean, problems: Problems): string[] {
   // Without CORS_ORIGINS the front end at APP_URL is the one allowed caller.
   if (values.length === 0) return appUrl ? [appUrl] : [];
   const origins: string[] = [];
   for (const value of values) {
     const origin = value === '*' ? null : toOrigin(value);
     if (origin === null) {
-      problems.add(
-        'CORS_ORIGINS',
-        `has "${value}", which is not an exact origin (credentials forbid wildcards)`,
-      );
+      problems.add('CORS_ORIGINS', `has "${value}", which is not an exact origin (credentials forbid wildcards)`);
     } else if (production && !origin.startsWith('https://')) {
       problems.add('CORS_ORIGINS', `has "${value}", but production allows https origins only`);
     } else {
@@ -384,18 +370,12 @@ function parseSigningKeys(value: string): SigningJwk[] | string {
   if (!result.success) {
     return 'must be a JWK Set of private ES256 (P-256) or EdDSA (Ed25519) keys, each with a kid';
   }
-  const keys = result.data.keys.map(
-    (key): SigningJwk => ({ ...key, alg: key.kty === 'EC' ? 'ES256' : 'EdDSA' }),
-  );
+  const keys = result.data.keys.map((key): SigningJwk => ({ ...key, alg: key.kty === 'EC' ? 'ES256' : 'EdDSA' }));
   if (new Set(keys.map((key) => key.kid)).size !== keys.length) return 'has duplicate kid values';
   return keys;
 }
 
-function parseStripeSettings(
-  raw: RawSettings,
-  production: boolean,
-  problems: Problems,
-): StripeSettings | null {
+function parseStripeSettings(raw: RawSettings, production: boolean, problems: Problems): StripeSettings | null {
   if (raw.STRIPE_SECRET_KEY === undefined) return null;
   if (raw.STRIPE_WEBHOOK_SECRET === undefined) {
     problems.add('STRIPE_WEBHOOK_SECRET', 'is required when STRIPE_SECRET_KEY is set');
@@ -421,10 +401,7 @@ function parseStripeSettings(
 }
 
 /** A provider without both its id and secret is off. */
-function parseClientPair(
-  clientId: string | undefined,
-  clientSecret: string | undefined,
-): OAuthClientSettings | null {
+function parseClientPair(clientId: string | undefined, clientSecret: string | undefined): OAuthClientSettings | null {
   return clientId !== undefined && clientSecret !== undefined ? { clientId, clientSecret } : null;
 }
 
@@ -456,7 +433,13 @@ function parseGoogleSettings(raw: RawSettings, production: boolean, problems: Pr
   if (!client) return null;
   return {
     ...client,
-    authorizationUrl: parseEndpoint(raw, 'GOOGLE_AUTHORIZATION_URL', 'https://accounts.google.com/o/oauth2/v2/auth', production, problems),
+    authorizationUrl: parseEndpoint(
+      raw,
+      'GOOGLE_AUTHORIZATION_URL',
+      'https://accounts.google.com/o/oauth2/v2/auth',
+      production,
+      problems,
+    ),
     tokenUrl: parseEndpoint(raw, 'GOOGLE_TOKEN_URL', 'https://oauth2.googleapis.com/token', production, problems),
     jwksUrl: parseEndpoint(raw, 'GOOGLE_JWKS_URL', 'https://www.googleapis.com/oauth2/v3/certs', production, problems),
     issuer: raw.GOOGLE_ISSUER ?? 'https://accounts.google.com',
@@ -468,17 +451,25 @@ function parseGitHubSettings(raw: RawSettings, production: boolean, problems: Pr
   if (!client) return null;
   return {
     ...client,
-    authorizationUrl: parseEndpoint(raw, 'GITHUB_AUTHORIZATION_URL', 'https://github.com/login/oauth/authorize', production, problems),
-    tokenUrl: parseEndpoint(raw, 'GITHUB_TOKEN_URL', 'https://github.com/login/oauth/access_token', production, problems),
+    authorizationUrl: parseEndpoint(
+      raw,
+      'GITHUB_AUTHORIZATION_URL',
+      'https://github.com/login/oauth/authorize',
+      production,
+      problems,
+    ),
+    tokenUrl: parseEndpoint(
+      raw,
+      'GITHUB_TOKEN_URL',
+      'https://github.com/login/oauth/access_token',
+      production,
+      problems,
+    ),
     apiUrl: parseEndpoint(raw, 'GITHUB_API_URL', 'https://api.github.com', production, problems).replace(/\/+$/, ''),
   };
 }
 
-function parseOidcSettings(
-  raw: RawSettings,
-  production: boolean,
-  problems: Problems,
-): Config['oidc'] {
+function parseOidcSettings(raw: RawSettings, production: boolean, problems: Problems): Config['oidc'] {
   const client = parseClientPair(raw.OIDC_CLIENT_ID, raw.OIDC_CLIENT_SECRET);
   if (raw.OIDC_ISSUER === undefined || client === null) return null;
   let issuer: URL;
@@ -496,11 +487,7 @@ function parseOidcSettings(
   return { ...client, issuer: raw.OIDC_ISSUER };
 }
 
-function parseEmailSettings(
-  raw: RawSettings,
-  production: boolean,
-  problems: Problems,
-): Config['email'] | null {
+function parseEmailSettings(raw: RawSettings, production: boolean, problems: Problems): Config['email'] | null {
   const provider = raw.EMAIL_PROVIDER ?? (production ? undefined : 'log');
   if (provider === undefined) {
     problems.add('EMAIL_PROVIDER', 'is required in production (resend)');
@@ -528,7 +515,10 @@ function parseEmailSettings(
   if (raw.RESEND_API_URL !== undefined) {
     const origin = toOrigin(raw.RESEND_API_URL);
     if (origin === null || (production && !origin.startsWith('https://'))) {
-      problems.add('RESEND_API_URL', production ? 'must be an https origin' : 'must be an origin such as http://127.0.0.1:8025');
+      problems.add(
+        'RESEND_API_URL',
+        production ? 'must be an https origin' : 'must be an origin such as http://127.0.0.1:8025',
+      );
       return null;
     }
     resendApiUrl = origin;

@@ -52,11 +52,7 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ConfigError) {
     // Naming the setting helps whoever deploys; the detail never includes a setting's value.
-    return new AppError(
-      500,
-      'CONFIG_ERROR',
-      `The server is misconfigured: ${err.details.join('; ')}.`,
-    );
+    return new AppError(500, 'CONFIG_ERROR', `The server is misconfigured: ${err.details.join('; ')}.`);
   }
   if (err instanceof HTTPException) {
     const mapped = httpExceptionCodes[err.status];

@@ -43,5 +43,7 @@ export function deliverAfterResponse(c: Context<AppEnv>, outboxIds: string[]): v
   const sender = createEmailSender(c.get('config').email);
   // A zero timer lets the response leave first: the handler chain after this point is only microtasks.
   const afterResponse = new Promise((resolve) => setTimeout(resolve, 0));
-  c.executionCtx.waitUntil(afterResponse.then(() => deliverEmails({ db: c.get('db'), now: () => new Date(), sender }, outboxIds)));
+  c.executionCtx.waitUntil(
+    afterResponse.then(() => deliverEmails({ db: c.get('db'), now: () => new Date(), sender }, outboxIds)),
+  );
 }

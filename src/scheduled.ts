@@ -11,5 +11,13 @@ export async function runScheduledJobs(bindings: Env, now: () => Date = () => ne
   const started = now();
   const retried = await retryDueEmails({ db, now, sender: createEmailSender(config.email) });
   const deleted = await deleteExpiredRows(db, now());
-  console.log(JSON.stringify({ level: 'info', msg: 'scheduled jobs', started: started.toISOString(), emails_tried: retried, deleted }));
+  console.log(
+    JSON.stringify({
+      level: 'info',
+      msg: 'scheduled jobs',
+      started: started.toISOString(),
+      emails_tried: retried,
+      deleted,
+    }),
+  );
 }

@@ -1,6 +1,15 @@
 // Access-token verification through a protected route: every forgery and mistake is a 401 with its code.
 import { env } from 'cloudflare:test';
-import { base64url, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import {
+  base64url,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+} from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
 import { bearer, register } from './auth-helpers';
@@ -9,7 +18,8 @@ import { TEST_API_URL } from './settings';
 
 afterEach(() => vi.useRealTimers());
 
-const testKeys = () => JSON.parse((env as unknown as Record<string, string>).JWT_SIGNING_KEYS!).keys as (JWK & { kid: string })[];
+const testKeys = () =>
+  JSON.parse((env as unknown as Record<string, string>).JWT_SIGNING_KEYS!).keys as (JWK & { kid: string })[];
 
 function decodePart(part: string) {
   return JSON.parse(new TextDecoder().decode(base64url.decode(part)));
@@ -30,10 +40,7 @@ async function expect401(token: string | null, code: string, headerValue?: strin
 }
 
 /** Signs claims with the test's real private key, so only the aspect under test is wrong. */
-async function signWithTestKey(
-  claims: Record<string, unknown>,
-  header: Record<string, unknown> = {},
-): Promise<string> {
+async function signWithTestKey(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
   const jwk = testKeys()[0]!;
   const key = await importJWK(jwk, 'ES256');
   const now = Math.floor(Date.now() / 1000);
@@ -78,7 +85,14 @@ describe('access tokens', () => {
     await expect401(null, 'AUTH_HEADER_MISSING');
     await expect401(null, 'AUTH_HEADER_MISSING', '');
     const client = await register();
-    for (const value of [`Basic ${client.accessToken}`, 'Bearer', 'Bearer ', `Bearer ${client.accessToken} extra`, client.accessToken, `Token ${client.accessToken}`]) {
+    for (const value of [
+      `Basic ${client.accessToken}`,
+      'Bearer',
+      'Bearer ',
+      `Bearer ${client.accessToken} extra`,
+      client.accessToken,
+      `Token ${client.accessToken}`,
+    ]) {
       await expect401(null, 'AUTH_HEADER_MALFORMED', value);
     }
     // The scheme is case-insensitive (RFC 7235).
@@ -96,7 +110,14 @@ describe('access tokens', () => {
     const client = await register();
     const [h, p, s] = client.accessToken.split('.') as [string, string, string];
     const promoted = encodePart({ ...decodePart(p), role: 'admin' });
-    for (const token of ['x', 'a.b.c', `${h}.${p}`, `${h}.${promoted}.${s}`, `${h}.${p}.${s.slice(0, -4)}AAAA`, `${h}.${p}.`]) {
+    for (const token of [
+      'x',
+      'a.b.c',
+      `${h}.${p}`,
+      `${h}.${promoted}.${s}`,
+      `${h}.${p}.${s.slice(0, -4)}AAAA`,
+      `${h}.${p}.`,
+    ]) {
       await expect401(token, 'TOKEN_INVALID');
     }
   });
@@ -112,7 +133,13 @@ describe('access tokens', () => {
     const publicJwk = (await (await call('/.well-known/jwks.json')).json<{ keys: JWK[] }>()).keys[0]!;
     const [, p] = client.accessToken.split('.');
     const header = encodePart({ alg: 'HS256', typ: 'at+jwt', kid: publicJwk.kid });
-    const hmacKey = await crypto.subtle.importKey('raw', new TextEncoder().encode(JSON.stringify(publicJwk)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const hmacKey = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(JSON.stringify(publicJwk)),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
     const signature = await crypto.subtle.sign('HMAC', hmacKey, new TextEncoder().encode(`${header}.${p}`));
     await expect401(`${header}.${p}.${base64url.encode(new Uint8Array(signature))}`, 'TOKEN_INVALID');
   });
@@ -161,12 +188,18 @@ describe('access tokens', () => {
     const client = await register();
     const next = (await generateSigningKeySet('EdDSA')).keys[0]!;
     const rotated = JSON.stringify({ keys: [next, ...testKeys()] });
-    const response = await callWithBindings({ JWT_SIGNING_KEYS: rotated }, '/api/me', { headers: bearer(client.accessToken) });
+    const response = await callWithBindings({ JWT_SIGNING_KEYS: rotated }, '/api/me', {
+      headers: bearer(client.accessToken),
+    });
     expect(response.status).toBe(200);
-    const jwks = await (await callWithBindings({ JWT_SIGNING_KEYS: rotated }, '/.well-known/jwks.json')).json<{ keys: JWK[] }>();
+    const jwks = await (
+      await callWithBindings({ JWT_SIGNING_KEYS: rotated }, '/.well-known/jwks.json')
+    ).json<{ keys: JWK[] }>();
     expect(jwks.keys.map((k) => k.kid)).toEqual([next.kid, testKeys()[0]!.kid]);
     expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
-    const removed = await callWithBindings({ JWT_SIGNING_KEYS: JSON.stringify({ keys: [next] }) }, '/api/me', { headers: bearer(client.accessToken) });
+    const removed = await callWithBindings({ JWT_SIGNING_KEYS: JSON.stringify({ keys: [next] }) }, '/api/me', {
+      headers: bearer(client.accessToken),
+    });
     expect(removed.status).toBe(401);
   });
 

@@ -59,7 +59,9 @@ describe('DELETE /api/me', () => {
 
   it('holds the password lock under concurrency: 20 parallel wrong passwords get 10 checks, then 429 even for the right one', async () => {
     const client = await register();
-    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => deleteMe(client.accessToken, { password: `wrong-${i}-password` })));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => deleteMe(client.accessToken, { password: `wrong-${i}-password` })),
+    );
     const codes = await Promise.all(responses.map(async (r) => `${r.status} ${(await errorBody(r)).code}`));
     expect(codes.filter((c) => c === '401 INVALID_CREDENTIALS')).toHaveLength(10);
     expect(codes.filter((c) => c === '429 RATE_LIMITED')).toHaveLength(10);

@@ -1,7 +1,16 @@
 // /api/admin: admins only (checked in D1), search and pagination, user detail, role, disable/enable, stats, audit.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, type SignedInClient } from './auth-helpers';
+import {
+  bearer,
+  countRows,
+  login,
+  refresh,
+  register,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  type SignedInClient,
+} from './auth-helpers';
 import { holdingD1 } from './d1-counter';
 import { call, callWithBindings, errorBody, postJson } from './helpers';
 import { tokenFromLatestEmail } from './mailbox';
@@ -9,7 +18,9 @@ import { tokenFromLatestEmail } from './mailbox';
 /** A signed-in admin: promoted in D1, then signed in again so the token says admin too. */
 async function admin(): Promise<SignedInClient> {
   const client = await register({ name: 'Admin' });
-  await env.DB.prepare("UPDATE users SET role = 'admin', email_verified_at = ?, password_vouched = 1 WHERE id = ?").bind(Date.now(), client.userId).run();
+  await env.DB.prepare("UPDATE users SET role = 'admin', email_verified_at = ?, password_vouched = 1 WHERE id = ?")
+    .bind(Date.now(), client.userId)
+    .run();
   const response = await login(client.email, STRONG_PASSWORD);
   const { access_token } = await response.json<{ access_token: string }>();
   return { ...client, accessToken: access_token };
@@ -19,7 +30,11 @@ function adminCall(token: string, path: string, init: RequestInit = {}) {
   const body = init.body;
   return call(path, {
     ...init,
-    headers: { ...bearer(token), ...(body ? { 'Content-Type': 'application/json' } : {}), ...(init.headers as Record<string, string>) },
+    headers: {
+      ...bearer(token),
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+      ...(init.headers as Record<string, string>),
+    },
   });
 }
 
@@ -72,16 +87,30 @@ describe('users', () => {
       await new Promise((resolve) => setTimeout(resolve, 3));
     }
     await register({ name: `Named ${tag}` });
-    const first = await (await adminCall(boss.accessToken, `/api/admin/users?q=${tag}&limit=2`)).json<{ users: { email: string; name: string }[]; next_cursor: string }>();
+    const first = await (
+      await adminCall(boss.accessToken, `/api/admin/users?q=${tag}&limit=2`)
+    ).json<{ users: { email: string; name: string }[]; next_cursor: string }>();
     expect(first.users).toHaveLength(2);
     expect(first.next_cursor).toBeTruthy();
-    const second = await (await adminCall(boss.accessToken, `/api/admin/users?q=${tag}&limit=2&cursor=${first.next_cursor}`)).json<{ users: { email: string; name: string }[]; next_cursor: string | null }>();
+    const second = await (
+      await adminCall(boss.accessToken, `/api/admin/users?q=${tag}&limit=2&cursor=${first.next_cursor}`)
+    ).json<{ users: { email: string; name: string }[]; next_cursor: string | null }>();
     expect(second.users).toHaveLength(2);
     expect(second.next_cursor).toBeNull();
     const all = [...first.users, ...second.users];
     expect(all[0]!.name).toBe(`Named ${tag}`);
     expect(all.slice(1).map((u) => u.email)).toEqual([created[2]!.email, created[1]!.email, created[0]!.email]);
-    expect(Object.keys(all[1]!).sort()).toEqual(['created_at', 'disabled', 'disabled_at', 'email', 'email_verified', 'has_password', 'id', 'name', 'role']);
+    expect(Object.keys(all[1]!).sort()).toEqual([
+      'created_at',
+      'disabled',
+      'disabled_at',
+      'email',
+      'email_verified',
+      'has_password',
+      'id',
+      'name',
+      'role',
+    ]);
   });
 
   it('takes LIKE wildcards in the search literally', async () => {
@@ -108,24 +137,34 @@ describe('users', () => {
     const name = `Z${crypto.randomUUID().replace(/-/g, '')}`.padEnd(100, 'q');
     const client = await register({ name, email: uniqueEmail(`long-${'y'.repeat(60)}`) });
     for (const q of [name.toUpperCase(), client.email.slice(0, 90)]) {
-      const { users } = await (await adminCall(boss.accessToken, `/api/admin/users?q=${encodeURIComponent(q)}`)).json<{ users: { id: string }[] }>();
+      const { users } = await (
+        await adminCall(boss.accessToken, `/api/admin/users?q=${encodeURIComponent(q)}`)
+      ).json<{ users: { id: string }[] }>();
       expect(users.map((u) => u.id)).toEqual([client.userId]);
     }
   });
 
-  it.each(['limit=0', 'limit=101', 'limit=ten', 'cursor=not-a-cursor', `q=${'x'.repeat(201)}`])('answers 400 VALIDATION_ERROR for %s', async (query) => {
-    const boss = await admin();
-    const response = await adminCall(boss.accessToken, `/api/admin/users?${query}`);
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
-  });
+  it.each(['limit=0', 'limit=101', 'limit=ten', 'cursor=not-a-cursor', `q=${'x'.repeat(201)}`])(
+    'answers 400 VALIDATION_ERROR for %s',
+    async (query) => {
+      const boss = await admin();
+      const response = await adminCall(boss.accessToken, `/api/admin/users?${query}`);
+      expect(response.status).toBe(400);
+      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    },
+  );
 
   it('shows one user with sessions, linked providers and subscription; 404 for unknown ids', async () => {
     const boss = await admin();
     const client = await register();
     const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}`);
     expect(response.status).toBe(200);
-    const detail = await response.json<{ user: { id: string }; sessions: { auth_method: string }[]; linked_accounts: unknown[]; subscription: unknown }>();
+    const detail = await response.json<{
+      user: { id: string };
+      sessions: { auth_method: string }[];
+      linked_accounts: unknown[];
+      subscription: unknown;
+    }>();
     expect(detail.user.id).toBe(client.userId);
     expect(detail.sessions).toHaveLength(1);
     expect(detail.sessions[0]!.auth_method).toBe('password');
@@ -141,27 +180,45 @@ describe('changes', () => {
   it('changes a role, audited with the acting admin', async () => {
     const boss = await admin();
     const client = await register();
-    const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: JSON.stringify({ role: 'admin' }) });
+    const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, {
+      method: 'PATCH',
+      body: JSON.stringify({ role: 'admin' }),
+    });
     expect(response.status).toBe(200);
     expect((await response.json<{ user: { role: string } }>()).user.role).toBe('admin');
-    expect(await countRows('audit_log', "user_id = ? AND actor_id = ? AND action = 'admin.role_changed'", client.userId, boss.userId)).toBe(1);
+    expect(
+      await countRows(
+        'audit_log',
+        "user_id = ? AND actor_id = ? AND action = 'admin.role_changed'",
+        client.userId,
+        boss.userId,
+      ),
+    ).toBe(1);
   });
 
   it('audits a change once: not a repeat, not a no-op, not each of several parallel requests', async () => {
     const bosses = [await admin(), await admin(), await admin(), await admin()];
     const client = await register();
     const setRole = (boss: SignedInClient, role: string) =>
-      adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: JSON.stringify({ role }) });
+      adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, {
+        method: 'PATCH',
+        body: JSON.stringify({ role }),
+      });
     expect((await setRole(bosses[0]!, 'user')).status).toBe(200); // already a user: pinned, not a change
     expect((await setRole(bosses[0]!, 'admin')).status).toBe(200);
     const demotions = await Promise.all(bosses.map((boss) => setRole(boss, 'user')));
     expect(demotions.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    const audits = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'admin.role_changed' ORDER BY created_at")
+    const audits = await env.DB.prepare(
+      "SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'admin.role_changed' ORDER BY created_at",
+    )
       .bind(client.userId)
       .all<{ metadata: string }>();
     expect(audits.results.map((r) => JSON.parse(r.metadata).role)).toEqual(['admin', 'user']);
-    for (let i = 0; i < 2; i++) await adminCall(bosses[0]!.accessToken, `/api/admin/users/${client.userId}/disable`, { method: 'POST' });
-    await Promise.all(bosses.map((boss) => adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' })));
+    for (let i = 0; i < 2; i++)
+      await adminCall(bosses[0]!.accessToken, `/api/admin/users/${client.userId}/disable`, { method: 'POST' });
+    await Promise.all(
+      bosses.map((boss) => adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' })),
+    );
     expect(await countRows('audit_log', "user_id = ? AND action = 'admin.user_disabled'", client.userId)).toBe(1);
     expect(await countRows('audit_log', "user_id = ? AND action = 'admin.user_enabled'", client.userId)).toBe(1);
   });
@@ -189,7 +246,14 @@ describe('changes', () => {
       body: JSON.stringify({ email: target.email, password: STRONG_PASSWORD }),
     });
     await held.reached;
-    expect((await adminCall(boss.accessToken, `/api/admin/users/${target.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' })).status).toBe(200);
+    expect(
+      (
+        await adminCall(boss.accessToken, `/api/admin/users/${target.userId}/role`, {
+          method: 'PATCH',
+          body: '{"role":"user"}',
+        })
+      ).status,
+    ).toBe(200);
     held.release();
     const { access_token, user } = await (await racing).json<{ access_token: string; user: { role: string } }>();
     expect(user.role).toBe('user');
@@ -200,11 +264,17 @@ describe('changes', () => {
     const boss = await admin();
     const client = await register();
     for (const body of [{ role: 'root' }, {}, { role: 1 }]) {
-      const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: JSON.stringify(body) });
+      const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, {
+        method: 'PATCH',
+        body: JSON.stringify(body),
+      });
       expect(response.status).toBe(400);
       expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
     }
-    expect((await adminCall(boss.accessToken, '/api/admin/users/nobody/role', { method: 'PATCH', body: '{"role":"admin"}' })).status).toBe(404);
+    expect(
+      (await adminCall(boss.accessToken, '/api/admin/users/nobody/role', { method: 'PATCH', body: '{"role":"admin"}' }))
+        .status,
+    ).toBe(404);
     for (const action of ['disable', 'enable', 'revoke-sessions']) {
       const response = await adminCall(boss.accessToken, `/api/admin/users/nobody/${action}`, { method: 'POST' });
       expect(response.status).toBe(404);
@@ -218,16 +288,32 @@ describe('changes', () => {
     const boss = await admin();
     // In this file's database, make `boss` the only admin.
     await env.DB.prepare("UPDATE users SET role = 'user' WHERE role = 'admin' AND id != ?").bind(boss.userId).run();
-    const demote = await adminCall(boss.accessToken, `/api/admin/users/${boss.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' });
+    const demote = await adminCall(boss.accessToken, `/api/admin/users/${boss.userId}/role`, {
+      method: 'PATCH',
+      body: '{"role":"user"}',
+    });
     expect(demote.status).toBe(409);
     expect((await errorBody(demote)).code).toBe('LAST_ADMIN');
     const disable = await adminCall(boss.accessToken, `/api/admin/users/${boss.userId}/disable`, { method: 'POST' });
     expect(disable.status).toBe(409);
     expect(await countRows('users', "id = ? AND role = 'admin' AND disabled_at IS NULL", boss.userId)).toBe(1);
-    expect(await countRows('audit_log', "user_id = ? AND action IN ('admin.role_changed', 'admin.user_disabled')", boss.userId)).toBe(0);
+    expect(
+      await countRows(
+        'audit_log',
+        "user_id = ? AND action IN ('admin.role_changed', 'admin.user_disabled')",
+        boss.userId,
+      ),
+    ).toBe(0);
     // With a second admin, the first may step down.
     const deputy = await admin();
-    expect((await adminCall(deputy.accessToken, `/api/admin/users/${boss.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' })).status).toBe(200);
+    expect(
+      (
+        await adminCall(deputy.accessToken, `/api/admin/users/${boss.userId}/role`, {
+          method: 'PATCH',
+          body: '{"role":"user"}',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('disables a user: sessions revoked, refresh fails, login answers 403; enabling lets them back in', async () => {
@@ -235,7 +321,10 @@ describe('changes', () => {
     const client = await register();
     const disabled = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/disable`, { method: 'POST' });
     expect(disabled.status).toBe(200);
-    expect((await disabled.json<{ user: { disabled: boolean }; sessions: unknown[] }>())).toMatchObject({ user: { disabled: true }, sessions: [] });
+    expect(await disabled.json<{ user: { disabled: boolean }; sessions: unknown[] }>()).toMatchObject({
+      user: { disabled: true },
+      sessions: [],
+    });
     expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
     const denied = await login(client.email, STRONG_PASSWORD);
     expect(denied.status).toBe(403);
@@ -245,14 +334,23 @@ describe('changes', () => {
     const enabled = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' });
     expect((await enabled.json<{ user: { disabled: boolean } }>()).user.disabled).toBe(false);
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
-    expect(await countRows('audit_log', "user_id = ? AND actor_id = ? AND action IN ('admin.user_disabled', 'admin.user_enabled')", client.userId, boss.userId)).toBe(2);
+    expect(
+      await countRows(
+        'audit_log',
+        "user_id = ? AND actor_id = ? AND action IN ('admin.user_disabled', 'admin.user_enabled')",
+        client.userId,
+        boss.userId,
+      ),
+    ).toBe(2);
   });
 
-  it('revokes all of a user\'s sessions', async () => {
+  it("revokes all of a user's sessions", async () => {
     const boss = await admin();
     const client = await register();
     await login(client.email, STRONG_PASSWORD);
-    const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/revoke-sessions`, { method: 'POST' });
+    const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/revoke-sessions`, {
+      method: 'POST',
+    });
     expect((await response.json<{ sessions: unknown[] }>()).sessions).toEqual([]);
     expect((await refresh(client.refreshToken)).status).toBe(401);
     expect(await countRows('audit_log', "user_id = ? AND action = 'admin.sessions_revoked'", client.userId)).toBe(1);
@@ -278,7 +376,9 @@ describe('stats and audit log', () => {
     });
     expect(stats.users as number).toBeGreaterThanOrEqual(2);
     expect(stats.verified as number).toBeGreaterThanOrEqual(1);
-    expect(stats.active_subscriptions_by_price).toEqual(expect.arrayContaining([{ price_id: 'price_stats', count: 1 }]));
+    expect(stats.active_subscriptions_by_price).toEqual(
+      expect.arrayContaining([{ price_id: 'price_stats', count: 1 }]),
+    );
   });
 
   it('filters the audit log by user, action (exact or prefix*) and time, with cursor pagination', async () => {
@@ -287,7 +387,10 @@ describe('stats and audit log', () => {
     for (let i = 0; i < 3; i++) await login(client.email, `wrong-password-${i}`);
     await login(client.email, STRONG_PASSWORD);
     const get = async (query: string) =>
-      (await adminCall(boss.accessToken, `/api/admin/audit?${query}`)).json<{ entries: { action: string; user_id: string; metadata: unknown }[]; next_cursor: string | null }>();
+      (await adminCall(boss.accessToken, `/api/admin/audit?${query}`)).json<{
+        entries: { action: string; user_id: string; metadata: unknown }[];
+        next_cursor: string | null;
+      }>();
     const failed = await get(`user_id=${client.userId}&action=login.failed`);
     expect(failed.entries).toHaveLength(3);
     expect(failed.entries[0]!.metadata).toEqual({ email: client.email });
@@ -295,7 +398,9 @@ describe('stats and audit log', () => {
     expect(logins.entries.map((e) => e.action)).toEqual(['login.succeeded', 'login.failed']);
     const rest = await get(`user_id=${client.userId}&action=login.*&limit=2&cursor=${logins.next_cursor}`);
     expect(rest.entries.map((e) => e.action)).toEqual(['login.failed', 'login.failed']);
-    const future = await get(`user_id=${client.userId}&from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
+    const future = await get(
+      `user_id=${client.userId}&from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+    );
     expect(future.entries).toHaveLength(0);
     const bad = await adminCall(boss.accessToken, '/api/admin/audit?from=yesterday');
     expect((await errorBody(bad)).code).toBe('VALIDATION_ERROR');
@@ -305,14 +410,19 @@ describe('stats and audit log', () => {
     'filters by action=%s (within what validation accepts) without a 500',
     async (action) => {
       const boss = await admin();
-      const response = await adminCall(boss.accessToken, `/api/admin/audit?action=${encodeURIComponent(action)}&limit=100`);
+      const response = await adminCall(
+        boss.accessToken,
+        `/api/admin/audit?action=${encodeURIComponent(action)}&limit=100`,
+      );
       expect(response.status).toBe(200);
     },
   );
 
   it('takes a prefix literally: action=%* matches no action', async () => {
     const boss = await admin();
-    const { entries } = await (await adminCall(boss.accessToken, '/api/admin/audit?action=%25*')).json<{ entries: unknown[] }>();
+    const { entries } = await (
+      await adminCall(boss.accessToken, '/api/admin/audit?action=%25*')
+    ).json<{ entries: unknown[] }>();
     expect(entries).toEqual([]);
   });
 });
@@ -322,7 +432,10 @@ describe('ADMIN_EMAILS and explicit roles', () => {
   const loginWith = (settings: Record<string, string>, email: string, password = STRONG_PASSWORD) =>
     callWithBindings(settings, '/api/auth/login', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': `10.9.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}` },
+      headers: {
+        'Content-Type': 'application/json',
+        'CF-Connecting-IP': `10.9.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`,
+      },
       body: JSON.stringify({ email, password }),
     });
   /** The verification link opened as a front end should: with the signed-up session's access token. */
@@ -333,24 +446,32 @@ describe('ADMIN_EMAILS and explicit roles', () => {
       body: JSON.stringify({ token: await tokenFromLatestEmail(client.email, 'verify_email') }),
     });
   const roleAudits = (userId: string) =>
-    env.DB.prepare("SELECT actor_id, metadata FROM audit_log WHERE user_id = ? AND action = 'admin.role_changed' ORDER BY created_at")
+    env.DB.prepare(
+      "SELECT actor_id, metadata FROM audit_log WHERE user_id = ? AND action = 'admin.role_changed' ORDER BY created_at",
+    )
       .bind(userId)
       .all<{ actor_id: string | null; metadata: string }>()
       .then((r) => r.results.map((row) => ({ actor_id: row.actor_id, ...JSON.parse(row.metadata) })));
 
-  it('an admin\'s demotion wins over ADMIN_EMAILS, also after the demoted user resets their password', async () => {
+  it("an admin's demotion wins over ADMIN_EMAILS, also after the demoted user resets their password", async () => {
     const boss = await admin();
     const client = await register();
     const settings = withAdminEmails(client.email);
     expect((await (await verifyWith(settings, client)).json<{ user: { role: string } }>()).user.role).toBe('admin');
-    const demote = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' });
+    const demote = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, {
+      method: 'PATCH',
+      body: '{"role":"user"}',
+    });
     expect(demote.status).toBe(200);
 
     await postJson('/api/auth/password/forgot', { email: client.email }, { 'CF-Connecting-IP': '10.8.0.1' });
     const reset = await callWithBindings(settings, '/api/auth/password/reset', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ token: await tokenFromLatestEmail(client.email, 'password_reset'), password: 'saffron-lattice-orbit-77' }),
+      body: JSON.stringify({
+        token: await tokenFromLatestEmail(client.email, 'password_reset'),
+        password: 'saffron-lattice-orbit-77',
+      }),
     });
     expect(reset.status).toBe(200);
     const signedIn = await loginWith(settings, client.email, 'saffron-lattice-orbit-77');
@@ -363,12 +484,19 @@ describe('ADMIN_EMAILS and explicit roles', () => {
     ]);
   });
 
-  it('keeps an admin\'s choice for the address when the demoted user deletes the account and signs up again', async () => {
+  it("keeps an admin's choice for the address when the demoted user deletes the account and signs up again", async () => {
     const boss = await admin();
     const client = await register();
     const settings = withAdminEmails(client.email);
     expect((await (await verifyWith(settings, client)).json<{ user: { role: string } }>()).user.role).toBe('admin');
-    expect((await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, { method: 'PATCH', body: '{"role":"user"}' })).status).toBe(200);
+    expect(
+      (
+        await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, {
+          method: 'PATCH',
+          body: '{"role":"user"}',
+        })
+      ).status,
+    ).toBe(200);
     const deleted = await callWithBindings(settings, '/api/me', {
       method: 'DELETE',
       headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },

@@ -48,7 +48,8 @@ export async function deliver(
 }
 
 let sequence = 0;
-export const stripeId = (prefix: string) => `${prefix}_${Date.now().toString(36)}${(sequence++).toString(36)}${crypto.randomUUID().slice(0, 6)}`;
+export const stripeId = (prefix: string) =>
+  `${prefix}_${Date.now().toString(36)}${(sequence++).toString(36)}${crypto.randomUUID().slice(0, 6)}`;
 
 export function event(type: string, object: Record<string, unknown>, created = Math.floor(Date.now() / 1000)) {
   return {

@@ -15,9 +15,19 @@ function post(settings: Record<string, string>, path: string, accessToken: strin
 }
 
 async function activate(settings: Record<string, string>, userId: string, status = 'active') {
-  const customer = (await env.DB.prepare('SELECT stripe_customer_id AS c FROM users WHERE id = ?').bind(userId).first<{ c: string | null }>())?.c ?? stripeId('cus');
+  const customer =
+    (
+      await env.DB.prepare('SELECT stripe_customer_id AS c FROM users WHERE id = ?')
+        .bind(userId)
+        .first<{ c: string | null }>()
+    )?.c ?? stripeId('cus');
   const subscription = stripeId('sub');
-  await deliver(settings, JSON.stringify(event('customer.subscription.created', subscriptionObject({ id: subscription, customer, userId, status }))));
+  await deliver(
+    settings,
+    JSON.stringify(
+      event('customer.subscription.created', subscriptionObject({ id: subscription, customer, userId, status })),
+    ),
+  );
   return subscription;
 }
 
@@ -45,12 +55,16 @@ describe('POST /api/billing/checkout', () => {
       success_url: `${TEST_APP_URL}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${TEST_APP_URL}/billing/cancel`,
     });
-    const stored = await env.DB.prepare('SELECT stripe_customer_id AS c FROM users WHERE id = ?').bind(client.userId).first<{ c: string }>();
+    const stored = await env.DB.prepare('SELECT stripe_customer_id AS c FROM users WHERE id = ?')
+      .bind(client.userId)
+      .first<{ c: string }>();
     expect(checkout.params.customer).toBe(stored?.c);
 
     // A second checkout reuses the stored customer.
     await post(settings, '/api/billing/checkout', client.accessToken, { price_id: 'price_basic' });
-    expect((await stripeRequests(settings.STRIPE_SECRET_KEY)).filter((r) => r.path === '/v1/customers')).toHaveLength(1);
+    expect((await stripeRequests(settings.STRIPE_SECRET_KEY)).filter((r) => r.path === '/v1/customers')).toHaveLength(
+      1,
+    );
   });
 
   it('creates exactly one customer under two concurrent first checkouts', async () => {
@@ -62,16 +76,22 @@ describe('POST /api/billing/checkout', () => {
     ]);
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
     const requests = await stripeRequests(settings.STRIPE_SECRET_KEY);
-    const customerIds = new Set(requests.filter((r) => r.path === '/v1/checkout/sessions').map((r) => r.params.customer));
+    const customerIds = new Set(
+      requests.filter((r) => r.path === '/v1/checkout/sessions').map((r) => r.params.customer),
+    );
     expect(customerIds.size).toBe(1);
-    const stored = await env.DB.prepare('SELECT stripe_customer_id AS c FROM users WHERE id = ?').bind(client.userId).first<{ c: string }>();
+    const stored = await env.DB.prepare('SELECT stripe_customer_id AS c FROM users WHERE id = ?')
+      .bind(client.userId)
+      .first<{ c: string }>();
     expect(customerIds.has(stored!.c)).toBe(true);
   });
 
   it('answers 400 PRICE_NOT_ALLOWED for a price outside STRIPE_PRICE_IDS, calling Stripe for nothing', async () => {
     const settings = billingSettings();
     const client = await register();
-    const response = await post(settings, '/api/billing/checkout', client.accessToken, { price_id: 'price_free_money' });
+    const response = await post(settings, '/api/billing/checkout', client.accessToken, {
+      price_id: 'price_free_money',
+    });
     expect(response.status).toBe(400);
     expect((await errorBody(response)).code).toBe('PRICE_NOT_ALLOWED');
     expect(await stripeRequests(settings.STRIPE_SECRET_KEY)).toHaveLength(0);
@@ -117,7 +137,9 @@ describe('POST /api/billing/portal', () => {
     const response = await post(settings, '/api/billing/portal', client.accessToken);
     expect(response.status).toBe(200);
     expect((await response.json<{ url: string }>()).url).toMatch(/^https:\/\/billing\.stripe\.com\//);
-    const portal = (await stripeRequests(settings.STRIPE_SECRET_KEY)).find((r) => r.path === '/v1/billing_portal/sessions')!;
+    const portal = (await stripeRequests(settings.STRIPE_SECRET_KEY)).find(
+      (r) => r.path === '/v1/billing_portal/sessions',
+    )!;
     expect(portal.params.return_url).toBe(`${TEST_APP_URL}/billing`);
   });
 });
@@ -146,8 +168,13 @@ describe('a disabled user', () => {
 describe('subscription state and the paid-feature guard', () => {
   it('shows {status: "none"} until a subscription exists, in /billing/subscription and /me', async () => {
     const client = await register();
-    expect(await (await call('/api/billing/subscription', { headers: bearer(client.accessToken) })).json()).toEqual({ status: 'none' });
-    expect((await (await call('/api/me', { headers: bearer(client.accessToken) })).json<{ subscription: unknown }>()).subscription).toEqual({ status: 'none' });
+    expect(await (await call('/api/billing/subscription', { headers: bearer(client.accessToken) })).json()).toEqual({
+      status: 'none',
+    });
+    expect(
+      (await (await call('/api/me', { headers: bearer(client.accessToken) })).json<{ subscription: unknown }>())
+        .subscription,
+    ).toEqual({ status: 'none' });
   });
 
   it('answers 402 SUBSCRIPTION_REQUIRED without an active subscription and 200 with one', async () => {

@@ -44,14 +44,20 @@ describe('settings validation through the Worker', () => {
 
   it('requires a signing key or a secret, and never echoes key material', async () => {
     await expectConfigError({ JWT_SIGNING_KEYS: '' }, 'JWT_SIGNING_KEYS');
-    const body = await expectConfigError({ JWT_SIGNING_KEYS: '{"keys":[{"kty":"RSA","d":"super-secret-d"}]}' }, 'JWT_SIGNING_KEYS');
+    const body = await expectConfigError(
+      { JWT_SIGNING_KEYS: '{"keys":[{"kty":"RSA","d":"super-secret-d"}]}' },
+      'JWT_SIGNING_KEYS',
+    );
     expect(body.error).not.toContain('super-secret-d');
     await expectConfigError({ JWT_SIGNING_KEYS: 'not json' }, 'JWT_SIGNING_KEYS');
     await expectConfigError({ JWT_SIGNING_KEYS: '{"keys":[]}' }, 'JWT_SIGNING_KEYS');
   });
 
   it('refuses a public key where a private one is needed, and duplicate kids', async () => {
-    const keys = JSON.parse((env as unknown as Record<string, string>).JWT_SIGNING_KEYS!).keys as Record<string, string>[];
+    const keys = JSON.parse((env as unknown as Record<string, string>).JWT_SIGNING_KEYS!).keys as Record<
+      string,
+      string
+    >[];
     const { d: _private, ...publicOnly } = keys[0]!;
     await expectConfigError({ JWT_SIGNING_KEYS: JSON.stringify({ keys: [publicOnly] }) }, 'JWT_SIGNING_KEYS');
     await expectConfigError({ JWT_SIGNING_KEYS: JSON.stringify({ keys: [keys[0], keys[0]] }) }, 'JWT_SIGNING_KEYS');

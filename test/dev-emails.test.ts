@@ -12,7 +12,14 @@ describe('GET /api/dev/emails', () => {
     expect(response.status).toBe(404);
     expect((await errorBody(response)).code).toBe('NOT_FOUND');
     for (const appEnv of ['test', 'production']) {
-      const production = { APP_URL: 'https://app.example.com', API_URL: 'https://api.example.com', CORS_ORIGINS: 'https://app.example.com', EMAIL_PROVIDER: 'resend', RESEND_API_KEY: 'k', EMAIL_FROM: 'x@example.com' };
+      const production = {
+        APP_URL: 'https://app.example.com',
+        API_URL: 'https://api.example.com',
+        CORS_ORIGINS: 'https://app.example.com',
+        EMAIL_PROVIDER: 'resend',
+        RESEND_API_KEY: 'k',
+        EMAIL_FROM: 'x@example.com',
+      };
       const settings = appEnv === 'production' ? { APP_ENV: appEnv, ...production } : { APP_ENV: appEnv };
       expect((await callWithBindings(settings, '/api/dev/emails')).status).toBe(404);
     }
@@ -33,16 +40,23 @@ describe('GET /api/dev/emails', () => {
       expect((await errorBody(response)).code).toBe('NOT_FOUND');
     }
     for (const origin of ['http://127.0.0.1:8787', 'http://[::1]:8787']) {
-      expect((await callWithBindings({ APP_ENV: 'development', API_URL: origin }, `${origin}/api/dev/emails`)).status).toBe(200);
+      expect(
+        (await callWithBindings({ APP_ENV: 'development', API_URL: origin }, `${origin}/api/dev/emails`)).status,
+      ).toBe(200);
     }
   });
 
   it('lists the outbox newest first with recipient, subject, text and links in development', async () => {
     const older = await register();
     const newer = await register();
-    const response = await callWithBindings({ APP_ENV: 'development', API_URL: LOCAL_API }, `${LOCAL_API}/api/dev/emails`);
+    const response = await callWithBindings(
+      { APP_ENV: 'development', API_URL: LOCAL_API },
+      `${LOCAL_API}/api/dev/emails`,
+    );
     expect(response.status).toBe(200);
-    const { emails } = await response.json<{ emails: { to: string; subject: string; text: string; links: string[]; created_at: string }[] }>();
+    const { emails } = await response.json<{
+      emails: { to: string; subject: string; text: string; links: string[]; created_at: string }[];
+    }>();
     const mine = emails.filter((e) => e.to === older.email || e.to === newer.email);
     expect(mine.map((e) => e.to)).toEqual([newer.email, older.email]);
     expect(mine[0]).toMatchObject({ subject: 'Confirm your email address' });

@@ -9,10 +9,15 @@ import { TEST_APP_URL } from './settings';
 afterEach(() => vi.useRealTimers());
 
 const verify = (token: unknown) => postJson('/api/auth/verify-email', { token });
-const resend = (accessToken: string) => call('/api/auth/verify-email/resend', { method: 'POST', headers: bearer(accessToken) });
+const resend = (accessToken: string) =>
+  call('/api/auth/verify-email/resend', { method: 'POST', headers: bearer(accessToken) });
 /** As a front end should: the link opened with the access token of the session that signed up. */
 const verifySignedIn = (accessToken: string, token: string) =>
-  call('/api/auth/verify-email', { method: 'POST', headers: { ...bearer(accessToken), 'Content-Type': 'application/json' }, body: JSON.stringify({ token }) });
+  call('/api/auth/verify-email', {
+    method: 'POST',
+    headers: { ...bearer(accessToken), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
 
 describe('verification email at sign-up', () => {
   it('is queued in the outbox with a link to APP_URL, and the token verifies the email once', async () => {
@@ -28,7 +33,9 @@ describe('verification email at sign-up', () => {
     expect(response.status).toBe(200);
     const { user } = await response.json<{ user: { id: string; email_verified: boolean; role: string } }>();
     expect(user).toMatchObject({ id: client.userId, email_verified: true, role: 'user' });
-    const me = await (await call('/api/me', { headers: bearer(client.accessToken) })).json<{ email_verified: boolean }>();
+    const me = await (
+      await call('/api/me', { headers: bearer(client.accessToken) })
+    ).json<{ email_verified: boolean }>();
     expect(me.email_verified).toBe(true);
 
     const again = await verify(token);
@@ -38,7 +45,9 @@ describe('verification email at sign-up', () => {
 
   it('carries no attacker text: the name is neither in the text nor in the HTML', async () => {
     const client = await register({ name: 'Ada https://evil.example/secure <b>urgent</b>' });
-    const row = await env.DB.prepare("SELECT text_body, html_body FROM email_outbox WHERE user_id = ? AND template = 'verify_email'")
+    const row = await env.DB.prepare(
+      "SELECT text_body, html_body FROM email_outbox WHERE user_id = ? AND template = 'verify_email'",
+    )
       .bind(client.userId)
       .first<{ text_body: string; html_body: string }>();
     for (const body of [row!.text_body, row!.html_body]) {
@@ -51,7 +60,9 @@ describe('verification email at sign-up', () => {
     const client = await register();
     const token = await tokenFromLatestEmail(client.email, 'verify_email');
     const secret = token.split('.')[1]!;
-    const stored = await env.DB.prepare('SELECT secret_hash FROM account_tokens WHERE user_id = ?').bind(client.userId).first<{ secret_hash: string }>();
+    const stored = await env.DB.prepare('SELECT secret_hash FROM account_tokens WHERE user_id = ?')
+      .bind(client.userId)
+      .first<{ secret_hash: string }>();
     expect(stored?.secret_hash).not.toContain(secret);
   });
 
@@ -124,7 +135,7 @@ describe('verification email at sign-up', () => {
 describe('a password chosen before the address was proven (pre-account hijacking)', () => {
   const NEW_PASSWORD = 'saffron-lattice-orbit-77';
 
-  it('is removed, with its sessions, when the address is proven by a link opened without that password\'s session', async () => {
+  it("is removed, with its sessions, when the address is proven by a link opened without that password's session", async () => {
     // Someone signs up with an address that is not theirs (here one that ADMIN_EMAILS lists)...
     const squatter = await register();
     const settings = { ADMIN_EMAILS: squatter.email };
@@ -135,21 +146,44 @@ describe('a password chosen before the address was proven (pre-account hijacking
       body: JSON.stringify({ token: await tokenFromLatestEmail(squatter.email, 'verify_email') }),
     });
     expect(verified.status).toBe(200);
-    expect((await verified.json<{ user: { email_verified: boolean; role: string } }>()).user).toMatchObject({ email_verified: true, role: 'admin' });
+    expect((await verified.json<{ user: { email_verified: boolean; role: string } }>()).user).toMatchObject({
+      email_verified: true,
+      role: 'admin',
+    });
     // The squatter is out: no password, no session.
-    expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${squatter.refreshToken}` } })).status).toBe(401);
+    expect(
+      (
+        await call('/api/auth/refresh', {
+          method: 'POST',
+          headers: { Cookie: `refresh_token=${squatter.refreshToken}` },
+        })
+      ).status,
+    ).toBe(401);
     expect((await call('/api/auth/sessions', { headers: bearer(squatter.accessToken) })).status).toBe(401);
-    const login = await postJson('/api/auth/login', { email: squatter.email, password: STRONG_PASSWORD }, { 'CF-Connecting-IP': uniqueIp() });
+    const login = await postJson(
+      '/api/auth/login',
+      { email: squatter.email, password: STRONG_PASSWORD },
+      { 'CF-Connecting-IP': uniqueIp() },
+    );
     expect(login.status).toBe(401);
-    const audit = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'account.unvouched_credentials_removed'")
+    const audit = await env.DB.prepare(
+      "SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'account.unvouched_credentials_removed'",
+    )
       .bind(squatter.userId)
       .first<{ metadata: string }>();
     expect(JSON.parse(audit!.metadata)).toEqual({ providers: [], password: true, proof: 'email_verification' });
     // The owner sets a password through the mailbox and is the admin.
     await postJson('/api/auth/password/forgot', { email: squatter.email }, { 'CF-Connecting-IP': uniqueIp() });
-    const reset = await postJson('/api/auth/password/reset', { token: await tokenFromLatestEmail(squatter.email, 'password_reset'), password: NEW_PASSWORD });
+    const reset = await postJson('/api/auth/password/reset', {
+      token: await tokenFromLatestEmail(squatter.email, 'password_reset'),
+      password: NEW_PASSWORD,
+    });
     expect(reset.status).toBe(200);
-    const owner = await postJson('/api/auth/login', { email: squatter.email, password: NEW_PASSWORD }, { 'CF-Connecting-IP': uniqueIp() });
+    const owner = await postJson(
+      '/api/auth/login',
+      { email: squatter.email, password: NEW_PASSWORD },
+      { 'CF-Connecting-IP': uniqueIp() },
+    );
     expect((await owner.json<{ user: { role: string } }>()).user.role).toBe('admin');
   });
 
@@ -157,27 +191,54 @@ describe('a password chosen before the address was proven (pre-account hijacking
     const client = await register();
     const verified = await verifySignedIn(client.accessToken, await tokenFromLatestEmail(client.email, 'verify_email'));
     expect(verified.status).toBe(200);
-    expect(await countRows('users', 'id = ? AND password_vouched = 1 AND password_hash IS NOT NULL', client.userId)).toBe(1);
-    expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${client.refreshToken}` } })).status).toBe(200);
-    expect((await postJson('/api/auth/login', { email: client.email, password: STRONG_PASSWORD }, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(200);
-    expect(await countRows('audit_log', "user_id = ? AND action = 'account.unvouched_credentials_removed'", client.userId)).toBe(0);
+    expect(
+      await countRows('users', 'id = ? AND password_vouched = 1 AND password_hash IS NOT NULL', client.userId),
+    ).toBe(1);
+    expect(
+      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${client.refreshToken}` } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await postJson(
+          '/api/auth/login',
+          { email: client.email, password: STRONG_PASSWORD },
+          { 'CF-Connecting-IP': uniqueIp() },
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      await countRows('audit_log', "user_id = ? AND action = 'account.unvouched_credentials_removed'", client.userId),
+    ).toBe(0);
   });
 
   it('stays when opened by another session that password started (signed in on another device)', async () => {
     const client = await register();
-    const phone = await postJson('/api/auth/login', { email: client.email, password: STRONG_PASSWORD }, { 'CF-Connecting-IP': uniqueIp() });
+    const phone = await postJson(
+      '/api/auth/login',
+      { email: client.email, password: STRONG_PASSWORD },
+      { 'CF-Connecting-IP': uniqueIp() },
+    );
     const { access_token } = await phone.json<{ access_token: string }>();
-    expect((await verifySignedIn(access_token, await tokenFromLatestEmail(client.email, 'verify_email'))).status).toBe(200);
+    expect((await verifySignedIn(access_token, await tokenFromLatestEmail(client.email, 'verify_email'))).status).toBe(
+      200,
+    );
     expect(await countRows('users', 'id = ? AND password_vouched = 1', client.userId)).toBe(1);
   });
 
   it('does not count a session of another account', async () => {
     const squatter = await register();
     const other = await register();
-    const response = await verifySignedIn(other.accessToken, await tokenFromLatestEmail(squatter.email, 'verify_email'));
+    const response = await verifySignedIn(
+      other.accessToken,
+      await tokenFromLatestEmail(squatter.email, 'verify_email'),
+    );
     expect(response.status).toBe(200);
     expect(await countRows('users', 'id = ? AND password_hash IS NULL', squatter.userId)).toBe(1);
-    expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${other.refreshToken}` } })).status).toBe(200);
+    expect(
+      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${other.refreshToken}` } }))
+        .status,
+    ).toBe(200);
   });
 });
 

@@ -26,10 +26,13 @@ async function startOidcServer(): Promise<OAuth2Server> {
     const identity = req.query.fake_identity;
     if (code && identity) identities.set(code, JSON.parse(Buffer.from(identity, 'base64url').toString('utf8')));
   });
-  server.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }, req: { body: Record<string, string> }) => {
-    const identity = identities.get(req.body.code ?? '');
-    if (identity) Object.assign(token.payload, identity);
-  });
+  server.service.on(
+    'beforeTokenSigning',
+    (token: { payload: Record<string, unknown> }, req: { body: Record<string, string> }) => {
+      const identity = identities.get(req.body.code ?? '');
+      if (identity) Object.assign(token.payload, identity);
+    },
+  );
   await server.start(0, '127.0.0.1');
   return server;
 }
@@ -49,6 +52,12 @@ export default async function setup(project: TestProject) {
   project.provide('stripeFakeUrl', stripe.url);
   return async () => {
     const close = (server: Server) => new Promise((resolve) => server.close(resolve));
-    await Promise.all([close(resend.server), close(google.server), close(github.server), close(stripe.server), oidc.stop()]);
+    await Promise.all([
+      close(resend.server),
+      close(google.server),
+      close(github.server),
+      close(stripe.server),
+      oidc.stop(),
+    ]);
   };
 }

@@ -53,7 +53,9 @@ describe('request ids and logs', () => {
     const kept = await call('/api/health', { headers: { 'X-Request-Id': 'edge-abc-123' } });
     expect(kept.headers.get('X-Request-Id')).toBe('edge-abc-123');
     const replaced = await call('/api/health', { headers: { 'X-Request-Id': 'bad id "level":"forged"' } });
-    expect(replaced.headers.get('X-Request-Id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(replaced.headers.get('X-Request-Id')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
   });
 
   it('logs the path without the query string, which may carry codes or tokens', async () => {
@@ -72,7 +74,9 @@ describe('headers on every response', () => {
   it('sets security headers on success, error and misconfiguration', async () => {
     expectSecurityHeaders(await call('/api/health'));
     expectSecurityHeaders(await call('/api/missing'));
-    expectSecurityHeaders(await call('/api/health', { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } }));
+    expectSecurityHeaders(
+      await call('/api/health', { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } }),
+    );
     expectSecurityHeaders(await callWithBindings({ APP_URL: undefined }, '/api/health'));
   });
 
@@ -85,7 +89,11 @@ describe('headers on every response', () => {
 describe('request bodies', () => {
   it('answers 415 UNSUPPORTED_MEDIA_TYPE for a body that is not JSON', async () => {
     for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonp']) {
-      const response = await call('/api/health', { method: 'POST', body: '{"a":1}', headers: { 'Content-Type': contentType } });
+      const response = await call('/api/health', {
+        method: 'POST',
+        body: '{"a":1}',
+        headers: { 'Content-Type': contentType },
+      });
       expect(response.status).toBe(415);
       expect((await errorBody(response)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
     }
@@ -98,7 +106,11 @@ describe('request bodies', () => {
 
   it('answers 400 INVALID_JSON for malformed JSON', async () => {
     for (const body of ['{', '{"a":}', "{'a':1}", 'undefined']) {
-      const response = await call('/api/health', { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+      const response = await call('/api/health', {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/json' },
+      });
       expect(response.status).toBe(400);
       expect(await errorBody(response)).toEqual({ error: 'The request body is not valid JSON.', code: 'INVALID_JSON' });
     }
@@ -116,7 +128,11 @@ describe('request bodies', () => {
 
   it('answers 413 PAYLOAD_TOO_LARGE above 16 KiB, with or without Content-Length', async () => {
     const big = JSON.stringify({ pad: 'x'.repeat(17 * 1024) });
-    const withLength = await call('/api/health', { method: 'POST', body: big, headers: { 'Content-Type': 'application/json' } });
+    const withLength = await call('/api/health', {
+      method: 'POST',
+      body: big,
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(withLength.status).toBe(413);
     expect((await errorBody(withLength)).code).toBe('PAYLOAD_TOO_LARGE');
 

@@ -10,7 +10,12 @@ describe('POST /api/auth/login', () => {
     const client = await register();
     const response = await login(client.email.toUpperCase(), STRONG_PASSWORD);
     expect(response.status).toBe(200);
-    const body = await response.json<{ access_token: string; token_type: string; expires_in: number; user: { id: string } }>();
+    const body = await response.json<{
+      access_token: string;
+      token_type: string;
+      expires_in: number;
+      user: { id: string };
+    }>();
     expect(body.token_type).toBe('Bearer');
     expect(body.expires_in).toBe(900);
     expect(body.user.id).toBe(client.userId);
@@ -62,7 +67,9 @@ describe('POST /api/auth/login', () => {
     const weak = await hashPassword(STRONG_PASSWORD, { logN: 10, r: 8, p: 1 });
     await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(weak, client.userId).run();
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
-    const row = await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?').bind(client.userId).first<{ password_hash: string }>();
+    const row = await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?')
+      .bind(client.userId)
+      .first<{ password_hash: string }>();
     expect(row?.password_hash).toMatch(/^\$scrypt\$ln=14,r=8,p=5\$/);
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
   });
@@ -115,11 +122,13 @@ describe('POST /api/auth/login', () => {
     for (let i = 0; i < 10; i++) await login(client.email, `wrong-${i}`, uniqueIp());
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(429);
     // Age the failures past the 15-minute window.
-    await env.DB.prepare("UPDATE rate_limit_hits SET hit_at = hit_at - 901000 WHERE key = ?").bind(`login-failed:${client.email}`).run();
+    await env.DB.prepare('UPDATE rate_limit_hits SET hit_at = hit_at - 901000 WHERE key = ?')
+      .bind(`login-failed:${client.email}`)
+      .run();
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
   });
 
-  it('clears an account\'s failures after a successful login', async () => {
+  it("clears an account's failures after a successful login", async () => {
     const client = await register();
     for (let i = 0; i < 9; i++) await login(client.email, `wrong-${i}`, uniqueIp());
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
@@ -134,7 +143,10 @@ describe('POST /api/auth/login', () => {
     const now = Date.now();
     await env.DB.batch(
       Array.from({ length: 60 }, (_, i) =>
-        env.DB.prepare('INSERT INTO rate_limit_hits (key, hit_at) VALUES (?, ?)').bind(`login-ip:${ip}`, now - 60_000 + i),
+        env.DB.prepare('INSERT INTO rate_limit_hits (key, hit_at) VALUES (?, ?)').bind(
+          `login-ip:${ip}`,
+          now - 60_000 + i,
+        ),
       ),
     );
     const limited = await login(email, 'whatever-1', ip, { 'X-Forwarded-For': uniqueIp() });
@@ -147,7 +159,9 @@ describe('POST /api/auth/login', () => {
   it('holds the lock under concurrency: of 30 parallel wrong guesses 10 are checked, the rest and the right password get 429', async () => {
     const victim = await register();
     const ip = uniqueIp();
-    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => login(victim.email, `wrong-password-${i}`, ip)));
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => login(victim.email, `wrong-password-${i}`, ip)),
+    );
     const codes = await Promise.all(responses.map(async (r) => `${r.status} ${(await errorBody(r)).code}`));
     expect(codes.filter((c) => c === '401 INVALID_CREDENTIALS')).toHaveLength(10);
     expect(codes.filter((c) => c === '429 RATE_LIMITED')).toHaveLength(20);
@@ -166,7 +180,10 @@ describe('POST /api/auth/login', () => {
     // 60 attempts already made from one address of the /64, as if in the last minute.
     await env.DB.batch(
       Array.from({ length: 60 }, (_, i) =>
-        env.DB.prepare('INSERT INTO rate_limit_hits (key, hit_at) VALUES (?, ?)').bind(`login-ip:${prefix}::/64`, now - 60_000 + i),
+        env.DB.prepare('INSERT INTO rate_limit_hits (key, hit_at) VALUES (?, ?)').bind(
+          `login-ip:${prefix}::/64`,
+          now - 60_000 + i,
+        ),
       ),
     );
     // Any other address inside it, however written, shares the bucket...

@@ -94,7 +94,11 @@ describe('PATCH /api/me', () => {
   it('answers INVALID_JSON for malformed JSON and 401 without a token', async () => {
     const client = await register();
     expect((await errorBody(await patchMe(client.accessToken, '{"name":'))).code).toBe('INVALID_JSON');
-    const anonymous = await call('/api/me', { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: '{"name":"x"}' });
+    const anonymous = await call('/api/me', {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"name":"x"}',
+    });
     expect(anonymous.status).toBe(401);
   });
 });

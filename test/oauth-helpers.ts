@@ -41,8 +41,17 @@ export function cookieValue(response: Response, name: string): string | null {
 const encodeIdentity = (identity: FakeIdentity) => Buffer.from(JSON.stringify(identity)).toString('base64url');
 
 /** GET /oauth/:provider → the provider's consent (as `identity`) → the callback URL it sends back. */
-export async function startAndConsent(provider: string, identity: FakeIdentity, redirectTo = '/dashboard', extra: Record<string, string> = {}) {
-  const start = await oauthCall(`/api/auth/oauth/${provider}?redirect_to=${encodeURIComponent(redirectTo)}`, undefined, extra);
+export async function startAndConsent(
+  provider: string,
+  identity: FakeIdentity,
+  redirectTo = '/dashboard',
+  extra: Record<string, string> = {},
+) {
+  const start = await oauthCall(
+    `/api/auth/oauth/${provider}?redirect_to=${encodeURIComponent(redirectTo)}`,
+    undefined,
+    extra,
+  );
   expect(start.status).toBe(302);
   const stateCookie = cookieValue(start, 'oauth_state');
   expect(stateCookie).toBeTruthy();
@@ -56,9 +65,18 @@ export async function startAndConsent(provider: string, identity: FakeIdentity, 
 }
 
 /** The whole round trip; returns the callback's answer. */
-export async function signInWith(provider: string, identity: FakeIdentity, redirectTo = '/dashboard', extra: Record<string, string> = {}) {
+export async function signInWith(
+  provider: string,
+  identity: FakeIdentity,
+  redirectTo = '/dashboard',
+  extra: Record<string, string> = {},
+) {
   const flow = await startAndConsent(provider, identity, redirectTo, extra);
-  const callback = await oauthCall(flow.callbackPath, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } }, extra);
+  const callback = await oauthCall(
+    flow.callbackPath,
+    { headers: { Cookie: `oauth_state=${flow.stateCookie}` } },
+    extra,
+  );
   return { ...flow, callback };
 }
 

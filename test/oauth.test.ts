@@ -13,13 +13,22 @@ afterEach(() => vi.useRealTimers());
 async function accessTokenFrom(callback: Response) {
   const refreshToken = cookieValue(callback, 'refresh_token');
   expect(refreshToken).toBeTruthy();
-  const refreshed = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${refreshToken}` } });
+  const refreshed = await call('/api/auth/refresh', {
+    method: 'POST',
+    headers: { Cookie: `refresh_token=${refreshToken}` },
+  });
   expect(refreshed.status).toBe(200);
   return (await refreshed.json<{ access_token: string }>()).access_token;
 }
 
 async function me(accessToken: string) {
-  return (await call('/api/me', { headers: bearer(accessToken) })).json<{ id: string; email: string; name: string | null; email_verified: boolean; role: string }>();
+  return (await call('/api/me', { headers: bearer(accessToken) })).json<{
+    id: string;
+    email: string;
+    name: string | null;
+    email_verified: boolean;
+    role: string;
+  }>();
 }
 
 function expectLoginError(response: Response, code: string) {
@@ -31,7 +40,12 @@ function expectLoginError(response: Response, code: string) {
 describe('OpenID Connect (a real OIDC server on loopback)', () => {
   it('redirects with state, PKCE S256 and a nonce, then signs the user in and up', async () => {
     const email = uniqueEmail('oidc');
-    const { start, authorizationUrl, callback } = await signInWith('oidc', { sub: `kc-${uniqueSub()}`, email, email_verified: true, name: 'Kay Cloak' });
+    const { start, authorizationUrl, callback } = await signInWith('oidc', {
+      sub: `kc-${uniqueSub()}`,
+      email,
+      email_verified: true,
+      name: 'Kay Cloak',
+    });
     expect(authorizationUrl.origin + authorizationUrl.pathname).toBe(`${env.TEST_OIDC_ISSUER}/authorize`);
     const params = authorizationUrl.searchParams;
     expect(params.get('response_type')).toBe('code');
@@ -47,7 +61,9 @@ describe('OpenID Connect (a real OIDC server on loopback)', () => {
       expect(stateCookie).toContain(attribute);
     }
     // The verifier never leaves the server side in the clear: only its S256 challenge is in the URL.
-    expect(authorizationUrl.toString()).not.toContain(JSON.parse(Buffer.from(cookieValue(start, 'oauth_state')!, 'base64url').toString()).verifier);
+    expect(authorizationUrl.toString()).not.toContain(
+      JSON.parse(Buffer.from(cookieValue(start, 'oauth_state')!, 'base64url').toString()).verifier,
+    );
 
     expect(callback.status).toBe(302);
     expect(callback.headers.get('Location')).toBe(`${TEST_APP_URL}/dashboard`);
@@ -78,7 +94,12 @@ describe('OpenID Connect (a real OIDC server on loopback)', () => {
 describe('Google (fake with real response shapes)', () => {
   it('signs up from a verified ID token and lists the link', async () => {
     const email = uniqueEmail('g');
-    const { authorizationUrl, callback } = await signInWith('google', { sub: uniqueSub(), email, email_verified: true, name: 'Gee' });
+    const { authorizationUrl, callback } = await signInWith('google', {
+      sub: uniqueSub(),
+      email,
+      email_verified: true,
+      name: 'Gee',
+    });
     expect(authorizationUrl.searchParams.get('client_id')).toBe(GOOGLE_CLIENT_ID);
     const accessToken = await accessTokenFrom(callback);
     expect(await me(accessToken)).toMatchObject({ email, email_verified: true });
@@ -98,7 +119,9 @@ describe('Google (fake with real response shapes)', () => {
 
   it('links to an existing verified account only when Google says the email is verified', async () => {
     const client = await register();
-    await env.DB.prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?').bind(Date.now(), client.userId).run();
+    await env.DB.prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?')
+      .bind(Date.now(), client.userId)
+      .run();
     const unverified = await signInWith('google', { sub: uniqueSub(), email: client.email, email_verified: false });
     expectLoginError(unverified.callback, 'email_not_verified');
     expect(await countRows('oauth_accounts', 'user_id = ?', client.userId)).toBe(0);
@@ -117,7 +140,10 @@ describe('Google (fake with real response shapes)', () => {
     const user = await me(await accessTokenFrom(verified.callback));
     expect(user).toMatchObject({ id: squatter.userId, email_verified: true });
     expect((await login(squatter.email, STRONG_PASSWORD)).status).toBe(401);
-    const squatterRefresh = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${squatter.refreshToken}` } });
+    const squatterRefresh = await call('/api/auth/refresh', {
+      method: 'POST',
+      headers: { Cookie: `refresh_token=${squatter.refreshToken}` },
+    });
     expect(squatterRefresh.status).toBe(401);
   });
 
@@ -128,33 +154,55 @@ describe('Google (fake with real response shapes)', () => {
     const attackerCookie = cookieValue(planted.callback, 'refresh_token')!;
     const owner = await signInWith('google', { sub: uniqueSub(), email, email_verified: true });
     const ownerToken = await accessTokenFrom(owner.callback);
-    const accounts = await (await oauthCall('/api/me/accounts', { headers: bearer(ownerToken) })).json<{ accounts: { provider: string }[] }>();
+    const accounts = await (
+      await oauthCall('/api/me/accounts', { headers: bearer(ownerToken) })
+    ).json<{ accounts: { provider: string }[] }>();
     expect(accounts.accounts.map((a) => a.provider)).toEqual(['google']);
-    expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attackerCookie}` } })).status).toBe(401);
+    expect(
+      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attackerCookie}` } }))
+        .status,
+    ).toBe(401);
     expectLoginError((await signInWith('oidc', attacker)).callback, 'email_not_verified');
   });
 
   it('replaces the link when the provider vouches for the address under a new subject (a re-created user)', async () => {
     const email = uniqueEmail('recreated');
-    const first = await me(await accessTokenFrom((await signInWith('oidc', { sub: `kc-${uniqueSub()}`, email, email_verified: true })).callback));
+    const first = await me(
+      await accessTokenFrom(
+        (await signInWith('oidc', { sub: `kc-${uniqueSub()}`, email, email_verified: true })).callback,
+      ),
+    );
     const newSub = `kc-${uniqueSub()}`;
     const again = await signInWith('oidc', { sub: newSub, email, email_verified: true });
     expect(again.callback.headers.get('Location')).toBe(`${TEST_APP_URL}/dashboard`);
     expect((await me(await accessTokenFrom(again.callback))).id).toBe(first.id);
-    const links = await env.DB.prepare("SELECT provider_user_id FROM oauth_accounts WHERE user_id = ? AND provider = 'oidc'").bind(first.id).all();
+    const links = await env.DB.prepare(
+      "SELECT provider_user_id FROM oauth_accounts WHERE user_id = ? AND provider = 'oidc'",
+    )
+      .bind(first.id)
+      .all();
     expect(links.results).toEqual([{ provider_user_id: newSub }]);
   });
 
   it('starts no session for a first link that was in flight while an admin disabled the account', async () => {
     const client = await register();
-    await env.DB.prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?').bind(Date.now(), client.userId).run();
+    await env.DB.prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?')
+      .bind(Date.now(), client.userId)
+      .run();
     const flow = await startAndConsent('google', { sub: uniqueSub(), email: client.email, email_verified: true });
     const held = holdingD1(env.DB, 1);
-    const racing = oauthCall(flow.callbackPath, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } }, { DB: held.db });
+    const racing = oauthCall(
+      flow.callbackPath,
+      { headers: { Cookie: `oauth_state=${flow.stateCookie}` } },
+      { DB: held.db },
+    );
     await held.reached;
     await env.DB.batch([
       env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId),
-      env.DB.prepare("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL").bind(Date.now(), client.userId),
+      env.DB.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').bind(
+        Date.now(),
+        client.userId,
+      ),
     ]);
     held.release();
     expectLoginError(await racing, 'account_disabled');
@@ -170,10 +218,14 @@ describe('Google (fake with real response shapes)', () => {
 
   it('makes a verified address from ADMIN_EMAILS an admin, with an audit entry', async () => {
     const email = uniqueEmail('boss');
-    const { callback } = await signInWith('google', { sub: uniqueSub(), email, email_verified: true }, '/', { ADMIN_EMAILS: email });
+    const { callback } = await signInWith('google', { sub: uniqueSub(), email, email_verified: true }, '/', {
+      ADMIN_EMAILS: email,
+    });
     const user = await me(await accessTokenFrom(callback));
     expect(user.role).toBe('admin');
-    expect(await countRows('audit_log', "user_id = ? AND action = 'admin.role_changed' AND actor_id IS NULL", user.id)).toBe(1);
+    expect(
+      await countRows('audit_log', "user_id = ? AND action = 'admin.role_changed' AND actor_id IS NULL", user.id),
+    ).toBe(1);
   });
 
   it('promotes an existing verified account from ADMIN_EMAILS at its next OAuth sign-in', async () => {
@@ -188,7 +240,11 @@ describe('Google (fake with real response shapes)', () => {
   it('keeps a provider name to one plain line', async () => {
     const email = uniqueEmail('g');
     const name = `Eve\n\nSECURITY ALERT:\u0007 https://evil.example/secure \u202E ${'x'.repeat(200)}`;
-    const user = await me(await accessTokenFrom((await signInWith('google', { sub: uniqueSub(), email, email_verified: true, name })).callback));
+    const user = await me(
+      await accessTokenFrom(
+        (await signInWith('google', { sub: uniqueSub(), email, email_verified: true, name })).callback,
+      ),
+    );
     expect(user.name).toMatch(/^Eve SECURITY ALERT: https:\/\/evil\.example\/secure x+$/);
     expect([...user.name!].length).toBeLessThanOrEqual(100);
   });
@@ -208,7 +264,11 @@ describe('provider identities that did not vouch for the address (pre-account hi
   async function plant(email: string) {
     const identity = { sub: `kc-${uniqueSub()}`, email, email_verified: false };
     const { callback } = await signInWith('oidc', identity);
-    return { identity, cookie: cookieValue(callback, 'refresh_token')!, userId: (await me(await accessTokenFrom(callback))).id };
+    return {
+      identity,
+      cookie: cookieValue(callback, 'refresh_token')!,
+      userId: (await me(await accessTokenFrom(callback))).id,
+    };
   }
 
   async function linkedProviders(accessToken: string) {
@@ -220,31 +280,53 @@ describe('provider identities that did not vouch for the address (pre-account hi
     const email = uniqueEmail('victim');
     const attacker = await plant(email);
     // The owner cannot register, so recovers the account through the mailbox.
-    expect((await postJson('/api/auth/register', { email, password: STRONG_PASSWORD }, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(409);
-    expect((await postJson('/api/auth/password/forgot', { email }, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(202);
-    const reset = await postJson('/api/auth/password/reset', { token: await tokenFromLatestEmail(email, 'password_reset'), password: NEW_PASSWORD });
+    expect(
+      (await postJson('/api/auth/register', { email, password: STRONG_PASSWORD }, { 'CF-Connecting-IP': uniqueIp() }))
+        .status,
+    ).toBe(409);
+    expect((await postJson('/api/auth/password/forgot', { email }, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(
+      202,
+    );
+    const reset = await postJson('/api/auth/password/reset', {
+      token: await tokenFromLatestEmail(email, 'password_reset'),
+      password: NEW_PASSWORD,
+    });
     expect(reset.status).toBe(200);
 
-    expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } })).status).toBe(401);
+    expect(
+      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } }))
+        .status,
+    ).toBe(401);
     expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
     const owner = await login(email, NEW_PASSWORD);
     const { access_token } = await owner.json<{ access_token: string }>();
     expect(await linkedProviders(access_token)).toEqual([]);
-    const audit = await env.DB.prepare("SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'account.unvouched_credentials_removed'")
+    const audit = await env.DB.prepare(
+      "SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'account.unvouched_credentials_removed'",
+    )
       .bind(attacker.userId)
       .all<{ metadata: string }>();
-    expect(audit.results.map((r) => JSON.parse(r.metadata))).toEqual([{ providers: ['oidc'], password: false, proof: 'password_reset' }]);
+    expect(audit.results.map((r) => JSON.parse(r.metadata))).toEqual([
+      { providers: ['oidc'], password: false, proof: 'password_reset' },
+    ]);
   });
 
-  it('an email verification opened without that provider\'s session removes the link and ends its sessions', async () => {
+  it("an email verification opened without that provider's session removes the link and ends its sessions", async () => {
     const email = uniqueEmail('victim');
     const attacker = await plant(email);
-    const verified = await postJson('/api/auth/verify-email', { token: await tokenFromLatestEmail(email, 'verify_email') });
+    const verified = await postJson('/api/auth/verify-email', {
+      token: await tokenFromLatestEmail(email, 'verify_email'),
+    });
     expect(verified.status).toBe(200);
     expect(await countRows('oauth_accounts', 'user_id = ?', attacker.userId)).toBe(0);
-    expect((await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } })).status).toBe(401);
+    expect(
+      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } }))
+        .status,
+    ).toBe(401);
     expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
-    expect(await countRows('audit_log', "user_id = ? AND action = 'account.unvouched_credentials_removed'", attacker.userId)).toBe(1);
+    expect(
+      await countRows('audit_log', "user_id = ? AND action = 'account.unvouched_credentials_removed'", attacker.userId),
+    ).toBe(1);
   });
 
   it('starts no session for a sign-in through the link that was in flight while the owner proved the address', async () => {
@@ -253,9 +335,15 @@ describe('provider identities that did not vouch for the address (pre-account hi
     // The attacker's next callback has read the link and waits to write its session.
     const flow = await startAndConsent('oidc', attacker.identity);
     const held = holdingD1(env.DB, 1);
-    const racing = oauthCall(flow.callbackPath, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } }, { DB: held.db });
+    const racing = oauthCall(
+      flow.callbackPath,
+      { headers: { Cookie: `oauth_state=${flow.stateCookie}` } },
+      { DB: held.db },
+    );
     await held.reached;
-    expect((await postJson('/api/auth/verify-email', { token: await tokenFromLatestEmail(email, 'verify_email') })).status).toBe(200);
+    expect(
+      (await postJson('/api/auth/verify-email', { token: await tokenFromLatestEmail(email, 'verify_email') })).status,
+    ).toBe(200);
     held.release();
     expectLoginError(await racing, 'email_not_verified');
     expect(await countRows('sessions', 'user_id = ? AND revoked_at IS NULL', attacker.userId)).toBe(0);
@@ -264,7 +352,10 @@ describe('provider identities that did not vouch for the address (pre-account hi
   it('keeps the link when the verification is opened by a session that provider started (the same person)', async () => {
     const email = uniqueEmail('keycloak-user');
     const own = await plant(email);
-    const refreshed = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${own.cookie}` } });
+    const refreshed = await call('/api/auth/refresh', {
+      method: 'POST',
+      headers: { Cookie: `refresh_token=${own.cookie}` },
+    });
     const { access_token } = await refreshed.json<{ access_token: string }>();
     const verified = await call('/api/auth/verify-email', {
       method: 'POST',
@@ -272,7 +363,9 @@ describe('provider identities that did not vouch for the address (pre-account hi
       body: JSON.stringify({ token: await tokenFromLatestEmail(email, 'verify_email') }),
     });
     expect(verified.status).toBe(200);
-    expect(await countRows('oauth_accounts', "user_id = ? AND provider = 'oidc' AND email_verified = 1", own.userId)).toBe(1);
+    expect(
+      await countRows('oauth_accounts', "user_id = ? AND provider = 'oidc' AND email_verified = 1", own.userId),
+    ).toBe(1);
     expect(await linkedProviders(access_token)).toEqual(['oidc']);
     // Now vouched for: a later proof of the address keeps it, and the provider still signs in.
     expect((await me(await accessTokenFrom((await signInWith('oidc', own.identity)).callback))).id).toBe(own.userId);
@@ -289,7 +382,9 @@ describe('provider identities that did not vouch for the address (pre-account hi
     });
     expect(response.status).toBe(401);
     expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
-    expect(await countRows('users', 'id = ? AND email_verified_at IS NULL AND password_hash IS NOT NULL', client.userId)).toBe(1);
+    expect(
+      await countRows('users', 'id = ? AND email_verified_at IS NULL AND password_hash IS NOT NULL', client.userId),
+    ).toBe(1);
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
   });
 
@@ -348,7 +443,7 @@ describe('GitHub (fake with real response shapes)', () => {
 describe('state, replay and redirect checks', () => {
   const identity = () => ({ sub: uniqueSub(), email: uniqueEmail('s'), email_verified: true });
 
-  it('answers 400 OAUTH_STATE_MISMATCH for a wrong state, a missing cookie, another provider\'s cookie or a missing verifier', async () => {
+  it("answers 400 OAUTH_STATE_MISMATCH for a wrong state, a missing cookie, another provider's cookie or a missing verifier", async () => {
     const flow = await startAndConsent('google', identity());
     const cookie = { Cookie: `oauth_state=${flow.stateCookie}` };
     const decoded = JSON.parse(Buffer.from(flow.stateCookie, 'base64url').toString());
@@ -367,7 +462,9 @@ describe('state, replay and redirect checks', () => {
       expect(cookieValue(response, 'refresh_token')).toBeNull();
     }
     // Nothing was used up: the genuine callback still works.
-    expect((await oauthCall(flow.callbackPath, { headers: cookie })).headers.get('Location')).toBe(`${TEST_APP_URL}/dashboard`);
+    expect((await oauthCall(flow.callbackPath, { headers: cookie })).headers.get('Location')).toBe(
+      `${TEST_APP_URL}/dashboard`,
+    );
   });
 
   it('makes the state single use, even when a client replays the cookie', async () => {
@@ -390,8 +487,14 @@ describe('state, replay and redirect checks', () => {
   it('sends provider errors to APP_URL/login?error=..., in a safe shape', async () => {
     const flow = await startAndConsent('google', identity());
     const cookie = { headers: { Cookie: `oauth_state=${flow.stateCookie}` } };
-    expectLoginError(await oauthCall('/api/auth/oauth/google/callback?error=access_denied&state=x', cookie), 'access_denied');
-    expectLoginError(await oauthCall(`/api/auth/oauth/google/callback?error=${encodeURIComponent('<script>')}`, cookie), 'oauth_failed');
+    expectLoginError(
+      await oauthCall('/api/auth/oauth/google/callback?error=access_denied&state=x', cookie),
+      'access_denied',
+    );
+    expectLoginError(
+      await oauthCall(`/api/auth/oauth/google/callback?error=${encodeURIComponent('<script>')}`, cookie),
+      'oauth_failed',
+    );
   });
 
   it.each([
@@ -432,7 +535,11 @@ describe('state, replay and redirect checks', () => {
   });
 
   it('answers 404 PROVIDER_NOT_CONFIGURED for providers without settings and unknown ones', async () => {
-    for (const path of ['/api/auth/oauth/google', '/api/auth/oauth/github/callback?code=x&state=y', '/api/auth/oauth/oidc']) {
+    for (const path of [
+      '/api/auth/oauth/google',
+      '/api/auth/oauth/github/callback?code=x&state=y',
+      '/api/auth/oauth/oidc',
+    ]) {
       const response = await call(path);
       expect(response.status).toBe(404);
       expect((await errorBody(response)).code).toBe('PROVIDER_NOT_CONFIGURED');
@@ -453,14 +560,25 @@ describe('linked accounts', () => {
     expect((await errorBody(last)).code).toBe('LAST_SIGN_IN_METHOD');
     const notLinked = await oauthCall('/api/me/accounts/google', { method: 'DELETE', headers: bearer(accessToken) });
     expect(notLinked.status).toBe(404);
-    expect((await errorBody(await oauthCall('/api/me/accounts/facebook', { method: 'DELETE', headers: bearer(accessToken) }))).code).toBe('NOT_FOUND');
+    expect(
+      (
+        await errorBody(
+          await oauthCall('/api/me/accounts/facebook', { method: 'DELETE', headers: bearer(accessToken) }),
+        )
+      ).code,
+    ).toBe('NOT_FOUND');
   });
 
   it('unlinks a provider from an account that has a password', async () => {
     const client = await register();
-    await env.DB.prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?').bind(Date.now(), client.userId).run();
+    await env.DB.prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?')
+      .bind(Date.now(), client.userId)
+      .run();
     await signInWith('google', { sub: uniqueSub(), email: client.email, email_verified: true });
-    const response = await oauthCall('/api/me/accounts/google', { method: 'DELETE', headers: bearer(client.accessToken) });
+    const response = await oauthCall('/api/me/accounts/google', {
+      method: 'DELETE',
+      headers: bearer(client.accessToken),
+    });
     expect(response.status).toBe(204);
     expect(await countRows('oauth_accounts', 'user_id = ?', client.userId)).toBe(0);
     expect(await countRows('audit_log', "user_id = ? AND action = 'oauth.unlinked'", client.userId)).toBe(1);

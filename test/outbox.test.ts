@@ -42,7 +42,11 @@ async function registerWith(settings: Record<string, string>) {
 
 async function runCron(settings: Record<string, string>) {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/5 * * * *' }), { ...env, ...settings } as Env, ctx);
+  await worker.scheduled(
+    createScheduledController({ scheduledTime: Date.now(), cron: '*/5 * * * *' }),
+    { ...env, ...settings } as Env,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
 }
 
@@ -56,7 +60,11 @@ describe('email delivery through Resend', () => {
     const settings = resendSettings();
     const email = await registerWith(settings);
     const [sent] = await received(settings.RESEND_API_KEY);
-    expect(sent?.body).toMatchObject({ from: 'Liftoff <no-reply@example.com>', to: [email], subject: 'Confirm your email address' });
+    expect(sent?.body).toMatchObject({
+      from: 'Liftoff <no-reply@example.com>',
+      to: [email],
+      subject: 'Confirm your email address',
+    });
     expect(sent?.body.text).toContain('/verify-email?token=');
     expect(sent?.body.html).toContain('<a href=');
     const [row] = await emailsTo(email);
@@ -120,7 +128,9 @@ describe('email delivery through Resend', () => {
     const email = await registerWith(settings);
     const [row] = await emailsTo(email);
     // Simulate a crash between claiming and recording: the row is stuck in `sending`.
-    await env.DB.prepare("UPDATE email_outbox SET status = 'sending', locked_until = ?, text_body = 'body', sent_at = NULL WHERE id = ?")
+    await env.DB.prepare(
+      "UPDATE email_outbox SET status = 'sending', locked_until = ?, text_body = 'body', sent_at = NULL WHERE id = ?",
+    )
       .bind(Date.now() + 120_000, row!.id)
       .run();
     await runCron(settings);
@@ -137,14 +147,27 @@ describe('email delivery through Resend', () => {
 describe('the scheduled cleanup', () => {
   it('deletes ended sessions, spent tokens, old emails and stale rate-limit hits, and keeps live rows', async () => {
     const email = await registerWith({});
-    const userId = (await env.DB.prepare('SELECT id FROM users WHERE email = ?').bind(email).first<{ id: string }>())!.id;
+    const userId = (await env.DB.prepare('SELECT id FROM users WHERE email = ?').bind(email).first<{ id: string }>())!
+      .id;
     const old = Date.now() - 2 * 86_400_000;
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO sessions (id, user_id, auth_method, created_at, last_used_at, expires_at) VALUES (?, ?, 'password', ?, ?, ?)").bind(`old-${userId}`, userId, old, old, old + 1000),
-      env.DB.prepare("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)").bind(`h-${userId}`, `old-${userId}`, old),
-      env.DB.prepare("INSERT INTO rate_limit_hits (key, hit_at) VALUES (?, ?)").bind(`cleanup-${userId}`, Date.now() - 2 * 3_600_000),
-      env.DB.prepare("UPDATE account_tokens SET expires_at = ? WHERE user_id = ?").bind(old, userId),
-      env.DB.prepare("UPDATE email_outbox SET status = 'sent', sent_at = ? WHERE user_id = ?").bind(Date.now() - 8 * 86_400_000, userId),
+      env.DB.prepare(
+        "INSERT INTO sessions (id, user_id, auth_method, created_at, last_used_at, expires_at) VALUES (?, ?, 'password', ?, ?, ?)",
+      ).bind(`old-${userId}`, userId, old, old, old + 1000),
+      env.DB.prepare('INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES (?, ?, ?)').bind(
+        `h-${userId}`,
+        `old-${userId}`,
+        old,
+      ),
+      env.DB.prepare('INSERT INTO rate_limit_hits (key, hit_at) VALUES (?, ?)').bind(
+        `cleanup-${userId}`,
+        Date.now() - 2 * 3_600_000,
+      ),
+      env.DB.prepare('UPDATE account_tokens SET expires_at = ? WHERE user_id = ?').bind(old, userId),
+      env.DB.prepare("UPDATE email_outbox SET status = 'sent', sent_at = ? WHERE user_id = ?").bind(
+        Date.now() - 8 * 86_400_000,
+        userId,
+      ),
     ]);
     vi.spyOn(console, 'log').mockImplementation(() => {});
     await runCron({});

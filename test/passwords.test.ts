@@ -11,7 +11,8 @@ afterEach(() => vi.useRealTimers());
 
 const NEW_PASSWORD = 'saffron-lattice-orbit-77';
 const forgot = (email: string) => postJson('/api/auth/password/forgot', { email }, { 'CF-Connecting-IP': uniqueIp() });
-const reset = (token: unknown, password: unknown = NEW_PASSWORD) => postJson('/api/auth/password/reset', { token, password });
+const reset = (token: unknown, password: unknown = NEW_PASSWORD) =>
+  postJson('/api/auth/password/reset', { token, password });
 /** Sends a request whose second D1 batch (its write) waits until a reset with `token` is done. */
 async function racingAReset(token: string, path: string, init: RequestInit) {
   const held = holdingD1(env.DB, 2);
@@ -57,7 +58,9 @@ describe('POST /api/auth/password/forgot', () => {
     const known = await register();
     const emails = [known.email, ...Array.from({ length: 20 }, () => uniqueEmail('ghost'))];
     const responses = await Promise.all(
-      emails.map((email, i) => postJson('/api/auth/password/forgot', { email }, { 'CF-Connecting-IP': `2001:db8:${a}:${b}::${i + 1}` })),
+      emails.map((email, i) =>
+        postJson('/api/auth/password/forgot', { email }, { 'CF-Connecting-IP': `2001:db8:${a}:${b}::${i + 1}` }),
+      ),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(20);
@@ -65,7 +68,10 @@ describe('POST /api/auth/password/forgot', () => {
     expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(3500);
     // Another address is not affected.
-    expect((await postJson('/api/auth/password/forgot', { email: uniqueEmail('ghost') }, { 'CF-Connecting-IP': uniqueIp() })).status).toBe(202);
+    expect(
+      (await postJson('/api/auth/password/forgot', { email: uniqueEmail('ghost') }, { 'CF-Connecting-IP': uniqueIp() }))
+        .status,
+    ).toBe(202);
   });
 
   it('validates the email', async () => {
@@ -156,7 +162,9 @@ describe('POST /api/auth/password/reset', () => {
     const client = await register();
     // A hash with weaker parameters: the login would also rewrite it (with the old password).
     const { hashPassword } = await import('../src/auth/passwords');
-    await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(await hashPassword(STRONG_PASSWORD, { logN: 10, r: 8, p: 1 }), client.userId).run();
+    await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?')
+      .bind(await hashPassword(STRONG_PASSWORD, { logN: 10, r: 8, p: 1 }), client.userId)
+      .run();
     await forgot(client.email);
     const token = await tokenFromLatestEmail(client.email, 'password_reset');
     // The login's second batch (its outcome) waits until the reset is done.
@@ -206,7 +214,10 @@ describe('POST /api/auth/password/change', () => {
     const client = await register();
     const other = await login(client.email, STRONG_PASSWORD);
     const otherCookie = /refresh_token=([^;]+)/.exec(other.headers.get('Set-Cookie')!)![1]!;
-    const response = await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD });
+    const response = await change(client.accessToken, {
+      current_password: STRONG_PASSWORD,
+      new_password: NEW_PASSWORD,
+    });
     expect(response.status).toBe(200);
     expect((await refresh(client.refreshToken)).status).toBe(200);
     expect((await refresh(otherCookie)).status).toBe(401);
@@ -216,7 +227,10 @@ describe('POST /api/auth/password/change', () => {
 
   it('answers 401 INVALID_CREDENTIALS for a wrong current password and changes nothing', async () => {
     const client = await register();
-    const response = await change(client.accessToken, { current_password: 'not-my-password-1', new_password: NEW_PASSWORD });
+    const response = await change(client.accessToken, {
+      current_password: 'not-my-password-1',
+      new_password: NEW_PASSWORD,
+    });
     expect(response.status).toBe(401);
     expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
@@ -243,7 +257,10 @@ describe('POST /api/auth/password/change', () => {
   it('counts wrong current passwords toward the account lock', async () => {
     const client = await register();
     for (let i = 0; i < 10; i++) {
-      expect((await change(client.accessToken, { current_password: `wrong-${i}-password`, new_password: NEW_PASSWORD })).status).toBe(401);
+      expect(
+        (await change(client.accessToken, { current_password: `wrong-${i}-password`, new_password: NEW_PASSWORD }))
+          .status,
+      ).toBe(401);
     }
     const locked = await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD });
     expect(locked.status).toBe(429);
@@ -252,19 +269,26 @@ describe('POST /api/auth/password/change', () => {
   it('holds the lock under concurrency: 30 parallel wrong current passwords get 10 checks, then 429 even for the right one', async () => {
     const client = await register();
     const responses = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => change(client.accessToken, { current_password: `wrong-${i}-password`, new_password: NEW_PASSWORD })),
+      Array.from({ length: 30 }, (_, i) =>
+        change(client.accessToken, { current_password: `wrong-${i}-password`, new_password: NEW_PASSWORD }),
+      ),
     );
     const codes = await Promise.all(responses.map(async (r) => `${r.status} ${(await errorBody(r)).code}`));
     expect(codes.filter((c) => c === '401 INVALID_CREDENTIALS')).toHaveLength(10);
     expect(codes.filter((c) => c === '429 RATE_LIMITED')).toHaveLength(20);
-    expect((await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD })).status).toBe(429);
+    expect(
+      (await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD })).status,
+    ).toBe(429);
     expect(await emailsTo(client.email, 'password_changed')).toHaveLength(0);
   });
 
   it('gives a checked attempt back when the current password is right', async () => {
     const client = await register();
-    for (let i = 0; i < 9; i++) await change(client.accessToken, { current_password: `wrong-${i}-password`, new_password: NEW_PASSWORD });
-    expect((await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD })).status).toBe(200);
+    for (let i = 0; i < 9; i++)
+      await change(client.accessToken, { current_password: `wrong-${i}-password`, new_password: NEW_PASSWORD });
+    expect(
+      (await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD })).status,
+    ).toBe(200);
     expect(await countRows('rate_limit_hits', 'key = ?', `login-failed:${client.email}`)).toBe(9);
   });
 
@@ -283,7 +307,10 @@ describe('POST /api/auth/password/change', () => {
   it('requires a live session', async () => {
     const client = await register();
     await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
-    const response = await change(client.accessToken, { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD });
+    const response = await change(client.accessToken, {
+      current_password: STRONG_PASSWORD,
+      new_password: NEW_PASSWORD,
+    });
     expect(response.status).toBe(401);
     expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
   });

@@ -35,7 +35,10 @@ describe('query budgets', () => {
 
   it('refresh is exactly one batch', async () => {
     const client = await register();
-    const { response, counts } = await measure('/api/auth/refresh', { method: 'POST', headers: cookieHeader(client.refreshToken) });
+    const { response, counts } = await measure('/api/auth/refresh', {
+      method: 'POST',
+      headers: cookieHeader(client.refreshToken),
+    });
     expect(response.status).toBe(200);
     expect(counts).toMatchObject({ roundTrips: 1, batches: 1 });
   });

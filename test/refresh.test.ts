@@ -8,9 +8,13 @@ import { TEST_APP_URL } from './settings';
 afterEach(() => vi.useRealTimers());
 
 async function sessionOf(userId: string) {
-  return env.DB.prepare('SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at')
-    .bind(userId)
-    .first<{ id: string; revoked_at: number | null; revoked_reason: string | null; expires_at: number; created_at: number }>();
+  return env.DB.prepare('SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at').bind(userId).first<{
+    id: string;
+    revoked_at: number | null;
+    revoked_reason: string | null;
+    expires_at: number;
+    created_at: number;
+  }>();
 }
 
 /** Moves the clock the Worker sees; D1 rows keep the times they were written with. */
@@ -117,7 +121,7 @@ describe('POST /api/auth/refresh', () => {
     expect((await errorBody(response)).code).toBe('REFRESH_TOKEN_INVALID');
   });
 
-  it('refuses a disabled user\'s cookie', async () => {
+  it("refuses a disabled user's cookie", async () => {
     const client = await register();
     await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
     expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
@@ -136,7 +140,13 @@ describe('POST /api/auth/refresh', () => {
     const response = await refresh(client.refreshToken, { Origin: 'https://evil.example' });
     expect(response.status).toBe(403);
     expect((await errorBody(response)).code).toBe('ORIGIN_NOT_ALLOWED');
-    expect(await countRows('refresh_tokens', 'token_hash IS NOT NULL AND rotated_at IS NOT NULL AND session_id IN (SELECT id FROM sessions WHERE user_id = ?)', client.userId)).toBe(0);
+    expect(
+      await countRows(
+        'refresh_tokens',
+        'token_hash IS NOT NULL AND rotated_at IS NOT NULL AND session_id IN (SELECT id FROM sessions WHERE user_id = ?)',
+        client.userId,
+      ),
+    ).toBe(0);
     expect((await refresh(client.refreshToken, { Origin: TEST_APP_URL })).status).toBe(200);
   });
 });
@@ -157,14 +167,24 @@ describe('more than one refresh_token cookie', () => {
       expect((await errorBody(response)).code).toBe('REFRESH_TOKEN_INVALID');
       expect(response.headers.get('Set-Cookie')).toMatch(/^refresh_token=;.*Max-Age=0/);
     }
-    expect(await countRows('refresh_tokens rt JOIN sessions s ON s.id = rt.session_id', 's.user_id IN (?, ?) AND rt.rotated_at IS NOT NULL', attacker.userId, victim.userId)).toBe(0);
+    expect(
+      await countRows(
+        'refresh_tokens rt JOIN sessions s ON s.id = rt.session_id',
+        's.user_id IN (?, ?) AND rt.rotated_at IS NOT NULL',
+        attacker.userId,
+        victim.userId,
+      ),
+    ).toBe(0);
     expect((await refresh(victim.refreshToken)).status).toBe(200);
   });
 
   it('ends every presented session at /logout', async () => {
     const a = await register();
     const b = await register();
-    const response = await call('/api/auth/logout', { method: 'POST', headers: { Cookie: `refresh_token=${a.refreshToken}; refresh_token=${b.refreshToken}` } });
+    const response = await call('/api/auth/logout', {
+      method: 'POST',
+      headers: { Cookie: `refresh_token=${a.refreshToken}; refresh_token=${b.refreshToken}` },
+    });
     expect(response.status).toBe(204);
     expect(response.headers.get('Set-Cookie')).toContain('Max-Age=0');
     expect((await sessionOf(a.userId))?.revoked_reason).toBe('logout');

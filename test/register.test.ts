@@ -39,7 +39,9 @@ describe('POST /api/auth/register', () => {
 
   it('stores only a scrypt hash of the password and a SHA-256 of the refresh token', async () => {
     const client = await register();
-    const user = await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?').bind(client.userId).first<{ password_hash: string }>();
+    const user = await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?')
+      .bind(client.userId)
+      .first<{ password_hash: string }>();
     expect(user?.password_hash).toMatch(/^\$scrypt\$ln=14,r=8,p=5\$/);
     expect(user?.password_hash).not.toContain(STRONG_PASSWORD);
     const tokens = await env.DB.prepare(
@@ -85,11 +87,31 @@ describe('POST /api/auth/register', () => {
     ['a password of the wrong type', { email: 'x@example.com', password: 12345678901 }, 'password'],
     ['an empty name', { email: 'x@example.com', password: STRONG_PASSWORD, name: '   ' }, 'name'],
     ['an over-long name', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'n'.repeat(101) }, 'name'],
-    ['a name with line breaks', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'there.\n\nSECURITY ALERT: https://evil.example/secure' }, 'name'],
-    ['a name with a control character', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\u0007' }, 'name'],
+    [
+      'a name with line breaks',
+      {
+        email: 'x@example.com',
+        password: STRONG_PASSWORD,
+        name: 'there.\n\nSECURITY ALERT: https://evil.example/secure',
+      },
+      'name',
+    ],
+    [
+      'a name with a control character',
+      { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\u0007' },
+      'name',
+    ],
     ['a name with a tab', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\tLovelace' }, 'name'],
-    ['a name with a line separator', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\u2028Lovelace' }, 'name'],
-    ['a name with a bidirectional override', { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\u202Egpj.exe' }, 'name'],
+    [
+      'a name with a line separator',
+      { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\u2028Lovelace' },
+      'name',
+    ],
+    [
+      'a name with a bidirectional override',
+      { email: 'x@example.com', password: STRONG_PASSWORD, name: 'Ada\u202Egpj.exe' },
+      'name',
+    ],
   ])('answers 400 VALIDATION_ERROR for %s, creating nothing', async (_label, body, field) => {
     const before = await countRows('users');
     const response = await registerRaw(body);
@@ -110,9 +132,16 @@ describe('POST /api/auth/register', () => {
     const before = await countRows('users');
     const cases: [RequestInit, number, string][] = [
       [{ body: '{"email":', headers: { 'Content-Type': 'application/json' } }, 400, 'INVALID_JSON'],
-      [{ body: 'email=a@b.c&password=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
       [
-        { body: JSON.stringify({ email: uniqueEmail(), password: STRONG_PASSWORD, name: 'n'.repeat(20_000) }), headers: { 'Content-Type': 'application/json' } },
+        { body: 'email=a@b.c&password=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
+      [
+        {
+          body: JSON.stringify({ email: uniqueEmail(), password: STRONG_PASSWORD, name: 'n'.repeat(20_000) }),
+          headers: { 'Content-Type': 'application/json' },
+        },
         413,
         'PAYLOAD_TOO_LARGE',
       ],
@@ -153,7 +182,12 @@ describe('POST /api/auth/register', () => {
   it('counts IPv6 clients per /64: 21 parallel sign-ups from one /64 give 20 accounts and one 429', async () => {
     const [a, b] = [...crypto.getRandomValues(new Uint16Array(2))].map((n) => n.toString(16));
     const responses = await Promise.all(
-      Array.from({ length: 21 }, (_, i) => registerRaw({ email: uniqueEmail('v6'), password: STRONG_PASSWORD }, `2001:db8:${a}:${b}:${i.toString(16)}::${i + 1}`)),
+      Array.from({ length: 21 }, (_, i) =>
+        registerRaw(
+          { email: uniqueEmail('v6'), password: STRONG_PASSWORD },
+          `2001:db8:${a}:${b}:${i.toString(16)}::${i + 1}`,
+        ),
+      ),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(20);

@@ -10,11 +10,15 @@ import { call, errorBody } from './helpers';
 async function listSessions(accessToken: string) {
   const response = await call('/api/auth/sessions', { headers: bearer(accessToken) });
   expect(response.status).toBe(200);
-  return (await response.json<{ sessions: { id: string; created_at: string; last_used_at: string; user_agent: string | null; current: boolean }[] }>()).sessions;
+  return (
+    await response.json<{
+      sessions: { id: string; created_at: string; last_used_at: string; user_agent: string | null; current: boolean }[];
+    }>()
+  ).sessions;
 }
 
 describe('GET /api/auth/sessions', () => {
-  it('lists my live sessions with the current one marked, and nobody else\'s', async () => {
+  it("lists my live sessions with the current one marked, and nobody else's", async () => {
     const client = await register();
     const other = await login(client.email, STRONG_PASSWORD, undefined, { 'User-Agent': 'Phone/1.0' });
     const { access_token: phoneToken } = await other.json<{ access_token: string }>();
@@ -41,18 +45,24 @@ describe('DELETE /api/auth/sessions/:id', () => {
     const second = await login(client.email, STRONG_PASSWORD);
     const secondCookie = /refresh_token=([^;]+)/.exec(second.headers.get('Set-Cookie')!)![1]!;
     const target = (await listSessions(client.accessToken)).find((s) => !s.current)!;
-    const response = await call(`/api/auth/sessions/${target.id}`, { method: 'DELETE', headers: bearer(client.accessToken) });
+    const response = await call(`/api/auth/sessions/${target.id}`, {
+      method: 'DELETE',
+      headers: bearer(client.accessToken),
+    });
     expect(response.status).toBe(204);
     expect((await listSessions(client.accessToken)).map((s) => s.id)).not.toContain(target.id);
     expect((await errorBody(await refresh(secondCookie))).code).toBe('REFRESH_TOKEN_INVALID');
     expect(await countRows('audit_log', "user_id = ? AND action = 'session.revoked'", client.userId)).toBe(1);
   });
 
-  it('answers 404 for another user\'s session and leaves it alive', async () => {
+  it("answers 404 for another user's session and leaves it alive", async () => {
     const me = await register();
     const victim = await register();
     const victimSession = (await listSessions(victim.accessToken))[0]!;
-    const response = await call(`/api/auth/sessions/${victimSession.id}`, { method: 'DELETE', headers: bearer(me.accessToken) });
+    const response = await call(`/api/auth/sessions/${victimSession.id}`, {
+      method: 'DELETE',
+      headers: bearer(me.accessToken),
+    });
     expect(response.status).toBe(404);
     expect((await errorBody(response)).code).toBe('NOT_FOUND');
     expect((await refresh(victim.refreshToken)).status).toBe(200);
@@ -60,18 +70,25 @@ describe('DELETE /api/auth/sessions/:id', () => {
 
   it('answers 404 for unknown or already revoked ids', async () => {
     const client = await register();
-    expect((await call('/api/auth/sessions/nope', { method: 'DELETE', headers: bearer(client.accessToken) })).status).toBe(404);
+    expect(
+      (await call('/api/auth/sessions/nope', { method: 'DELETE', headers: bearer(client.accessToken) })).status,
+    ).toBe(404);
     const other = await login(client.email, STRONG_PASSWORD);
     expect(other.status).toBe(200);
     const target = (await listSessions(client.accessToken)).find((s) => !s.current)!;
     await call(`/api/auth/sessions/${target.id}`, { method: 'DELETE', headers: bearer(client.accessToken) });
-    expect((await call(`/api/auth/sessions/${target.id}`, { method: 'DELETE', headers: bearer(client.accessToken) })).status).toBe(404);
+    expect(
+      (await call(`/api/auth/sessions/${target.id}`, { method: 'DELETE', headers: bearer(client.accessToken) })).status,
+    ).toBe(404);
   });
 
   it('lets me revoke my current session, after which sensitive routes refuse its token', async () => {
     const client = await register();
     const current = (await listSessions(client.accessToken))[0]!;
-    expect((await call(`/api/auth/sessions/${current.id}`, { method: 'DELETE', headers: bearer(client.accessToken) })).status).toBe(204);
+    expect(
+      (await call(`/api/auth/sessions/${current.id}`, { method: 'DELETE', headers: bearer(client.accessToken) }))
+        .status,
+    ).toBe(204);
     const after = await call('/api/auth/sessions', { headers: bearer(client.accessToken) });
     expect(after.status).toBe(401);
     expect((await errorBody(after)).code).toBe('TOKEN_INVALID');
@@ -79,7 +96,7 @@ describe('DELETE /api/auth/sessions/:id', () => {
 });
 
 describe('POST /api/auth/logout-all', () => {
-  it('revokes every session of the user, and no one else\'s', async () => {
+  it("revokes every session of the user, and no one else's", async () => {
     const client = await register();
     const other = await login(client.email, STRONG_PASSWORD);
     const otherCookie = /refresh_token=([^;]+)/.exec(other.headers.get('Set-Cookie')!)![1]!;
@@ -96,14 +113,17 @@ describe('POST /api/auth/logout-all', () => {
 
   it('requires a bearer token and changes nothing without one', async () => {
     const client = await register();
-    const response = await call('/api/auth/logout-all', { method: 'POST', headers: { Cookie: `refresh_token=${client.refreshToken}` } });
+    const response = await call('/api/auth/logout-all', {
+      method: 'POST',
+      headers: { Cookie: `refresh_token=${client.refreshToken}` },
+    });
     expect(response.status).toBe(401);
     expect(await countRows('sessions', 'user_id = ? AND revoked_at IS NULL', client.userId)).toBe(1);
   });
 });
 
 describe('the two guards', () => {
-  it('requireAuth (a route of your own) trusts a revoked session\'s token until it expires; requireLiveSession does not', async () => {
+  it("requireAuth (a route of your own) trusts a revoked session's token until it expires; requireLiveSession does not", async () => {
     const client = await register();
     await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
     // Documented trade-off: a route guarded by requireAuth alone checks only the signature (no D1 round trip).
@@ -113,7 +133,11 @@ describe('the two guards', () => {
     const trusted = await yours.request('/projects', { headers: bearer(client.accessToken) }, env);
     expect(trusted.status).toBe(200);
     expect(await trusted.json()).toEqual({ user: client.userId });
-    const strict = await call('/api/me', { method: 'PATCH', headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' }, body: '{"name":"x"}' });
+    const strict = await call('/api/me', {
+      method: 'PATCH',
+      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
+      body: '{"name":"x"}',
+    });
     expect(strict.status).toBe(401);
     expect((await errorBody(strict)).code).toBe('TOKEN_INVALID');
   });

@@ -21,7 +21,10 @@ async function api(path, init = {}) {
     fetch(`${API}${path}`, {
       ...init,
       credentials: 'include',
-      headers: { ...(init.body ? { 'Content-Type': 'application/json' } : {}), ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}) },
+      headers: {
+        ...(init.body ? { 'Content-Type': 'application/json' } : {}),
+        ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}),
+      },
     });
   let response = await call();
   if (response.status === 401 && (await response.clone().json()).code === 'TOKEN_EXPIRED' && (await refresh()).ok) {
@@ -38,7 +41,10 @@ async function whoAmI() {
 
 async function signIn(path, form) {
   const data = new FormData(form);
-  const { status, body } = await api(path, { method: 'POST', body: JSON.stringify({ email: data.get('email'), password: data.get('password') }) });
+  const { status, body } = await api(path, {
+    method: 'POST',
+    body: JSON.stringify({ email: data.get('email'), password: data.get('password') }),
+  });
   if (status < 300) {
     accessToken = body.access_token;
     $('user').textContent = body.user.email;
@@ -60,10 +66,26 @@ $('origin').textContent = location.origin;
 for (const provider of ['google', 'github', 'oidc']) {
   $(provider).href = `${API}/api/auth/oauth/${provider}?redirect_to=/`;
 }
-$('register').addEventListener('submit', (event) => { event.preventDefault(); guarded('sign up', () => signIn('/api/auth/register', event.target)); });
-$('login').addEventListener('submit', (event) => { event.preventDefault(); guarded('log in', () => signIn('/api/auth/login', event.target)); });
-$('me').addEventListener('click', () => guarded('me', async () => { const r = await whoAmI(); show(`GET /api/me → ${r.status}`, r.body); }));
-$('refresh').addEventListener('click', () => guarded('refresh', async () => { const r = await refresh(); show(`refresh → ${r.ok ? 200 : 401}`, r.body); }));
+$('register').addEventListener('submit', (event) => {
+  event.preventDefault();
+  guarded('sign up', () => signIn('/api/auth/register', event.target));
+});
+$('login').addEventListener('submit', (event) => {
+  event.preventDefault();
+  guarded('log in', () => signIn('/api/auth/login', event.target));
+});
+$('me').addEventListener('click', () =>
+  guarded('me', async () => {
+    const r = await whoAmI();
+    show(`GET /api/me → ${r.status}`, r.body);
+  }),
+);
+$('refresh').addEventListener('click', () =>
+  guarded('refresh', async () => {
+    const r = await refresh();
+    show(`refresh → ${r.ok ? 200 : 401}`, r.body);
+  }),
+);
 $('checkout').addEventListener('click', () =>
   guarded('checkout', async () => {
     const r = await api('/api/billing/checkout', { method: 'POST', body: JSON.stringify({ price_id: 'price_basic' }) });

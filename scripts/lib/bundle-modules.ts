@@ -46,7 +46,12 @@ export async function readBundle(bundleDir: string, mainModule = 'index.js'): Pr
 
   const modules = listJs(bundleDir).map((path) => {
     const code = readFileSync(join(bundleDir, path));
-    return { path, rawBytes: code.byteLength, gzipBytes: gzipSync(code).byteLength, evaluatedAtStartUp: startUp.has(path) };
+    return {
+      path,
+      rawBytes: code.byteLength,
+      gzipBytes: gzipSync(code).byteLength,
+      evaluatedAtStartUp: startUp.has(path),
+    };
   });
   const sum = (list: BundleModule[]) => ({
     rawBytes: list.reduce((n, m) => n + m.rawBytes, 0),

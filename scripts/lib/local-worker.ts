@@ -12,7 +12,10 @@ const root = new URL('../..', import.meta.url).pathname;
 /** `wrangler deploy --dry-run`: the exact modules a deploy would upload (built by scripts/build.mjs). */
 export function buildBundle(): { outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'liftoff-bundle-'));
-  const result = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`wrangler build failed:\n${result.stderr}`);
   return { outdir };
 }
@@ -57,7 +60,9 @@ export async function startLocalWorker(
   const mf = new Miniflare(workerOptions(bindings));
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
-  for (const file of readdirSync(join(root, 'migrations')).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(join(root, 'migrations'))
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const statements = readFileSync(join(root, 'migrations', file), 'utf8')
       .split('--> statement-breakpoint')
       .map((s) => s.trim())

@@ -40,7 +40,9 @@ export function toAdminUserView(row: AdminUserRow) {
 }
 
 const invalidCursor = () =>
-  new AppError(400, 'VALIDATION_ERROR', 'The request is not valid.', { issues: [{ path: 'cursor', message: 'is not a cursor from this API' }] });
+  new AppError(400, 'VALIDATION_ERROR', 'The request is not valid.', {
+    issues: [{ path: 'cursor', message: 'is not a cursor from this API' }],
+  });
 
 function cursorFrom(cursor: string | undefined): Position | null {
   if (cursor === undefined) return null;
@@ -53,11 +55,18 @@ function cursorFrom(cursor: string | undefined): Position | null {
 function page<T extends { created_at: number; id: string }>(rows: T[], limit: number) {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null };
+  return {
+    items,
+    nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+  };
 }
 
 export async function listUsers(deps: AuthDeps, input: { query?: string; cursor?: string; limit: number }) {
-  const rows = await searchUsers(deps.db, { query: input.query ?? null, cursor: cursorFrom(input.cursor), limit: input.limit + 1 });
+  const rows = await searchUsers(deps.db, {
+    query: input.query ?? null,
+    cursor: cursorFrom(input.cursor),
+    limit: input.limit + 1,
+  });
   const { items, nextCursor } = page(rows, input.limit);
   return { users: items.map(toAdminUserView), next_cursor: nextCursor };
 }
@@ -105,7 +114,11 @@ async function change(
   input: { action: string; statements: D1PreparedStatement[]; when?: Condition; metadata?: Record<string, unknown> },
 ) {
   if (!(await findAdminUserDetail(deps.db, userId, deps.now))) throw notFound('No such user.');
-  const audit = auditStatement(deps, { action: input.action, userId, actorId: admin.userId, metadata: input.metadata }, input.when);
+  const audit = auditStatement(
+    deps,
+    { action: input.action, userId, actorId: admin.userId, metadata: input.metadata },
+    input.when,
+  );
   await runBatch(deps.db, [audit, ...input.statements]);
   return getUserDetail(deps, userId);
 }
@@ -113,7 +126,10 @@ async function change(
 export async function changeRole(deps: AuthDeps, admin: AccessTokenClaims, userId: string, role: 'user' | 'admin') {
   const after = await change(deps, admin, userId, {
     action: 'admin.role_changed',
-    statements: [setRoleStatement(deps.db, { userId, role, now: deps.now }), pinRoleStatement(deps.db, { userId, role, now: deps.now })],
+    statements: [
+      setRoleStatement(deps.db, { userId, role, now: deps.now }),
+      pinRoleStatement(deps.db, { userId, role, now: deps.now }),
+    ],
     when: roleChangeCondition(userId, role),
     metadata: { role, by: 'admin' },
   });

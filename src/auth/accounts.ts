@@ -81,10 +81,15 @@ export async function registerAccount(
     ]);
   } catch (err) {
     // The unique index decides, so two concurrent sign-ups with one email can't both win.
-    if (isUniqueEmailViolation(err)) throw new AppError(409, 'EMAIL_TAKEN', 'An account with this email already exists.');
+    if (isUniqueEmailViolation(err))
+      throw new AppError(409, 'EMAIL_TAKEN', 'An account with this email already exists.');
     throw err;
   }
-  const tokens = await issueTokens(deps, { userId: user.id, sessionId: session.sessionId, role: user.role }, session.refreshToken);
+  const tokens = await issueTokens(
+    deps,
+    { userId: user.id, sessionId: session.sessionId, role: user.role },
+    session.refreshToken,
+  );
   return { user, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [verification.outboxId] };
 }
 
@@ -99,7 +104,11 @@ const invalidCredentials = () => new AppError(401, 'INVALID_CREDENTIALS', 'The e
  */
 export async function loginWithPassword(deps: AuthDeps, input: { email: string; password: string }): Promise<SignedIn> {
   const perAccount = accountWindow(RATE_RULES.failedLoginsPerAccount, input.email);
-  const attempt = countAttempt(deps.db, [addressWindow(RATE_RULES.loginPerAddress, deps.client.ip), perAccount], deps.now);
+  const attempt = countAttempt(
+    deps.db,
+    [addressWindow(RATE_RULES.loginPerAddress, deps.client.ip), perAccount],
+    deps.now,
+  );
   const results = await runBatch(deps.db, [...attempt.statements, selectUserByEmailStatement(deps.db, input.email)]);
   // A locked account answers 429 even to the right password, until the window passes.
   const reservation = attempt.settle(results).get(perAccount.key)!;
@@ -109,7 +118,11 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !user.passwordHash || !passwordOk) {
     // The reservation stays: it is this failure's count.
-    await auditStatement(deps, { action: 'login.failed', userId: user?.id ?? null, metadata: { email: input.email } }).run();
+    await auditStatement(deps, {
+      action: 'login.failed',
+      userId: user?.id ?? null,
+      metadata: { email: input.email },
+    }).run();
     throw invalidCredentials();
   }
   // Checked after the password, so a disabled account is only revealed to someone who knows it.
@@ -124,12 +137,23 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
   // a reset in the meantime (which ended every session) leaves this login nothing.
   const session = await newSession(deps, user, 'password', hasPasswordHashCondition(user.id, user.passwordHash));
   const upgrade = needsRehash(user.passwordHash)
-    ? [updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash: await hashPassword(input.password), now: deps.now, when: session.started })]
+    ? [
+        updatePasswordHashStatement(deps.db, {
+          userId: user.id,
+          passwordHash: await hashPassword(input.password),
+          now: deps.now,
+          when: session.started,
+        }),
+      ]
     : [];
   const outcome = await runBatch(deps.db, [
     ...session.statements,
     clearRateLimitStatement(deps.db, perAccount.key, session.started),
-    auditStatement(deps, { action: 'login.succeeded', userId: user.id, metadata: { session_id: session.sessionId } }, session.started),
+    auditStatement(
+      deps,
+      { action: 'login.succeeded', userId: user.id, metadata: { session_id: session.sessionId } },
+      session.started,
+    ),
     ...upgrade,
     ...(mayPromote(deps.config, user) ? adminEmailsPromotion(deps, user, session.started) : []),
     // The token carries the role as the database holds it after this batch (a promotion, or an
@@ -139,7 +163,11 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
   if (!session.didStart(outcome)) throw invalidCredentials();
   const role = rowsOf<{ role: User['role'] }>(outcome[outcome.length - 1])[0]?.role ?? user.role;
   const signedInUser: User = { ...user, role };
-  const tokens = await issueTokens(deps, { userId: user.id, sessionId: session.sessionId, role: signedInUser.role }, session.refreshToken);
+  const tokens = await issueTokens(
+    deps,
+    { userId: user.id, sessionId: session.sessionId, role: signedInUser.role },
+    session.refreshToken,
+  );
   return { user: signedInUser, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [] };
 }
 
@@ -149,8 +177,15 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
  * disabled user's still-valid token gets 401 TOKEN_INVALID here, reaches no Stripe call and sees no
  * billing data.
  */
-export async function getLiveAccount(deps: AuthDeps, auth: AccessTokenClaims): Promise<{ user: User; subscription: Subscription | null }> {
-  const { user, subscription, sessionLive } = await findAccountWithSession(deps.db, { userId: auth.userId, sessionId: auth.sessionId, now: deps.now });
+export async function getLiveAccount(
+  deps: AuthDeps,
+  auth: AccessTokenClaims,
+): Promise<{ user: User; subscription: Subscription | null }> {
+  const { user, subscription, sessionLive } = await findAccountWithSession(deps.db, {
+    userId: auth.userId,
+    sessionId: auth.sessionId,
+    now: deps.now,
+  });
   if (!sessionLive || !user) throw tokenError('TOKEN_INVALID');
   return { user, subscription };
 }

@@ -32,7 +32,11 @@ export function dropUnvouchedCredentials(
  * ended is refused (401 TOKEN_INVALID), as on every route, so the front end signs in again rather
  * than have the proof remove the user's own password.
  */
-export async function presentingCredential(deps: AuthDeps, presenter: AccessTokenClaims | null, userId: string): Promise<KeptCredential> {
+export async function presentingCredential(
+  deps: AuthDeps,
+  presenter: AccessTokenClaims | null,
+  userId: string,
+): Promise<KeptCredential> {
   if (presenter === null) return null;
   const live = await findLiveSessionWithUser(deps.db, presenter.sessionId, deps.now);
   if (!live || live.user.id !== presenter.userId) throw tokenError('TOKEN_INVALID');

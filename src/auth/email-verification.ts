@@ -2,7 +2,13 @@
 import { rowsOf, runBatch } from '../db/client';
 import { tokenUsedBy, useAccountTokenStatement } from '../db/account-tokens';
 import type { User } from '../db/schema';
-import { findUserById, markEmailVerifiedStatement, selectUserByIdStatement, userFromRow, type UserRow } from '../db/users';
+import {
+  findUserById,
+  markEmailVerifiedStatement,
+  selectUserByIdStatement,
+  userFromRow,
+  type UserRow,
+} from '../db/users';
 import { queueEmail } from '../email/outbox';
 import { verificationEmail } from '../email/templates';
 import { notFound } from '../errors';
@@ -32,7 +38,11 @@ export async function verificationEmailStatements(deps: AuthDeps, user: User) {
  * links of providers that did not vouch for it) are removed, except the one whose own session
  * opened the link (`presenter`, the caller's access token, when sent).
  */
-export async function verifyEmail(deps: AuthDeps, presented: string, presenter: AccessTokenClaims | null = null): Promise<User> {
+export async function verifyEmail(
+  deps: AuthDeps,
+  presented: string,
+  presenter: AccessTokenClaims | null = null,
+): Promise<User> {
   const token = await checkAccountToken(deps, presented, 'verify_email');
   const keep = await presentingCredential(deps, presenter, token.userId);
   const nonce = randomToken(16);

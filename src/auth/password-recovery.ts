@@ -33,7 +33,10 @@ import { auditStatement, type AuthDeps } from './sessions';
 export async function requestPasswordReset(deps: AuthDeps, email: string): Promise<string[]> {
   const attempt = countAttempt(
     deps.db,
-    [accountWindow(RATE_RULES.emailsPerAccount, email), addressWindow(RATE_RULES.resetRequestsPerAddress, deps.client.ip)],
+    [
+      accountWindow(RATE_RULES.emailsPerAccount, email),
+      addressWindow(RATE_RULES.resetRequestsPerAddress, deps.client.ip),
+    ],
     deps.now,
   );
   const results = await runBatch(deps.db, [...attempt.statements, selectUserByEmailStatement(deps.db, email)]);
@@ -52,7 +55,11 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
     content: passwordResetEmail({ appUrl: deps.config.appUrl, token }),
     now: deps.now,
   });
-  await runBatch(deps.db, [statement, mail.statement, auditStatement(deps, { action: 'password.reset_requested', userId: user.id })]);
+  await runBatch(deps.db, [
+    statement,
+    mail.statement,
+    auditStatement(deps, { action: 'password.reset_requested', userId: user.id }),
+  ]);
   return [mail.id];
 }
 
@@ -100,7 +107,11 @@ const wrongPassword = () => new AppError(401, 'INVALID_CREDENTIALS', 'The curren
  * per-account window as failed logins before hashing (so neither a burst of requests nor a stolen
  * access token gets more guesses), and given back when the password is right.
  */
-export async function confirmPassword(deps: AuthDeps, userId: string, password: string): Promise<User & { passwordHash: string }> {
+export async function confirmPassword(
+  deps: AuthDeps,
+  userId: string,
+  password: string,
+): Promise<User & { passwordHash: string }> {
   const user = await findUserById(deps.db, userId);
   if (!user) throw notFound('No such user.');
   const failures = accountWindow(RATE_RULES.failedLoginsPerAccount, user.email);
@@ -133,8 +144,19 @@ export async function changePassword(
     when: changed,
   });
   const results = await runBatch(deps.db, [
-    updatePasswordHashStatement(deps.db, { userId: user.id, passwordHash, now: deps.now, when: hasPasswordHashCondition(user.id, user.passwordHash) }),
-    revokeUserSessionsStatement(deps.db, { userId: user.id, now: deps.now, reason: 'password_changed', keepSessionId: auth.sessionId, when: changed }),
+    updatePasswordHashStatement(deps.db, {
+      userId: user.id,
+      passwordHash,
+      now: deps.now,
+      when: hasPasswordHashCondition(user.id, user.passwordHash),
+    }),
+    revokeUserSessionsStatement(deps.db, {
+      userId: user.id,
+      now: deps.now,
+      reason: 'password_changed',
+      keepSessionId: auth.sessionId,
+      when: changed,
+    }),
     voidAccountTokensStatement(deps.db, { userId: user.id, purpose: 'reset_password', now: deps.now, when: changed }),
     auditStatement(deps, { action: 'password.changed', userId: user.id }, changed),
     notice.statement,

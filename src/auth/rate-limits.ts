@@ -31,7 +31,11 @@ export function accountWindow(rule: RateRule, email: string): RateWindow {
  * CF-Connecting-IP (local development) share one bucket.
  */
 export function addressWindow(rule: RateRule, ip: string | null): RateWindow {
-  return { key: `${rule.name}:${ip === null ? 'unknown' : addressBucket(ip)}`, limit: rule.limit, windowMs: rule.windowMs };
+  return {
+    key: `${rule.name}:${ip === null ? 'unknown' : addressBucket(ip)}`,
+    limit: rule.limit,
+    windowMs: rule.windowMs,
+  };
 }
 
 /** Seconds until the window's oldest attempt leaves it (at least 1). */
@@ -41,7 +45,9 @@ function secondsUntilRoom(window: RateWindow, state: RateState | undefined, now:
 }
 
 const rateLimited = (retryAfter: number) =>
-  new AppError(429, 'RATE_LIMITED', 'Too many attempts; try again later.', { headers: { 'Retry-After': String(retryAfter) } });
+  new AppError(429, 'RATE_LIMITED', 'Too many attempts; try again later.', {
+    headers: { 'Retry-After': String(retryAfter) },
+  });
 
 /**
  * One attempt counted in every window at once, or in none. The statements go first in the caller's
@@ -50,7 +56,10 @@ const rateLimited = (retryAfter: number) =>
  * in each window, by key, so that one can be given back.
  */
 export function countAttempt(db: Database, windows: RateWindow[], now: Date) {
-  const statements: Statement[] = [takeRateLimitStatement(db, windows, now), ...windows.map((w) => rateLimitStateStatement(db, w, now))];
+  const statements: Statement[] = [
+    takeRateLimitStatement(db, windows, now),
+    ...windows.map((w) => rateLimitStateStatement(db, w, now)),
+  ];
   function settle(results: D1Result[]): Map<string, number> {
     const taken = rowsOf<{ id: number; key: string }>(results[0]);
     if (taken.length === windows.length) return new Map(taken.map((row) => [row.key, row.id]));

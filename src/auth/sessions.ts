@@ -131,7 +131,8 @@ export async function refreshSession(deps: AuthDeps, presentedToken: string): Pr
     graceMs: REUSE_GRACE_MS,
   });
   if (!token) throw refreshError('REFRESH_TOKEN_INVALID');
-  const claims = () => roleAfterAdminEmails(deps, token).then((role) => ({ userId: token.userId, sessionId: token.sessionId, role }));
+  const claims = () =>
+    roleAfterAdminEmails(deps, token).then((role) => ({ userId: token.userId, sessionId: token.sessionId, role }));
   if (token.replacedBy === newHash) return issueTokens(deps, await claims(), newToken);
   if (revokedForReuse) {
     await auditStatement(deps, {
@@ -161,13 +162,23 @@ export async function logout(deps: AuthDeps, presentedTokens: string[]): Promise
   if (revoked.length === 0) return;
   await runBatch(
     deps.db,
-    revoked.map(({ userId, sessionId }) => auditStatement(deps, { action: 'logout', userId, metadata: { session_id: sessionId } })),
+    revoked.map(({ userId, sessionId }) =>
+      auditStatement(deps, { action: 'logout', userId, metadata: { session_id: sessionId } }),
+    ),
   );
 }
 
 export async function logoutEverywhere(deps: AuthDeps, auth: AccessTokenClaims): Promise<void> {
-  const revoked = await revokeUserSessionsStatement(deps.db, { userId: auth.userId, now: deps.now, reason: 'logout_all' }).run();
-  await auditStatement(deps, { action: 'logout_all', userId: auth.userId, metadata: { sessions_revoked: revoked.meta.changes } }).run();
+  const revoked = await revokeUserSessionsStatement(deps.db, {
+    userId: auth.userId,
+    now: deps.now,
+    reason: 'logout_all',
+  }).run();
+  await auditStatement(deps, {
+    action: 'logout_all',
+    userId: auth.userId,
+    metadata: { sessions_revoked: revoked.meta.changes },
+  }).run();
 }
 
 export interface SessionView {
@@ -191,7 +202,16 @@ export async function listSessions(deps: AuthDeps, auth: AccessTokenClaims): Pro
 
 /** DELETE /sessions/:id: another user's (or an unknown, or an ended) session is 404, never 403. */
 export async function revokeOwnSession(deps: AuthDeps, auth: AccessTokenClaims, sessionId: string): Promise<void> {
-  const revoked = await revokeUserSession(deps.db, { userId: auth.userId, sessionId, now: deps.now, reason: 'revoked_by_user' });
+  const revoked = await revokeUserSession(deps.db, {
+    userId: auth.userId,
+    sessionId,
+    now: deps.now,
+    reason: 'revoked_by_user',
+  });
   if (!revoked) throw notFound('No such session.');
-  await auditStatement(deps, { action: 'session.revoked', userId: auth.userId, metadata: { session_id: sessionId } }).run();
+  await auditStatement(deps, {
+    action: 'session.revoked',
+    userId: auth.userId,
+    metadata: { session_id: sessionId },
+  }).run();
 }

@@ -49,8 +49,12 @@ export async function createCheckoutSession(deps: AuthDeps, auth: AccessTokenCla
 export async function createPortalSession(deps: AuthDeps, auth: AccessTokenClaims): Promise<string> {
   const settings = stripeSettings(deps.config);
   const { user } = await getLiveAccount(deps, auth);
-  if (!user.stripeCustomerId) throw new AppError(409, 'NO_BILLING_ACCOUNT', 'There is no billing account yet; subscribe first.');
+  if (!user.stripeCustomerId)
+    throw new AppError(409, 'NO_BILLING_ACCOUNT', 'There is no billing account yet; subscribe first.');
   const stripe = await getStripe(settings);
-  const session = await stripe.billingPortal.sessions.create({ customer: user.stripeCustomerId, return_url: `${deps.config.appUrl}/billing` });
+  const session = await stripe.billingPortal.sessions.create({
+    customer: user.stripeCustomerId,
+    return_url: `${deps.config.appUrl}/billing`,
+  });
   return session.url;
 }

@@ -40,8 +40,18 @@ async function createClient(settings: StripeSettings): Promise<Stripe> {
 }
 
 /** Webhook verification over the raw body with WebCrypto; a fresh provider is cheap. */
-export async function constructStripeEvent(settings: StripeSettings, rawBody: string, signature: string): Promise<Stripe.Event> {
+export async function constructStripeEvent(
+  settings: StripeSettings,
+  rawBody: string,
+  signature: string,
+): Promise<Stripe.Event> {
   const { default: StripeClient } = await import('stripe');
   const stripe = await getStripe(settings);
-  return stripe.webhooks.constructEventAsync(rawBody, signature, settings.webhookSecret, undefined, StripeClient.createSubtleCryptoProvider());
+  return stripe.webhooks.constructEventAsync(
+    rawBody,
+    signature,
+    settings.webhookSecret,
+    undefined,
+    StripeClient.createSubtleCryptoProvider(),
+  );
 }

@@ -53,7 +53,16 @@ const subscriptionEvent = eventOf(
     metadata,
     cancel_at_period_end: z.boolean().nullish(),
     current_period_end: z.number().nullish(),
-    items: z.looseObject({ data: z.array(z.looseObject({ current_period_end: z.number().nullish(), price: z.looseObject({ id: z.string() }).nullish() })) }).nullish(),
+    items: z
+      .looseObject({
+        data: z.array(
+          z.looseObject({
+            current_period_end: z.number().nullish(),
+            price: z.looseObject({ id: z.string() }).nullish(),
+          }),
+        ),
+      })
+      .nullish(),
   }),
 );
 const invoiceEvent = eventOf(
@@ -80,14 +89,21 @@ export function checkStripeEventShape(event: Stripe.Event): Stripe.Event {
 }
 
 const idOf = (value: unknown): string | null =>
-  typeof value === 'string' ? value : value && typeof value === 'object' && 'id' in value && typeof value.id === 'string' ? value.id : null;
+  typeof value === 'string'
+    ? value
+    : value && typeof value === 'object' && 'id' in value && typeof value.id === 'string'
+      ? value.id
+      : null;
 
 /**
  * The event's ledger row and all of its effects go to D1 as one batch (one transaction): a
  * redelivery fails on the ledger's primary key and changes nothing; an error leaves no trace, and
  * Stripe's retry applies the event cleanly. At most two round trips: one to read, one to write.
  */
-export async function applyStripeEvent(deps: WebhookDeps, event: Stripe.Event): Promise<{ outcome: EventOutcome; outboxIds: string[] }> {
+export async function applyStripeEvent(
+  deps: WebhookDeps,
+  event: Stripe.Event,
+): Promise<{ outcome: EventOutcome; outboxIds: string[] }> {
   const plan = await planEvent(deps, event);
   const audit: Statement[] =
     plan.outcome === 'ignored'
@@ -106,7 +122,13 @@ export async function applyStripeEvent(deps: WebhookDeps, event: Stripe.Event): 
         ];
   try {
     await runBatch(deps.db, [
-      insertStripeEventStatement(deps.db, { id: event.id, type: event.type, created: event.created, outcome: plan.outcome, now: deps.now }),
+      insertStripeEventStatement(deps.db, {
+        id: event.id,
+        type: event.type,
+        created: event.created,
+        outcome: plan.outcome,
+        now: deps.now,
+      }),
       ...plan.statements,
       ...audit,
     ]);
@@ -152,7 +174,11 @@ function findUserStatement(db: Database, userId: string | null, customerId: stri
 }
 
 function storedEventTimeStatement(db: Database, subscriptionId: string): Statement {
-  return sqlStatement(db, 'SELECT last_event_created AS created, user_id AS userId FROM subscriptions WHERE id = ?', subscriptionId);
+  return sqlStatement(
+    db,
+    'SELECT last_event_created AS created, user_id AS userId FROM subscriptions WHERE id = ?',
+    subscriptionId,
+  );
 }
 
 async function checkoutCompleted(deps: WebhookDeps, session: Stripe.Checkout.Session): Promise<Plan> {
@@ -168,7 +194,12 @@ async function checkoutCompleted(deps: WebhookDeps, session: Stripe.Checkout.Ses
     subscriptionId: idOf(session.subscription),
     outboxIds: [],
     statements: [
-      sqlStatement(deps.db, 'UPDATE users SET stripe_customer_id = ? WHERE id = ? AND stripe_customer_id IS NULL', customerId, user.id),
+      sqlStatement(
+        deps.db,
+        'UPDATE users SET stripe_customer_id = ? WHERE id = ? AND stripe_customer_id IS NULL',
+        customerId,
+        user.id,
+      ),
     ],
   };
 }
@@ -189,7 +220,11 @@ function snapshotOf(subscription: Stripe.Subscription, userId: string): Subscrip
   };
 }
 
-async function subscriptionChanged(deps: WebhookDeps, subscription: Stripe.Subscription, event: Stripe.Event): Promise<Plan> {
+async function subscriptionChanged(
+  deps: WebhookDeps,
+  subscription: Stripe.Subscription,
+  event: Stripe.Event,
+): Promise<Plan> {
   const customerId = idOf(subscription.customer);
   const [userRows, storedRows] = await runBatch(deps.db, [
     findUserStatement(deps.db, subscription.metadata?.user_id ?? null, customerId),
@@ -221,7 +256,12 @@ function subscriptionIdOfInvoice(invoice: Stripe.Invoice): string | null {
  * invoice.paid brings a past-due subscription back to active; invoice.payment_failed marks it
  * past due and emails the user (the email is queued in the same batch).
  */
-async function invoiceSettled(deps: WebhookDeps, invoice: Stripe.Invoice, event: Stripe.Event, result: 'paid' | 'failed'): Promise<Plan> {
+async function invoiceSettled(
+  deps: WebhookDeps,
+  invoice: Stripe.Invoice,
+  event: Stripe.Event,
+  result: 'paid' | 'failed',
+): Promise<Plan> {
   const subscriptionId = subscriptionIdOfInvoice(invoice);
   const customerId = idOf(invoice.customer);
   const [userRows, storedRows] = await runBatch(deps.db, [
@@ -237,8 +277,20 @@ async function invoiceSettled(deps: WebhookDeps, invoice: Stripe.Invoice, event:
   if (subscriptionId && !stale) {
     statements.push(
       result === 'paid'
-        ? setSubscriptionStatusStatement(deps.db, { id: subscriptionId, status: 'active', from: ['past_due', 'unpaid', 'incomplete'], eventCreated: event.created, now: deps.now })
-        : setSubscriptionStatusStatement(deps.db, { id: subscriptionId, status: 'past_due', from: ['active', 'trialing', 'past_due'], eventCreated: event.created, now: deps.now }),
+        ? setSubscriptionStatusStatement(deps.db, {
+            id: subscriptionId,
+            status: 'active',
+            from: ['past_due', 'unpaid', 'incomplete'],
+            eventCreated: event.created,
+            now: deps.now,
+          })
+        : setSubscriptionStatusStatement(deps.db, {
+            id: subscriptionId,
+            status: 'past_due',
+            from: ['active', 'trialing', 'past_due'],
+            eventCreated: event.created,
+            now: deps.now,
+          }),
     );
   }
   if (result === 'failed') {

@@ -18,7 +18,8 @@ export interface PageCursor {
   id: string;
 }
 
-const USER_COLUMNS = 'id, email, name, role, email_verified_at, disabled_at, created_at, password_hash IS NOT NULL AS has_password';
+const USER_COLUMNS =
+  'id, email, name, role, email_verified_at, disabled_at, created_at, password_hash IS NOT NULL AS has_password';
 
 /** Conditions accumulated for a WHERE clause, with their parameters in order. */
 class Where {
@@ -30,7 +31,8 @@ class Where {
   }
   /** Keyset pagination on (created_at, id), newest first: the rows after the cursor's position. */
   after(cursor: PageCursor | null): void {
-    if (cursor) this.add('(created_at < ? OR (created_at = ? AND id < ?))', cursor.createdAt, cursor.createdAt, cursor.id);
+    if (cursor)
+      this.add('(created_at < ? OR (created_at = ? AND id < ?))', cursor.createdAt, cursor.createdAt, cursor.id);
   }
   toString(): string {
     return this.conditions.length ? `WHERE ${this.conditions.join(' AND ')}` : '';
@@ -45,7 +47,8 @@ export async function searchUsers(
   const where = new Where();
   // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and the text is taken literally.
   // lower() folds ASCII only, as LIKE's case-insensitivity does.
-  if (input.query) where.add('(instr(lower(email), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)', input.query, input.query);
+  if (input.query)
+    where.add('(instr(lower(email), lower(?)) > 0 OR instr(lower(name), lower(?)) > 0)', input.query, input.query);
   where.after(input.cursor);
   const result = await sqlStatement(
     db,
@@ -58,9 +61,21 @@ export async function searchUsers(
 
 export interface AdminUserDetail {
   user: AdminUserRow;
-  sessions: { id: string; auth_method: string; user_agent: string | null; ip_address: string | null; created_at: number; last_used_at: number }[];
+  sessions: {
+    id: string;
+    auth_method: string;
+    user_agent: string | null;
+    ip_address: string | null;
+    created_at: number;
+    last_used_at: number;
+  }[];
   accounts: { provider: string; email: string | null; created_at: number; last_login_at: number }[];
-  subscription: { status: string; price_id: string | null; current_period_end: number | null; cancel_at_period_end: number } | null;
+  subscription: {
+    status: string;
+    price_id: string | null;
+    current_period_end: number | null;
+    cancel_at_period_end: number;
+  } | null;
 }
 
 /** One user with their live sessions, linked providers and current subscription, in one batch. */
@@ -74,7 +89,11 @@ export async function findAdminUserDetail(db: Database, userId: string, now: Dat
       userId,
       now.getTime(),
     ),
-    sqlStatement(db, 'SELECT provider, email, created_at, last_login_at FROM oauth_accounts WHERE user_id = ? ORDER BY created_at', userId),
+    sqlStatement(
+      db,
+      'SELECT provider, email, created_at, last_login_at FROM oauth_accounts WHERE user_id = ? ORDER BY created_at',
+      userId,
+    ),
     // The same choice of "current" subscription as /api/me and the paid-feature guard.
     statementFrom(db, currentSubscriptionQuery(db, userId)),
   ]);
@@ -107,7 +126,8 @@ export const roleChangeCondition = (userId: string, role: 'user' | 'admin'): Con
   userWhere(userId, `role != ? AND (? = 'admin' OR ${notLastAdmin})`, role, role, userId);
 
 /** The user is enabled, and not the last enabled admin. */
-export const disableCondition = (userId: string): Condition => userWhere(userId, `disabled_at IS NULL AND ${notLastAdmin}`, userId);
+export const disableCondition = (userId: string): Condition =>
+  userWhere(userId, `disabled_at IS NULL AND ${notLastAdmin}`, userId);
 
 export const enableCondition = (userId: string): Condition => userWhere(userId, 'disabled_at IS NOT NULL');
 
@@ -115,9 +135,19 @@ export const enableCondition = (userId: string): Condition => userWhere(userId, 
 export const userDisabledCondition = (userId: string): Condition => userWhere(userId, 'disabled_at IS NOT NULL');
 
 /** Batchable: sets the role when roleChangeCondition holds. */
-export function setRoleStatement(db: Database, input: { userId: string; role: 'user' | 'admin'; now: Date }): Statement {
+export function setRoleStatement(
+  db: Database,
+  input: { userId: string; role: 'user' | 'admin'; now: Date },
+): Statement {
   const when = roleChangeCondition(input.userId, input.role);
-  return sqlStatement(db, `UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND ${when.sql}`, input.role, input.now.getTime(), input.userId, ...when.params);
+  return sqlStatement(
+    db,
+    `UPDATE users SET role = ?, updated_at = ? WHERE id = ? AND ${when.sql}`,
+    input.role,
+    input.now.getTime(),
+    input.userId,
+    ...when.params,
+  );
 }
 
 /**
@@ -125,7 +155,10 @@ export function setRoleStatement(db: Database, input: { userId: string; role: 'u
  * (also when it did not change: the admin chose it), so ADMIN_EMAILS never changes a role an admin
  * chose, not even for a new account at that address.
  */
-export function pinRoleStatement(db: Database, input: { userId: string; role: 'user' | 'admin'; now: Date }): Statement {
+export function pinRoleStatement(
+  db: Database,
+  input: { userId: string; role: 'user' | 'admin'; now: Date },
+): Statement {
   return sqlStatement(
     db,
     `INSERT INTO role_pins (email, role, pinned_at) SELECT email, role, ? FROM users WHERE id = ? AND role = ?
@@ -139,12 +172,25 @@ export function pinRoleStatement(db: Database, input: { userId: string; role: 'u
 /** Batchable: disables the user when disableCondition holds. */
 export function disableUserStatement(db: Database, input: { userId: string; now: Date }): Statement {
   const when = disableCondition(input.userId);
-  return sqlStatement(db, `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ? AND ${when.sql}`, input.now.getTime(), input.now.getTime(), input.userId, ...when.params);
+  return sqlStatement(
+    db,
+    `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ? AND ${when.sql}`,
+    input.now.getTime(),
+    input.now.getTime(),
+    input.userId,
+    ...when.params,
+  );
 }
 
 export function enableUserStatement(db: Database, input: { userId: string; now: Date }): Statement {
   const when = enableCondition(input.userId);
-  return sqlStatement(db, `UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ? AND ${when.sql}`, input.now.getTime(), input.userId, ...when.params);
+  return sqlStatement(
+    db,
+    `UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ? AND ${when.sql}`,
+    input.now.getTime(),
+    input.userId,
+    ...when.params,
+  );
 }
 
 export interface Stats {
@@ -216,7 +262,14 @@ export interface AuditRow {
 /** Newest first, filtered by user, action (exact, or a prefix ending in `*`) and time range. */
 export async function searchAuditLog(
   db: Database,
-  input: { userId: string | null; action: string | null; from: number | null; to: number | null; cursor: PageCursor | null; limit: number },
+  input: {
+    userId: string | null;
+    action: string | null;
+    from: number | null;
+    to: number | null;
+    cursor: PageCursor | null;
+    limit: number;
+  },
 ): Promise<AuditRow[]> {
   const where = new Where();
   if (input.userId) where.add('(user_id = ? OR actor_id = ?)', input.userId, input.userId);

@@ -10,7 +10,10 @@ export const LIVE_SUBSCRIPTION_STATUSES = ['active', 'trialing', 'past_due', 'un
 /** Stores the customer id unless the user already has one; returns the one that is stored. */
 export async function storeStripeCustomerId(db: Database, userId: string, customerId: string): Promise<string | null> {
   const [, row] = await db.batch([
-    db.update(users).set({ stripeCustomerId: customerId }).where(and(eq(users.id, userId), isNull(users.stripeCustomerId))),
+    db
+      .update(users)
+      .set({ stripeCustomerId: customerId })
+      .where(and(eq(users.id, userId), isNull(users.stripeCustomerId))),
     db.select({ customerId: users.stripeCustomerId }).from(users).where(eq(users.id, userId)),
   ]);
   return row[0]?.customerId ?? null;
@@ -57,7 +60,13 @@ export function insertStripeEventStatement(
 ): Statement {
   return statementFrom(
     db,
-    db.insert(stripeEvents).values({ id: event.id, type: event.type, eventCreated: event.created, outcome: event.outcome, receivedAt: event.now }),
+    db.insert(stripeEvents).values({
+      id: event.id,
+      type: event.type,
+      eventCreated: event.created,
+      outcome: event.outcome,
+      receivedAt: event.now,
+    }),
   );
 }
 
@@ -72,7 +81,12 @@ export interface SubscriptionSnapshot {
 }
 
 /** Batchable: writes the snapshot unless the stored state comes from a newer event. */
-export function upsertSubscriptionStatement(db: Database, snapshot: SubscriptionSnapshot, eventCreated: number, now: Date): Statement {
+export function upsertSubscriptionStatement(
+  db: Database,
+  snapshot: SubscriptionSnapshot,
+  eventCreated: number,
+  now: Date,
+): Statement {
   return sqlStatement(
     db,
     `INSERT INTO subscriptions (id, user_id, customer_id, status, price_id, current_period_end, cancel_at_period_end,

@@ -14,7 +14,12 @@ export interface NewOutboxEmail {
 }
 
 /** Batchable, written with the token or change the email carries; `when` gates it like the rest. */
-export function insertOutboxEmailStatement(db: Database, email: NewOutboxEmail, now: Date, when: Condition = ALWAYS): Statement {
+export function insertOutboxEmailStatement(
+  db: Database,
+  email: NewOutboxEmail,
+  now: Date,
+  when: Condition = ALWAYS,
+): Statement {
   return sqlStatement(
     db,
     `INSERT INTO email_outbox (id, user_id, to_address, template, subject, text_body, html_body,
@@ -58,7 +63,12 @@ export interface ClaimedEmail {
  * Claims one email for delivery: pending and due, or `sending` with an expired lease (its sender
  * died). Sent and failed rows are never claimed, so a delivered email is never sent again.
  */
-export async function claimOutboxEmail(db: Database, id: string, now: Date, leaseMs: number): Promise<ClaimedEmail | null> {
+export async function claimOutboxEmail(
+  db: Database,
+  id: string,
+  now: Date,
+  leaseMs: number,
+): Promise<ClaimedEmail | null> {
   const row = await sqlStatement(
     db,
     `UPDATE email_outbox SET status = 'sending', attempts = attempts + 1, locked_until = ?1
@@ -126,5 +136,10 @@ export async function listDueOutboxIds(db: Database, now: Date, limit: number): 
 
 export async function listRecentOutboxEmails(db: Database, limit: number): Promise<OutboxEmail[]> {
   // rowid breaks ties between emails queued in the same millisecond: it follows insertion order.
-  return db.select().from(emailOutbox).orderBy(desc(emailOutbox.createdAt), sql`rowid desc`).limit(limit).all();
+  return db
+    .select()
+    .from(emailOutbox)
+    .orderBy(desc(emailOutbox.createdAt), sql`rowid desc`)
+    .limit(limit)
+    .all();
 }

@@ -32,7 +32,10 @@ export function linkStandsCondition(input: { provider: Provider; providerUserId:
  * Batchable, before linking `providerUserId`: removes the user's link to another subject at the same
  * provider (a user the provider re-created), so the new link can take the one slot per provider.
  */
-export function replaceProviderLinkStatement(db: Database, input: { userId: string; provider: Provider; providerUserId: string }): Statement {
+export function replaceProviderLinkStatement(
+  db: Database,
+  input: { userId: string; provider: Provider; providerUserId: string },
+): Statement {
   return sqlStatement(
     db,
     'DELETE FROM oauth_accounts WHERE user_id = ? AND provider = ? AND provider_user_id != ?',
@@ -64,7 +67,12 @@ export function touchOAuthAccountStatement(
 }
 
 export async function listOAuthAccounts(db: Database, userId: string): Promise<OAuthAccount[]> {
-  return db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, userId)).orderBy(asc(oauthAccounts.createdAt)).all();
+  return db
+    .select()
+    .from(oauthAccounts)
+    .where(eq(oauthAccounts.userId, userId))
+    .orderBy(asc(oauthAccounts.createdAt))
+    .all();
 }
 
 /**
@@ -86,5 +94,10 @@ export async function unlinkOAuthAccount(db: Database, userId: string, provider:
 
 /** Fails with a UNIQUE violation on `oauth_state_uses.state_hash` when the state was used before. */
 export async function recordOAuthStateUse(db: Database, stateHash: string, now: Date): Promise<void> {
-  await sqlStatement(db, 'INSERT INTO oauth_state_uses (state_hash, used_at) VALUES (?, ?)', stateHash, now.getTime()).run();
+  await sqlStatement(
+    db,
+    'INSERT INTO oauth_state_uses (state_hash, used_at) VALUES (?, ?)',
+    stateHash,
+    now.getTime(),
+  ).run();
 }

@@ -19,7 +19,9 @@ export interface RateState {
  */
 export function takeRateLimitStatement(db: Database, windows: RateWindow[], now: Date): Statement {
   const keys = windows.map(() => '(?)').join(', ');
-  const room = windows.map(() => '(SELECT count(*) FROM rate_limit_hits WHERE key = ? AND hit_at > ?) < ?').join(' AND ');
+  const room = windows
+    .map(() => '(SELECT count(*) FROM rate_limit_hits WHERE key = ? AND hit_at > ?) < ?')
+    .join(' AND ');
   return sqlStatement(
     db,
     `INSERT INTO rate_limit_hits (key, hit_at)

@@ -6,13 +6,18 @@ import { sessions, users, type Session, type User } from './schema';
 const live = (now: Date) => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
 
 /** The session, while it is live and its user enabled (joined with users). */
-const liveAndEnabled = (sessionId: string, now: Date) => and(eq(sessions.id, sessionId), live(now), isNull(users.disabledAt));
+const liveAndEnabled = (sessionId: string, now: Date) =>
+  and(eq(sessions.id, sessionId), live(now), isNull(users.disabledAt));
 
 /**
  * Batchable: starts the session if `when` holds when the batch runs (the credential that was
  * checked is still valid: a reset or an unlink between the check and this write leaves no session).
  */
-export function insertSessionStatement(db: Database, session: Omit<Session, 'revokedAt' | 'revokedReason'>, when: Condition = ALWAYS): Statement {
+export function insertSessionStatement(
+  db: Database,
+  session: Omit<Session, 'revokedAt' | 'revokedReason'>,
+  when: Condition = ALWAYS,
+): Statement {
   return sqlStatement(
     db,
     `INSERT INTO sessions (id, user_id, auth_method, user_agent, ip_address, created_at, last_used_at, expires_at)

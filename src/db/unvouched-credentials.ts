@@ -75,9 +75,24 @@ export function removeUnvouchedCredentialsStatements(
     ),
   ];
   if (keep === 'password') {
-    statements.push(sqlStatement(db, `UPDATE users SET password_vouched = 1 WHERE id = ? AND password_hash IS NOT NULL AND ${when.sql}`, userId, ...when.params));
+    statements.push(
+      sqlStatement(
+        db,
+        `UPDATE users SET password_vouched = 1 WHERE id = ? AND password_hash IS NOT NULL AND ${when.sql}`,
+        userId,
+        ...when.params,
+      ),
+    );
   } else if (keep !== null) {
-    statements.push(sqlStatement(db, `UPDATE oauth_accounts SET email_verified = 1 WHERE user_id = ? AND provider = ? AND ${when.sql}`, userId, keep, ...when.params));
+    statements.push(
+      sqlStatement(
+        db,
+        `UPDATE oauth_accounts SET email_verified = 1 WHERE user_id = ? AND provider = ? AND ${when.sql}`,
+        userId,
+        keep,
+        ...when.params,
+      ),
+    );
   }
   return statements;
 }

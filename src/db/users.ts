@@ -1,6 +1,14 @@
 // Queries on users.
 import { eq } from 'drizzle-orm';
-import { ALWAYS, isUniqueViolation, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
+import {
+  ALWAYS,
+  isUniqueViolation,
+  sqlStatement,
+  statementFrom,
+  type Condition,
+  type Database,
+  type Statement,
+} from './client';
 import { users, type User } from './schema';
 
 export interface UserRow {
@@ -95,7 +103,10 @@ export function markEmailVerifiedStatement(
  * "the new password this batch wrote is in place".
  */
 export function hasPasswordHashCondition(userId: string, passwordHash: string): Condition {
-  return { sql: 'EXISTS (SELECT 1 FROM users WHERE id = ? AND password_hash = ? AND disabled_at IS NULL)', params: [userId, passwordHash] };
+  return {
+    sql: 'EXISTS (SELECT 1 FROM users WHERE id = ? AND password_hash = ? AND disabled_at IS NULL)',
+    params: [userId, passwordHash],
+  };
 }
 
 /** True while the user exists and is enabled. */
@@ -123,7 +134,10 @@ export function selectRoleStatement(db: Database, userId: string): Statement {
 }
 
 /** Batchable: makes the user an admin when `when` holds (ADMIN_EMAILS; the role stays unpinned). */
-export function promoteToAdminStatement(db: Database, input: { userId: string; now: Date; when: Condition }): Statement {
+export function promoteToAdminStatement(
+  db: Database,
+  input: { userId: string; now: Date; when: Condition },
+): Statement {
   return sqlStatement(
     db,
     `UPDATE users SET role = 'admin', updated_at = ? WHERE id = ? AND ${input.when.sql}`,
@@ -143,7 +157,12 @@ export function deleteUserStatement(db: Database, userId: string): Statement {
   return sqlStatement(db, 'DELETE FROM users WHERE id = ?', userId);
 }
 
-export async function updateUserName(db: Database, userId: string, name: string | null, now: Date): Promise<User | null> {
+export async function updateUserName(
+  db: Database,
+  userId: string,
+  name: string | null,
+  now: Date,
+): Promise<User | null> {
   return (await db.update(users).set({ name, updatedAt: now }).where(eq(users.id, userId)).returning().get()) ?? null;
 }
 

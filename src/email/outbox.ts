@@ -59,12 +59,27 @@ export async function deliverEmails(deps: DeliveryDeps, ids: string[]): Promise<
     const email = await claimOutboxEmail(deps.db, id, deps.now(), CLAIM_LEASE_MS);
     if (!email) continue; // already delivered, given up on, not due, or being sent elsewhere
     try {
-      await deps.sender.send({ id: email.id, to: email.toAddress, subject: email.subject, text: email.textBody, html: email.htmlBody });
+      await deps.sender.send({
+        id: email.id,
+        to: email.toAddress,
+        subject: email.subject,
+        text: email.textBody,
+        html: email.htmlBody,
+      });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const retryAt = email.attempts >= MAX_ATTEMPTS ? null : new Date(deps.now().getTime() + retryDelayMs(email.attempts));
+      const retryAt =
+        email.attempts >= MAX_ATTEMPTS ? null : new Date(deps.now().getTime() + retryDelayMs(email.attempts));
       await markOutboxAttemptFailed(deps.db, { id, error: message, retryAt });
-      console.log(JSON.stringify({ level: retryAt ? 'warn' : 'error', msg: 'email delivery failed', email_id: id, attempts: email.attempts, error: message }));
+      console.log(
+        JSON.stringify({
+          level: retryAt ? 'warn' : 'error',
+          msg: 'email delivery failed',
+          email_id: id,
+          attempts: email.attempts,
+          error: message,
+        }),
+      );
       continue;
     }
     await markOutboxSent(deps.db, id, deps.now(), !deps.sender.keepsBody);

@@ -26,7 +26,16 @@ export function createEmailSender(email: Config['email']): EmailSender {
     return {
       keepsBody: true,
       async send(message) {
-        console.log(JSON.stringify({ level: 'info', msg: 'email', id: message.id, to: message.to, subject: message.subject, text: message.text }));
+        console.log(
+          JSON.stringify({
+            level: 'info',
+            msg: 'email',
+            id: message.id,
+            to: message.to,
+            subject: message.subject,
+            text: message.text,
+          }),
+        );
       },
     };
   }
@@ -43,7 +52,13 @@ export function createEmailSender(email: Config['email']): EmailSender {
             'Content-Type': 'application/json',
             'Idempotency-Key': message.id,
           },
-          body: JSON.stringify({ from: email.from, to: [message.to], subject: message.subject, text: message.text, html: message.html }),
+          body: JSON.stringify({
+            from: email.from,
+            to: [message.to],
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
+          }),
         });
       } catch (err) {
         throw new DeliveryError(`Resend unreachable: ${err instanceof Error ? err.message : String(err)}`);

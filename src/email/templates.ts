@@ -44,7 +44,10 @@ export function passwordResetEmail(input: { appUrl: string; token: string }): Em
     template: 'password_reset',
     subject: 'Reset your password',
     text: `${lines.join('\n\n')}\n\n${url}\n\nIf it was not you, ignore this email: your password stays as it is.`,
-    html: layout([...lines, 'If it was not you, ignore this email: your password stays as it is.'], { label: 'Choose a new password', url }),
+    html: layout([...lines, 'If it was not you, ignore this email: your password stays as it is.'], {
+      label: 'Choose a new password',
+      url,
+    }),
   };
 }
 

@@ -40,19 +40,23 @@ function operationSection(path: string, method: string, op: Operation) {
     <h3><span class="method">${method}</span> <code>${path}</code></h3>
     ${op.summary ? html`<p>${op.summary}</p>` : ''}
     ${op.description ? html`<p>${op.description}</p>` : ''}
-    ${op.parameters?.length
-      ? html`<p>Parameters: ${op.parameters.map(
-          (p) => html`<code>${p.name}</code> (${p.in}${p.required ? ', required' : ''}) `,
-        )}</p>`
-      : ''}
+    ${
+      op.parameters?.length
+        ? html`<p>Parameters: ${op.parameters.map(
+            (p) => html`<code>${p.name}</code> (${p.in}${p.required ? ', required' : ''}) `,
+          )}</p>`
+        : ''
+    }
     ${body ? schemaBlock('Request body (application/json)', body) : ''}
     <ul>
       ${responses.map(
         ([status, response]) =>
           html`<li><strong>${status}</strong> ${response.description ?? ''}
-            ${response.content?.['application/json']?.schema
-              ? schemaBlock('body', response.content['application/json'].schema)
-              : ''}</li>`,
+            ${
+              response.content?.['application/json']?.schema
+                ? schemaBlock('body', response.content['application/json'].schema)
+                : ''
+            }</li>`,
       )}
     </ul>
   </section>`;
@@ -80,7 +84,8 @@ ${document.info.description ? html`<p>${document.info.description}</p>` : ''}
 <nav>${[...byTag.keys()].map((tag) => html`<a href="#tag-${tag}">${tag}</a>`)}</nav>
 <main>
 ${[...byTag.entries()].map(
-  ([tag, ops]) => html`<h2 id="tag-${tag}">${tag}</h2>${ops.map(({ path, method, op }) => operationSection(path, method, op))}`,
+  ([tag, ops]) =>
+    html`<h2 id="tag-${tag}">${tag}</h2>${ops.map(({ path, method, op }) => operationSection(path, method, op))}`,
 )}
 ${schemas.length ? html`<h2 id="schemas">Schemas</h2>${schemas.map(([name, schema]) => schemaBlock(name, schema))}` : ''}
 </main>

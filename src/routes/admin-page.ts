@@ -10,11 +10,32 @@ const ADMIN_CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'";
 
-const text = (contentType: string) => ({ description: 'The file.', content: { [contentType]: { schema: z.string() } } });
+const text = (contentType: string) => ({
+  description: 'The file.',
+  content: { [contentType]: { schema: z.string() } },
+});
 
-const pageRoute = createRoute({ method: 'get', path: '/admin', tags: ['Admin'], summary: 'The admin dashboard (HTML)', responses: { 200: text('text/html') } });
-const scriptRoute = createRoute({ method: 'get', path: '/admin/admin.js', tags: ['Admin'], summary: 'Its script', responses: { 200: text('text/javascript') } });
-const styleRoute = createRoute({ method: 'get', path: '/admin/admin.css', tags: ['Admin'], summary: 'Its stylesheet', responses: { 200: text('text/css') } });
+const pageRoute = createRoute({
+  method: 'get',
+  path: '/admin',
+  tags: ['Admin'],
+  summary: 'The admin dashboard (HTML)',
+  responses: { 200: text('text/html') },
+});
+const scriptRoute = createRoute({
+  method: 'get',
+  path: '/admin/admin.js',
+  tags: ['Admin'],
+  summary: 'Its script',
+  responses: { 200: text('text/javascript') },
+});
+const styleRoute = createRoute({
+  method: 'get',
+  path: '/admin/admin.css',
+  tags: ['Admin'],
+  summary: 'Its stylesheet',
+  responses: { 200: text('text/css') },
+});
 
 export const adminPageRouter = createRouter()
   .openapi(pageRoute, (c) => {

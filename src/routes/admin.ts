@@ -18,15 +18,23 @@ import { bearerSecurity } from './schemas';
 const guard = { middleware: requireAdmin(), security: bearerSecurity, tags: ['Admin'] };
 const limit = z.coerce.number().int().min(1).max(100).default(20);
 const userIdParam = z.object({ id: z.string().min(1).max(64) });
-const anyJson = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
+const anyJson = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+});
 
 const listUsersRoute = createRoute({
   ...guard,
   method: 'get',
   path: '/admin/users',
   summary: 'Search users by email or name, newest first',
-  request: { query: z.object({ q: z.string().trim().min(1).max(200).optional(), cursor: z.string().max(200).optional(), limit }) },
-  responses: { 200: anyJson('`{users, next_cursor}`; pass next_cursor back as `cursor` for the next page.'), ...errorResponses(400, 401, 403) },
+  request: {
+    query: z.object({ q: z.string().trim().min(1).max(200).optional(), cursor: z.string().max(200).optional(), limit }),
+  },
+  responses: {
+    200: anyJson('`{users, next_cursor}`; pass next_cursor back as `cursor` for the next page.'),
+    ...errorResponses(400, 401, 403),
+  },
 });
 
 const userRoute = createRoute({
@@ -42,8 +50,14 @@ const roleRoute = createRoute({
   ...guard,
   method: 'patch',
   path: '/admin/users/{id}/role',
-  summary: 'Change a user\'s role (the last enabled admin cannot be demoted)',
-  request: { params: userIdParam, body: { required: true, content: { 'application/json': { schema: z.object({ role: z.enum(['user', 'admin']) }) } } } },
+  summary: "Change a user's role (the last enabled admin cannot be demoted)",
+  request: {
+    params: userIdParam,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.object({ role: z.enum(['user', 'admin']) }) } },
+    },
+  },
   responses: { 200: anyJson('The user.'), ...errorResponses(400, 401, 403, 404, 409) },
 });
 
@@ -70,7 +84,8 @@ const auditRoute = createRoute({
   method: 'get',
   path: '/admin/audit',
   summary: 'The audit log, newest first',
-  description: '`action` is exact, or a prefix ending in `*` (e.g. `login.*`); `from` and `to` are ISO-8601 times (from inclusive, to exclusive).',
+  description:
+    '`action` is exact, or a prefix ending in `*` (e.g. `login.*`); `from` and `to` are ISO-8601 times (from inclusive, to exclusive).',
   request: {
     query: z.object({
       user_id: z.string().max(64).optional(),

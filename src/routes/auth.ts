@@ -60,7 +60,10 @@ const refreshRoute = createRoute({
   middleware: [requireAllowedOrigin()] as const,
   security: refreshCookieSecurity,
   responses: {
-    200: { description: 'A new access token (and usually a new cookie).', content: { 'application/json': { schema: accessTokenSchema } } },
+    200: {
+      description: 'A new access token (and usually a new cookie).',
+      content: { 'application/json': { schema: accessTokenSchema } },
+    },
     ...errorResponses(401, 403),
   },
 });
@@ -89,7 +92,12 @@ const missingRefreshToken = () =>
   new AppError(401, 'REFRESH_TOKEN_MISSING', 'No refresh token cookie was sent. Sign in again.');
 
 function signedInBody({ user, tokens }: SignedIn) {
-  return { access_token: tokens.accessToken, token_type: 'Bearer' as const, expires_in: tokens.expiresIn, user: toUserView(user) };
+  return {
+    access_token: tokens.accessToken,
+    token_type: 'Bearer' as const,
+    expires_in: tokens.expiresIn,
+    user: toUserView(user),
+  };
 }
 
 export const authRouter = createRouter()
@@ -113,7 +121,10 @@ export const authRouter = createRouter()
     const deps = depsFrom(c);
     const tokens = await refreshSession(deps, presented);
     if (tokens.refreshToken !== null) setRefreshCookie(c, tokens.refreshToken, deps.config.refreshTokenTtl);
-    return c.json({ access_token: tokens.accessToken, token_type: 'Bearer' as const, expires_in: tokens.expiresIn }, 200);
+    return c.json(
+      { access_token: tokens.accessToken, token_type: 'Bearer' as const, expires_in: tokens.expiresIn },
+      200,
+    );
   })
   .openapi(logoutRoute, async (c) => {
     await logout(depsFrom(c), readRefreshCookies(c));

@@ -18,7 +18,12 @@ const checkoutRoute = createRoute({
   summary: 'Start a Stripe Checkout for a subscription',
   middleware: [requireAuth()] as const,
   security: bearerSecurity,
-  request: { body: { required: true, content: { 'application/json': { schema: z.object({ price_id: z.string().min(1).max(255) }) } } } },
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.object({ price_id: z.string().min(1).max(255) }) } },
+    },
+  },
   responses: {
     200: { description: 'Redirect the browser to `url`.', content: { 'application/json': { schema: urlSchema } } },
     ...errorResponses(400, 401, 409, 503),
@@ -46,12 +51,19 @@ const subscriptionRoute = createRoute({
   middleware: [requireAuth()] as const,
   security: bearerSecurity,
   responses: {
-    200: { description: '`{status: "none"}` without one.', content: { 'application/json': { schema: subscriptionSummarySchema } } },
+    200: {
+      description: '`{status: "none"}` without one.',
+      content: { 'application/json': { schema: subscriptionSummarySchema } },
+    },
     ...errorResponses(401),
   },
 });
 
 export const billingRouter = createRouter()
-  .openapi(checkoutRoute, async (c) => c.json({ url: await createCheckoutSession(depsFrom(c), c.get('auth'), c.req.valid('json').price_id) }, 200))
+  .openapi(checkoutRoute, async (c) =>
+    c.json({ url: await createCheckoutSession(depsFrom(c), c.get('auth'), c.req.valid('json').price_id) }, 200),
+  )
   .openapi(portalRoute, async (c) => c.json({ url: await createPortalSession(depsFrom(c), c.get('auth')) }, 200))
-  .openapi(subscriptionRoute, async (c) => c.json(toSubscriptionSummary((await getLiveAccount(depsFrom(c), c.get('auth'))).subscription), 200));
+  .openapi(subscriptionRoute, async (c) =>
+    c.json(toSubscriptionSummary((await getLiveAccount(depsFrom(c), c.get('auth'))).subscription), 200),
+  );

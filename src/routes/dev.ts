@@ -29,7 +29,10 @@ const devEmailsRoute = createRoute({
   tags: ['Development'],
   summary: 'The emails the outbox holds, newest first, with their links (development on a loopback host only)',
   responses: {
-    200: { description: 'The 50 newest emails.', content: { 'application/json': { schema: z.object({ emails: z.array(devEmailSchema) }) } } },
+    200: {
+      description: 'The 50 newest emails.',
+      content: { 'application/json': { schema: z.object({ emails: z.array(devEmailSchema) }) } },
+    },
     404: { description: 'Not in development.' },
   },
 });

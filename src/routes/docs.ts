@@ -25,7 +25,12 @@ const docsRoute = createRoute({
   path: '/docs',
   tags: ['System'],
   summary: 'Human-readable API reference',
-  responses: { 200: { description: 'An HTML page rendering the OpenAPI document.', content: { 'text/html': { schema: z.string() } } } },
+  responses: {
+    200: {
+      description: 'An HTML page rendering the OpenAPI document.',
+      content: { 'text/html': { schema: z.string() } },
+    },
+  },
 });
 
 /** `describeApi` returns the document of the whole app, which only app.ts can see. */

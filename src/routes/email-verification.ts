@@ -17,7 +17,10 @@ const verifyRoute = createRoute({
     'token too when you have one: a provider whose own sign-in started this session stays linked.',
   security: [{}, ...bearerSecurity],
   request: {
-    body: { required: true, content: { 'application/json': { schema: z.object({ token: z.string().min(1).max(200) }) } } },
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.object({ token: z.string().min(1).max(200) }) } },
+    },
   },
   responses: {
     200: { description: 'Verified.', content: { 'application/json': { schema: z.object({ user: userSchema }) } } },

@@ -14,7 +14,10 @@ const paidRoute = createRoute({
   middleware: [requireAuth(), requireSubscription()] as const,
   security: bearerSecurity,
   responses: {
-    200: { description: 'You are a subscriber.', content: { 'application/json': { schema: z.object({ message: z.string() }) } } },
+    200: {
+      description: 'You are a subscriber.',
+      content: { 'application/json': { schema: z.object({ message: z.string() }) } },
+    },
     ...errorResponses(401, 402),
   },
 });

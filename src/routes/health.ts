@@ -23,7 +23,14 @@ export const healthRouter = createRouter().openapi(healthRoute, async (c) => {
   try {
     await pingDatabase(c.get('db'));
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'database ping failed', request_id: c.get('requestId'), error: String(err) }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'database ping failed',
+        request_id: c.get('requestId'),
+        error: String(err),
+      }),
+    );
     throw new AppError(503, 'DATABASE_UNAVAILABLE', 'The database is not answering.');
   }
   return c.json({ status: 'ok' as const }, 200);

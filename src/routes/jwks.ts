@@ -8,11 +8,14 @@ const jwksRoute = createRoute({
   path: '/.well-known/jwks.json',
   tags: ['Auth'],
   summary: 'Public keys that verify access tokens',
-  description: 'Public keys only. Empty in HS256 (JWT_SECRET) mode, where tokens can only be verified with the shared secret.',
+  description:
+    'Public keys only. Empty in HS256 (JWT_SECRET) mode, where tokens can only be verified with the shared secret.',
   responses: {
     200: {
       description: 'A JWK Set.',
-      content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('JWKS') } },
+      content: {
+        'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('JWKS') },
+      },
     },
   },
 });

@@ -7,7 +7,12 @@ import { createRouter, depsFrom } from '../router';
 import { bearerSecurity } from './schemas';
 
 const linkedAccountSchema = z
-  .object({ provider: z.enum(['google', 'github', 'oidc']), email: z.string().nullable(), created_at: z.string(), last_login_at: z.string() })
+  .object({
+    provider: z.enum(['google', 'github', 'oidc']),
+    email: z.string().nullable(),
+    created_at: z.string(),
+    last_login_at: z.string(),
+  })
   .openapi('LinkedAccount');
 
 const listRoute = createRoute({
@@ -20,7 +25,9 @@ const listRoute = createRoute({
   responses: {
     200: {
       description: 'Linked providers, and whether a password is set.',
-      content: { 'application/json': { schema: z.object({ accounts: z.array(linkedAccountSchema), has_password: z.boolean() }) } },
+      content: {
+        'application/json': { schema: z.object({ accounts: z.array(linkedAccountSchema), has_password: z.boolean() }) },
+      },
     },
     ...errorResponses(401),
   },

@@ -19,7 +19,10 @@ const getMeRoute = createRoute({
   summary: 'My account',
   middleware: [requireAuth()] as const,
   security: bearerSecurity,
-  responses: { 200: { description: 'The signed-in user.', content: { 'application/json': { schema: meSchema } } }, ...errorResponses(401) },
+  responses: {
+    200: { description: 'The signed-in user.', content: { 'application/json': { schema: meSchema } } },
+    ...errorResponses(401),
+  },
 });
 
 const patchMeRoute = createRoute({
@@ -29,8 +32,13 @@ const patchMeRoute = createRoute({
   summary: 'Change my name',
   middleware: [requireLiveSession()] as const,
   security: bearerSecurity,
-  request: { body: { required: true, content: { 'application/json': { schema: z.object({ name: nameInput }).strict() } } } },
-  responses: { 200: { description: 'The updated user.', content: { 'application/json': { schema: meSchema } } }, ...errorResponses(400, 401, 404) },
+  request: {
+    body: { required: true, content: { 'application/json': { schema: z.object({ name: nameInput }).strict() } } },
+  },
+  responses: {
+    200: { description: 'The updated user.', content: { 'application/json': { schema: meSchema } } },
+    ...errorResponses(400, 401, 404),
+  },
 });
 
 const deleteMeRoute = createRoute({
@@ -44,7 +52,10 @@ const deleteMeRoute = createRoute({
   middleware: [requireLiveSession()] as const,
   security: bearerSecurity,
   request: {
-    body: { required: false, content: { 'application/json': { schema: z.object({ password: passwordInput.optional() }).strict() } } },
+    body: {
+      required: false,
+      content: { 'application/json': { schema: z.object({ password: passwordInput.optional() }).strict() } },
+    },
   },
   responses: { 204: { description: 'Deleted.' }, ...errorResponses(400, 401, 429) },
 });

@@ -8,7 +8,10 @@ import { errorResponses } from '../openapi';
 import { createRouter, deliverAfterResponse, depsFrom } from '../router';
 
 const providerParam = z.object({
-  provider: z.string().max(32).openapi({ param: { name: 'provider', in: 'path' }, example: 'google', description: 'google, github or oidc' }),
+  provider: z
+    .string()
+    .max(32)
+    .openapi({ param: { name: 'provider', in: 'path' }, example: 'google', description: 'google, github or oidc' }),
 });
 
 const startRoute = createRoute({
@@ -50,7 +53,11 @@ export const oauthRouter = createRouter()
   .openapi(startRoute, async (c) => {
     const deps = depsFrom(c);
     try {
-      const { location, state } = await beginOAuth(deps, c.req.valid('param').provider, c.req.valid('query').redirect_to);
+      const { location, state } = await beginOAuth(
+        deps,
+        c.req.valid('param').provider,
+        c.req.valid('query').redirect_to,
+      );
       setOAuthStateCookie(c, state);
       return c.redirect(location, 302);
     } catch (err) {

@@ -25,7 +25,10 @@ const resetRoute = createRoute({
   tags: ['Passwords'],
   summary: 'Set a new password with the token from the email (single use, 1 h); ends every session',
   request: { body: jsonBody(z.object({ token: z.string().min(1).max(200), password: newPasswordInput })) },
-  responses: { 200: { description: 'Password set; sign in again.', content: { 'application/json': { schema: okSchema } } }, ...errorResponses(400) },
+  responses: {
+    200: { description: 'Password set; sign in again.', content: { 'application/json': { schema: okSchema } } },
+    ...errorResponses(400),
+  },
 });
 
 const changeRoute = createRoute({
@@ -36,7 +39,10 @@ const changeRoute = createRoute({
   middleware: [requireLiveSession()] as const,
   security: bearerSecurity,
   request: { body: jsonBody(z.object({ current_password: passwordInput, new_password: newPasswordInput })) },
-  responses: { 200: { description: 'Changed.', content: { 'application/json': { schema: okSchema } } }, ...errorResponses(400, 401, 429) },
+  responses: {
+    200: { description: 'Changed.', content: { 'application/json': { schema: okSchema } } },
+    ...errorResponses(400, 401, 429),
+  },
 });
 
 export const passwordsRouter = createRouter()
@@ -50,6 +56,12 @@ export const passwordsRouter = createRouter()
   })
   .openapi(changeRoute, async (c) => {
     const { current_password, new_password } = c.req.valid('json');
-    deliverAfterResponse(c, await changePassword(depsFrom(c), c.get('auth'), { currentPassword: current_password, newPassword: new_password }));
+    deliverAfterResponse(
+      c,
+      await changePassword(depsFrom(c), c.get('auth'), {
+        currentPassword: current_password,
+        newPassword: new_password,
+      }),
+    );
     return c.json({ ok: true as const }, 200);
   });

@@ -24,7 +24,10 @@ const listRoute = createRoute({
   middleware: [requireLiveSession()] as const,
   security: bearerSecurity,
   responses: {
-    200: { description: 'Live sessions, most recently used first.', content: { 'application/json': { schema: z.object({ sessions: z.array(sessionSchema) }) } } },
+    200: {
+      description: 'Live sessions, most recently used first.',
+      content: { 'application/json': { schema: z.object({ sessions: z.array(sessionSchema) }) } },
+    },
     ...errorResponses(401),
   },
 });

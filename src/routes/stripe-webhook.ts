@@ -29,7 +29,10 @@ const webhookRoute = createRoute({
     }),
   ] as const,
   responses: {
-    200: { description: 'Received (applied, recorded, or already done).', content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } } },
+    200: {
+      description: 'Received (applied, recorded, or already done).',
+      content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } },
+    },
     ...errorResponses(400, 413, 503),
   },
 });
@@ -46,8 +49,20 @@ export const stripeWebhookRouter = createRouter().openapi(webhookRoute, async (c
   } catch {
     throw new AppError(400, 'SIGNATURE_INVALID', 'The Stripe signature does not match this payload.');
   }
-  const { outcome, outboxIds } = await applyStripeEvent({ db: c.get('db'), config: c.get('config'), now: new Date() }, checkStripeEventShape(event));
-  console.log(JSON.stringify({ level: 'info', msg: 'stripe event', request_id: c.get('requestId'), event_id: event.id, type: event.type, outcome }));
+  const { outcome, outboxIds } = await applyStripeEvent(
+    { db: c.get('db'), config: c.get('config'), now: new Date() },
+    checkStripeEventShape(event),
+  );
+  console.log(
+    JSON.stringify({
+      level: 'info',
+      msg: 'stripe event',
+      request_id: c.get('requestId'),
+      event_id: event.id,
+      type: event.type,
+      outcome,
+    }),
+  );
   deliverAfterResponse(c, outboxIds);
   return c.json({ received: true as const }, 200);
 });

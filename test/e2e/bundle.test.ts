@@ -21,7 +21,7 @@ describe('the production bundle', () => {
     expect(passwordList[0]!.evaluatedAtStartUp).toBe(false);
   });
 
-  it('leaves zod\'s translations of its messages out', async () => {
+  it("leaves zod's translations of its messages out", async () => {
     const bundleDir = inject('bundleDir');
     const bundle = await readBundle(bundleDir);
     const code = bundle.modules.map((m) => readFileSync(join(bundleDir, m.path), 'utf8')).join('\n');
@@ -56,7 +56,10 @@ describe('the production bundle', () => {
       // The Stripe SDK: only its signature check can call this signature invalid.
       const webhook = await fetch(new URL('/api/webhooks/stripe', url), {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` },
+        headers: {
+          'Content-Type': 'application/json',
+          'Stripe-Signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
+        },
         body: '{"id":"evt_1","object":"event"}',
       });
       expect(webhook.status).toBe(400);

@@ -52,7 +52,9 @@ describe('the example front end on another origin', () => {
     await expect.poll(() => output(page)).toContain('GET /api/me → 200');
     await page.click('#checkout');
     await expect.poll(() => output(page)).toContain('checkout → 200');
-    expect(await page.locator('#output').getAttribute('data-checkout-url')).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+    expect(await page.locator('#output').getAttribute('data-checkout-url')).toMatch(
+      /^https:\/\/checkout\.stripe\.com\//,
+    );
     await page.screenshot({ path: `${SHOTS}example-signed-in.png`, fullPage: true });
 
     await page.click('#logout');
@@ -93,7 +95,10 @@ describe('the admin page', () => {
     const userEmail = `member-${Date.now()}@example.com`;
     const adminId = await register(adminEmail);
     await register(userEmail);
-    await stack.db.prepare("UPDATE users SET role = 'admin', email_verified_at = ? WHERE id = ?").bind(Date.now(), adminId).run();
+    await stack.db
+      .prepare("UPDATE users SET role = 'admin', email_verified_at = ? WHERE id = ?")
+      .bind(Date.now(), adminId)
+      .run();
 
     const context = await stack.browser.newContext();
     const page = await context.newPage();
@@ -101,7 +106,8 @@ describe('the admin page', () => {
     // 401s from the first refresh attempt are expected network errors; script errors are not.
     page.on('pageerror', (error) => problems.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        problems.push(message.text());
     });
     await page.goto(`${stack.api}/admin`);
     await page.fill('#signin-form input[name=email]', adminEmail);
@@ -144,7 +150,11 @@ describe('the admin page', () => {
 
   it('tells a signed-in non-admin that the account is not an admin', async () => {
     const email = `plain-${Date.now()}@example.com`;
-    await fetch(`${stack.api}/api/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+    await fetch(`${stack.api}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
     const context = await stack.browser.newContext();
     const page = await context.newPage();
     await page.goto(`${stack.api}/admin`);

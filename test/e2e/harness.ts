@@ -48,7 +48,15 @@ export async function startStack() {
   // Flags from the machine's notes: no background networking (this network is closed), a fresh profile.
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return {
     api,
@@ -59,7 +67,9 @@ export async function startStack() {
     async stop() {
       await browser.close();
       await worker.mf.dispose();
-      await Promise.all([frontServer, foreignServer, stripe.server].map((s) => new Promise((resolve) => s.close(resolve))));
+      await Promise.all(
+        [frontServer, foreignServer, stripe.server].map((s) => new Promise((resolve) => s.close(resolve))),
+      );
     },
   };
 }

@@ -30,7 +30,10 @@ function pythonVerify(token: string) {
 }
 
 function nodeVerify(token: string) {
-  return spawnSync(process.execPath, [join(root, 'examples/verify-token/verify.mjs'), api, token], { encoding: 'utf8', cwd: root });
+  return spawnSync(process.execPath, [join(root, 'examples/verify-token/verify.mjs'), api, token], {
+    encoding: 'utf8',
+    cwd: root,
+  });
 }
 
 async function signIn(email: string, register = false) {
@@ -51,7 +54,10 @@ const newKey = await generateSigningKey('EdDSA');
 beforeAll(async () => {
   api = `http://127.0.0.1:${await freePort()}`;
   persistDir = mkdtempSync(join(tmpdir(), 'liftoff-d1-'));
-  worker = await startLocalWorker(inject('bundleDir'), settings([oldKey]), { port: Number(new URL(api).port), persistDir });
+  worker = await startLocalWorker(inject('bundleDir'), settings([oldKey]), {
+    port: Number(new URL(api).port),
+    persistDir,
+  });
 });
 
 afterAll(async () => {
@@ -71,7 +77,9 @@ describe('verifying Liftoff tokens in other services', () => {
     expect(JSON.parse(node.stdout)).toMatchObject({ sub: user.id });
 
     const [header, payload, signature] = token.split('.');
-    const promoted = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'admin' })).toString('base64url');
+    const promoted = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'admin' }),
+    ).toString('base64url');
     const tampered = `${header}.${promoted}.${signature}`;
     expect(pythonVerify(tampered).status).toBe(1);
     expect(nodeVerify(tampered).status).toBe(1);
@@ -98,7 +106,9 @@ describe('verifying Liftoff tokens in other services', () => {
     expect(nodeVerify(before).status).toBe(1);
     expect((await fetch(`${api}/api/me`, { headers: { Authorization: `Bearer ${before}` } })).status).toBe(401);
     expect(pythonVerify(after).status).toBe(0);
-    const jwks = (await (await fetch(`${api}/.well-known/jwks.json`)).json()) as { keys: { kid: string; d?: string }[] };
+    const jwks = (await (await fetch(`${api}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string; d?: string }[];
+    };
     expect(jwks.keys.map((k) => k.kid)).toEqual([newKey.kid]);
     expect(jwks.keys[0]).not.toHaveProperty('d');
   });

@@ -25,15 +25,21 @@ async function database() {
 }
 
 beforeAll(async () => {
-  const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true' },
-  });
+  const migrate = spawnSync(
+    'npx',
+    ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    },
+  );
   expect(migrate.status, migrate.stderr).toBe(0);
   const db = await database();
   await db
-    .prepare("INSERT INTO users (id, email, role, email_verified_at, created_at, updated_at) VALUES ('u-ops', 'o''neil@example.com', 'user', 1, 1, 1)")
+    .prepare(
+      "INSERT INTO users (id, email, role, email_verified_at, created_at, updated_at) VALUES ('u-ops', 'o''neil@example.com', 'user', 1, 1, 1)",
+    )
     .run();
   // Release the files before wrangler opens them.
   await mf.dispose();
@@ -53,10 +59,14 @@ describe('npm run set-role', () => {
     const db = await database();
     const user = await db.prepare("SELECT role FROM users WHERE id = 'u-ops'").first<{ role: string }>();
     expect(user?.role).toBe('admin');
-    const pin = await db.prepare("SELECT role, pinned_at FROM role_pins WHERE email = 'o''neil@example.com'").first<{ role: string; pinned_at: number }>();
+    const pin = await db
+      .prepare("SELECT role, pinned_at FROM role_pins WHERE email = 'o''neil@example.com'")
+      .first<{ role: string; pinned_at: number }>();
     expect(pin?.role).toBe('admin');
     expect(pin?.pinned_at).toBeGreaterThan(0);
-    const audit = await db.prepare("SELECT actor_id, metadata FROM audit_log WHERE user_id = 'u-ops' AND action = 'admin.role_changed'").all();
+    const audit = await db
+      .prepare("SELECT actor_id, metadata FROM audit_log WHERE user_id = 'u-ops' AND action = 'admin.role_changed'")
+      .all();
     expect(audit.results).toEqual([{ actor_id: null, metadata: JSON.stringify({ role: 'admin', by: 'operator' }) }]);
     await mf.dispose();
     mf = undefined as unknown as Miniflare;

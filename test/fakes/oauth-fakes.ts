@@ -70,7 +70,9 @@ function authorize(url: URL, res: ServerResponse, codes: Map<string, IssuedCode>
 function redeem(req: IncomingMessage, form: URLSearchParams, codes: Map<string, IssuedCode>): IssuedCode | null {
   const issued = codes.get(form.get('code') ?? '');
   const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-  const [clientId, secret] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':') : [form.get('client_id'), form.get('client_secret')];
+  const [clientId, secret] = basic
+    ? Buffer.from(basic, 'base64').toString('utf8').split(':')
+    : [form.get('client_id'), form.get('client_secret')];
   if (!issued || issued.used || clientId !== issued.clientId || secret !== FAKE_CLIENT_SECRET) return null;
   if (form.get('redirect_uri') !== issued.redirectUri) return null;
   if (issued.challenge === null || s256(form.get('code_verifier') ?? '') !== issued.challenge) return null;
@@ -138,7 +140,8 @@ export async function startGitHubFake(): Promise<{ url: string; server: Server }
         return json(res, 200, {
           error: 'bad_verification_code',
           error_description: 'The code passed is incorrect or expired.',
-          error_uri: 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code',
+          error_uri:
+            'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code',
         });
       }
       const token = `gho_${randomUUID().replace(/-/g, '')}`;
@@ -147,10 +150,21 @@ export async function startGitHubFake(): Promise<{ url: string; server: Server }
     }
     const identity = tokens.get(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
     if (req.method === 'GET' && (url.pathname === '/user' || url.pathname === '/user/emails')) {
-      if (!identity) return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+      if (!identity)
+        return json(res, 401, {
+          message: 'Bad credentials',
+          documentation_url: 'https://docs.github.com/rest',
+          status: '401',
+        });
       if (!req.headers['user-agent']) return json(res, 403, { message: 'Request forbidden by administrative rules.' });
       if (url.pathname === '/user') {
-        return json(res, 200, { login: identity.name?.toLowerCase().replace(/\W/g, '') || 'octocat', id: Number(identity.sub), name: identity.name ?? null, email: null, type: 'User' });
+        return json(res, 200, {
+          login: identity.name?.toLowerCase().replace(/\W/g, '') || 'octocat',
+          id: Number(identity.sub),
+          name: identity.name ?? null,
+          email: null,
+          type: 'User',
+        });
       }
       return json(res, 200, identity.emails ?? []);
     }

@@ -43,7 +43,8 @@ export async function startResendFake(): Promise<{ url: string; server: Server }
       const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       if (!key) return reply(401, { statusCode: 401, name: 'missing_api_key', message: 'Missing API key' });
       const ns = namespace(key);
-      if (ns.failWith !== null) return reply(ns.failWith, { statusCode: ns.failWith, name: 'application_error', message: 'Simulated outage' });
+      if (ns.failWith !== null)
+        return reply(ns.failWith, { statusCode: ns.failWith, name: 'application_error', message: 'Simulated outage' });
       const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) ?? null;
       ns.received.push({ idempotencyKey, body: JSON.parse(text) });
       return reply(200, { id: `fake_${ns.received.length}` });

@@ -37,7 +37,8 @@ export async function startStripeFake(): Promise<{ url: string; server: Server }
     if (url.pathname === '/__fake/requests') return reply(200, namespace(url.searchParams.get('key') ?? '').requests);
 
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!key) return reply(401, { error: { type: 'invalid_request_error', message: 'You did not provide an API key.' } });
+    if (!key)
+      return reply(401, { error: { type: 'invalid_request_error', message: 'You did not provide an API key.' } });
     const ns = namespace(key);
     const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
     const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) ?? null;
@@ -58,7 +59,12 @@ export async function startStripeFake(): Promise<{ url: string; server: Server }
       // A slow create widens the window in which concurrent first checkouts overlap.
       await new Promise((resolve) => setTimeout(resolve, 50));
       if (replayKey && ns.idempotent.has(replayKey)) return reply(200, ns.idempotent.get(replayKey));
-      return remember({ id: id('cus'), object: 'customer', email: params.email ?? null, metadata: { user_id: params['metadata[user_id]'] } });
+      return remember({
+        id: id('cus'),
+        object: 'customer',
+        email: params.email ?? null,
+        metadata: { user_id: params['metadata[user_id]'] },
+      });
     }
     if (req.method === 'POST' && url.pathname === '/v1/checkout/sessions') {
       const sessionId = id('cs_test');
@@ -73,13 +79,25 @@ export async function startStripeFake(): Promise<{ url: string; server: Server }
       });
     }
     if (req.method === 'POST' && url.pathname === '/v1/billing_portal/sessions') {
-      return remember({ id: id('bps'), object: 'billing_portal.session', customer: params.customer, return_url: params.return_url, url: `https://billing.stripe.com/p/session/test_${randomUUID()}` });
+      return remember({
+        id: id('bps'),
+        object: 'billing_portal.session',
+        customer: params.customer,
+        return_url: params.return_url,
+        url: `https://billing.stripe.com/p/session/test_${randomUUID()}`,
+      });
     }
     const cancel = /^\/v1\/subscriptions\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'DELETE' && cancel) {
       return reply(200, { id: cancel[1], object: 'subscription', status: 'canceled' });
     }
-    reply(404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `Unrecognized request URL (${req.method}: ${url.pathname}).` } });
+    reply(404, {
+      error: {
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        message: `Unrecognized request URL (${req.method}: ${url.pathname}).`,
+      },
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };

@@ -56,10 +56,15 @@ describe('parseConfig', () => {
       jwksUrl: 'https://www.googleapis.com/oauth2/v3/certs',
       issuer: 'https://accounts.google.com',
     });
-    expect((await parse({ GITHUB_CLIENT_ID: 'id', GITHUB_CLIENT_SECRET: 's', GITHUB_API_URL: 'http://127.0.0.1:9/' })).github?.apiUrl).toBe(
-      'http://127.0.0.1:9',
-    );
-    const oidc = await parse({ OIDC_ISSUER: 'http://127.0.0.1:9000/realms/x', OIDC_CLIENT_ID: 'c', OIDC_CLIENT_SECRET: 's' });
+    expect(
+      (await parse({ GITHUB_CLIENT_ID: 'id', GITHUB_CLIENT_SECRET: 's', GITHUB_API_URL: 'http://127.0.0.1:9/' })).github
+        ?.apiUrl,
+    ).toBe('http://127.0.0.1:9');
+    const oidc = await parse({
+      OIDC_ISSUER: 'http://127.0.0.1:9000/realms/x',
+      OIDC_CLIENT_ID: 'c',
+      OIDC_CLIENT_SECRET: 's',
+    });
     expect(oidc.oidc?.issuer).toBe('http://127.0.0.1:9000/realms/x');
   });
 

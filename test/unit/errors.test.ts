@@ -83,7 +83,9 @@ describe('errorResponse', () => {
         body,
       });
       expect(response.status).toBe(400);
-      expect((await response.json<{ code: string }>()).code).toBe(body === undefined ? 'INVALID_JSON' : 'VALIDATION_ERROR');
+      expect((await response.json<{ code: string }>()).code).toBe(
+        body === undefined ? 'INVALID_JSON' : 'VALIDATION_ERROR',
+      );
     }
   });
 });

@@ -38,7 +38,9 @@ describe('passwords', () => {
   });
 
   it('ships a dummy hash with the current parameters', () => {
-    expect(DUMMY_PASSWORD_HASH.startsWith(`$scrypt$ln=${CURRENT_PARAMS.logN},r=${CURRENT_PARAMS.r},p=${CURRENT_PARAMS.p}$`)).toBe(true);
+    expect(
+      DUMMY_PASSWORD_HASH.startsWith(`$scrypt$ln=${CURRENT_PARAMS.logN},r=${CURRENT_PARAMS.r},p=${CURRENT_PARAMS.p}$`),
+    ).toBe(true);
     expect(needsRehash(DUMMY_PASSWORD_HASH)).toBe(false);
   });
 

@@ -48,7 +48,8 @@ export async function beginOAuth(
 ): Promise<{ location: string; state: OAuthState }> {
   const provider = providerOrThrow(deps, name);
   const path = safeRedirectPath(redirectTo, deps.config.appUrl);
-  if (path === null) throw new AppError(400, 'REDIRECT_NOT_ALLOWED', 'redirect_to must be a relative path such as /dashboard.');
+  if (path === null)
+    throw new AppError(400, 'REDIRECT_NOT_ALLOWED', 'redirect_to must be a relative path such as /dashboard.');
   const state: OAuthState = {
     provider: provider.name,
     state: generateState(),
@@ -109,16 +110,21 @@ export async function finishOAuth(
     const { tokenUrl } = await provider.endpoints();
     tokens = await provider.client.validateAuthorizationCode(tokenUrl, input.code, cookie.verifier);
     // GitHub reports a bad code as 200 {"error": "bad_verification_code"}.
-    if ('error' in tokens.data) throw new Error(`token endpoint error: ${String((tokens.data as { error: unknown }).error)}`);
+    if ('error' in tokens.data)
+      throw new Error(`token endpoint error: ${String((tokens.data as { error: unknown }).error)}`);
   } catch (err) {
-    console.log(JSON.stringify({ level: 'warn', msg: 'oauth code exchange failed', provider: provider.name, error: String(err) }));
+    console.log(
+      JSON.stringify({ level: 'warn', msg: 'oauth code exchange failed', provider: provider.name, error: String(err) }),
+    );
     throw new OAuthSignInRefused('code_exchange_failed');
   }
   let identity;
   try {
     identity = await provider.identify(tokens, cookie.nonce);
   } catch (err) {
-    console.log(JSON.stringify({ level: 'warn', msg: 'oauth identity rejected', provider: provider.name, error: String(err) }));
+    console.log(
+      JSON.stringify({ level: 'warn', msg: 'oauth identity rejected', provider: provider.name, error: String(err) }),
+    );
     throw new OAuthSignInRefused('identity_rejected');
   }
   const signedIn = await signInWithIdentity(deps, provider.name, identity);

@@ -34,7 +34,8 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
           idToken: tokens.idToken(),
           keys: remoteKeySet(google.jwksUrl),
           // Google issues both forms of its issuer (OpenID Connect docs, "Validating an ID token").
-          issuer: google.issuer === 'https://accounts.google.com' ? [google.issuer, 'accounts.google.com'] : google.issuer,
+          issuer:
+            google.issuer === 'https://accounts.google.com' ? [google.issuer, 'accounts.google.com'] : google.issuer,
           clientId: google.clientId,
           nonce,
         }),

@@ -77,8 +77,18 @@ async function signIn(deps: AuthDeps, provider: ProviderName, identity: Provider
     const vouched = identity.emailVerified && identity.email === user.email;
     const outcome = await runBatch(deps.db, [
       ...session.statements,
-      touchOAuthAccountStatement(deps.db, { provider, providerUserId: identity.providerUserId, email: identity.email, vouched, now: deps.now }),
-      auditStatement(deps, { action: 'oauth.login', userId: user.id, metadata: { provider, session_id: session.sessionId } }, session.started),
+      touchOAuthAccountStatement(deps.db, {
+        provider,
+        providerUserId: identity.providerUserId,
+        email: identity.email,
+        vouched,
+        now: deps.now,
+      }),
+      auditStatement(
+        deps,
+        { action: 'oauth.login', userId: user.id, metadata: { provider, session_id: session.sessionId } },
+        session.started,
+      ),
       ...(mayPromote(deps.config, user) ? adminEmailsPromotion(deps, user, session.started) : []),
     ]);
     if (!session.didStart(outcome)) throw new LinkChanged();

@@ -9,7 +9,13 @@ const COOKIE_PATH = '/api/auth/oauth';
 
 export function setOAuthStateCookie(c: Context, state: OAuthState): void {
   const value = Buffer.from(JSON.stringify(state)).toString('base64url');
-  setCookie(c, COOKIE, value, { httpOnly: true, secure: true, sameSite: 'Lax', path: COOKIE_PATH, maxAge: OAUTH_STATE_LIFETIME_MS / 1000 });
+  setCookie(c, COOKIE, value, {
+    httpOnly: true,
+    secure: true,
+    sameSite: 'Lax',
+    path: COOKIE_PATH,
+    maxAge: OAUTH_STATE_LIFETIME_MS / 1000,
+  });
 }
 
 /** The cookie's content, or null when it is absent or not something this API wrote. */
