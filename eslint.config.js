@@ -8,6 +8,41 @@ const noDomain = {
   message: 'db/ and lib/ sit below the features: routes → auth|billing|email → db|lib.',
 };
 
+// SQL lives only in src/db/: elsewhere no drizzle, no raw statements, no D1 client.
+const noSqlImports = [
+  { group: ['drizzle-orm', 'drizzle-orm/*'], message: 'Queries live in src/db/: call a named query function.' },
+  {
+    group: ['**/db/client'],
+    importNames: ['sqlStatement', 'statementFrom'],
+    message: 'SQL lives only in src/db/: add a named query function there.',
+  },
+];
+const noSqlSyntax = [
+  {
+    selector: 'MemberExpression[property.name=/^(prepare|\\$client)$/]',
+    message: 'SQL lives only in src/db/: add a named query function there.',
+  },
+  {
+    selector: 'Property[key.name="sql"]',
+    message: 'SQL conditions are built in src/db/, not spelled out in feature code.',
+  },
+];
+
+// Only config.ts (settings) and db/client.ts (the D1 binding) read bindings; load-config hands them over.
+const noBindingReads = [
+  {
+    selector: 'MemberExpression[property.name="env"], MemberExpression[object.name=/^(env|bindings)$/]',
+    message: 'Only src/config.ts and src/db/client.ts read bindings: add a setting to config.ts.',
+  },
+];
+const noBindingImports = [
+  {
+    group: ['cloudflare:workers'],
+    importNames: ['env'],
+    message: 'Only src/config.ts and src/db/client.ts read bindings.',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.wrangler/', 'dist/', 'test-results/', 'bench-results/', 'worker-configuration.d.ts'] },
   js.configs.recommended,
@@ -38,11 +73,32 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/app.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noRoutes] }] },
+    ignores: ['src/db/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noRoutes, ...noSqlImports, ...noBindingImports] }],
+      'no-restricted-syntax': ['error', ...noSqlSyntax, ...noBindingReads],
+    },
   },
   {
-    files: ['src/db/**/*.ts', 'src/lib/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noRoutes, noDomain] }] },
+    files: ['src/app.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...noSqlImports, ...noBindingImports] }] },
+  },
+  {
+    files: ['src/config.ts', 'src/middleware/load-config.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...noSqlSyntax] },
+  },
+  {
+    files: ['src/db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noRoutes, noDomain, ...noBindingImports] }],
+      'no-restricted-syntax': ['error', ...noBindingReads],
+    },
+  },
+  { files: ['src/db/client.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  {
+    files: ['src/lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noRoutes, noDomain, ...noSqlImports, ...noBindingImports] }],
+    },
   },
 );

@@ -1,6 +1,7 @@
 // Forgot, reset and change password; each revokes sessions and queues its email in the same batch.
 import { tokenUsedBy, useAccountTokenStatement, voidAccountTokensStatement } from '../db/account-tokens';
-import { rowsOf, runBatch, sqlStatement } from '../db/client';
+import { rowsOf, runBatch } from '../db/client';
+import { pingDatabase } from '../db/health';
 import { releaseRateLimitHitStatement } from '../db/rate-limits';
 import type { User } from '../db/schema';
 import { revokeUserSessionsStatement } from '../db/sessions';
@@ -44,7 +45,7 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
   const row = rowsOf<UserRow>(results[attempt.statements.length])[0];
   // Disabled accounts get no link: a reset would not let them in anyway.
   if (!row || row.disabled_at !== null) {
-    await sqlStatement(deps.db, 'SELECT 1').run(); // the same second round trip as a real reset
+    await pingDatabase(deps.db); // the same second round trip as a real reset
     return [];
   }
   const user = userFromRow(row);

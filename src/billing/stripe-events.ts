@@ -4,12 +4,16 @@ import { z } from 'zod';
 import type { AuditEvent } from '../db/audit-log';
 import { insertAuditEntryStatement } from '../db/audit-log';
 import {
+  fillStripeCustomerIdStatement,
+  findStripeEventUserStatement,
   insertStripeEventStatement,
+  storedEventTimeStatement,
+  type StripeEventUser,
   setSubscriptionStatusStatement,
   upsertSubscriptionStatement,
   type SubscriptionSnapshot,
 } from '../db/billing';
-import { isUniqueViolation, rowsOf, runBatch, sqlStatement, type Database, type Statement } from '../db/client';
+import { isUniqueViolation, rowsOf, runBatch, type Database, type Statement } from '../db/client';
 import type { Config } from '../config';
 import { queueEmail } from '../email/outbox';
 import { paymentFailedEmail } from '../email/templates';
@@ -156,36 +160,11 @@ function planEvent(deps: WebhookDeps, event: Stripe.Event): Promise<Plan> {
   }
 }
 
-interface UserRef {
-  id: string;
-  email: string;
-  name: string | null;
-  stripe_customer_id: string | null;
-}
-
-/** The user an event is about: by our user id (metadata, client_reference_id) or by Stripe customer. */
-function findUserStatement(db: Database, userId: string | null, customerId: string | null): Statement {
-  return sqlStatement(
-    db,
-    'SELECT id, email, name, stripe_customer_id FROM users WHERE id = ?1 OR (?2 IS NOT NULL AND stripe_customer_id = ?2) ORDER BY id = ?1 DESC LIMIT 1',
-    userId ?? '',
-    customerId,
-  );
-}
-
-function storedEventTimeStatement(db: Database, subscriptionId: string): Statement {
-  return sqlStatement(
-    db,
-    'SELECT last_event_created AS created, user_id AS userId FROM subscriptions WHERE id = ?',
-    subscriptionId,
-  );
-}
-
 async function checkoutCompleted(deps: WebhookDeps, session: Stripe.Checkout.Session): Promise<Plan> {
   const customerId = idOf(session.customer);
   const userId = session.client_reference_id ?? session.metadata?.user_id ?? null;
-  const [userRows] = await runBatch(deps.db, [findUserStatement(deps.db, userId, customerId)]);
-  const user = rowsOf<UserRef>(userRows)[0];
+  const [userRows] = await runBatch(deps.db, [findStripeEventUserStatement(deps.db, userId, customerId)]);
+  const user = rowsOf<StripeEventUser>(userRows)[0];
   if (!user || !customerId) return { outcome: 'unmatched', statements: [], outboxIds: [] };
   // The customer was stored before checkout; this only fills it in if that write was lost.
   return {
@@ -193,14 +172,7 @@ async function checkoutCompleted(deps: WebhookDeps, session: Stripe.Checkout.Ses
     userId: user.id,
     subscriptionId: idOf(session.subscription),
     outboxIds: [],
-    statements: [
-      sqlStatement(
-        deps.db,
-        'UPDATE users SET stripe_customer_id = ? WHERE id = ? AND stripe_customer_id IS NULL',
-        customerId,
-        user.id,
-      ),
-    ],
+    statements: [fillStripeCustomerIdStatement(deps.db, user.id, customerId)],
   };
 }
 
@@ -227,10 +199,10 @@ async function subscriptionChanged(
 ): Promise<Plan> {
   const customerId = idOf(subscription.customer);
   const [userRows, storedRows] = await runBatch(deps.db, [
-    findUserStatement(deps.db, subscription.metadata?.user_id ?? null, customerId),
+    findStripeEventUserStatement(deps.db, subscription.metadata?.user_id ?? null, customerId),
     storedEventTimeStatement(deps.db, subscription.id),
   ]);
-  const user = rowsOf<UserRef>(userRows)[0];
+  const user = rowsOf<StripeEventUser>(userRows)[0];
   if (!user) return { outcome: 'unmatched', statements: [], outboxIds: [], subscriptionId: subscription.id };
   const stored = rowsOf<{ created: number }>(storedRows)[0];
   // Recorded but not applied; the upsert's own WHERE enforces the same rule inside the batch.
@@ -265,10 +237,10 @@ async function invoiceSettled(
   const subscriptionId = subscriptionIdOfInvoice(invoice);
   const customerId = idOf(invoice.customer);
   const [userRows, storedRows] = await runBatch(deps.db, [
-    findUserStatement(deps.db, null, customerId),
+    findStripeEventUserStatement(deps.db, null, customerId),
     storedEventTimeStatement(deps.db, subscriptionId ?? ''),
   ]);
-  const user = rowsOf<UserRef>(userRows)[0];
+  const user = rowsOf<StripeEventUser>(userRows)[0];
   if (!user) return { outcome: 'unmatched', statements: [], outboxIds: [], subscriptionId };
   const stored = rowsOf<{ created: number }>(storedRows)[0];
   const stale = stored !== undefined && stored.created > event.created;

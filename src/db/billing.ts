@@ -1,27 +1,60 @@
 // Queries for billing: Stripe customers on users, subscriptions, and the Stripe event ledger.
 import { and, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
-import { sqlStatement, statementFrom, type Database, type Statement } from './client';
+import { rowsOf, runBatch, sqlStatement, statementFrom, type Database, type Statement } from './client';
 import { liveSessionQuery } from './sessions';
 import { stripeEvents, subscriptions, users, type Subscription } from './schema';
 
 /** Statuses in which the user is (still) subscribed: a new checkout would double-charge them. */
 export const LIVE_SUBSCRIPTION_STATUSES = ['active', 'trialing', 'past_due', 'unpaid'] as const;
 
-/** Stores the customer id unless the user already has one; returns the one that is stored. */
-export async function storeStripeCustomerId(db: Database, userId: string, customerId: string): Promise<string | null> {
-  const [, row] = await db.batch([
+/** Batchable: sets the user's Stripe customer id unless they already have one (the first one stored wins). */
+export function fillStripeCustomerIdStatement(db: Database, userId: string, customerId: string): Statement {
+  return statementFrom(
+    db,
     db
       .update(users)
       .set({ stripeCustomerId: customerId })
       .where(and(eq(users.id, userId), isNull(users.stripeCustomerId))),
-    db.select({ customerId: users.stripeCustomerId }).from(users).where(eq(users.id, userId)),
-  ]);
-  return row[0]?.customerId ?? null;
+  );
 }
 
-export async function findUserIdByStripeCustomer(db: Database, customerId: string): Promise<string | null> {
-  const row = await db.select({ id: users.id }).from(users).where(eq(users.stripeCustomerId, customerId)).get();
-  return row?.id ?? null;
+/** Stores the customer id unless the user already has one; returns the one that is stored. */
+export async function storeStripeCustomerId(db: Database, userId: string, customerId: string): Promise<string | null> {
+  const [, stored] = await runBatch(db, [
+    fillStripeCustomerIdStatement(db, userId, customerId),
+    statementFrom(db, db.select({ customerId: users.stripeCustomerId }).from(users).where(eq(users.id, userId))),
+  ]);
+  return rowsOf<{ stripe_customer_id: string | null }>(stored)[0]?.stripe_customer_id ?? null;
+}
+
+/** A user a Stripe event is about, as the webhook reads it. */
+export interface StripeEventUser {
+  id: string;
+  email: string;
+  name: string | null;
+  stripe_customer_id: string | null;
+}
+
+/**
+ * Batchable: the user an event is about, by our user id (metadata, client_reference_id) or, failing
+ * that, by Stripe customer id; rows are `StripeEventUser`.
+ */
+export function findStripeEventUserStatement(
+  db: Database,
+  userId: string | null,
+  customerId: string | null,
+): Statement {
+  return sqlStatement(
+    db,
+    'SELECT id, email, name, stripe_customer_id FROM users WHERE id = ?1 OR (?2 IS NOT NULL AND stripe_customer_id = ?2) ORDER BY id = ?1 DESC LIMIT 1',
+    userId ?? '',
+    customerId,
+  );
+}
+
+/** Batchable: the `created` time of the newest event applied to a subscription (rows: `{ created }`). */
+export function storedEventTimeStatement(db: Database, subscriptionId: string): Statement {
+  return sqlStatement(db, 'SELECT last_event_created AS created FROM subscriptions WHERE id = ?', subscriptionId);
 }
 
 /** The subscription that describes the user now: one that grants access, else a live one, else the latest. */
@@ -38,10 +71,6 @@ export function currentSubscriptionQuery(db: Database, userId: string) {
 
 export async function findCurrentSubscription(db: Database, userId: string): Promise<Subscription | null> {
   return (await currentSubscriptionQuery(db, userId))[0] ?? null;
-}
-
-export async function findSubscription(db: Database, id: string): Promise<Subscription | null> {
-  return (await db.select().from(subscriptions).where(eq(subscriptions.id, id)).get()) ?? null;
 }
 
 export async function listCancellableSubscriptionIds(db: Database, userId: string): Promise<string[]> {

@@ -1,5 +1,16 @@
 // The drizzle client over the D1 binding (the only module besides config.ts that reads bindings),
 // and the statements-and-batches helpers every multi-row change goes through.
+//
+// Which way a query is written (both only in src/db/, ESLint refuses SQL elsewhere):
+// - drizzle's builder for what it can say: reads, plain inserts, updates and deletes. Its column
+//   names and types come from schema.ts, so a renamed column fails the type check.
+// - hand-written SQL (sqlStatement) for what it cannot: writes gated by a condition on other rows
+//   (INSERT ... SELECT ... WHERE, an upsert that refuses older data), RETURNING used as "did this
+//   batch take effect", json_each over a list. Such SQL uses `?` parameters, never interpolation.
+// Every batch is built from native D1 statements (statementFrom turns a builder query into one),
+// because drizzle's batch() cannot run hand-written SQL with parameters: db.run()/db.all() are
+// documented as batchable, but with parameters they throw (drizzle-orm 0.45, issue #2277;
+// test/db-client.test.ts shows it), and our batches mix both kinds.
 import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1';
 import * as schema from './schema';
 
@@ -12,10 +23,7 @@ export function createDatabase(bindings: { DB: D1Database }): Database {
   return drizzle(bindings.DB, { schema });
 }
 
-/**
- * A drizzle query builder as a native D1 statement. drizzle's own batch() can't mix in hand-written
- * SQL with parameters, so every batch is built from native statements instead.
- */
+/** A drizzle query builder as a native D1 statement, to batch with hand-written ones. */
 export function statementFrom(db: Database, query: { toSQL(): { sql: string; params: unknown[] } }): Statement {
   const { sql, params } = query.toSQL();
   return db.$client.prepare(sql).bind(...params);
