@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { ConfigError } from './config';
+import { ERROR_CODES, type ErrorCode, type ErrorStatus } from './error-codes';
 
 export interface ValidationIssue {
   path: string;
@@ -12,20 +13,25 @@ export interface ValidationIssue {
 
 export interface ErrorBody {
   error: string;
-  code: string;
+  code: ErrorCode;
   issues?: ValidationIssue[];
 }
 
-/** An expected failure with a contract code; anything else thrown is a bug and becomes a 500. */
-export class AppError extends Error {
+/**
+ * An expected failure with a code from the catalogue (error-codes.ts), which gives its status and
+ * default sentence; anything else thrown is a bug and becomes a 500.
+ */
+export class AppError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly status: ContentfulStatusCode;
+
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-    readonly extra: { issues?: ValidationIssue[]; headers?: Record<string, string> } = {},
+    readonly code: C,
+    message: string = ERROR_CODES[code].message,
+    readonly extra: { status?: ErrorStatus<C>; issues?: ValidationIssue[]; headers?: Record<string, string> } = {},
   ) {
     super(message);
     this.name = 'AppError';
+    this.status = (extra.status ?? ERROR_CODES[code].status) as ContentfulStatusCode;
   }
 }
 
@@ -34,17 +40,17 @@ export function validationError(error: ZodError): AppError {
     path: issue.path.map(String).join('.'),
     message: issue.message,
   }));
-  return new AppError(400, 'VALIDATION_ERROR', 'The request is not valid.', { issues });
+  return new AppError('VALIDATION_ERROR', undefined, { issues });
 }
 
-export const notFound = (message = 'Not found.') => new AppError(404, 'NOT_FOUND', message);
+export const notFound = (message?: string) => new AppError('NOT_FOUND', message);
 
 // Hono's own exceptions (from its validators and middleware) mapped onto contract codes.
-const httpExceptionCodes: Partial<Record<number, [string, string]>> = {
-  400: ['INVALID_JSON', 'The request body is not valid JSON.'],
-  404: ['NOT_FOUND', 'Not found.'],
-  413: ['PAYLOAD_TOO_LARGE', 'The request body is too large.'],
-  415: ['UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'],
+const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
+  400: 'INVALID_JSON',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
 /** Normalises any thrown value to an AppError; unknown errors become a generic 500. */
@@ -52,13 +58,13 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ConfigError) {
     // Naming the setting helps whoever deploys; the detail never includes a setting's value.
-    return new AppError(500, 'CONFIG_ERROR', `The server is misconfigured: ${err.details.join('; ')}.`);
+    return new AppError('CONFIG_ERROR', `The server is misconfigured: ${err.details.join('; ')}.`);
   }
   if (err instanceof HTTPException) {
     const mapped = httpExceptionCodes[err.status];
-    if (mapped) return new AppError(err.status as ContentfulStatusCode, mapped[0], mapped[1]);
+    if (mapped) return new AppError(mapped);
   }
-  return new AppError(500, 'INTERNAL_ERROR', 'Something went wrong on our side.');
+  return new AppError('INTERNAL_ERROR');
 }
 
 /** The single place that renders an error as the contract's JSON. */

@@ -40,7 +40,7 @@ export function toAdminUserView(row: AdminUserRow) {
 }
 
 const invalidCursor = () =>
-  new AppError(400, 'VALIDATION_ERROR', 'The request is not valid.', {
+  new AppError('VALIDATION_ERROR', undefined, {
     issues: [{ path: 'cursor', message: 'is not a cursor from this API' }],
   });
 
@@ -101,7 +101,7 @@ export async function getUserDetail(deps: AuthDeps, userId: string) {
   };
 }
 
-const lastAdmin = () => new AppError(409, 'LAST_ADMIN', 'This would leave no enabled admin.');
+const lastAdmin = () => new AppError('LAST_ADMIN');
 
 /**
  * Runs an admin change as one batch: its audit entry first, under `when` (the change would take

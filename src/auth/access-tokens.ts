@@ -33,18 +33,12 @@ export async function signAccessToken(config: Config, claims: AccessTokenClaims,
 }
 
 export function tokenError(code: 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'AUTH_HEADER_MISSING' | 'AUTH_HEADER_MALFORMED') {
-  const messages = {
-    TOKEN_EXPIRED: 'The access token has expired; refresh it.',
-    TOKEN_INVALID: 'The access token is not valid.',
-    AUTH_HEADER_MISSING: 'Send an access token as "Authorization: Bearer <token>".',
-    AUTH_HEADER_MALFORMED: 'The Authorization header must be "Bearer <token>".',
-  };
   // RFC 6750 §3: a bare challenge when no token came, an error code when a bad one did.
   const challenge =
     code === 'TOKEN_EXPIRED' || code === 'TOKEN_INVALID'
       ? `Bearer error="invalid_token", error_description="${code === 'TOKEN_EXPIRED' ? 'expired' : 'invalid'}"`
       : 'Bearer';
-  return new AppError(401, code, messages[code], { headers: { 'WWW-Authenticate': challenge } });
+  return new AppError(code, undefined, { headers: { 'WWW-Authenticate': challenge } });
 }
 
 /**

@@ -11,7 +11,7 @@ import { auditStatement, type AuthDeps } from './sessions';
 export const RECENT_OAUTH_LOGIN_MS = 10 * 60_000;
 
 const proofRequired = () =>
-  new AppError(401, 'INVALID_CREDENTIALS', 'Confirm with your password, or sign in with your provider again first.');
+  new AppError('INVALID_CREDENTIALS', 'Confirm with your password, or sign in with your provider again first.');
 
 /**
  * Deletes the account: sessions, refresh tokens, email tokens, OAuth links and queued emails go

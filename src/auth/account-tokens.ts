@@ -11,7 +11,8 @@ const HOUR = 3_600_000;
 export const TOKEN_LIFETIME_MS: Record<Purpose, number> = { verify_email: 24 * HOUR, reset_password: HOUR };
 const TOKEN_FORMAT = /^([a-z2-7]{24})\.([A-Za-z0-9_-]{43})$/;
 
-export const invalidToken = () => new AppError(400, 'TOKEN_INVALID', 'This link is invalid, used or expired.');
+export const invalidToken = () =>
+  new AppError('TOKEN_INVALID', 'This link is invalid, used or expired.', { status: 400 });
 
 /** A new token for the user's current address, and the statement that stores its hash. */
 export async function newAccountToken(deps: AuthDeps, user: User, purpose: Purpose) {

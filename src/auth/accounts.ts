@@ -81,8 +81,7 @@ export async function registerAccount(
     ]);
   } catch (err) {
     // The unique index decides, so two concurrent sign-ups with one email can't both win.
-    if (isUniqueEmailViolation(err))
-      throw new AppError(409, 'EMAIL_TAKEN', 'An account with this email already exists.');
+    if (isUniqueEmailViolation(err)) throw new AppError('EMAIL_TAKEN');
     throw err;
   }
   const tokens = await issueTokens(
@@ -93,7 +92,7 @@ export async function registerAccount(
   return { user, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [verification.outboxId] };
 }
 
-const invalidCredentials = () => new AppError(401, 'INVALID_CREDENTIALS', 'The email or password is not correct.');
+const invalidCredentials = () => new AppError('INVALID_CREDENTIALS');
 
 /**
  * POST /login in two D1 round trips: (1) the rate limits and the user, (2) the outcome.
@@ -131,7 +130,7 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
       releaseRateLimitHitStatement(deps.db, reservation),
       auditStatement(deps, { action: 'login.refused_disabled', userId: user.id }),
     ]);
-    throw new AppError(403, 'ACCOUNT_DISABLED', 'This account has been disabled.');
+    throw new AppError('ACCOUNT_DISABLED');
   }
   // Everything below holds only if the password checked is still the account's when the batch runs:
   // a reset in the meantime (which ended every session) leaves this login nothing.

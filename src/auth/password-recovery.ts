@@ -101,7 +101,7 @@ export async function resetPassword(deps: AuthDeps, input: { token: string; pass
   return [notice.id];
 }
 
-const wrongPassword = () => new AppError(401, 'INVALID_CREDENTIALS', 'The current password is not correct.');
+const wrongPassword = () => new AppError('INVALID_CREDENTIALS', 'The current password is not correct.');
 
 /**
  * Checks a signed-in user's password for a sensitive action. The check is reserved in the same

@@ -45,7 +45,7 @@ function secondsUntilRoom(window: RateWindow, state: RateState | undefined, now:
 }
 
 const rateLimited = (retryAfter: number) =>
-  new AppError(429, 'RATE_LIMITED', 'Too many attempts; try again later.', {
+  new AppError('RATE_LIMITED', undefined, {
     headers: { 'Retry-After': String(retryAfter) },
   });
 

@@ -40,7 +40,7 @@ export function readRefreshCookie(c: Context): string | null {
   const values = readRefreshCookies(c);
   if (values.length > 1) {
     clearRefreshCookie(c);
-    throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'More than one refresh token cookie was sent. Sign in again.');
+    throw new AppError('REFRESH_TOKEN_INVALID', 'More than one refresh token cookie was sent. Sign in again.');
   }
   return values[0] ? values[0] : null;
 }

@@ -101,14 +101,7 @@ export async function issueTokens(
   };
 }
 
-const refreshError = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED') =>
-  new AppError(
-    401,
-    code,
-    code === 'REFRESH_TOKEN_REUSED'
-      ? 'This refresh token was already used; the session has been ended. Sign in again.'
-      : 'The refresh token is not valid. Sign in again.',
-  );
+const refreshError = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED') => new AppError(code);
 
 /** ADMIN_EMAILS's rule at refresh: the rare promotion costs its own round trip; the role it leaves goes in the token. */
 async function roleAfterAdminEmails(deps: AuthDeps, token: PresentedToken): Promise<'user' | 'admin'> {

@@ -11,7 +11,6 @@ export async function cancelSubscriptionsOf(deps: { db: Database; config: Config
   if (ids.length === 0) return;
   if (!deps.config.stripe) {
     throw new AppError(
-      503,
       'BILLING_NOT_CONFIGURED',
       'This account has a subscription, and billing is not configured to cancel it.',
     );
@@ -23,11 +22,7 @@ export async function cancelSubscriptionsOf(deps: { db: Database; config: Config
     } catch (err) {
       // Already gone at Stripe is fine; anything else must not leave a paying subscription behind.
       if ((err as { code?: string }).code === 'resource_missing') continue;
-      throw new AppError(
-        502,
-        'BILLING_UNAVAILABLE',
-        'The subscription could not be cancelled; nothing was deleted. Try again.',
-      );
+      throw new AppError('BILLING_UNAVAILABLE');
     }
   }
 }

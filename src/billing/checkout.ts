@@ -25,10 +25,10 @@ async function ensureCustomer(deps: AuthDeps, stripe: Stripe, user: User): Promi
 
 export async function createCheckoutSession(deps: AuthDeps, auth: AccessTokenClaims, priceId: string): Promise<string> {
   const settings: StripeSettings = stripeSettings(deps.config);
-  if (!settings.priceIds.includes(priceId)) throw new AppError(400, 'PRICE_NOT_ALLOWED', 'This price is not offered.');
+  if (!settings.priceIds.includes(priceId)) throw new AppError('PRICE_NOT_ALLOWED');
   const { user, subscription: current } = await getLiveAccount(deps, auth);
   if (current && (LIVE_SUBSCRIPTION_STATUSES as readonly string[]).includes(current.status)) {
-    throw new AppError(409, 'ALREADY_SUBSCRIBED', 'You already have a subscription; manage it in the billing portal.');
+    throw new AppError('ALREADY_SUBSCRIBED');
   }
   const stripe = await getStripe(settings);
   const customer = await ensureCustomer(deps, stripe, user);
@@ -49,8 +49,7 @@ export async function createCheckoutSession(deps: AuthDeps, auth: AccessTokenCla
 export async function createPortalSession(deps: AuthDeps, auth: AccessTokenClaims): Promise<string> {
   const settings = stripeSettings(deps.config);
   const { user } = await getLiveAccount(deps, auth);
-  if (!user.stripeCustomerId)
-    throw new AppError(409, 'NO_BILLING_ACCOUNT', 'There is no billing account yet; subscribe first.');
+  if (!user.stripeCustomerId) throw new AppError('NO_BILLING_ACCOUNT');
   const stripe = await getStripe(settings);
   const session = await stripe.billingPortal.sessions.create({
     customer: user.stripeCustomerId,

@@ -8,8 +8,7 @@ import { cachedPromise } from '../lib/promise-cache';
 // The package itself is imported lazily, so routes that never bill never evaluate it.
 const clients = new WeakMap<StripeSettings, Promise<Stripe>>();
 
-export const billingNotConfigured = () =>
-  new AppError(503, 'BILLING_NOT_CONFIGURED', 'Billing is not configured on this server.');
+export const billingNotConfigured = () => new AppError('BILLING_NOT_CONFIGURED');
 
 export function stripeSettings(config: Config): StripeSettings {
   if (!config.stripe) throw billingNotConfigured();

@@ -6,7 +6,7 @@ import { AppError } from '../errors';
 const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
 
 export function payloadTooLarge(maxBytes: number): AppError {
-  return new AppError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`);
+  return new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBytes} bytes.`);
 }
 
 export function jsonBody(options: { maxBytes: number; skipPrefixes: string[] }): MiddlewareHandler {
@@ -25,12 +25,12 @@ export function jsonBody(options: { maxBytes: number; skipPrefixes: string[] }):
       if (text === '') return next();
       // Refusing other types also stops cross-site form posts (text/plain) from reaching handlers.
       if (!JSON_CONTENT_TYPE.test(c.req.header('content-type') ?? '')) {
-        throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE');
       }
       try {
         await c.req.json();
       } catch {
-        throw new AppError(400, 'INVALID_JSON', 'The request body is not valid JSON.');
+        throw new AppError('INVALID_JSON');
       }
       await next();
     });

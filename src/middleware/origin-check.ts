@@ -14,7 +14,7 @@ export function requireAllowedOrigin(): MiddlewareHandler<AppEnv> {
     if (origin !== undefined) {
       const config = c.get('config');
       if (origin !== config.apiUrl && !config.corsOrigins.includes(origin)) {
-        throw new AppError(403, 'ORIGIN_NOT_ALLOWED', 'Requests from this origin are not allowed.');
+        throw new AppError('ORIGIN_NOT_ALLOWED');
       }
     }
     await next();

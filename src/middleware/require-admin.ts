@@ -9,7 +9,7 @@ export function requireAdmin(): MiddlewareHandler<AppEnv> {
   return async function requireAdmin(c, next) {
     // requireLiveSession re-reads the role from D1 instead of trusting the token's claim.
     await liveSession(c, async () => {
-      if (c.get('auth').role !== 'admin') throw new AppError(403, 'FORBIDDEN', 'This needs an admin account.');
+      if (c.get('auth').role !== 'admin') throw new AppError('FORBIDDEN');
       await next();
     });
   };

@@ -10,7 +10,7 @@ export function requireSubscription(): MiddlewareHandler<AppEnv> {
   return async function requireSubscription(c, next) {
     const { subscription } = await getLiveAccount(depsFrom(c), c.get('auth'));
     if (!grantsPaidFeatures(subscription)) {
-      throw new AppError(402, 'SUBSCRIPTION_REQUIRED', 'This feature needs an active subscription.');
+      throw new AppError('SUBSCRIPTION_REQUIRED');
     }
     await next();
   };

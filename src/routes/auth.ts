@@ -88,8 +88,7 @@ const logoutAllRoute = createRoute({
   responses: { 204: { description: 'Every session revoked.' }, ...errorResponses(401) },
 });
 
-const missingRefreshToken = () =>
-  new AppError(401, 'REFRESH_TOKEN_MISSING', 'No refresh token cookie was sent. Sign in again.');
+const missingRefreshToken = () => new AppError('REFRESH_TOKEN_MISSING');
 
 function signedInBody({ user, tokens }: SignedIn) {
   return {

@@ -31,7 +31,7 @@ export const healthRouter = createRouter().openapi(healthRoute, async (c) => {
         error: String(err),
       }),
     );
-    throw new AppError(503, 'DATABASE_UNAVAILABLE', 'The database is not answering.');
+    throw new AppError('DATABASE_UNAVAILABLE');
   }
   return c.json({ status: 'ok' as const }, 200);
 });

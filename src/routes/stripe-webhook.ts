@@ -40,14 +40,14 @@ const webhookRoute = createRoute({
 export const stripeWebhookRouter = createRouter().openapi(webhookRoute, async (c) => {
   const settings = stripeSettings(c.get('config'));
   const signature = c.req.header('Stripe-Signature');
-  if (!signature) throw new AppError(400, 'SIGNATURE_MISSING', 'The Stripe-Signature header is missing.');
+  if (!signature) throw new AppError('SIGNATURE_MISSING');
   // The exact bytes Stripe signed: read as text before anything could parse or re-encode them.
   const rawBody = await c.req.text();
   let event;
   try {
     event = await constructStripeEvent(settings, rawBody, signature);
   } catch {
-    throw new AppError(400, 'SIGNATURE_INVALID', 'The Stripe signature does not match this payload.');
+    throw new AppError('SIGNATURE_INVALID');
   }
   const { outcome, outboxIds } = await applyStripeEvent(
     { db: c.get('db'), config: c.get('config'), now: new Date() },

@@ -1,6 +1,9 @@
-// The lint rules that keep the layering honest: each one refuses what it is meant to refuse.
+// The rules that keep the code honest: the lint rules refuse what they are meant to refuse, and the
+// error-code catalogue matches what the code throws and what the README documents.
+import { readdirSync, readFileSync } from 'node:fs';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../src/error-codes';
 
 const eslint = new ESLint();
 
@@ -67,5 +70,38 @@ describe('only config.ts and db/client.ts read bindings', () => {
     expect(
       await violations('src/db/client.ts', 'export const f = (bindings: { DB: unknown }) => bindings.DB;\n'),
     ).toEqual([]);
+  });
+});
+
+describe('one catalogue of error codes', () => {
+  const sources = readdirSync(new URL('../../src/', import.meta.url), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && file !== 'error-codes.ts')
+    .map((file) => ({ file, text: readFileSync(new URL(`../../src/${file}`, import.meta.url), 'utf8') }));
+  const catalogue = Object.keys(ERROR_CODES);
+
+  it('throws only codes the catalogue lists', () => {
+    // Codes reach AppError directly or through the small helpers that add headers.
+    const thrown = new Set<string>();
+    for (const { text } of sources) {
+      for (const match of text.matchAll(/(?:AppError|tokenError|refreshError)\(\s*'([A-Z_]+)'/g)) thrown.add(match[1]!);
+    }
+    expect(thrown.size).toBeGreaterThan(20);
+    expect([...thrown].filter((code) => !catalogue.includes(code))).toEqual([]);
+  });
+
+  it('lists no code that nothing answers with', () => {
+    const unused = catalogue.filter((code) => !sources.some(({ text }) => text.includes(`'${code}'`)));
+    expect(unused).toEqual([]);
+  });
+
+  it("matches the README's table", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Error codes'), readme.indexOf('### CORS'));
+    const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+    const expected = Object.entries(ERROR_CODES).map(([code, entry]) => {
+      const status = 'alsoStatus' in entry ? `${entry.status}, ${entry.alsoStatus}` : `${entry.status}`;
+      return `| \`${code}\` | ${status} | ${entry.when} |`;
+    });
+    expect(rows, 'README.md "Error codes" table (paste the expected rows)').toEqual(expected);
   });
 });

@@ -26,11 +26,9 @@ export const OAUTH_STATE_LIFETIME_MS = 10 * 60_000;
 
 export type OAuthState = z.infer<typeof oauthStateSchema>;
 
-export const providerNotConfigured = () =>
-  new AppError(404, 'PROVIDER_NOT_CONFIGURED', 'This sign-in provider is not configured.');
+export const providerNotConfigured = () => new AppError('PROVIDER_NOT_CONFIGURED');
 
-const stateMismatch = () =>
-  new AppError(400, 'OAUTH_STATE_MISMATCH', 'The sign-in could not be verified. Start again from the login page.');
+const stateMismatch = () => new AppError('OAUTH_STATE_MISMATCH');
 
 function providerOrThrow(deps: AuthDeps, name: string): OAuthProvider {
   const provider = (PROVIDER_NAMES as readonly string[]).includes(name)
@@ -48,8 +46,7 @@ export async function beginOAuth(
 ): Promise<{ location: string; state: OAuthState }> {
   const provider = providerOrThrow(deps, name);
   const path = safeRedirectPath(redirectTo, deps.config.appUrl);
-  if (path === null)
-    throw new AppError(400, 'REDIRECT_NOT_ALLOWED', 'redirect_to must be a relative path such as /dashboard.');
+  if (path === null) throw new AppError('REDIRECT_NOT_ALLOWED');
   const state: OAuthState = {
     provider: provider.name,
     state: generateState(),

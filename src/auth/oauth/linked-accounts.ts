@@ -29,9 +29,5 @@ export async function unlinkProvider(deps: AuthDeps, userId: string, provider: s
   }
   const stillLinked = (await listOAuthAccounts(deps.db, userId)).some((account) => account.provider === name);
   if (!stillLinked) throw notFound('No such linked provider.');
-  throw new AppError(
-    409,
-    'LAST_SIGN_IN_METHOD',
-    'This is your only way to sign in; set a password or link another provider first.',
-  );
+  throw new AppError('LAST_SIGN_IN_METHOD');
 }
