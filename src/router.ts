@@ -2,13 +2,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AccessTokenClaims } from './auth/access-tokens';
-import type { AuthDeps } from './auth/sessions';
+import type { Deps } from './deps';
 import type { Config } from './config';
 import type { Database } from './db/client';
-import { deliverEmails } from './email/outbox';
-import { createEmailSender } from './email/senders';
 import { validationError } from './errors';
 import { clientInfo } from './lib/client-info';
+import type { Logger } from './lib/log';
 
 export interface AppEnv {
   Bindings: Env;
@@ -16,6 +15,8 @@ export interface AppEnv {
     requestId: string;
     config: Config;
     db: Database;
+    /** Set by requestLog: every line carries the request id. */
+    log: Logger;
     /** Set by requireAuth / requireLiveSession. */
     auth: AccessTokenClaims;
   };
@@ -33,17 +34,12 @@ export function createRouter() {
 export type AppRouter = ReturnType<typeof createRouter>;
 
 /** What domain functions need from a request: database, settings, the time now, and the caller. */
-export function depsFrom(c: Context<AppEnv>): AuthDeps {
-  return { db: c.get('db'), config: c.get('config'), now: new Date(), client: clientInfo(c.req.raw) };
-}
-
-/** Delivers queued emails after the response is sent; failures stay in the outbox for the retry job. */
-export function deliverAfterResponse(c: Context<AppEnv>, outboxIds: string[]): void {
-  if (outboxIds.length === 0) return;
-  const sender = createEmailSender(c.get('config').email);
-  // A zero timer lets the response leave first: the handler chain after this point is only microtasks.
-  const afterResponse = new Promise((resolve) => setTimeout(resolve, 0));
-  c.executionCtx.waitUntil(
-    afterResponse.then(() => deliverEmails({ db: c.get('db'), now: () => new Date(), sender }, outboxIds)),
-  );
+export function depsFrom(c: Context<AppEnv>): Deps {
+  return {
+    db: c.get('db'),
+    config: c.get('config'),
+    now: new Date(),
+    client: clientInfo(c.req.raw),
+    log: c.get('log'),
+  };
 }

@@ -4,20 +4,14 @@ import { deleteExpiredRows } from './db/cleanup';
 import { createDatabase } from './db/client';
 import { retryDueEmails } from './email/outbox';
 import { createEmailSender } from './email/senders';
+import { createLogger } from './lib/log';
 
-export async function runScheduledJobs(bindings: Env, now: () => Date = () => new Date()): Promise<void> {
+export async function runScheduledJobs(bindings: Env): Promise<void> {
   const config = loadConfig(bindings);
   const db = createDatabase(bindings);
-  const started = now();
-  const retried = await retryDueEmails({ db, now, sender: createEmailSender(config.email) });
-  const deleted = await deleteExpiredRows(db, now());
-  console.log(
-    JSON.stringify({
-      level: 'info',
-      msg: 'scheduled jobs',
-      started: started.toISOString(),
-      emails_tried: retried,
-      deleted,
-    }),
-  );
+  const log = createLogger({ job: 'scheduled' });
+  const started = new Date();
+  const retried = await retryDueEmails({ db, log, sender: createEmailSender(config.email, log) });
+  const deleted = await deleteExpiredRows(db, new Date());
+  log.info('scheduled jobs', { started: started.toISOString(), emails_tried: retried, deleted });
 }

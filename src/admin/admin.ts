@@ -1,6 +1,7 @@
 // The admin area's actions: every change is one batch with its audit entry naming the acting admin.
 import type { AccessTokenClaims } from '../auth/access-tokens';
-import { auditStatement, type AuthDeps } from '../auth/sessions';
+import type { Deps } from '../deps';
+import { auditStatement } from '../db/audit-log';
 import { voidAccountTokensStatement } from '../db/account-tokens';
 import {
   disableCondition,
@@ -61,7 +62,7 @@ function page<T extends { created_at: number; id: string }>(rows: T[], limit: nu
   };
 }
 
-export async function listUsers(deps: AuthDeps, input: { query?: string; cursor?: string; limit: number }) {
+export async function listUsers(deps: Deps, input: { query?: string; cursor?: string; limit: number }) {
   const rows = await searchUsers(deps.db, {
     query: input.query ?? null,
     cursor: cursorFrom(input.cursor),
@@ -71,7 +72,7 @@ export async function listUsers(deps: AuthDeps, input: { query?: string; cursor?
   return { users: items.map(toAdminUserView), next_cursor: nextCursor };
 }
 
-export async function getUserDetail(deps: AuthDeps, userId: string) {
+export async function getUserDetail(deps: Deps, userId: string) {
   const detail = await findAdminUserDetail(deps.db, userId, deps.now);
   if (!detail) throw notFound('No such user.');
   return {
@@ -108,7 +109,7 @@ const lastAdmin = () => new AppError('LAST_ADMIN');
  * effect: see db/admin.ts), then the change. Answers the user as the batch left them.
  */
 async function change(
-  deps: AuthDeps,
+  deps: Deps,
   admin: AccessTokenClaims,
   userId: string,
   input: { action: string; statements: D1PreparedStatement[]; when?: Condition; metadata?: Record<string, unknown> },
@@ -123,7 +124,7 @@ async function change(
   return getUserDetail(deps, userId);
 }
 
-export async function changeRole(deps: AuthDeps, admin: AccessTokenClaims, userId: string, role: 'user' | 'admin') {
+export async function changeRole(deps: Deps, admin: AccessTokenClaims, userId: string, role: 'user' | 'admin') {
   const after = await change(deps, admin, userId, {
     action: 'admin.role_changed',
     statements: [
@@ -141,7 +142,7 @@ export async function changeRole(deps: AuthDeps, admin: AccessTokenClaims, userI
  * Disabling revokes every session (refresh fails at once, login answers 403 ACCOUNT_DISABLED) and
  * voids the reset links already mailed, so enabling the account again does not revive them.
  */
-export async function disableUser(deps: AuthDeps, admin: AccessTokenClaims, userId: string) {
+export async function disableUser(deps: Deps, admin: AccessTokenClaims, userId: string) {
   const disabled = userDisabledCondition(userId);
   const after = await change(deps, admin, userId, {
     action: 'admin.user_disabled',
@@ -156,7 +157,7 @@ export async function disableUser(deps: AuthDeps, admin: AccessTokenClaims, user
   return after;
 }
 
-export async function enableUser(deps: AuthDeps, admin: AccessTokenClaims, userId: string) {
+export async function enableUser(deps: Deps, admin: AccessTokenClaims, userId: string) {
   return change(deps, admin, userId, {
     action: 'admin.user_enabled',
     statements: [enableUserStatement(deps.db, { userId, now: deps.now })],
@@ -164,14 +165,14 @@ export async function enableUser(deps: AuthDeps, admin: AccessTokenClaims, userI
   });
 }
 
-export async function revokeSessionsOf(deps: AuthDeps, admin: AccessTokenClaims, userId: string) {
+export async function revokeSessionsOf(deps: Deps, admin: AccessTokenClaims, userId: string) {
   return change(deps, admin, userId, {
     action: 'admin.sessions_revoked',
     statements: [revokeUserSessionsStatement(deps.db, { userId, now: deps.now, reason: 'revoked_by_admin' })],
   });
 }
 
-export const getStats = (deps: AuthDeps) => readStats(deps.db, deps.now);
+export const getStats = (deps: Deps) => readStats(deps.db, deps.now);
 
 function toAuditView(row: AuditRow) {
   let metadata: unknown = null;
@@ -193,7 +194,7 @@ function toAuditView(row: AuditRow) {
 }
 
 export async function listAudit(
-  deps: AuthDeps,
+  deps: Deps,
   input: { user_id?: string; action?: string; from?: string; to?: string; cursor?: string; limit: number },
 ) {
   const rows = await searchAuditLog(deps.db, {

@@ -5,7 +5,8 @@ import { deleteUserStatement } from '../db/users';
 import { AppError } from '../errors';
 import type { AccessTokenClaims } from './access-tokens';
 import { confirmPassword } from './password-recovery';
-import { auditStatement, type AuthDeps } from './sessions';
+import type { Deps } from '../deps';
+import { auditStatement } from '../db/audit-log';
 
 /** An OAuth sign-in this recent counts as proof instead of a password (OAuth accounts may have none). */
 export const RECENT_OAUTH_LOGIN_MS = 10 * 60_000;
@@ -19,7 +20,7 @@ const proofRequired = () =>
  * subscription first, so no one is charged for a deleted account.
  */
 export async function deleteAccount(
-  deps: AuthDeps,
+  deps: Deps,
   auth: AccessTokenClaims,
   input: { password?: string },
   beforeDelete: (userId: string) => Promise<void> = async () => {},

@@ -3,7 +3,7 @@ import { findAccountToken, insertAccountTokenStatement } from '../db/account-tok
 import type { AccountToken, User } from '../db/schema';
 import { AppError } from '../errors';
 import { constantTimeEqual, newId, randomToken, sha256Base64Url } from '../lib/crypto';
-import type { AuthDeps } from './sessions';
+import type { Deps } from '../deps';
 
 type Purpose = AccountToken['purpose'];
 
@@ -15,7 +15,7 @@ export const invalidToken = () =>
   new AppError('TOKEN_INVALID', 'This link is invalid, used or expired.', { status: 400 });
 
 /** A new token for the user's current address, and the statement that stores its hash. */
-export async function newAccountToken(deps: AuthDeps, user: User, purpose: Purpose) {
+export async function newAccountToken(deps: Deps, user: User, purpose: Purpose) {
   const id = newId();
   const secret = randomToken(32);
   const statement = insertAccountTokenStatement(deps.db, {
@@ -31,7 +31,7 @@ export async function newAccountToken(deps: AuthDeps, user: User, purpose: Purpo
 }
 
 /** The stored token when `presented` is a live token of this purpose; else 400 TOKEN_INVALID. */
-export async function checkAccountToken(deps: AuthDeps, presented: string, purpose: Purpose): Promise<AccountToken> {
+export async function checkAccountToken(deps: Deps, presented: string, purpose: Purpose): Promise<AccountToken> {
   const match = TOKEN_FORMAT.exec(presented);
   if (!match) throw invalidToken();
   const [, id, secret] = match;

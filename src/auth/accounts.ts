@@ -21,7 +21,9 @@ import { tokenError, type AccessTokenClaims } from './access-tokens';
 import { verificationEmailStatements } from './email-verification';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { accountWindow, addressWindow, countAttempt, RATE_RULES } from './rate-limits';
-import { auditStatement, issueTokens, newSession, type AuthDeps, type IssuedTokens } from './sessions';
+import { issueTokens, newSession, type IssuedTokens } from './sessions';
+import type { Deps } from '../deps';
+import { auditStatement } from '../db/audit-log';
 
 export interface UserView {
   id: string;
@@ -52,7 +54,7 @@ export interface SignedIn {
 
 /** POST /register: one batch creates the user, their first session, the verification email and the audit entry. */
 export async function registerAccount(
-  deps: AuthDeps,
+  deps: Deps,
   input: { email: string; password: string; name: string | null },
 ): Promise<SignedIn> {
   const attempt = countAttempt(deps.db, [addressWindow(RATE_RULES.registrationsPerAddress, deps.client.ip)], deps.now);
@@ -101,7 +103,7 @@ const invalidCredentials = () => new AppError('INVALID_CREDENTIALS');
  * checked per account per window; a right password gives its reservation back (and clears the
  * account's failures). Unknown emails verify against a dummy hash so they cost the same time.
  */
-export async function loginWithPassword(deps: AuthDeps, input: { email: string; password: string }): Promise<SignedIn> {
+export async function loginWithPassword(deps: Deps, input: { email: string; password: string }): Promise<SignedIn> {
   const perAccount = accountWindow(RATE_RULES.failedLoginsPerAccount, input.email);
   const attempt = countAttempt(
     deps.db,
@@ -177,7 +179,7 @@ export async function loginWithPassword(deps: AuthDeps, input: { email: string; 
  * billing data.
  */
 export async function getLiveAccount(
-  deps: AuthDeps,
+  deps: Deps,
   auth: AccessTokenClaims,
 ): Promise<{ user: User; subscription: Subscription | null }> {
   const { user, subscription, sessionLive } = await findAccountWithSession(deps.db, {
@@ -189,7 +191,7 @@ export async function getLiveAccount(
   return { user, subscription };
 }
 
-export async function renameAccount(deps: AuthDeps, userId: string, name: string | null): Promise<User> {
+export async function renameAccount(deps: Deps, userId: string, name: string | null): Promise<User> {
   const user = await updateUserName(deps.db, userId, name, deps.now);
   if (!user) throw notFound('No such user.');
   return user;

@@ -6,7 +6,7 @@ import { removeUnvouchedCredentialsStatements, type KeptCredential } from '../db
 import { newId } from '../lib/crypto';
 import { tokenError, type AccessTokenClaims } from './access-tokens';
 import { PROVIDER_NAMES, type ProviderName } from './oauth/identity';
-import type { AuthDeps } from './sessions';
+import type { Deps } from '../deps';
 
 /**
  * Batchable: a password chosen at sign-up and links whose provider did not vouch for the address go,
@@ -14,7 +14,7 @@ import type { AuthDeps } from './sessions';
  * be the address's owner (pre-account hijacking). `proof` names the proof in the audit entry.
  */
 export function dropUnvouchedCredentials(
-  deps: AuthDeps,
+  deps: Deps,
   input: { userId: string; proof: string; keep?: KeptCredential; when?: Condition },
 ): Statement[] {
   return removeUnvouchedCredentialsStatements(deps.db, {
@@ -33,7 +33,7 @@ export function dropUnvouchedCredentials(
  * than have the proof remove the user's own password.
  */
 export async function presentingCredential(
-  deps: AuthDeps,
+  deps: Deps,
   presenter: AccessTokenClaims | null,
   userId: string,
 ): Promise<KeptCredential> {

@@ -3,11 +3,12 @@
 import type { Config } from '../config';
 import { allOf, ALWAYS, type Condition, type Statement } from '../db/client';
 import { promotableCondition, promoteToAdminStatement } from '../db/users';
-import { auditStatement, type AuthDeps } from './sessions';
+import type { Deps } from '../deps';
+import { auditStatement } from '../db/audit-log';
 
 /** Batchable: the audit entry and the promotion, both only if the rule (and `when`) holds inside the batch. */
 export function adminEmailsPromotion(
-  deps: AuthDeps,
+  deps: Deps,
   user: { id: string; email: string },
   when: Condition = ALWAYS,
 ): Statement[] {

@@ -18,10 +18,11 @@ import { checkAccountToken, invalidToken, newAccountToken } from './account-toke
 import { dropUnvouchedCredentials, presentingCredential } from './address-proof';
 import { adminEmailsPromotion } from './admin-emails';
 import { accountWindow, countAttempt, RATE_RULES } from './rate-limits';
-import { auditStatement, type AuthDeps } from './sessions';
+import type { Deps } from '../deps';
+import { auditStatement } from '../db/audit-log';
 
 /** The token and its email, for the caller's batch (registration writes them with the user). */
-export async function verificationEmailStatements(deps: AuthDeps, user: User) {
+export async function verificationEmailStatements(deps: Deps, user: User) {
   const { token, statement: tokenStatement } = await newAccountToken(deps, user, 'verify_email');
   const email = queueEmail(deps.db, {
     userId: user.id,
@@ -39,7 +40,7 @@ export async function verificationEmailStatements(deps: AuthDeps, user: User) {
  * opened the link (`presenter`, the caller's access token, when sent).
  */
 export async function verifyEmail(
-  deps: AuthDeps,
+  deps: Deps,
   presented: string,
   presenter: AccessTokenClaims | null = null,
 ): Promise<User> {
@@ -63,7 +64,7 @@ export async function verifyEmail(
 }
 
 /** POST /verify-email/resend: a new link (nothing to send once verified), 5 emails an hour. */
-export async function resendVerification(deps: AuthDeps, auth: AccessTokenClaims): Promise<string[]> {
+export async function resendVerification(deps: Deps, auth: AccessTokenClaims): Promise<string[]> {
   const user = await findUserById(deps.db, auth.userId);
   if (!user) throw notFound('No such user.');
   if (user.emailVerifiedAt !== null) return [];

@@ -24,14 +24,15 @@ import { adminEmailsPromotion } from './admin-emails';
 import { dropUnvouchedCredentials } from './address-proof';
 import { hashPassword, verifyPassword } from './passwords';
 import { accountWindow, addressWindow, countAttempt, RATE_RULES } from './rate-limits';
-import { auditStatement, type AuthDeps } from './sessions';
+import type { Deps } from '../deps';
+import { auditStatement } from '../db/audit-log';
 
 /**
  * POST /password/forgot: always 202 to the caller. Known and unknown emails take the same two
  * round trips and count the same way (per address asked about, and per client address, so one
  * client cannot mail every known account), so neither the answer nor its timing tells them apart.
  */
-export async function requestPasswordReset(deps: AuthDeps, email: string): Promise<string[]> {
+export async function requestPasswordReset(deps: Deps, email: string): Promise<string[]> {
   const attempt = countAttempt(
     deps.db,
     [
@@ -69,7 +70,7 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
  * revokes every session, marks the email verified (the link proved it, so credentials set without
  * such proof go) and sends a notice, all in one batch gated on this request having used the token.
  */
-export async function resetPassword(deps: AuthDeps, input: { token: string; password: string }): Promise<string[]> {
+export async function resetPassword(deps: Deps, input: { token: string; password: string }): Promise<string[]> {
   const token = await checkAccountToken(deps, input.token, 'reset_password');
   const user = await findUserById(deps.db, token.userId);
   // A link mailed before the account was disabled opens nothing (login would refuse it anyway).
@@ -109,7 +110,7 @@ const wrongPassword = () => new AppError('INVALID_CREDENTIALS', 'The current pas
  * access token gets more guesses), and given back when the password is right.
  */
 export async function confirmPassword(
-  deps: AuthDeps,
+  deps: Deps,
   userId: string,
   password: string,
 ): Promise<User & { passwordHash: string }> {
@@ -128,7 +129,7 @@ export async function confirmPassword(
 
 /** POST /password/change: needs the current password; revokes the other sessions; sends a notice. */
 export async function changePassword(
-  deps: AuthDeps,
+  deps: Deps,
   auth: AccessTokenClaims,
   input: { currentPassword: string; newPassword: string },
 ): Promise<string[]> {

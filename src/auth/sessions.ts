@@ -1,7 +1,7 @@
 // Sessions: starting one, rotating its refresh token (with reuse detection), listing and revoking.
-import type { Config } from '../config';
-import { insertAuditEntryStatement, type AuditEvent } from '../db/audit-log';
-import { ALWAYS, rowsOf, runBatch, type Condition, type Database } from '../db/client';
+import { auditStatement } from '../db/audit-log';
+import type { Deps } from '../deps';
+import { ALWAYS, rowsOf, runBatch, type Condition } from '../db/client';
 import {
   insertRefreshTokenStatement,
   revokeSessionsByRefreshTokens,
@@ -18,17 +18,9 @@ import {
   revokeUserSession,
 } from '../db/sessions';
 import { AppError, notFound } from '../errors';
-import type { ClientInfo } from '../lib/client-info';
 import { newId, randomToken, sha256Base64Url } from '../lib/crypto';
 import { signAccessToken, type AccessTokenClaims } from './access-tokens';
 import { adminEmailsPromotion, mayPromote } from './admin-emails';
-
-export interface AuthDeps {
-  db: Database;
-  config: Config;
-  now: Date;
-  client: ClientInfo;
-}
 
 export interface IssuedTokens {
   accessToken: string;
@@ -42,24 +34,13 @@ export const REUSE_GRACE_MS = 10_000;
 
 export const hashRefreshToken = (token: string) => sha256Base64Url(token);
 
-/** A batchable audit entry stamped with the caller's address and user agent. */
-export function auditStatement(deps: AuthDeps, event: AuditEvent, when?: Condition) {
-  return insertAuditEntryStatement(
-    deps.db,
-    newId(),
-    { ipAddress: deps.client.ip, userAgent: deps.client.userAgent, ...event },
-    deps.now,
-    when,
-  );
-}
-
 /**
  * The statements that start a session, for the caller to commit in its own batch (with the user, the
  * audit entry...), plus the new refresh token to put in the cookie. `when` is what the sign-in
  * checked (the password hash, the provider link): if it no longer holds when the batch runs, no
  * session starts; the caller gates the rest of its batch on `started` and reads `didStart(results)`.
  */
-export async function newSession(deps: AuthDeps, user: User, authMethod: string, when: Condition = ALWAYS) {
+export async function newSession(deps: Deps, user: User, authMethod: string, when: Condition = ALWAYS) {
   const sessionId = newId();
   const refreshToken = randomToken(32);
   const statements = [
@@ -90,7 +71,7 @@ export async function newSession(deps: AuthDeps, user: User, authMethod: string,
 }
 
 export async function issueTokens(
-  deps: AuthDeps,
+  deps: Deps,
   claims: AccessTokenClaims,
   refreshToken: string | null,
 ): Promise<IssuedTokens> {
@@ -104,7 +85,7 @@ export async function issueTokens(
 const refreshError = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED') => new AppError(code);
 
 /** ADMIN_EMAILS's rule at refresh: the rare promotion costs its own round trip; the role it leaves goes in the token. */
-async function roleAfterAdminEmails(deps: AuthDeps, token: PresentedToken): Promise<'user' | 'admin'> {
+async function roleAfterAdminEmails(deps: Deps, token: PresentedToken): Promise<'user' | 'admin'> {
   if (token.rolePinned === 1 || !mayPromote(deps.config, token)) return token.role;
   const results = await runBatch(deps.db, [
     ...adminEmailsPromotion(deps, { id: token.userId, email: token.email }),
@@ -114,7 +95,7 @@ async function roleAfterAdminEmails(deps: AuthDeps, token: PresentedToken): Prom
 }
 
 /** POST /refresh: rotate the presented token (one D1 batch) and sign a new access token. */
-export async function refreshSession(deps: AuthDeps, presentedToken: string): Promise<IssuedTokens> {
+export async function refreshSession(deps: Deps, presentedToken: string): Promise<IssuedTokens> {
   const newToken = randomToken(32);
   const newHash = await hashRefreshToken(newToken);
   const { token, revokedForReuse } = await rotateRefreshTokenBatch(deps.db, {
@@ -144,7 +125,7 @@ export async function refreshSession(deps: AuthDeps, presentedToken: string): Pr
 }
 
 /** POST /logout: revoke the sessions of the presented cookies (usually one); unknown tokens are a no-op. */
-export async function logout(deps: AuthDeps, presentedTokens: string[]): Promise<void> {
+export async function logout(deps: Deps, presentedTokens: string[]): Promise<void> {
   const tokens = presentedTokens.filter((token) => token !== '');
   if (tokens.length === 0) return;
   const revoked = await revokeSessionsByRefreshTokens(deps.db, {
@@ -161,7 +142,7 @@ export async function logout(deps: AuthDeps, presentedTokens: string[]): Promise
   );
 }
 
-export async function logoutEverywhere(deps: AuthDeps, auth: AccessTokenClaims): Promise<void> {
+export async function logoutEverywhere(deps: Deps, auth: AccessTokenClaims): Promise<void> {
   const revoked = await revokeUserSessionsStatement(deps.db, {
     userId: auth.userId,
     now: deps.now,
@@ -182,7 +163,7 @@ export interface SessionView {
   current: boolean;
 }
 
-export async function listSessions(deps: AuthDeps, auth: AccessTokenClaims): Promise<SessionView[]> {
+export async function listSessions(deps: Deps, auth: AccessTokenClaims): Promise<SessionView[]> {
   const sessions = await listLiveSessions(deps.db, auth.userId, deps.now);
   return sessions.map((session: Session) => ({
     id: session.id,
@@ -194,7 +175,7 @@ export async function listSessions(deps: AuthDeps, auth: AccessTokenClaims): Pro
 }
 
 /** DELETE /sessions/:id: another user's (or an unknown, or an ended) session is 404, never 403. */
-export async function revokeOwnSession(deps: AuthDeps, auth: AccessTokenClaims, sessionId: string): Promise<void> {
+export async function revokeOwnSession(deps: Deps, auth: AccessTokenClaims, sessionId: string): Promise<void> {
   const revoked = await revokeUserSession(deps.db, {
     userId: auth.userId,
     sessionId,

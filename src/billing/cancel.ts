@@ -1,12 +1,11 @@
 // Cancelling a deleted account's subscriptions, so nobody is charged for an account that is gone.
-import type { Config } from '../config';
 import { listCancellableSubscriptionIds } from '../db/billing';
-import type { Database } from '../db/client';
+import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import { getStripe } from './stripe-client';
 
 /** Cancels at Stripe immediately; a Stripe failure stops the deletion (502) rather than leave a charge. */
-export async function cancelSubscriptionsOf(deps: { db: Database; config: Config }, userId: string): Promise<void> {
+export async function cancelSubscriptionsOf(deps: Pick<Deps, 'db' | 'config'>, userId: string): Promise<void> {
   const ids = await listCancellableSubscriptionIds(deps.db, userId);
   if (ids.length === 0) return;
   if (!deps.config.stripe) {

@@ -2,7 +2,7 @@
 import type Stripe from 'stripe';
 import type { AccessTokenClaims } from '../auth/access-tokens';
 import { getLiveAccount } from '../auth/accounts';
-import type { AuthDeps } from '../auth/sessions';
+import type { Deps } from '../deps';
 import type { StripeSettings } from '../config';
 import { LIVE_SUBSCRIPTION_STATUSES, storeStripeCustomerId } from '../db/billing';
 import type { User } from '../db/schema';
@@ -14,7 +14,7 @@ import { getStripe, stripeSettings } from './stripe-client';
  * idempotency key, so Stripe returns one customer to all of them, and the conditional update
  * stores it once.
  */
-async function ensureCustomer(deps: AuthDeps, stripe: Stripe, user: User): Promise<string> {
+async function ensureCustomer(deps: Deps, stripe: Stripe, user: User): Promise<string> {
   if (user.stripeCustomerId) return user.stripeCustomerId;
   const customer = await stripe.customers.create(
     { email: user.email, name: user.name ?? undefined, metadata: { user_id: user.id } },
@@ -23,7 +23,7 @@ async function ensureCustomer(deps: AuthDeps, stripe: Stripe, user: User): Promi
   return (await storeStripeCustomerId(deps.db, user.id, customer.id)) ?? customer.id;
 }
 
-export async function createCheckoutSession(deps: AuthDeps, auth: AccessTokenClaims, priceId: string): Promise<string> {
+export async function createCheckoutSession(deps: Deps, auth: AccessTokenClaims, priceId: string): Promise<string> {
   const settings: StripeSettings = stripeSettings(deps.config);
   if (!settings.priceIds.includes(priceId)) throw new AppError('PRICE_NOT_ALLOWED');
   const { user, subscription: current } = await getLiveAccount(deps, auth);
@@ -46,7 +46,7 @@ export async function createCheckoutSession(deps: AuthDeps, auth: AccessTokenCla
   return session.url;
 }
 
-export async function createPortalSession(deps: AuthDeps, auth: AccessTokenClaims): Promise<string> {
+export async function createPortalSession(deps: Deps, auth: AccessTokenClaims): Promise<string> {
   const settings = stripeSettings(deps.config);
   const { user } = await getLiveAccount(deps, auth);
   if (!user.stripeCustomerId) throw new AppError('NO_BILLING_ACCOUNT');

@@ -13,18 +13,15 @@ import {
   upsertSubscriptionStatement,
   type SubscriptionSnapshot,
 } from '../db/billing';
-import { isUniqueViolation, rowsOf, runBatch, type Database, type Statement } from '../db/client';
-import type { Config } from '../config';
+import { isUniqueViolation, rowsOf, runBatch, type Statement } from '../db/client';
+import type { Deps } from '../deps';
 import { queueEmail } from '../email/outbox';
 import { paymentFailedEmail } from '../email/templates';
 import { validationError } from '../errors';
 import { newId } from '../lib/crypto';
 
-export interface WebhookDeps {
-  db: Database;
-  config: Config;
-  now: Date;
-}
+/** The webhook's events come from Stripe, not a user: their audit entries carry no client. */
+type WebhookDeps = Pick<Deps, 'db' | 'config' | 'now'>;
 
 export type EventOutcome = 'applied' | 'stale' | 'unmatched' | 'ignored' | 'duplicate';
 

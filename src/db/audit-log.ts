@@ -1,4 +1,6 @@
 // Writes to the audit log of security events.
+import type { ClientInfo } from '../lib/client-info';
+import { newId } from '../lib/crypto';
 import { ALWAYS, sqlStatement, type Condition, type Database, type Statement } from './client';
 
 export interface AuditEvent {
@@ -34,5 +36,20 @@ export function insertAuditEntryStatement(
     event.metadata ? JSON.stringify(event.metadata) : null,
     now.getTime(),
     ...when.params,
+  );
+}
+
+/** A batchable audit entry for a request, stamped with the caller's address and user agent. */
+export function auditStatement(
+  deps: { db: Database; now: Date; client: ClientInfo },
+  event: AuditEvent,
+  when?: Condition,
+): Statement {
+  return insertAuditEntryStatement(
+    deps.db,
+    newId(),
+    { ipAddress: deps.client.ip, userAgent: deps.client.userAgent, ...event },
+    deps.now,
+    when,
   );
 }

@@ -10,14 +10,15 @@ import {
 } from '../db/email-outbox';
 import type { Condition } from '../db/client';
 import { newId } from '../lib/crypto';
-import type { EmailSender } from './senders';
+import type { Deps } from '../deps';
+import { createEmailSender, type EmailSender } from './senders';
 import type { EmailContent } from './templates';
 
-export interface DeliveryDeps {
-  db: Database;
-  now: () => Date;
-  sender: EmailSender;
-}
+/**
+ * Delivery outlives a request (the retry job sends a batch, one provider call at a time), so it reads
+ * the clock for each email rather than taking the request's `now`: a claim's lease starts when it is taken.
+ */
+export type DeliveryDeps = Pick<Deps, 'db' | 'log'> & { sender: EmailSender };
 
 /** A sender that dies mid-delivery gives its claim back after this long. */
 const CLAIM_LEASE_MS = 2 * 60_000;
@@ -56,7 +57,7 @@ export function queueEmail(
 /** Tries to deliver each email once; failures are recorded for the retry job, never thrown. */
 export async function deliverEmails(deps: DeliveryDeps, ids: string[]): Promise<void> {
   for (const id of ids) {
-    const email = await claimOutboxEmail(deps.db, id, deps.now(), CLAIM_LEASE_MS);
+    const email = await claimOutboxEmail(deps.db, id, new Date(), CLAIM_LEASE_MS);
     if (!email) continue; // already delivered, given up on, not due, or being sent elsewhere
     try {
       await deps.sender.send({
@@ -68,27 +69,35 @@ export async function deliverEmails(deps: DeliveryDeps, ids: string[]): Promise<
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const retryAt =
-        email.attempts >= MAX_ATTEMPTS ? null : new Date(deps.now().getTime() + retryDelayMs(email.attempts));
+      const retryAt = email.attempts >= MAX_ATTEMPTS ? null : new Date(Date.now() + retryDelayMs(email.attempts));
       await markOutboxAttemptFailed(deps.db, { id, error: message, retryAt });
-      console.log(
-        JSON.stringify({
-          level: retryAt ? 'warn' : 'error',
-          msg: 'email delivery failed',
-          email_id: id,
-          attempts: email.attempts,
-          error: message,
-        }),
-      );
+      deps.log[retryAt ? 'warn' : 'error']('email delivery failed', {
+        email_id: id,
+        attempts: email.attempts,
+        error: message,
+      });
       continue;
     }
-    await markOutboxSent(deps.db, id, deps.now(), !deps.sender.keepsBody);
+    await markOutboxSent(deps.db, id, new Date(), !deps.sender.keepsBody);
   }
 }
 
 /** The scheduled job's part: deliver what is due (failed earlier, or orphaned by a dead sender). */
 export async function retryDueEmails(deps: DeliveryDeps): Promise<number> {
-  const ids = await listDueOutboxIds(deps.db, deps.now(), RETRY_BATCH_SIZE);
+  const ids = await listDueOutboxIds(deps.db, new Date(), RETRY_BATCH_SIZE);
   await deliverEmails(deps, ids);
   return ids.length;
+}
+
+/** Delivers a request's queued emails after its response is sent; failures stay queued for the retry job. */
+export function deliverAfterResponse(
+  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  deps: Pick<Deps, 'db' | 'config' | 'log'>,
+  outboxIds: string[],
+): void {
+  if (outboxIds.length === 0) return;
+  const sender = createEmailSender(deps.config.email, deps.log);
+  // A zero timer lets the response leave first: the handler chain after this point is only microtasks.
+  const afterResponse = new Promise((resolve) => setTimeout(resolve, 0));
+  ctx.waitUntil(afterResponse.then(() => deliverEmails({ db: deps.db, log: deps.log, sender }, outboxIds)));
 }

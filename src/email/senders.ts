@@ -1,5 +1,6 @@
 // Email senders behind one interface: Resend over fetch, or the log (development).
 import type { Config } from '../config';
+import type { Logger } from '../lib/log';
 
 export interface OutgoingEmail {
   /** The outbox id; also Resend's idempotency key, so a retried request can't send twice. */
@@ -21,21 +22,13 @@ export class DeliveryError extends Error {
   override name = 'DeliveryError';
 }
 
-export function createEmailSender(email: Config['email']): EmailSender {
+/** `log` writes each email as a log line (development); `resend` posts it to Resend. */
+export function createEmailSender(email: Config['email'], log: Logger): EmailSender {
   if (email.provider === 'log') {
     return {
       keepsBody: true,
       async send(message) {
-        console.log(
-          JSON.stringify({
-            level: 'info',
-            msg: 'email',
-            id: message.id,
-            to: message.to,
-            subject: message.subject,
-            text: message.text,
-          }),
-        );
+        log.info('email', { id: message.id, to: message.to, subject: message.subject, text: message.text });
       },
     };
   }

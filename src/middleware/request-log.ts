@@ -1,17 +1,17 @@
-// One structured JSON log line per request, carrying the same id as the X-Request-Id header.
+// Gives the request its logger (every line carries the X-Request-Id), and writes one line per request.
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors';
+import { createLogger, type LogFields } from '../lib/log';
 import type { AppEnv } from '../router';
 
 export function requestLog(): MiddlewareHandler<AppEnv> {
   return async function requestLog(c, next) {
     const started = performance.now();
+    const log = createLogger({ request_id: c.get('requestId') });
+    c.set('log', log);
     await next();
     const status = c.res.status;
-    const line: Record<string, unknown> = {
-      level: status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info',
-      msg: 'request',
-      request_id: c.get('requestId'),
+    const line: LogFields = {
       method: c.req.method,
       // The path only: query strings can carry OAuth codes and tokens.
       path: c.req.path,
@@ -24,6 +24,6 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
       // Unexpected errors keep their detail here, in the log, and never in the response.
       line.error = { name: c.error.name, message: c.error.message, stack: c.error.stack };
     }
-    console.log(JSON.stringify(line));
+    log[status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info']('request', line);
   };
 }

@@ -7,7 +7,8 @@ import { AppError } from '../errors';
 import { requireAllowedOrigin } from '../middleware/origin-check';
 import { requireLiveSession } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
-import { createRouter, deliverAfterResponse, depsFrom } from '../router';
+import { deliverAfterResponse } from '../email/outbox';
+import { createRouter, depsFrom } from '../router';
 import {
   accessTokenSchema,
   bearerSecurity,
@@ -105,7 +106,7 @@ export const authRouter = createRouter()
     const deps = depsFrom(c);
     const signedIn = await registerAccount(deps, { email, password, name: name ?? null });
     setRefreshCookie(c, signedIn.tokens.refreshToken, deps.config.refreshTokenTtl);
-    deliverAfterResponse(c, signedIn.outboxIds);
+    deliverAfterResponse(c.executionCtx, deps, signedIn.outboxIds);
     return c.json(signedInBody(signedIn), 201);
   })
   .openapi(loginRoute, async (c) => {

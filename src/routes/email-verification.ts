@@ -4,7 +4,8 @@ import { toUserView } from '../auth/accounts';
 import { resendVerification, verifyEmail } from '../auth/email-verification';
 import { requireLiveSession, verifyBearer } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
-import { createRouter, deliverAfterResponse, depsFrom } from '../router';
+import { deliverAfterResponse } from '../email/outbox';
+import { createRouter, depsFrom } from '../router';
 import { bearerSecurity, userSchema } from './schemas';
 
 const verifyRoute = createRoute({
@@ -46,6 +47,7 @@ export const emailVerificationRouter = createRouter()
     return c.json({ user: toUserView(user) }, 200);
   })
   .openapi(resendRoute, async (c) => {
-    deliverAfterResponse(c, await resendVerification(depsFrom(c), c.get('auth')));
+    const deps = depsFrom(c);
+    deliverAfterResponse(c.executionCtx, deps, await resendVerification(deps, c.get('auth')));
     return c.body(null, 202);
   });

@@ -23,14 +23,7 @@ export const healthRouter = createRouter().openapi(healthRoute, async (c) => {
   try {
     await pingDatabase(c.get('db'));
   } catch (err) {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'database ping failed',
-        request_id: c.get('requestId'),
-        error: String(err),
-      }),
-    );
+    c.get('log').error('database ping failed', { error: String(err) });
     throw new AppError('DATABASE_UNAVAILABLE');
   }
   return c.json({ status: 'ok' as const }, 200);

@@ -5,7 +5,8 @@ import { OAuthSignInRefused } from '../auth/oauth/sign-in';
 import { clearOAuthStateCookie, readOAuthStateCookie, setOAuthStateCookie } from '../auth/oauth/state-cookie';
 import { setRefreshCookie } from '../auth/refresh-cookie';
 import { errorResponses } from '../openapi';
-import { createRouter, deliverAfterResponse, depsFrom } from '../router';
+import { deliverAfterResponse } from '../email/outbox';
+import { createRouter, depsFrom } from '../router';
 
 const providerParam = z.object({
   provider: z
@@ -72,7 +73,7 @@ export const oauthRouter = createRouter()
     try {
       const result = await finishOAuth(deps, c.req.valid('param').provider, { ...c.req.valid('query'), cookie });
       setRefreshCookie(c, result.refreshToken, deps.config.refreshTokenTtl);
-      deliverAfterResponse(c, result.outboxIds);
+      deliverAfterResponse(c.executionCtx, deps, result.outboxIds);
       return c.redirect(`${deps.config.appUrl}${result.redirectTo}`, 302);
     } catch (err) {
       if (err instanceof OAuthSignInRefused) return c.redirect(`${deps.config.appUrl}/login?error=${err.code}`, 302);

@@ -3,7 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { changePassword, requestPasswordReset, resetPassword } from '../auth/password-recovery';
 import { requireLiveSession } from '../middleware/require-auth';
 import { errorResponses } from '../openapi';
-import { createRouter, deliverAfterResponse, depsFrom } from '../router';
+import { deliverAfterResponse } from '../email/outbox';
+import { createRouter, depsFrom } from '../router';
 import { bearerSecurity, emailInput, newPasswordInput, passwordInput } from './schemas';
 
 const okSchema = z.object({ ok: z.literal(true) });
@@ -47,18 +48,22 @@ const changeRoute = createRoute({
 
 export const passwordsRouter = createRouter()
   .openapi(forgotRoute, async (c) => {
-    deliverAfterResponse(c, await requestPasswordReset(depsFrom(c), c.req.valid('json').email));
+    const deps = depsFrom(c);
+    deliverAfterResponse(c.executionCtx, deps, await requestPasswordReset(deps, c.req.valid('json').email));
     return c.body(null, 202);
   })
   .openapi(resetRoute, async (c) => {
-    deliverAfterResponse(c, await resetPassword(depsFrom(c), c.req.valid('json')));
+    const deps = depsFrom(c);
+    deliverAfterResponse(c.executionCtx, deps, await resetPassword(deps, c.req.valid('json')));
     return c.json({ ok: true as const }, 200);
   })
   .openapi(changeRoute, async (c) => {
     const { current_password, new_password } = c.req.valid('json');
+    const deps = depsFrom(c);
     deliverAfterResponse(
-      c,
-      await changePassword(depsFrom(c), c.get('auth'), {
+      c.executionCtx,
+      deps,
+      await changePassword(deps, c.get('auth'), {
         currentPassword: current_password,
         newPassword: new_password,
       }),

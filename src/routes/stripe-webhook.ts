@@ -6,7 +6,8 @@ import { constructStripeEvent, stripeSettings } from '../billing/stripe-client';
 import { AppError } from '../errors';
 import { payloadTooLarge } from '../middleware/json-body';
 import { errorResponses } from '../openapi';
-import { createRouter, deliverAfterResponse } from '../router';
+import { deliverAfterResponse } from '../email/outbox';
+import { createRouter, depsFrom } from '../router';
 
 /** Stripe's events are small, but invoices with many lines grow: room for them, not for abuse. */
 const WEBHOOK_BODY_LIMIT_BYTES = 512 * 1024;
@@ -49,20 +50,9 @@ export const stripeWebhookRouter = createRouter().openapi(webhookRoute, async (c
   } catch {
     throw new AppError('SIGNATURE_INVALID');
   }
-  const { outcome, outboxIds } = await applyStripeEvent(
-    { db: c.get('db'), config: c.get('config'), now: new Date() },
-    checkStripeEventShape(event),
-  );
-  console.log(
-    JSON.stringify({
-      level: 'info',
-      msg: 'stripe event',
-      request_id: c.get('requestId'),
-      event_id: event.id,
-      type: event.type,
-      outcome,
-    }),
-  );
-  deliverAfterResponse(c, outboxIds);
+  const deps = depsFrom(c);
+  const { outcome, outboxIds } = await applyStripeEvent(deps, checkStripeEventShape(event));
+  deps.log.info('stripe event', { event_id: event.id, type: event.type, outcome });
+  deliverAfterResponse(c.executionCtx, deps, outboxIds);
   return c.json({ received: true as const }, 200);
 });

@@ -73,6 +73,15 @@ describe('only config.ts and db/client.ts read bindings', () => {
   });
 });
 
+describe('one log helper', () => {
+  it('refuses console calls outside src/lib/log.ts', async () => {
+    expect(await violations('src/billing/example.ts', "console.log(JSON.stringify({ level: 'info' }));\n")).toContain(
+      'no-console',
+    );
+    expect(await violations('src/lib/log.ts', "console.error('line');\n")).toEqual([]);
+  });
+});
+
 describe('one catalogue of error codes', () => {
   const sources = readdirSync(new URL('../../src/', import.meta.url), { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts') && file !== 'error-codes.ts')

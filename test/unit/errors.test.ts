@@ -42,7 +42,7 @@ describe('errorResponse', () => {
   });
 
   it('hides an unexpected error behind 500 INTERNAL_ERROR and logs it server-side only', async () => {
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     const app = appThatThrows(new Error('D1_ERROR: SELECT password_hash FROM users; key=sk_live_secret'));
     const response = await app.request('/boom');
     expect(response.status).toBe(500);
@@ -55,7 +55,7 @@ describe('errorResponse', () => {
   });
 
   it('treats thrown non-errors as internal errors too', async () => {
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => {});
     const response = await appThatThrows('a string').request('/boom');
     expect(response.status).toBe(500);
   });

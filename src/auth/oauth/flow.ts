@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../../db/client';
 import { recordOAuthStateUse } from '../../db/oauth-accounts';
 import { AppError } from '../../errors';
 import { constantTimeEqual, randomToken, sha256Base64Url } from '../../lib/crypto';
-import type { AuthDeps } from '../sessions';
+import type { Deps } from '../../deps';
 import { PROVIDER_NAMES, type ProviderName } from './identity';
 import { oauthProvider, type OAuthProvider } from './providers';
 import { safeRedirectPath } from './redirect-path';
@@ -30,7 +30,7 @@ export const providerNotConfigured = () => new AppError('PROVIDER_NOT_CONFIGURED
 
 const stateMismatch = () => new AppError('OAUTH_STATE_MISMATCH');
 
-function providerOrThrow(deps: AuthDeps, name: string): OAuthProvider {
+function providerOrThrow(deps: Deps, name: string): OAuthProvider {
   const provider = (PROVIDER_NAMES as readonly string[]).includes(name)
     ? oauthProvider(deps.config, name as ProviderName)
     : null;
@@ -40,7 +40,7 @@ function providerOrThrow(deps: AuthDeps, name: string): OAuthProvider {
 
 /** GET /oauth/:provider: where to send the browser, and what to remember in the state cookie. */
 export async function beginOAuth(
-  deps: AuthDeps,
+  deps: Deps,
   name: string,
   redirectTo: string | undefined,
 ): Promise<{ location: string; state: OAuthState }> {
@@ -80,7 +80,7 @@ function providerErrorCode(error: string): string {
 
 /** GET /oauth/:provider/callback: every check, then the code exchange, then sign-in or sign-up. */
 export async function finishOAuth(
-  deps: AuthDeps,
+  deps: Deps,
   name: string,
   input: { code?: string; state?: string; error?: string; cookie: OAuthState | null },
 ): Promise<OAuthSignedIn & { redirectTo: string }> {
@@ -110,18 +110,14 @@ export async function finishOAuth(
     if ('error' in tokens.data)
       throw new Error(`token endpoint error: ${String((tokens.data as { error: unknown }).error)}`);
   } catch (err) {
-    console.log(
-      JSON.stringify({ level: 'warn', msg: 'oauth code exchange failed', provider: provider.name, error: String(err) }),
-    );
+    deps.log.warn('oauth code exchange failed', { provider: provider.name, error: String(err) });
     throw new OAuthSignInRefused('code_exchange_failed');
   }
   let identity;
   try {
     identity = await provider.identify(tokens, cookie.nonce);
   } catch (err) {
-    console.log(
-      JSON.stringify({ level: 'warn', msg: 'oauth identity rejected', provider: provider.name, error: String(err) }),
-    );
+    deps.log.warn('oauth identity rejected', { provider: provider.name, error: String(err) });
     throw new OAuthSignInRefused('identity_rejected');
   }
   const signedIn = await signInWithIdentity(deps, provider.name, identity);

@@ -2,10 +2,11 @@
 import { listOAuthAccounts, unlinkOAuthAccount } from '../../db/oauth-accounts';
 import { findUserById } from '../../db/users';
 import { AppError, notFound } from '../../errors';
-import { auditStatement, type AuthDeps } from '../sessions';
+import type { Deps } from '../../deps';
+import { auditStatement } from '../../db/audit-log';
 import { PROVIDER_NAMES, type ProviderName } from './identity';
 
-export async function listLinkedAccounts(deps: AuthDeps, userId: string) {
+export async function listLinkedAccounts(deps: Deps, userId: string) {
   const [accounts, user] = await Promise.all([listOAuthAccounts(deps.db, userId), findUserById(deps.db, userId)]);
   if (!user) throw notFound('No such user.');
   return {
@@ -20,7 +21,7 @@ export async function listLinkedAccounts(deps: AuthDeps, userId: string) {
 }
 
 /** 404 when not linked; 409 LAST_SIGN_IN_METHOD when it is the only way left to sign in. */
-export async function unlinkProvider(deps: AuthDeps, userId: string, provider: string): Promise<void> {
+export async function unlinkProvider(deps: Deps, userId: string, provider: string): Promise<void> {
   if (!(PROVIDER_NAMES as readonly string[]).includes(provider)) throw notFound('No such linked provider.');
   const name = provider as ProviderName;
   if (await unlinkOAuthAccount(deps.db, userId, name)) {

@@ -20,7 +20,9 @@ import { newId } from '../../lib/crypto';
 import { dropUnvouchedCredentials } from '../address-proof';
 import { adminEmailsPromotion, mayPromote } from '../admin-emails';
 import { verificationEmailStatements } from '../email-verification';
-import { auditStatement, newSession, type AuthDeps } from '../sessions';
+import { newSession } from '../sessions';
+import type { Deps } from '../../deps';
+import { auditStatement } from '../../db/audit-log';
 import type { ProviderIdentity, ProviderName } from './identity';
 
 /** A sign-in the rules refuse; the user is sent to APP_URL/login?error=<code>. */
@@ -48,7 +50,7 @@ export interface OAuthSignedIn {
 }
 
 export async function signInWithIdentity(
-  deps: AuthDeps,
+  deps: Deps,
   provider: ProviderName,
   identity: ProviderIdentity,
 ): Promise<OAuthSignedIn> {
@@ -64,7 +66,7 @@ export async function signInWithIdentity(
   }
 }
 
-async function signIn(deps: AuthDeps, provider: ProviderName, identity: ProviderIdentity): Promise<OAuthSignedIn> {
+async function signIn(deps: Deps, provider: ProviderName, identity: ProviderIdentity): Promise<OAuthSignedIn> {
   const authMethod = `oauth:${provider}`;
   const linked = await findOAuthAccountWithUser(deps.db, provider, identity.providerUserId);
   if (linked) {

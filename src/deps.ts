@@ -1,0 +1,20 @@
+// What domain functions take from a request or a job: one shape for every feature.
+import type { Config } from './config';
+import type { Database } from './db/client';
+import type { ClientInfo } from './lib/client-info';
+import type { Logger } from './lib/log';
+
+/**
+ * Built once per request by `depsFrom` (router.ts). A function that needs less takes a
+ * `Pick<Deps, ...>` naming what it uses, so tests can call it with only that.
+ */
+export interface Deps {
+  db: Database;
+  config: Config;
+  /** When the request (or job run) started: one instant, so every row a request writes agrees. */
+  now: Date;
+  /** The caller's address and user agent, for rate limits and audit entries. */
+  client: ClientInfo;
+  /** Carries the request id on every line. */
+  log: Logger;
+}

@@ -1,0 +1,50 @@
+// Logging in one place: every line is JSON from lib/log.ts and carries its request's id.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../src/lib/log';
+import { callWithBindings } from './helpers';
+
+afterEach(() => vi.restoreAllMocks());
+
+const linesOf = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.map(([line]) => JSON.parse(String(line)));
+
+describe('createLogger', () => {
+  it('writes one JSON line, level and msg first, then the context and the fields', () => {
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
+    createLogger({ request_id: 'r-1' }).warn('something odd', { provider: 'oidc' });
+    expect(out).toHaveBeenCalledTimes(1);
+    expect(String(out.mock.calls[0]?.[0])).toBe(
+      '{"level":"warn","msg":"something odd","request_id":"r-1","provider":"oidc"}',
+    );
+  });
+
+  it('sends errors to console.error and everything else to console.log', () => {
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const log = createLogger({ job: 'scheduled' });
+    log.info('a');
+    log.error('b', { error: 'boom' });
+    expect(linesOf(out)).toEqual([{ level: 'info', msg: 'a', job: 'scheduled' }]);
+    expect(linesOf(err)).toEqual([{ level: 'error', msg: 'b', job: 'scheduled', error: 'boom' }]);
+  });
+});
+
+describe("a request's lines", () => {
+  it('all carry the X-Request-Id, from the route as from the request log', async () => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const brokenDb = {
+      prepare() {
+        throw new Error('D1_ERROR: down');
+      },
+    };
+    const response = await callWithBindings({ DB: brokenDb }, '/api/health', {
+      headers: { 'X-Request-Id': 'trace-42' },
+    });
+    expect(response.status).toBe(503);
+    const lines = linesOf(err);
+    expect(lines.map((line) => [line.msg, line.request_id])).toEqual([
+      ['database ping failed', 'trace-42'],
+      ['request', 'trace-42'],
+    ]);
+  });
+});
