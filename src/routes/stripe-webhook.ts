@@ -5,7 +5,7 @@ import { applyStripeEvent, checkStripeEventShape } from '../billing/stripe-event
 import { constructStripeEvent, stripeSettings } from '../billing/stripe-client';
 import { AppError } from '../errors';
 import { payloadTooLarge } from '../middleware/json-body';
-import { errorResponses } from '../openapi';
+import { errorResponses, jsonResponse } from '../openapi';
 import { createRouter, deliverAfterResponse } from '../router';
 
 /** Stripe's events are small, but invoices with many lines grow: room for them, not for abuse. */
@@ -29,10 +29,7 @@ const webhookRoute = createRoute({
     }),
   ] as const,
   responses: {
-    200: {
-      description: 'Received (applied, recorded, or already done).',
-      content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } },
-    },
+    200: jsonResponse(z.object({ received: z.literal(true) }), 'Received (applied, recorded, or already done).'),
     ...errorResponses(400, 413, 503),
   },
 });
