@@ -1,5 +1,11 @@
-// Shared pieces of the OpenAPI description: the error body and the document's header.
+// Shared pieces of the OpenAPI description: the error body, JSON bodies, route guards and the document's header.
 import { z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { requireAllowedOrigin } from './middleware/origin-check';
+import { requireAdmin } from './middleware/require-admin';
+import { requireAuth, requireLiveSession } from './middleware/require-auth';
+import { requireSubscription } from './middleware/require-subscription';
+import type { AppEnv } from './router';
 
 export const errorBodySchema = z
   .object({
@@ -11,6 +17,19 @@ export const errorBodySchema = z
       .openapi({ description: 'Only for VALIDATION_ERROR.' }),
   })
   .openapi('Error');
+
+/**
+ * A JSON request body validated by `schema`; `c.req.valid('json')` is its output type. Required
+ * unless `required: false`, which lets a request without a body through as `{}`.
+ */
+export function jsonRequest<S extends z.ZodType>(schema: S, { required = true }: { required?: boolean } = {}) {
+  return { required, content: { 'application/json': { schema } } };
+}
+
+/** A JSON response described by `schema`; `c.json(body, status)` is checked against it. */
+export function jsonResponse<S extends z.ZodType>(schema: S, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
 
 const statusDescriptions: Record<number, string> = {
   400: 'Invalid input (VALIDATION_ERROR, INVALID_JSON or a route-specific code).',
@@ -27,15 +46,34 @@ const statusDescriptions: Record<number, string> = {
 /** OpenAPI response entries for the given error statuses, all with the contract's error body. */
 export function errorResponses<S extends number>(...statuses: S[]) {
   return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      {
-        description: statusDescriptions[status] ?? 'Error.',
-        content: { 'application/json': { schema: errorBodySchema } },
-      },
-    ]),
-  ) as Record<S, { description: string; content: { 'application/json': { schema: typeof errorBodySchema } } }>;
+    statuses.map((status) => [status, jsonResponse(errorBodySchema, statusDescriptions[status] ?? 'Error.')]),
+  ) as Record<S, ReturnType<typeof jsonResponse<typeof errorBodySchema>>>;
 }
+
+/** The security schemes app.ts registers: the access token, and the refresh cookie. */
+export const bearerSecurity = [{ Bearer: [] }];
+export const refreshCookieSecurity = [{ RefreshCookie: [] }];
+
+// Route guards: spread one into createRoute() for its middleware and the security it documents. Each
+// call makes new middleware, as writing them out in each route did.
+function guard<M extends MiddlewareHandler<AppEnv>[]>(security: Record<string, string[]>[], ...middleware: M) {
+  return { middleware, security };
+}
+
+/** A valid access token, checked without D1 (see requireAuth). */
+export const authGuard = () => guard(bearerSecurity, requireAuth());
+
+/** A valid access token whose session is live in D1 (see requireLiveSession). */
+export const liveSessionGuard = () => guard(bearerSecurity, requireLiveSession());
+
+/** A valid access token and an active subscription (see requireSubscription). */
+export const subscriberGuard = () => guard(bearerSecurity, requireAuth(), requireSubscription());
+
+/** A live session of an admin (see requireAdmin). */
+export const adminGuard = () => guard(bearerSecurity, requireAdmin());
+
+/** The refresh cookie, from an allowed origin or none (see requireAllowedOrigin). */
+export const refreshCookieGuard = () => guard(refreshCookieSecurity, requireAllowedOrigin());
 
 export const openApiInfo = {
   openapi: '3.1.0',

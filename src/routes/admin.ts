@@ -10,18 +10,13 @@ import {
   listUsers,
   revokeSessionsOf,
 } from '../admin/admin';
-import { requireAdmin } from '../middleware/require-admin';
-import { errorResponses } from '../openapi';
+import { adminGuard, errorResponses, jsonRequest, jsonResponse } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity } from './schemas';
 
-const guard = { middleware: requireAdmin(), security: bearerSecurity, tags: ['Admin'] };
+const guard = { ...adminGuard(), tags: ['Admin'] };
 const limit = z.coerce.number().int().min(1).max(100).default(20);
 const userIdParam = z.object({ id: z.string().min(1).max(64) });
-const anyJson = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
-});
+const anyJson = (description: string) => jsonResponse(z.record(z.string(), z.unknown()), description);
 
 const listUsersRoute = createRoute({
   ...guard,
@@ -53,10 +48,7 @@ const roleRoute = createRoute({
   summary: "Change a user's role (the last enabled admin cannot be demoted)",
   request: {
     params: userIdParam,
-    body: {
-      required: true,
-      content: { 'application/json': { schema: z.object({ role: z.enum(['user', 'admin']) }) } },
-    },
+    body: jsonRequest(z.object({ role: z.enum(['user', 'admin']) })),
   },
   responses: { 200: anyJson('The user.'), ...errorResponses(400, 401, 403, 404, 409) },
 });

@@ -4,31 +4,13 @@ import { loginWithPassword, registerAccount, toUserView, type SignedIn } from '.
 import { clearRefreshCookie, readRefreshCookie, readRefreshCookies, setRefreshCookie } from '../auth/refresh-cookie';
 import { logout, logoutEverywhere, refreshSession } from '../auth/sessions';
 import { AppError } from '../errors';
-import { requireAllowedOrigin } from '../middleware/origin-check';
-import { requireLiveSession } from '../middleware/require-auth';
-import { errorResponses } from '../openapi';
+import { errorResponses, jsonRequest, jsonResponse, liveSessionGuard, refreshCookieGuard } from '../openapi';
 import { deliverAfterResponse } from '../email/outbox';
 import { createRouter, depsFrom } from '../router';
-import {
-  accessTokenSchema,
-  bearerSecurity,
-  emailInput,
-  nameInput,
-  newPasswordInput,
-  passwordInput,
-  refreshCookieSecurity,
-  signedInSchema,
-} from './schemas';
+import { accessTokenSchema, emailInput, nameInput, newPasswordInput, passwordInput, signedInSchema } from './schemas';
 
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
-
-const signedInResponse = (description: string) => ({
-  description: `${description} Sets the refresh_token cookie.`,
-  content: { 'application/json': { schema: signedInSchema } },
-});
+const signedInResponse = (description: string) =>
+  jsonResponse(signedInSchema, `${description} Sets the refresh_token cookie.`);
 
 const registerRoute = createRoute({
   method: 'post',
@@ -36,7 +18,7 @@ const registerRoute = createRoute({
   tags: ['Auth'],
   summary: 'Create an account and start a session',
   request: {
-    body: jsonBody(z.object({ email: emailInput, password: newPasswordInput, name: nameInput.optional() })),
+    body: jsonRequest(z.object({ email: emailInput, password: newPasswordInput, name: nameInput.optional() })),
   },
   responses: { 201: signedInResponse('Account created and signed in.'), ...errorResponses(400, 409, 413, 415, 429) },
 });
@@ -46,7 +28,7 @@ const loginRoute = createRoute({
   path: '/auth/login',
   tags: ['Auth'],
   summary: 'Sign in with email and password',
-  request: { body: jsonBody(z.object({ email: emailInput, password: passwordInput })) },
+  request: { body: jsonRequest(z.object({ email: emailInput, password: passwordInput })) },
   responses: { 200: signedInResponse('Signed in.'), ...errorResponses(400, 401, 403, 429) },
 });
 
@@ -58,13 +40,9 @@ const refreshRoute = createRoute({
   description:
     'Within 10 s of a rotation, the previous cookie still gets an access token but no new cookie (two tabs ' +
     'refreshing at once); later it is treated as theft and ends the session (REFRESH_TOKEN_REUSED).',
-  middleware: [requireAllowedOrigin()] as const,
-  security: refreshCookieSecurity,
+  ...refreshCookieGuard(),
   responses: {
-    200: {
-      description: 'A new access token (and usually a new cookie).',
-      content: { 'application/json': { schema: accessTokenSchema } },
-    },
+    200: jsonResponse(accessTokenSchema, 'A new access token (and usually a new cookie).'),
     ...errorResponses(401, 403),
   },
 });
@@ -74,8 +52,7 @@ const logoutRoute = createRoute({
   path: '/auth/logout',
   tags: ['Auth'],
   summary: 'End this session and clear the cookie',
-  middleware: [requireAllowedOrigin()] as const,
-  security: refreshCookieSecurity,
+  ...refreshCookieGuard(),
   responses: { 204: { description: 'Signed out (also when already signed out).' }, ...errorResponses(403) },
 });
 
@@ -84,8 +61,7 @@ const logoutAllRoute = createRoute({
   path: '/auth/logout-all',
   tags: ['Auth'],
   summary: 'End every session of the user',
-  middleware: [requireLiveSession()] as const,
-  security: bearerSecurity,
+  ...liveSessionGuard(),
   responses: { 204: { description: 'Every session revoked.' }, ...errorResponses(401) },
 });
 

@@ -4,30 +4,21 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createCheckoutSession, createPortalSession } from '../billing/checkout';
 import { getLiveAccount } from '../auth/accounts';
 import { toSubscriptionSummary } from '../billing/subscription';
-import { requireAuth } from '../middleware/require-auth';
-import { errorResponses } from '../openapi';
+import { authGuard, errorResponses, jsonRequest, jsonResponse } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity, subscriptionSummarySchema } from './schemas';
+import { subscriptionSummarySchema } from './schemas';
 
 const urlSchema = z.object({ url: z.string().openapi({ example: 'https://checkout.stripe.com/c/pay/cs_test_...' }) });
+const redirectResponse = jsonResponse(urlSchema, 'Redirect the browser to `url`.');
 
 const checkoutRoute = createRoute({
   method: 'post',
   path: '/billing/checkout',
   tags: ['Billing'],
   summary: 'Start a Stripe Checkout for a subscription',
-  middleware: [requireAuth()] as const,
-  security: bearerSecurity,
-  request: {
-    body: {
-      required: true,
-      content: { 'application/json': { schema: z.object({ price_id: z.string().min(1).max(255) }) } },
-    },
-  },
-  responses: {
-    200: { description: 'Redirect the browser to `url`.', content: { 'application/json': { schema: urlSchema } } },
-    ...errorResponses(400, 401, 409, 503),
-  },
+  ...authGuard(),
+  request: { body: jsonRequest(z.object({ price_id: z.string().min(1).max(255) })) },
+  responses: { 200: redirectResponse, ...errorResponses(400, 401, 409, 503) },
 });
 
 const portalRoute = createRoute({
@@ -35,12 +26,8 @@ const portalRoute = createRoute({
   path: '/billing/portal',
   tags: ['Billing'],
   summary: 'Open the Stripe customer portal',
-  middleware: [requireAuth()] as const,
-  security: bearerSecurity,
-  responses: {
-    200: { description: 'Redirect the browser to `url`.', content: { 'application/json': { schema: urlSchema } } },
-    ...errorResponses(401, 409, 503),
-  },
+  ...authGuard(),
+  responses: { 200: redirectResponse, ...errorResponses(401, 409, 503) },
 });
 
 const subscriptionRoute = createRoute({
@@ -48,13 +35,9 @@ const subscriptionRoute = createRoute({
   path: '/billing/subscription',
   tags: ['Billing'],
   summary: 'My subscription, as the Stripe webhooks last described it',
-  middleware: [requireAuth()] as const,
-  security: bearerSecurity,
+  ...authGuard(),
   responses: {
-    200: {
-      description: '`{status: "none"}` without one.',
-      content: { 'application/json': { schema: subscriptionSummarySchema } },
-    },
+    200: jsonResponse(subscriptionSummarySchema, '`{status: "none"}` without one.'),
     ...errorResponses(401),
   },
 });

@@ -1,6 +1,7 @@
 // GET /api/openapi.json (generated from the route definitions) and GET /api/docs (it, for people).
 import { createRoute, z } from '@hono/zod-openapi';
 import { renderOpenApiPage, type OpenApiDocument } from '../lib/openapi-html';
+import { jsonResponse } from '../openapi';
 import { createRouter } from '../router';
 
 // The docs page has no script; its only inline content is the stylesheet.
@@ -13,10 +14,7 @@ const openApiRoute = createRoute({
   tags: ['System'],
   summary: 'This OpenAPI 3.1 document',
   responses: {
-    200: {
-      description: 'The OpenAPI document of every route.',
-      content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
-    },
+    200: jsonResponse(z.record(z.string(), z.unknown()), 'The OpenAPI document of every route.'),
   },
 });
 

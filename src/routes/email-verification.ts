@@ -2,11 +2,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { toUserView } from '../auth/accounts';
 import { resendVerification, verifyEmail } from '../auth/email-verification';
-import { requireLiveSession, verifyBearer } from '../middleware/require-auth';
-import { errorResponses } from '../openapi';
+import { verifyBearer } from '../middleware/require-auth';
+import { bearerSecurity, errorResponses, jsonRequest, jsonResponse, liveSessionGuard } from '../openapi';
 import { deliverAfterResponse } from '../email/outbox';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity, userSchema } from './schemas';
+import { userSchema } from './schemas';
 
 const verifyRoute = createRoute({
   method: 'post',
@@ -17,16 +17,8 @@ const verifyRoute = createRoute({
     'The link proves the address, so sign-in providers that did not vouch for it are unlinked. Send your access ' +
     'token too when you have one: a provider whose own sign-in started this session stays linked.',
   security: [{}, ...bearerSecurity],
-  request: {
-    body: {
-      required: true,
-      content: { 'application/json': { schema: z.object({ token: z.string().min(1).max(200) }) } },
-    },
-  },
-  responses: {
-    200: { description: 'Verified.', content: { 'application/json': { schema: z.object({ user: userSchema }) } } },
-    ...errorResponses(400, 401),
-  },
+  request: { body: jsonRequest(z.object({ token: z.string().min(1).max(200) })) },
+  responses: { 200: jsonResponse(z.object({ user: userSchema }), 'Verified.'), ...errorResponses(400, 401) },
 });
 
 const resendRoute = createRoute({
@@ -34,8 +26,7 @@ const resendRoute = createRoute({
   path: '/auth/verify-email/resend',
   tags: ['Email verification'],
   summary: 'Send a new verification link (none once verified)',
-  middleware: [requireLiveSession()] as const,
-  security: bearerSecurity,
+  ...liveSessionGuard(),
   responses: { 202: { description: 'Queued (or nothing to send).' }, ...errorResponses(401, 429) },
 });
 

@@ -1,23 +1,16 @@
-// GET /api/examples/paid: the pattern for a paid feature: requireAuth, then requireSubscription.
+// GET /api/examples/paid: the pattern for a paid feature: subscriberGuard() (requireAuth, then requireSubscription).
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireAuth } from '../middleware/require-auth';
-import { requireSubscription } from '../middleware/require-subscription';
-import { errorResponses } from '../openapi';
+import { errorResponses, jsonResponse, subscriberGuard } from '../openapi';
 import { createRouter } from '../router';
-import { bearerSecurity } from './schemas';
 
 const paidRoute = createRoute({
   method: 'get',
   path: '/examples/paid',
   tags: ['Billing'],
   summary: 'An example paid feature (copy this route for yours)',
-  middleware: [requireAuth(), requireSubscription()] as const,
-  security: bearerSecurity,
+  ...subscriberGuard(),
   responses: {
-    200: {
-      description: 'You are a subscriber.',
-      content: { 'application/json': { schema: z.object({ message: z.string() }) } },
-    },
+    200: jsonResponse(z.object({ message: z.string() }), 'You are a subscriber.'),
     ...errorResponses(401, 402),
   },
 });

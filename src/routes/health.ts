@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { pingDatabase } from '../db/health';
 import { AppError } from '../errors';
 import { createRouter } from '../router';
-import { errorResponses } from '../openapi';
+import { errorResponses, jsonResponse } from '../openapi';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -11,10 +11,7 @@ const healthRoute = createRoute({
   tags: ['System'],
   summary: 'Liveness and database check',
   responses: {
-    200: {
-      description: 'The API and its database answer.',
-      content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
-    },
+    200: jsonResponse(z.object({ status: z.literal('ok') }), 'The API and its database answer.'),
     ...errorResponses(503),
   },
 });

@@ -1,6 +1,7 @@
 // GET /.well-known/jwks.json: the public verification keys, so other services check tokens without a secret.
 import { createRoute, z } from '@hono/zod-openapi';
 import { getKeyRing } from '../auth/signing-keys';
+import { jsonResponse } from '../openapi';
 import { createRouter } from '../router';
 
 const jwksRoute = createRoute({
@@ -11,12 +12,7 @@ const jwksRoute = createRoute({
   description:
     'Public keys only. Empty in HS256 (JWT_SECRET) mode, where tokens can only be verified with the shared secret.',
   responses: {
-    200: {
-      description: 'A JWK Set.',
-      content: {
-        'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('JWKS') },
-      },
-    },
+    200: jsonResponse(z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('JWKS'), 'A JWK Set.'),
   },
 });
 

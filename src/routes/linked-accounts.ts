@@ -1,10 +1,8 @@
 // /api/me/accounts: the sign-in providers linked to my account, and unlinking one.
 import { createRoute, z } from '@hono/zod-openapi';
 import { listLinkedAccounts, unlinkProvider } from '../auth/oauth/linked-accounts';
-import { requireLiveSession } from '../middleware/require-auth';
-import { errorResponses } from '../openapi';
+import { errorResponses, jsonResponse, liveSessionGuard } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity } from './schemas';
 
 const linkedAccountSchema = z
   .object({
@@ -20,15 +18,12 @@ const listRoute = createRoute({
   path: '/me/accounts',
   tags: ['Account'],
   summary: 'My linked sign-in providers',
-  middleware: [requireLiveSession()] as const,
-  security: bearerSecurity,
+  ...liveSessionGuard(),
   responses: {
-    200: {
-      description: 'Linked providers, and whether a password is set.',
-      content: {
-        'application/json': { schema: z.object({ accounts: z.array(linkedAccountSchema), has_password: z.boolean() }) },
-      },
-    },
+    200: jsonResponse(
+      z.object({ accounts: z.array(linkedAccountSchema), has_password: z.boolean() }),
+      'Linked providers, and whether a password is set.',
+    ),
     ...errorResponses(401),
   },
 });
@@ -38,8 +33,7 @@ const unlinkRoute = createRoute({
   path: '/me/accounts/{provider}',
   tags: ['Account'],
   summary: 'Unlink a provider (not the last way to sign in)',
-  middleware: [requireLiveSession()] as const,
-  security: bearerSecurity,
+  ...liveSessionGuard(),
   request: { params: z.object({ provider: z.string().max(32) }) },
   responses: { 204: { description: 'Unlinked.' }, ...errorResponses(401, 404, 409) },
 });

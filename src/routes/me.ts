@@ -5,10 +5,9 @@ import { getLiveAccount, renameAccount, toUserView } from '../auth/accounts';
 import { clearRefreshCookie } from '../auth/refresh-cookie';
 import { cancelSubscriptionsOf } from '../billing/cancel';
 import { getSubscriptionSummary, toSubscriptionSummary } from '../billing/subscription';
-import { requireAuth, requireLiveSession } from '../middleware/require-auth';
-import { errorResponses } from '../openapi';
+import { authGuard, errorResponses, jsonRequest, jsonResponse, liveSessionGuard } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity, nameInput, passwordInput, subscriptionSummarySchema, userSchema } from './schemas';
+import { nameInput, passwordInput, subscriptionSummarySchema, userSchema } from './schemas';
 
 const meSchema = userSchema.extend({ subscription: subscriptionSummarySchema }).openapi('Me');
 
@@ -17,12 +16,8 @@ const getMeRoute = createRoute({
   path: '/me',
   tags: ['Account'],
   summary: 'My account',
-  middleware: [requireAuth()] as const,
-  security: bearerSecurity,
-  responses: {
-    200: { description: 'The signed-in user.', content: { 'application/json': { schema: meSchema } } },
-    ...errorResponses(401),
-  },
+  ...authGuard(),
+  responses: { 200: jsonResponse(meSchema, 'The signed-in user.'), ...errorResponses(401) },
 });
 
 const patchMeRoute = createRoute({
@@ -30,15 +25,9 @@ const patchMeRoute = createRoute({
   path: '/me',
   tags: ['Account'],
   summary: 'Change my name',
-  middleware: [requireLiveSession()] as const,
-  security: bearerSecurity,
-  request: {
-    body: { required: true, content: { 'application/json': { schema: z.object({ name: nameInput }).strict() } } },
-  },
-  responses: {
-    200: { description: 'The updated user.', content: { 'application/json': { schema: meSchema } } },
-    ...errorResponses(400, 401, 404),
-  },
+  ...liveSessionGuard(),
+  request: { body: jsonRequest(z.object({ name: nameInput }).strict()) },
+  responses: { 200: jsonResponse(meSchema, 'The updated user.'), ...errorResponses(400, 401, 404) },
 });
 
 const deleteMeRoute = createRoute({
@@ -49,14 +38,8 @@ const deleteMeRoute = createRoute({
   description:
     'Confirm with `password`, or omit it within 10 minutes of signing in with an OAuth provider. ' +
     'Sessions, tokens, linked providers and queued emails are deleted with the account.',
-  middleware: [requireLiveSession()] as const,
-  security: bearerSecurity,
-  request: {
-    body: {
-      required: false,
-      content: { 'application/json': { schema: z.object({ password: passwordInput.optional() }).strict() } },
-    },
-  },
+  ...liveSessionGuard(),
+  request: { body: jsonRequest(z.object({ password: passwordInput.optional() }).strict(), { required: false }) },
   responses: { 204: { description: 'Deleted.' }, ...errorResponses(400, 401, 429) },
 });
 

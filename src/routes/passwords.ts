@@ -1,14 +1,12 @@
 // /api/auth/password: forgot, reset and change.
 import { createRoute, z } from '@hono/zod-openapi';
 import { changePassword, requestPasswordReset, resetPassword } from '../auth/password-recovery';
-import { requireLiveSession } from '../middleware/require-auth';
-import { errorResponses } from '../openapi';
+import { errorResponses, jsonRequest, jsonResponse, liveSessionGuard } from '../openapi';
 import { deliverAfterResponse } from '../email/outbox';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity, emailInput, newPasswordInput, passwordInput } from './schemas';
+import { emailInput, newPasswordInput, passwordInput } from './schemas';
 
 const okSchema = z.object({ ok: z.literal(true) });
-const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 
 const forgotRoute = createRoute({
   method: 'post',
@@ -16,7 +14,7 @@ const forgotRoute = createRoute({
   tags: ['Passwords'],
   summary: 'Email a reset link if the account exists',
   description: 'Always 202, whether or not the email has an account. At most 5 emails per address per hour.',
-  request: { body: jsonBody(z.object({ email: emailInput })) },
+  request: { body: jsonRequest(z.object({ email: emailInput })) },
   responses: { 202: { description: 'Accepted.' }, ...errorResponses(400, 429) },
 });
 
@@ -25,11 +23,8 @@ const resetRoute = createRoute({
   path: '/auth/password/reset',
   tags: ['Passwords'],
   summary: 'Set a new password with the token from the email (single use, 1 h); ends every session',
-  request: { body: jsonBody(z.object({ token: z.string().min(1).max(200), password: newPasswordInput })) },
-  responses: {
-    200: { description: 'Password set; sign in again.', content: { 'application/json': { schema: okSchema } } },
-    ...errorResponses(400),
-  },
+  request: { body: jsonRequest(z.object({ token: z.string().min(1).max(200), password: newPasswordInput })) },
+  responses: { 200: jsonResponse(okSchema, 'Password set; sign in again.'), ...errorResponses(400) },
 });
 
 const changeRoute = createRoute({
@@ -37,13 +32,9 @@ const changeRoute = createRoute({
   path: '/auth/password/change',
   tags: ['Passwords'],
   summary: 'Change my password; ends my other sessions',
-  middleware: [requireLiveSession()] as const,
-  security: bearerSecurity,
-  request: { body: jsonBody(z.object({ current_password: passwordInput, new_password: newPasswordInput })) },
-  responses: {
-    200: { description: 'Changed.', content: { 'application/json': { schema: okSchema } } },
-    ...errorResponses(400, 401, 429),
-  },
+  ...liveSessionGuard(),
+  request: { body: jsonRequest(z.object({ current_password: passwordInput, new_password: newPasswordInput })) },
+  responses: { 200: jsonResponse(okSchema, 'Changed.'), ...errorResponses(400, 401, 429) },
 });
 
 export const passwordsRouter = createRouter()

@@ -55,9 +55,6 @@ export const accessTokenSchema = z.object({
 
 export const signedInSchema = accessTokenSchema.extend({ user: userSchema }).openapi('SignedIn');
 
-export const bearerSecurity = [{ Bearer: [] }];
-export const refreshCookieSecurity = [{ RefreshCookie: [] }];
-
 export const subscriptionSummarySchema = z
   .object({
     status: z.string().openapi({ example: 'active', description: '"none", or a Stripe subscription status' }),

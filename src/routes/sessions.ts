@@ -1,10 +1,8 @@
 // /api/auth/sessions: the user's own sessions, listed and revoked one by one.
 import { createRoute, z } from '@hono/zod-openapi';
 import { listSessions, revokeOwnSession } from '../auth/sessions';
-import { requireLiveSession } from '../middleware/require-auth';
-import { errorResponses } from '../openapi';
+import { errorResponses, jsonResponse, liveSessionGuard } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { bearerSecurity } from './schemas';
 
 const sessionSchema = z
   .object({
@@ -21,13 +19,9 @@ const listRoute = createRoute({
   path: '/auth/sessions',
   tags: ['Sessions'],
   summary: 'List my live sessions',
-  middleware: [requireLiveSession()] as const,
-  security: bearerSecurity,
+  ...liveSessionGuard(),
   responses: {
-    200: {
-      description: 'Live sessions, most recently used first.',
-      content: { 'application/json': { schema: z.object({ sessions: z.array(sessionSchema) }) } },
-    },
+    200: jsonResponse(z.object({ sessions: z.array(sessionSchema) }), 'Live sessions, most recently used first.'),
     ...errorResponses(401),
   },
 });
@@ -37,8 +31,7 @@ const revokeRoute = createRoute({
   path: '/auth/sessions/{id}',
   tags: ['Sessions'],
   summary: 'Revoke one of my sessions',
-  middleware: [requireLiveSession()] as const,
-  security: bearerSecurity,
+  ...liveSessionGuard(),
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 204: { description: 'Revoked.' }, ...errorResponses(401, 404) },
 });

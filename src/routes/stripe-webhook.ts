@@ -5,7 +5,7 @@ import { applyStripeEvent, checkStripeEventShape } from '../billing/stripe-event
 import { constructStripeEvent, stripeSettings } from '../billing/stripe-client';
 import { AppError } from '../errors';
 import { payloadTooLarge } from '../middleware/json-body';
-import { errorResponses } from '../openapi';
+import { errorResponses, jsonResponse } from '../openapi';
 import { deliverAfterResponse } from '../email/outbox';
 import { createRouter, depsFrom } from '../router';
 
@@ -30,10 +30,7 @@ const webhookRoute = createRoute({
     }),
   ] as const,
   responses: {
-    200: {
-      description: 'Received (applied, recorded, or already done).',
-      content: { 'application/json': { schema: z.object({ received: z.literal(true) }) } },
-    },
+    200: jsonResponse(z.object({ received: z.literal(true) }), 'Received (applied, recorded, or already done).'),
     ...errorResponses(400, 413, 503),
   },
 });
