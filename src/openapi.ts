@@ -1,6 +1,7 @@
 // Shared pieces of the OpenAPI description: the error body, JSON bodies, route guards and the document's header.
 import { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { ERROR_CODE_NAMES } from './error-codes';
 import { requireAllowedOrigin } from './middleware/origin-check';
 import { requireAdmin } from './middleware/require-admin';
 import { requireAuth, requireLiveSession } from './middleware/require-auth';
@@ -10,7 +11,10 @@ import type { AppEnv } from './router';
 export const errorBodySchema = z
   .object({
     error: z.string().openapi({ example: 'The request is not valid.' }),
-    code: z.string().openapi({ example: 'VALIDATION_ERROR' }),
+    code: z.enum(ERROR_CODE_NAMES).openapi({
+      example: 'VALIDATION_ERROR',
+      description: 'Stable and machine-readable: switch on this, not on `error`.',
+    }),
     issues: z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()
