@@ -58,43 +58,6 @@ export interface Config {
   email: { provider: 'log' | 'resend'; from: string; resendApiKey: string | null; resendApiUrl: string };
 }
 
-/** Every setting name the schema reads; tests pin each one so a developer's `.dev.vars` can't leak in. */
-export const SETTING_NAMES = [
-  'APP_ENV',
-  'APP_URL',
-  'API_URL',
-  'CORS_ORIGINS',
-  'JWT_SIGNING_KEYS',
-  'JWT_SECRET',
-  'ACCESS_TOKEN_TTL',
-  'REFRESH_TOKEN_TTL',
-  'ADMIN_EMAILS',
-  'STRIPE_SECRET_KEY',
-  'STRIPE_WEBHOOK_SECRET',
-  'STRIPE_PRICE_IDS',
-  'STRIPE_API_URL',
-  'GOOGLE_CLIENT_ID',
-  'GOOGLE_CLIENT_SECRET',
-  'GITHUB_CLIENT_ID',
-  'GITHUB_CLIENT_SECRET',
-  'GOOGLE_AUTHORIZATION_URL',
-  'GOOGLE_TOKEN_URL',
-  'GOOGLE_JWKS_URL',
-  'GOOGLE_ISSUER',
-  'GITHUB_AUTHORIZATION_URL',
-  'GITHUB_TOKEN_URL',
-  'GITHUB_API_URL',
-  'OIDC_ISSUER',
-  'OIDC_CLIENT_ID',
-  'OIDC_CLIENT_SECRET',
-  'EMAIL_PROVIDER',
-  'RESEND_API_KEY',
-  'RESEND_API_URL',
-  'EMAIL_FROM',
-] as const;
-
-export type SettingName = (typeof SETTING_NAMES)[number];
-
 /** Thrown (and cached) when the settings are unusable; `settings` names the culprits. */
 export class ConfigError extends Error {
   constructor(
@@ -170,6 +133,11 @@ const rawSettingsSchema = z.object({
 
 type RawSettings = z.infer<typeof rawSettingsSchema>;
 
+export type SettingName = keyof RawSettings;
+
+/** Every setting name the schema reads; tests pin each one so a developer's `.dev.vars` can't leak in. */
+export const SETTING_NAMES = Object.keys(rawSettingsSchema.shape) as SettingName[];
+
 /** Collects problems per setting so one CONFIG_ERROR names all of them at once. */
 class Problems {
   readonly settings: string[] = [];
@@ -210,8 +178,11 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
   const raw = result.data;
   const production = raw.APP_ENV === 'production';
 
-  const appUrl = parseOrigin(raw, 'APP_URL', { required: true, production }, problems);
-  const apiUrl = parseOrigin(raw, 'API_URL', { required: true, production }, problems);
+  const origin = { path: false, production, example: 'https://app.example.com' };
+  const appUrl = parseUrlSetting(raw, 'APP_URL', origin, problems);
+  const apiUrl = parseUrlSetting(raw, 'API_URL', { ...origin, example: 'https://api.example.com' }, problems);
+  if (raw.APP_URL === undefined) problems.add('APP_URL', 'is required');
+  if (raw.API_URL === undefined) problems.add('API_URL', 'is required');
   const corsOrigins = parseCorsOrigins(raw.CORS_ORIGINS, appUrl, production, problems);
   const jwt = parseJwtSettings(raw, problems);
   const accessTokenTtl = raw.ACCESS_TOKEN_TTL ?? DEFAULT_ACCESS_TOKEN_TTL;
@@ -255,43 +226,45 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
   });
 }
 
-/** An origin (`scheme://host[:port]`), normalised; https only in production. */
-function parseOrigin(
-  raw: RawSettings,
-  setting: 'APP_URL' | 'API_URL',
-  options: { required: boolean; production: boolean },
-  problems: Problems,
-): string | null {
-  const value = raw[setting];
-  if (value === undefined) {
-    if (options.required) problems.add(setting, 'is required');
-    return null;
-  }
-  const origin = toOrigin(value);
-  if (origin === null) {
-    problems.add(setting, 'must be an origin such as https://app.example.com (no path)');
-    return null;
-  }
-  if (options.production && !origin.startsWith('https://')) {
-    problems.add(setting, 'must use https in production');
-    return null;
-  }
-  return origin;
+interface UrlRule {
+  /** An endpoint or issuer may have a path and is kept exactly as given; an origin may not, and is normalised. */
+  path: boolean;
+  production: boolean;
+  /** Shown in the problem, e.g. https://app.example.com. */
+  example: string;
 }
 
-function toOrigin(value: string): string | null {
+/** The one URL check behind every URL setting: http(s) only, https in production. Returns the URL or a problem. */
+function checkUrl(value: string, rule: UrlRule): { url: string } | { problem: string } {
+  const expected = rule.path ? `a URL such as ${rule.example}` : `an origin such as ${rule.example} (no path)`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
+    return { problem: `must be ${expected}` };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: `must be ${expected}` };
+  if (!rule.path) {
+    const hasOnlyOrigin = url.pathname === '/' && url.search === '' && url.hash === '';
+    // WHATWG URLs accept `*` in a host name; an origin list must not look like it has wildcards.
+    if (!hasOnlyOrigin || url.username !== '' || url.password !== '' || url.hostname.includes('*')) {
+      return { problem: `must be ${expected}` };
+    }
+  }
+  if (rule.production && url.protocol !== 'https:') return { problem: 'must use https in production' };
+  return { url: rule.path ? value : url.origin };
+}
+
+/** A URL setting, checked by `checkUrl`; null when unset or bad (the problem is recorded). */
+function parseUrlSetting(raw: RawSettings, setting: SettingName, rule: UrlRule, problems: Problems): string | null {
+  const value = raw[setting];
+  if (typeof value !== 'string') return null;
+  const checked = checkUrl(value, rule);
+  if ('problem' in checked) {
+    problems.add(setting, checked.problem);
     return null;
   }
-  const hasOnlyOrigin = url.pathname === '/' && url.search === '' && url.hash === '';
-  if (!hasOnlyOrigin || url.username !== '' || url.password !== '') return null;
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
-  // WHATWG URLs accept `*` in a host name; an origin list must not look like it has wildcards.
-  if (url.hostname.includes('*')) return null;
-  return url.origin;
+  return checked.url;
 }
 
 function parseCorsOrigins(values: string[], appUrl: string | null, production: boolean, problems: Problems): string[] {
@@ -299,13 +272,13 @@ function parseCorsOrigins(values: string[], appUrl: string | null, production: b
   if (values.length === 0) return appUrl ? [appUrl] : [];
   const origins: string[] = [];
   for (const value of values) {
-    const origin = value === '*' ? null : toOrigin(value);
-    if (origin === null) {
+    const checked = checkUrl(value, { path: false, production: false, example: 'https://app.example.com' });
+    if ('problem' in checked) {
       problems.add('CORS_ORIGINS', `has "${value}", which is not an exact origin (credentials forbid wildcards)`);
-    } else if (production && !origin.startsWith('https://')) {
+    } else if (production && !checked.url.startsWith('https://')) {
       problems.add('CORS_ORIGINS', `has "${value}", but production allows https origins only`);
     } else {
-      origins.push(origin);
+      origins.push(checked.url);
     }
   }
   return [...new Set(origins)];
@@ -383,14 +356,12 @@ function parseStripeSettings(raw: RawSettings, production: boolean, problems: Pr
   if (raw.STRIPE_PRICE_IDS.length === 0) {
     problems.add('STRIPE_PRICE_IDS', 'is required when STRIPE_SECRET_KEY is set');
   }
-  let apiUrl: string | null = null;
-  if (raw.STRIPE_API_URL !== undefined) {
-    apiUrl = toOrigin(raw.STRIPE_API_URL);
-    if (apiUrl === null) problems.add('STRIPE_API_URL', 'must be an origin such as http://localhost:12111');
-    else if (production && !apiUrl.startsWith('https://')) {
-      problems.add('STRIPE_API_URL', 'must use https in production');
-    }
-  }
+  const apiUrl = parseUrlSetting(
+    raw,
+    'STRIPE_API_URL',
+    { path: false, production, example: 'http://localhost:12111' },
+    problems,
+  );
   if (raw.STRIPE_WEBHOOK_SECRET === undefined || raw.STRIPE_PRICE_IDS.length === 0) return null;
   return {
     secretKey: raw.STRIPE_SECRET_KEY,
@@ -413,19 +384,7 @@ function parseEndpoint(
   production: boolean,
   problems: Problems,
 ): string {
-  const value = raw[setting as keyof RawSettings];
-  if (typeof value !== 'string') return fallback;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    problems.add(setting, 'must be a URL');
-    return fallback;
-  }
-  if (url.protocol !== 'https:' && (production || url.protocol !== 'http:')) {
-    problems.add(setting, production ? 'must use https in production' : 'must be an http(s) URL');
-  }
-  return value;
+  return parseUrlSetting(raw, setting, { path: true, production, example: fallback }, problems) ?? fallback;
 }
 
 function parseGoogleSettings(raw: RawSettings, production: boolean, problems: Problems): GoogleSettings | null {
@@ -472,19 +431,14 @@ function parseGitHubSettings(raw: RawSettings, production: boolean, problems: Pr
 function parseOidcSettings(raw: RawSettings, production: boolean, problems: Problems): Config['oidc'] {
   const client = parseClientPair(raw.OIDC_CLIENT_ID, raw.OIDC_CLIENT_SECRET);
   if (raw.OIDC_ISSUER === undefined || client === null) return null;
-  let issuer: URL;
-  try {
-    issuer = new URL(raw.OIDC_ISSUER);
-  } catch {
-    problems.add('OIDC_ISSUER', 'must be the issuer URL, such as https://auth.example.com/realms/app');
-    return null;
-  }
-  if (issuer.protocol !== 'https:' && (production || issuer.protocol !== 'http:')) {
-    problems.add('OIDC_ISSUER', production ? 'must use https in production' : 'must be an http(s) URL');
-    return null;
-  }
-  // Keep the issuer exactly as given: ID tokens' `iss` must match it character for character.
-  return { ...client, issuer: raw.OIDC_ISSUER };
+  // Kept exactly as given (a path URL): ID tokens' `iss` must match it character for character.
+  const issuer = parseUrlSetting(
+    raw,
+    'OIDC_ISSUER',
+    { path: true, production, example: 'https://auth.example.com/realms/app' },
+    problems,
+  );
+  return issuer === null ? null : { ...client, issuer };
 }
 
 function parseEmailSettings(raw: RawSettings, production: boolean, problems: Problems): Config['email'] | null {
@@ -511,17 +465,17 @@ function parseEmailSettings(raw: RawSettings, production: boolean, problems: Pro
     problems.add('EMAIL_FROM', 'is required in production');
     return null;
   }
-  let resendApiUrl = DEFAULT_RESEND_API_URL;
-  if (raw.RESEND_API_URL !== undefined) {
-    const origin = toOrigin(raw.RESEND_API_URL);
-    if (origin === null || (production && !origin.startsWith('https://'))) {
-      problems.add(
-        'RESEND_API_URL',
-        production ? 'must be an https origin' : 'must be an origin such as http://127.0.0.1:8025',
-      );
-      return null;
-    }
-    resendApiUrl = origin;
-  }
-  return { provider, from, resendApiKey: raw.RESEND_API_KEY ?? null, resendApiUrl };
+  const resendApiUrl = parseUrlSetting(
+    raw,
+    'RESEND_API_URL',
+    { path: false, production, example: DEFAULT_RESEND_API_URL },
+    problems,
+  );
+  if (raw.RESEND_API_URL !== undefined && resendApiUrl === null) return null;
+  return {
+    provider,
+    from,
+    resendApiKey: raw.RESEND_API_KEY ?? null,
+    resendApiUrl: resendApiUrl ?? DEFAULT_RESEND_API_URL,
+  };
 }

@@ -1,0 +1,72 @@
+// Every URL setting goes through one check: http(s) only, https in production, origins without a path.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config';
+import { testSettings } from '../settings';
+
+/** Settings that switch on every feature with a URL setting, so each one is read. */
+const everyFeature = {
+  STRIPE_SECRET_KEY: 'sk_test_x',
+  STRIPE_WEBHOOK_SECRET: 'whsec_x',
+  STRIPE_PRICE_IDS: 'price_1',
+  GOOGLE_CLIENT_ID: 'g',
+  GOOGLE_CLIENT_SECRET: 'g',
+  GITHUB_CLIENT_ID: 'h',
+  GITHUB_CLIENT_SECRET: 'h',
+  OIDC_ISSUER: 'https://auth.example.com/realms/app',
+  OIDC_CLIENT_ID: 'o',
+  OIDC_CLIENT_SECRET: 'o',
+};
+
+const origins = ['APP_URL', 'API_URL', 'STRIPE_API_URL', 'RESEND_API_URL'];
+const pathUrls = [
+  'GOOGLE_AUTHORIZATION_URL',
+  'GOOGLE_TOKEN_URL',
+  'GOOGLE_JWKS_URL',
+  'GITHUB_AUTHORIZATION_URL',
+  'GITHUB_TOKEN_URL',
+  'GITHUB_API_URL',
+  'OIDC_ISSUER',
+];
+
+async function problemsWith(overrides: Record<string, string>): Promise<string[]> {
+  const result = parseConfig({ ...(await testSettings()), ...everyFeature, ...overrides });
+  return result instanceof ConfigError ? result.settings : [];
+}
+
+describe('URL settings', () => {
+  it.each([...origins, ...pathUrls])('%s refuses what is not an http(s) URL', async (setting) => {
+    for (const value of ['not a url', 'ftp://files.example.com', 'javascript:alert(1)']) {
+      expect(await problemsWith({ [setting]: value }), `${setting}=${value}`).toContain(setting);
+    }
+  });
+
+  it.each(origins)('%s must be an origin: no path, query, credentials or wildcard', async (setting) => {
+    for (const value of [
+      'https://x.example.com/path',
+      'https://x.example.com/?q=1',
+      'https://u:p@x.example.com',
+      'https://*.example.com',
+    ]) {
+      expect(await problemsWith({ [setting]: value }), `${setting}=${value}`).toContain(setting);
+    }
+    expect(await problemsWith({ [setting]: 'https://x.example.com/' })).toEqual([]);
+  });
+
+  it.each(pathUrls)('%s may have a path', async (setting) => {
+    expect(await problemsWith({ [setting]: 'https://x.example.com/some/path' })).toEqual([]);
+  });
+
+  it.each([...origins, ...pathUrls])('%s must use https in production', async (setting) => {
+    const production = {
+      APP_ENV: 'production',
+      APP_URL: 'https://app.example.com',
+      API_URL: 'https://api.example.com',
+      CORS_ORIGINS: 'https://app.example.com',
+      EMAIL_PROVIDER: 'resend',
+      RESEND_API_KEY: 're_x',
+      EMAIL_FROM: 'Example <no-reply@example.com>',
+    };
+    expect(await problemsWith(production)).toEqual([]);
+    expect(await problemsWith({ ...production, [setting]: 'http://x.example.com' })).toContain(setting);
+  });
+});
