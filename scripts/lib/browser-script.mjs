@@ -3,7 +3,7 @@
 // the production build (scripts/build.mjs, so also `wrangler dev` and `wrangler deploy`) resolves that
 // with the esbuild plugin below, the workers test project (vitest.config.ts) with the Vite plugin, and
 // both call the same compileBrowserScript, so every entry point serves the same bytes.
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
@@ -44,10 +44,11 @@ export const esbuildBrowserScripts = {
         resolveDir: args.resolveDir,
       });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { path: resolved.path, namespace: 'browser-script' };
+      // Relative, so the output (chunk hash, source map) does not depend on where the repository is.
+      return { path: relative(root, resolved.path), namespace: 'browser-script' };
     });
     build.onLoad({ filter: /.*/, namespace: 'browser-script' }, async (args) => {
-      const { code, inputs } = await compileBrowserScript(args.path);
+      const { code, inputs } = await compileBrowserScript(resolve(root, args.path));
       return { contents: asModule(code), loader: 'js', watchFiles: inputs };
     });
   },
