@@ -63,8 +63,8 @@ export default tseslint.config(
     },
   },
   {
-    // Browser code: the example front end.
-    files: ['examples/frontend/**/*.js'],
+    // Browser code: the example front end and the admin page's script.
+    files: ['examples/frontend/**/*.js', 'src/admin-ui/browser/**/*.ts'],
     languageOptions: {
       globals: Object.fromEntries(
         ['document', 'location', 'FormData', 'URLSearchParams', 'fetch', 'console'].map((name) => [name, 'readonly']),

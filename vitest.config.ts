@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { viteBrowserScripts } from './scripts/lib/browser-script.mjs';
 import { testSettings } from './test/settings.ts';
 
 export default defineConfig({
@@ -13,6 +14,8 @@ export default defineConfig({
     projects: [
       {
         plugins: [
+          // `?browser` imports (the admin page's script), compiled as scripts/build.mjs compiles them.
+          viteBrowserScripts(),
           cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
             // The TypeScript source itself (wrangler.toml's `main` is the production build in dist/).

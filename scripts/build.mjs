@@ -1,13 +1,16 @@
 // The Worker's build (wrangler.toml `[build] command`, so `wrangler dev` and `wrangler deploy` run it):
-// esbuild with wrangler's own settings, plus two things wrangler's bundler cannot do:
-//  - code splitting, so code needed by few requests (the Stripe SDK, the common-password list) is a
-//    separate module loaded by `import()` on first use instead of being parsed at every start-up;
+// esbuild with wrangler's own settings, plus three things wrangler's bundler cannot do:
+//  - code splitting, so code needed by few requests (the Stripe SDK, the common-password list, the
+//    admin page's script) is a separate module loaded by `import()` on first use instead of being
+//    parsed at every start-up;
 //  - leaving out zod's ~60 translations of its error messages (38 KiB gzip): zod's core re-exports
 //    them all, so no bundler can drop them by itself. Liftoff's messages are English (`z.config`'s
-//    default, which zod loads directly, not through that index).
+//    default, which zod loads directly, not through that index);
+//  - compiling the browser code (`?browser` imports) to the JavaScript the Worker serves.
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { esbuildBrowserScripts } from './lib/browser-script.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist`;
@@ -42,6 +45,6 @@ await esbuild.build({
   // Uploaded with the Worker (upload_source_maps), so production stack traces name the TypeScript lines.
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [withoutZodTranslations],
+  plugins: [withoutZodTranslations, esbuildBrowserScripts],
   logLevel: 'warning',
 });

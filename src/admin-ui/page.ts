@@ -1,4 +1,4 @@
-// The admin dashboard's HTML shell; the behaviour lives in script.ts, the look in styles.ts.
+// The admin dashboard's HTML shell; the behaviour lives in browser/admin.ts, the look in styles.ts.
 export const ADMIN_PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>

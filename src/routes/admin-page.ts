@@ -1,7 +1,6 @@
 // GET /admin: the admin dashboard, served by the Worker itself (HTML, one script, one stylesheet).
 import { createRoute, z } from '@hono/zod-openapi';
 import { ADMIN_PAGE_HTML } from '../admin-ui/page';
-import { ADMIN_JS } from '../admin-ui/script';
 import { ADMIN_CSS } from '../admin-ui/styles';
 import { createRouter } from '../router';
 
@@ -42,5 +41,9 @@ export const adminPageRouter = createRouter()
     c.header('Content-Security-Policy', ADMIN_CONTENT_SECURITY_POLICY);
     return c.html(ADMIN_PAGE_HTML, 200);
   })
-  .openapi(scriptRoute, (c) => c.body(ADMIN_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
+  // Loaded on first use: only the page needs it, so start-ups skip it.
+  .openapi(scriptRoute, async (c) => {
+    const { default: script } = await import('../admin-ui/browser/admin.ts?browser');
+    return c.body(script, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+  })
   .openapi(styleRoute, (c) => c.body(ADMIN_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' }));

@@ -2,7 +2,10 @@
 // pinned dependencies, so a regression (an import that pulls Stripe into start-up) fails CI; timings stay in `npm run bench`.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { init, parse } from 'es-module-lexer';
+import { transform } from 'esbuild';
 import { describe, expect, inject, it } from 'vitest';
+import { compileBrowserScript } from '../../scripts/lib/browser-script.mjs';
 import { readBundle } from '../../scripts/lib/bundle-modules';
 import { startLocalWorker } from '../../scripts/lib/local-worker';
 import { generateSigningKeySet } from '../../scripts/lib/signing-keys.mjs';
@@ -10,7 +13,7 @@ import { generateSigningKeySet } from '../../scripts/lib/signing-keys.mjs';
 const START_UP_GZIP_BUDGET = 150 * 1024;
 
 describe('the production bundle', () => {
-  it('evaluates at most 150 KiB gzip at start-up, without Stripe or the common-password list', async () => {
+  it('evaluates at most 150 KiB gzip at start-up, without Stripe, the common-password list or the admin script', async () => {
     const bundle = await readBundle(inject('bundleDir'));
     expect(bundle.startUp.gzipBytes).toBeLessThanOrEqual(START_UP_GZIP_BUDGET);
 
@@ -19,6 +22,10 @@ describe('the production bundle', () => {
     const passwordList = bundle.modules.filter((m) => m.path.includes('common-passwords'));
     expect(passwordList).toHaveLength(1);
     expect(passwordList[0]!.evaluatedAtStartUp).toBe(false);
+    // esbuild names the chunk after src/admin-ui/browser/admin.ts.
+    const adminScript = bundle.modules.filter((m) => /(^|\/)admin-[^/]*\.js$/.test(m.path));
+    expect(adminScript).toHaveLength(1);
+    expect(adminScript[0]!.evaluatedAtStartUp).toBe(false);
   });
 
   it("leaves zod's translations of its messages out", async () => {
@@ -64,6 +71,16 @@ describe('the production bundle', () => {
       });
       expect(webhook.status).toBe(400);
       expect(((await webhook.json()) as { code: string }).code).toBe('SIGNATURE_INVALID');
+
+      // The admin page's script: the TypeScript module compiled exactly as the test runner compiles it
+      // (scripts/lib/browser-script.mjs), plain JavaScript with nothing left to link.
+      const script = await fetch(new URL('/admin/admin.js', url));
+      expect(script.status).toBe(200);
+      const code = await script.text();
+      expect(code).toBe((await compileBrowserScript('src/admin-ui/browser/admin.ts')).code);
+      await expect(transform(code, { loader: 'js', format: 'esm' })).resolves.toBeDefined();
+      await init;
+      expect(parse(code).slice(0, 2)).toEqual([[], []]);
     } finally {
       await mf.dispose();
     }

@@ -1,0 +1,360 @@
+// The admin dashboard's browser code: access token in memory only, refresh through the cookie, DOM
+// built with textContent (no HTML from data). Compiled to the script /admin/admin.js serves (see
+// scripts/lib/browser-script.mjs); type-checked against the DOM by tsconfig.browser.json.
+
+/** The fields this page reads from /api/me and /api/admin/* (README "Admin area"). */
+interface Me {
+  email: string;
+  role: string;
+}
+
+interface AdminUser {
+  id: string;
+  email: string;
+  name: string | null;
+  role: string;
+  email_verified: boolean;
+  disabled: boolean;
+  disabled_at: string | null;
+  has_password: boolean;
+  created_at: string;
+}
+
+interface UserDetail {
+  user: AdminUser;
+  sessions: {
+    auth_method: string;
+    user_agent: string | null;
+    ip_address: string | null;
+    created_at: string;
+    last_used_at: string;
+  }[];
+  linked_accounts: { provider: string; email: string | null }[];
+  subscription: { status: string; price_id?: string | null };
+}
+
+interface Stats {
+  users: number;
+  verified: number;
+  disabled: number;
+  admins: number;
+  signups_7d: number;
+  signups_30d: number;
+  active_subscriptions_by_price: { price_id: string | null; count: number }[];
+  failed_payments_30d: number;
+  past_due_subscriptions: number;
+}
+
+interface AuditEntry {
+  user_id: string | null;
+  actor_id: string | null;
+  action: string;
+  ip_address: string | null;
+  metadata: unknown;
+  created_at: string;
+}
+
+interface Page {
+  next_cursor: string | null;
+}
+
+/** An element of the page shell (src/admin-ui/page.ts); `T` says which kind the id names there. */
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+let accessToken: string | null = null;
+let usersCursor: string | null = null;
+let auditCursor: string | null = null;
+let selected: UserDetail | null = null;
+
+function status(message: string, isError = false) {
+  $('status').textContent = message;
+  $('status').className = isError ? 'error' : '';
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** A text field of a form, '' when empty. */
+const fieldOf = (form: FormData, name: string) => {
+  const value = form.get(name);
+  return typeof value === 'string' ? value : '';
+};
+
+async function refresh() {
+  const response = await fetch('/api/auth/refresh', { method: 'POST', credentials: 'include' });
+  if (!response.ok) {
+    accessToken = null;
+    return false;
+  }
+  accessToken = ((await response.json()) as { access_token: string }).access_token;
+  return true;
+}
+
+/** Calls the API with the in-memory token, refreshing it once on TOKEN_EXPIRED. */
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const call = () =>
+    fetch(path, {
+      ...init,
+      credentials: 'include',
+      headers: { ...(init.body ? { 'Content-Type': 'application/json' } : {}), Authorization: 'Bearer ' + accessToken },
+    });
+  let response = await call();
+  if (response.status === 401) {
+    const body = await response
+      .clone()
+      .json()
+      .catch(() => ({}));
+    if (body.code === 'TOKEN_EXPIRED' && (await refresh())) response = await call();
+  }
+  const body = response.status === 204 ? null : await response.json();
+  if (!response.ok)
+    throw new Error(body && body.error ? body.error + ' (' + body.code + ')' : 'HTTP ' + response.status);
+  return body;
+}
+
+function cell(row: HTMLTableRowElement, text: string | null | undefined) {
+  const td = document.createElement('td');
+  td.textContent = text ?? '';
+  row.appendChild(td);
+}
+
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
+
+async function showApp() {
+  const me = await api<Me>('/api/me');
+  $('who').textContent = me.email + ' (' + me.role + ')';
+  $('logout').hidden = false;
+  if (me.role !== 'admin') {
+    $('signin').hidden = true;
+    $('app').hidden = true;
+    status('Signed in as ' + me.email + ', which is not an admin account.', true);
+    return;
+  }
+  $('signin').hidden = true;
+  $('app').hidden = false;
+  status('');
+  await Promise.all([loadStats(), loadUsers(true), loadAudit(true)]);
+}
+
+async function loadStats() {
+  const stats = await api<Stats>('/api/admin/stats');
+  const dl = $('stats');
+  dl.replaceChildren();
+  const rows: [string, number | string][] = [
+    ['Users', stats.users],
+    ['Verified', stats.verified],
+    ['Disabled', stats.disabled],
+    ['Admins', stats.admins],
+    ['Sign-ups, 7 days', stats.signups_7d],
+    ['Sign-ups, 30 days', stats.signups_30d],
+    [
+      'Active subscriptions',
+      stats.active_subscriptions_by_price.map((p) => (p.price_id || '?') + ': ' + p.count).join(', ') || 'none',
+    ],
+    ['Failed payments, 30 days', stats.failed_payments_30d],
+    ['Past due now', stats.past_due_subscriptions],
+  ];
+  for (const [label, value] of rows) {
+    const dt = document.createElement('dt');
+    dt.textContent = label;
+    const dd = document.createElement('dd');
+    dd.textContent = String(value);
+    dd.dataset.stat = label;
+    dl.append(dt, dd);
+  }
+}
+
+async function loadUsers(reset: boolean) {
+  const q = fieldOf(new FormData($<HTMLFormElement>('search-form')), 'q');
+  const params = new URLSearchParams({ limit: '20' });
+  if (q) params.set('q', q);
+  if (!reset && usersCursor) params.set('cursor', usersCursor);
+  const page = await api<Page & { users: AdminUser[] }>('/api/admin/users?' + params);
+  const tbody = $<HTMLTableElement>('users').tBodies[0]!;
+  if (reset) tbody.replaceChildren();
+  for (const user of page.users) {
+    const row = document.createElement('tr');
+    row.dataset.id = user.id;
+    row.tabIndex = 0;
+    for (const value of [
+      user.email,
+      user.name,
+      user.role,
+      user.email_verified ? 'yes' : 'no',
+      user.disabled ? 'disabled' : 'active',
+      when(user.created_at),
+    ])
+      cell(row, value);
+    row.addEventListener('click', () => showUser(user.id));
+    row.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') showUser(user.id);
+    });
+    tbody.appendChild(row);
+  }
+  usersCursor = page.next_cursor;
+  $('more-users').hidden = !usersCursor;
+}
+
+function renderUser(detail: UserDetail) {
+  selected = detail;
+  const user = detail.user;
+  $('detail').hidden = false;
+  $('detail-title').textContent = 'User ' + user.email;
+  const dl = $('detail-fields');
+  dl.replaceChildren();
+  const fields: [string, string][] = [
+    ['Id', user.id],
+    ['Name', user.name || ''],
+    ['Role', user.role],
+    ['Email verified', user.email_verified ? 'yes' : 'no'],
+    ['Status', user.disabled ? 'disabled since ' + when(user.disabled_at) : 'active'],
+    ['Password', user.has_password ? 'set' : 'none'],
+    ['Created', when(user.created_at)],
+    [
+      'Subscription',
+      detail.subscription.status + (detail.subscription.price_id ? ' (' + detail.subscription.price_id + ')' : ''),
+    ],
+  ];
+  for (const [label, value] of fields) {
+    const dt = document.createElement('dt');
+    dt.textContent = label;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    dd.dataset.field = label;
+    dl.append(dt, dd);
+  }
+  $('toggle-disabled').textContent = user.disabled ? 'Enable' : 'Disable';
+  $('toggle-role').textContent = user.role === 'admin' ? 'Make user' : 'Make admin';
+  const sessions = $<HTMLTableElement>('detail-sessions').tBodies[0]!;
+  sessions.replaceChildren();
+  for (const session of detail.sessions) {
+    const row = document.createElement('tr');
+    for (const value of [
+      when(session.created_at),
+      when(session.last_used_at),
+      session.auth_method,
+      session.ip_address,
+      session.user_agent,
+    ])
+      cell(row, value);
+    sessions.appendChild(row);
+  }
+  const accounts = $('detail-accounts');
+  accounts.replaceChildren();
+  for (const account of detail.linked_accounts) {
+    const li = document.createElement('li');
+    li.textContent = account.provider + (account.email ? ' — ' + account.email : '');
+    accounts.appendChild(li);
+  }
+  if (detail.linked_accounts.length === 0) {
+    const li = document.createElement('li');
+    li.textContent = 'none';
+    accounts.appendChild(li);
+  }
+}
+
+async function showUser(id: string) {
+  try {
+    renderUser(await api<UserDetail>('/api/admin/users/' + encodeURIComponent(id)));
+  } catch (error) {
+    status(messageOf(error), true);
+  }
+}
+
+/** One change to the selected user; the buttons are shown only once a user is selected. */
+async function act(user: AdminUser, path: string, init: RequestInit, done: string) {
+  try {
+    renderUser(await api<UserDetail>('/api/admin/users/' + encodeURIComponent(user.id) + path, init));
+    status(done);
+    await Promise.all([loadStats(), loadUsers(true), loadAudit(true)]);
+  } catch (error) {
+    status(messageOf(error), true);
+  }
+}
+
+async function loadAudit(reset: boolean) {
+  const form = new FormData($<HTMLFormElement>('audit-form'));
+  const params = new URLSearchParams({ limit: '25' });
+  for (const key of ['user_id', 'action']) {
+    const value = fieldOf(form, key);
+    if (value) params.set(key, value);
+  }
+  if (!reset && auditCursor) params.set('cursor', auditCursor);
+  const page = await api<Page & { entries: AuditEntry[] }>('/api/admin/audit?' + params);
+  const tbody = $<HTMLTableElement>('audit').tBodies[0]!;
+  if (reset) tbody.replaceChildren();
+  for (const entry of page.entries) {
+    const row = document.createElement('tr');
+    for (const value of [
+      when(entry.created_at),
+      entry.action,
+      entry.user_id,
+      entry.actor_id,
+      entry.ip_address,
+      entry.metadata ? JSON.stringify(entry.metadata) : '',
+    ])
+      cell(row, value);
+    tbody.appendChild(row);
+  }
+  auditCursor = page.next_cursor;
+  $('more-audit').hidden = !auditCursor;
+}
+
+$('signin-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target as HTMLFormElement);
+  const response = await fetch('/api/auth/login', {
+    method: 'POST',
+    credentials: 'include',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: form.get('email'), password: form.get('password') }),
+  });
+  const body = await response.json();
+  if (!response.ok) {
+    status(body.error, true);
+    return;
+  }
+  accessToken = body.access_token;
+  try {
+    await showApp();
+  } catch (error) {
+    status(messageOf(error), true);
+  }
+});
+$('search-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  loadUsers(true).catch((e) => status(messageOf(e), true));
+});
+$('audit-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  loadAudit(true).catch((e) => status(messageOf(e), true));
+});
+$('more-users').addEventListener('click', () => loadUsers(false).catch((e) => status(messageOf(e), true)));
+$('more-audit').addEventListener('click', () => loadAudit(false).catch((e) => status(messageOf(e), true)));
+$('toggle-disabled').addEventListener('click', () => {
+  if (selected) act(selected.user, selected.user.disabled ? '/enable' : '/disable', { method: 'POST' }, 'Saved.');
+});
+$('toggle-role').addEventListener('click', () => {
+  if (!selected) return;
+  const role = selected.user.role === 'admin' ? 'user' : 'admin';
+  act(selected.user, '/role', { method: 'PATCH', body: JSON.stringify({ role }) }, 'Role changed.');
+});
+$('revoke-sessions').addEventListener('click', () => {
+  if (selected) act(selected.user, '/revoke-sessions', { method: 'POST' }, 'Sessions revoked.');
+});
+$('logout').addEventListener('click', async () => {
+  await fetch('/api/auth/logout', { method: 'POST', credentials: 'include' });
+  accessToken = null;
+  location.reload();
+});
+
+// On load: a refresh cookie restores the session without asking for the password again.
+(async () => {
+  if (await refresh()) {
+    try {
+      await showApp();
+      return;
+    } catch (error) {
+      status(messageOf(error), true);
+    }
+  }
+  $('signin').hidden = false;
+})();

@@ -1,0 +1,36 @@
+// The admin dashboard's files: the page allows exactly its own script and stylesheet, and the script
+// is src/admin-ui/browser/admin.ts compiled to JavaScript (the browser tests in e2e/ run it).
+import { describe, expect, it } from 'vitest';
+import { call } from './helpers';
+
+describe('GET /admin', () => {
+  it('serves the page with a policy that allows only scripts and styles from this origin', async () => {
+    const response = await call('/admin');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toMatch(/^text\/html/);
+    expect(response.headers.get('Content-Security-Policy')).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; " +
+        "frame-ancestors 'none'; base-uri 'none'",
+    );
+    const page = await response.text();
+    // One script, by URL: no inline code for the policy to allow.
+    expect(page.match(/<script\b[^>]*>/g)).toEqual(['<script type="module" src="/admin/admin.js">']);
+    expect(page).toContain('<link rel="stylesheet" href="/admin/admin.css">');
+  });
+
+  it('serves its script as JavaScript compiled from the TypeScript module', async () => {
+    const response = await call('/admin/admin.js');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toBe('text/javascript; charset=utf-8');
+    const script = await response.text();
+    expect(script).toContain('/api/auth/refresh');
+    // Compiled, not the source: no type annotations or interfaces left, no module syntax to link.
+    expect(script).not.toMatch(/\binterface\s+\w+\s*\{|:\s*(string|boolean|number)\b|\bimport\b|\bexport\b/);
+  });
+
+  it('serves its stylesheet as CSS', async () => {
+    const response = await call('/admin/admin.css');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toBe('text/css; charset=utf-8');
+  });
+});
