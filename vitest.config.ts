@@ -54,6 +54,8 @@ export default defineConfig({
           globalSetup: ['./test/e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // Browser steps wait on sign-ins that hash a password (~150 ms, more on a busy machine).
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],
