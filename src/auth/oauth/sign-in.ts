@@ -1,5 +1,6 @@
 // Who an OAuth identity signs in as: an existing link, an account with the same verified email, or a new account.
-import { runBatch } from '../../db/client';
+import { auditStatement } from '../../db/audit-log';
+import { isUniqueViolation, runBatch } from '../../db/client';
 import {
   findOAuthAccountWithUser,
   insertOAuthAccountStatement,
@@ -15,14 +16,12 @@ import {
   markEmailVerifiedStatement,
   userEnabledCondition,
 } from '../../db/users';
-import { isUniqueViolation } from '../../db/client';
+import type { Deps } from '../../deps';
 import { newId } from '../../lib/crypto';
 import { dropUnvouchedCredentials } from '../address-proof';
 import { adminEmailsPromotion, mayPromote } from '../admin-emails';
 import { verificationEmailStatements } from '../email-verification';
 import { newSession } from '../sessions';
-import type { Deps } from '../../deps';
-import { auditStatement } from '../../db/audit-log';
 import type { ProviderIdentity, ProviderName } from './identity';
 
 /** A sign-in the rules refuse; the user is sent to APP_URL/login?error=<code>. */
@@ -66,82 +65,91 @@ export async function signInWithIdentity(
   }
 }
 
+/** The identity's link decides; without one, its verified email finds the account, or makes one. */
 async function signIn(deps: Deps, provider: ProviderName, identity: ProviderIdentity): Promise<OAuthSignedIn> {
-  const authMethod = `oauth:${provider}`;
   const linked = await findOAuthAccountWithUser(deps.db, provider, identity.providerUserId);
-  if (linked) {
-    const user = linked.user;
-    if (user.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
-    // Only if the link still stands when the batch runs: the address's owner may have just proven
-    // it and removed this link (or an admin disabled the user) since it was read.
-    const stands = linkStandsCondition({ provider, providerUserId: identity.providerUserId, userId: user.id });
-    const session = await newSession(deps, user, authMethod, stands);
-    const vouched = identity.emailVerified && identity.email === user.email;
-    const outcome = await runBatch(deps.db, [
-      ...session.statements,
-      touchOAuthAccountStatement(deps.db, {
-        provider,
-        providerUserId: identity.providerUserId,
-        email: identity.email,
-        vouched,
-        now: deps.now,
-      }),
-      auditStatement(
-        deps,
-        { action: 'oauth.login', userId: user.id, metadata: { provider, session_id: session.sessionId } },
-        session.started,
-      ),
-      ...(mayPromote(deps.config, user) ? adminEmailsPromotion(deps, user, session.started) : []),
-    ]);
-    if (!session.didStart(outcome)) throw new LinkChanged();
-    return { user, refreshToken: session.refreshToken, outboxIds: [] };
-  }
-
+  if (linked) return signInLinked(deps, provider, identity, linked.user);
   if (identity.email === null) throw new OAuthSignInRefused('email_required');
-  const link = (userId: string) =>
-    insertOAuthAccountStatement(deps.db, {
-      userId,
+  const existing = await findUserByEmail(deps.db, identity.email);
+  if (existing) return linkToExistingAccount(deps, provider, { ...identity, email: identity.email }, existing);
+  return createAccount(deps, provider, { ...identity, email: identity.email });
+}
+
+type IdentityWithEmail = ProviderIdentity & { email: string };
+
+/** Already linked: a session for the linked user, and the link's latest email and vouching. */
+async function signInLinked(
+  deps: Deps,
+  provider: ProviderName,
+  identity: ProviderIdentity,
+  user: User,
+): Promise<OAuthSignedIn> {
+  if (user.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
+  // Only if the link still stands when the batch runs: the address's owner may have just proven
+  // it and removed this link (or an admin disabled the user) since it was read.
+  const stands = linkStandsCondition({ provider, providerUserId: identity.providerUserId, userId: user.id });
+  const session = await newSession(deps, user, `oauth:${provider}`, stands);
+  const vouched = identity.emailVerified && identity.email === user.email;
+  const outcome = await runBatch(deps.db, [
+    ...session.statements,
+    touchOAuthAccountStatement(deps.db, {
       provider,
       providerUserId: identity.providerUserId,
       email: identity.email,
-      emailVerified: identity.emailVerified,
-      createdAt: deps.now,
-      lastLoginAt: deps.now,
-    });
-  const existing = await findUserByEmail(deps.db, identity.email);
+      vouched,
+      now: deps.now,
+    }),
+    auditStatement(
+      deps,
+      { action: 'oauth.login', userId: user.id, metadata: { provider, session_id: session.sessionId } },
+      session.started,
+    ),
+    ...(mayPromote(deps.config, user) ? adminEmailsPromotion(deps, user, session.started) : []),
+  ]);
+  if (!session.didStart(outcome)) throw new LinkChanged();
+  return { user, refreshToken: session.refreshToken, outboxIds: [] };
+}
 
-  if (existing) {
-    // Link to an existing account only when the provider vouches for the email.
-    if (!identity.emailVerified) throw new OAuthSignInRefused('email_not_verified');
-    if (existing.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
-    // No session if an admin disables the user while this sign-in runs.
-    const session = await newSession(deps, existing, authMethod, userEnabledCondition(existing.id));
-    // The provider vouching for the address proves it, so credentials set without such proof go
-    // first, with their sessions: a password someone chose at sign-up (perhaps to wait for the
-    // address's owner: pre-account hijacking), links of providers that did not vouch (one of which
-    // may hold this provider's slot). A link to another subject at this provider (a user the
-    // provider re-created) gives way too.
-    const passwordCleared = existing.passwordHash !== null && !existing.passwordVouched;
-    const linking = [
-      ...dropUnvouchedCredentials(deps, { userId: existing.id, proof: authMethod }),
-      replaceProviderLinkStatement(deps.db, { userId: existing.id, provider, providerUserId: identity.providerUserId }),
-      link(existing.id),
-      markEmailVerifiedStatement(deps.db, { userId: existing.id, email: identity.email, now: deps.now }),
-    ];
-    const outcome = await runBatch(deps.db, [
-      ...linking,
-      ...session.statements,
-      auditStatement(
-        deps,
-        { action: 'oauth.linked', userId: existing.id, metadata: { provider, password_cleared: passwordCleared } },
-        session.started,
-      ),
-      ...adminEmailsPromotion(deps, existing, session.started),
-    ]);
-    if (!session.didStart(outcome, linking.length)) throw new LinkChanged();
-    return { user: existing, refreshToken: session.refreshToken, outboxIds: [] };
-  }
+/** An account with the same email: linked only when the provider vouches for the address. */
+async function linkToExistingAccount(
+  deps: Deps,
+  provider: ProviderName,
+  identity: IdentityWithEmail,
+  existing: User,
+): Promise<OAuthSignedIn> {
+  if (!identity.emailVerified) throw new OAuthSignInRefused('email_not_verified');
+  if (existing.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
+  const authMethod = `oauth:${provider}`;
+  // No session if an admin disables the user while this sign-in runs.
+  const session = await newSession(deps, existing, authMethod, userEnabledCondition(existing.id));
+  // The provider vouching for the address proves it, so credentials set without such proof go
+  // first, with their sessions: a password someone chose at sign-up (perhaps to wait for the
+  // address's owner: pre-account hijacking), links of providers that did not vouch (one of which
+  // may hold this provider's slot). A link to another subject at this provider (a user the
+  // provider re-created) gives way too.
+  const passwordCleared = existing.passwordHash !== null && !existing.passwordVouched;
+  const linking = [
+    ...dropUnvouchedCredentials(deps, { userId: existing.id, proof: authMethod }),
+    replaceProviderLinkStatement(deps.db, { userId: existing.id, provider, providerUserId: identity.providerUserId }),
+    linkStatement(deps, provider, identity, existing.id),
+    markEmailVerifiedStatement(deps.db, { userId: existing.id, email: identity.email, now: deps.now }),
+  ];
+  const outcome = await runBatch(deps.db, [
+    ...linking,
+    ...session.statements,
+    auditStatement(
+      deps,
+      { action: 'oauth.linked', userId: existing.id, metadata: { provider, password_cleared: passwordCleared } },
+      session.started,
+    ),
+    ...adminEmailsPromotion(deps, existing, session.started),
+  ]);
+  if (!session.didStart(outcome, linking.length)) throw new LinkChanged();
+  return { user: existing, refreshToken: session.refreshToken, outboxIds: [] };
+}
 
+/** A new account for a new email, with the link; an address the provider did not verify gets our email. */
+async function createAccount(deps: Deps, provider: ProviderName, identity: IdentityWithEmail): Promise<OAuthSignedIn> {
   const user: User = {
     id: newId(),
     email: identity.email,
@@ -155,16 +163,27 @@ async function signIn(deps: Deps, provider: ProviderName, identity: ProviderIden
     stripeCustomerId: null,
     passwordVouched: false,
   };
-  const session = await newSession(deps, user, authMethod);
-  // An address the provider did not verify gets our own verification email.
+  const session = await newSession(deps, user, `oauth:${provider}`);
   const verification = identity.emailVerified ? null : await verificationEmailStatements(deps, user);
   await runBatch(deps.db, [
     insertUserStatement(deps.db, user),
-    link(user.id),
+    linkStatement(deps, provider, identity, user.id),
     ...session.statements,
     ...(verification?.statements ?? []),
     auditStatement(deps, { action: 'oauth.account_created', userId: user.id, metadata: { provider } }),
     ...adminEmailsPromotion(deps, user),
   ]);
   return { user, refreshToken: session.refreshToken, outboxIds: verification ? [verification.outboxId] : [] };
+}
+
+function linkStatement(deps: Deps, provider: ProviderName, identity: IdentityWithEmail, userId: string) {
+  return insertOAuthAccountStatement(deps.db, {
+    userId,
+    provider,
+    providerUserId: identity.providerUserId,
+    email: identity.email,
+    emailVerified: identity.emailVerified,
+    createdAt: deps.now,
+    lastLoginAt: deps.now,
+  });
 }
