@@ -12,9 +12,9 @@ import {
 } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
-import { bearer, register } from './auth-helpers';
-import { call, callWithBindings, errorBody } from './helpers';
-import { TEST_API_URL } from './settings';
+import { bearer, register } from './support/auth';
+import { call, callWithBindings, errorBody } from './support/http';
+import { TEST_API_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 

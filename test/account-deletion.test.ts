@@ -3,8 +3,8 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../src/auth/access-tokens';
 import { loadConfig } from '../src/config';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './auth-helpers';
-import { call, errorBody } from './helpers';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './support/auth';
+import { call, errorBody } from './support/http';
 
 function deleteMe(accessToken: string, body?: unknown) {
   return call('/api/me', {

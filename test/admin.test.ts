@@ -10,10 +10,10 @@ import {
   STRONG_PASSWORD,
   uniqueEmail,
   type SignedInClient,
-} from './auth-helpers';
-import { holdingD1 } from './d1-counter';
-import { call, callWithBindings, errorBody, postJson } from './helpers';
-import { tokenFromLatestEmail } from './mailbox';
+} from './support/auth';
+import { holdingD1 } from './support/d1';
+import { call, callWithBindings, errorBody, postJson } from './support/http';
+import { tokenFromLatestEmail } from './support/mailbox';
 
 /** A signed-in admin: promoted in D1, then signed in again so the token says admin too. */
 async function admin(): Promise<SignedInClient> {

@@ -1,10 +1,10 @@
 // Checkout, portal, subscription state and the paid-feature guard, against a local Stripe fake.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, register, STRONG_PASSWORD } from './auth-helpers';
-import { billingSettings, deliver, event, stripeId, stripeRequests, subscriptionObject } from './billing-helpers';
-import { call, callWithBindings, errorBody } from './helpers';
-import { TEST_APP_URL } from './settings';
+import { bearer, countRows, register, STRONG_PASSWORD } from './support/auth';
+import { billingSettings, deliver, event, stripeId, stripeRequests, subscriptionObject } from './support/billing';
+import { call, callWithBindings, errorBody } from './support/http';
+import { TEST_APP_URL } from './support/settings';
 
 function post(settings: Record<string, string>, path: string, accessToken: string, body?: unknown) {
   return callWithBindings(settings, path, {

@@ -1,7 +1,7 @@
 // A missing or malformed setting fails every request with 500 CONFIG_ERROR naming it.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { callWithBindings, errorBody } from './helpers';
+import { callWithBindings, errorBody } from './support/http';
 
 async function expectConfigError(overrides: Record<string, unknown>, setting: string, path = '/api/health') {
   const response = await callWithBindings(overrides, path);

@@ -1,7 +1,7 @@
 // GET /api/dev/emails exists only in development.
 import { describe, expect, it } from 'vitest';
-import { register } from './auth-helpers';
-import { call, callWithBindings, errorBody } from './helpers';
+import { register } from './support/auth';
+import { call, callWithBindings, errorBody } from './support/http';
 
 /** Where `npm run dev` serves the API. */
 const LOCAL_API = 'http://localhost:8787';

@@ -1,10 +1,10 @@
 // Verification emails: sent at sign-up through the outbox, used once within 24 h, resent on request.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { call, callWithBindings, errorBody, postJson } from './helpers';
-import { emailsTo, tokenFromLatestEmail } from './mailbox';
-import { TEST_APP_URL } from './settings';
+import { bearer, countRows, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { call, callWithBindings, errorBody, postJson } from './support/http';
+import { emailsTo, tokenFromLatestEmail } from './support/mailbox';
+import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 

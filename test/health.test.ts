@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call, callWithBindings, errorBody } from './helpers';
+import { call, callWithBindings, errorBody } from './support/http';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,6 +1,6 @@
 // The HTTP conventions through the real Worker: error JSON, request ids, logs, headers, body rules.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call, callWithBindings, errorBody } from './helpers';
+import { call, callWithBindings, errorBody } from './support/http';
 
 afterEach(() => vi.restoreAllMocks());
 

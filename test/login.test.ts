@@ -2,8 +2,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/passwords';
-import { countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { call, errorBody } from './helpers';
+import { countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { call, errorBody } from './support/http';
 
 describe('POST /api/auth/login', () => {
   it('signs in with the right password (any email case) and starts a new session', async () => {

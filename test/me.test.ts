@@ -1,8 +1,8 @@
 // GET and PATCH /api/me.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, register } from './auth-helpers';
-import { call, errorBody } from './helpers';
+import { bearer, countRows, register } from './support/auth';
+import { call, errorBody } from './support/http';
 
 function patchMe(accessToken: string, body: unknown) {
   return call('/api/me', {

@@ -1,12 +1,12 @@
 // OAuth sign-in end to end: a real OIDC server (oauth2-mock-server) and fakes of Google and GitHub.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { holdingD1 } from './d1-counter';
-import { call, errorBody, postJson } from './helpers';
-import { tokenFromLatestEmail } from './mailbox';
-import { cookieValue, GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './oauth-helpers';
-import { TEST_API_URL, TEST_APP_URL } from './settings';
+import { bearer, countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { holdingD1 } from './support/d1';
+import { call, errorBody, postJson } from './support/http';
+import { tokenFromLatestEmail } from './support/mailbox';
+import { cookieValue, GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './support/oauth';
+import { TEST_API_URL, TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 

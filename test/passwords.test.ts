@@ -1,11 +1,11 @@
 // Forgot, reset and change password, read through the outbox like a user reads their mail.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { holdingD1 } from './d1-counter';
-import { call, callWithBindings, errorBody, postJson } from './helpers';
-import { emailsTo, tokenFromLatestEmail } from './mailbox';
-import { TEST_APP_URL } from './settings';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { holdingD1 } from './support/d1';
+import { call, callWithBindings, errorBody, postJson } from './support/http';
+import { emailsTo, tokenFromLatestEmail } from './support/mailbox';
+import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 

@@ -1,9 +1,9 @@
 // POST /api/auth/refresh and /logout: rotation, the 10-second grace, reuse detection, races, origins.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, cookieHeader, countRows, refresh, refreshCookieFrom, register } from './auth-helpers';
-import { call, errorBody } from './helpers';
-import { TEST_APP_URL } from './settings';
+import { bearer, cookieHeader, countRows, refresh, refreshCookieFrom, register } from './support/auth';
+import { call, errorBody } from './support/http';
+import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 

@@ -1,8 +1,8 @@
 // POST /api/auth/register: happy path, the cookie, bad inputs, duplicates (also concurrent), rate limit.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { countRows, refreshCookieFrom, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { call, errorBody, postJson } from './helpers';
+import { countRows, refreshCookieFrom, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { call, errorBody, postJson } from './support/http';
 
 function registerRaw(body: unknown, ip = uniqueIp()) {
   return postJson('/api/auth/register', body, { 'CF-Connecting-IP': ip });

@@ -1,11 +1,11 @@
 // /api/auth/sessions, logout-all, and the two guards: stateless requireAuth vs requireLiveSession.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './auth-helpers';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './support/auth';
 import { loadSettings } from '../src/middleware/load-config';
 import { requireAuth } from '../src/middleware/require-auth';
 import { createRouter } from '../src/router';
-import { call, errorBody } from './helpers';
+import { call, errorBody } from './support/http';
 
 async function listSessions(accessToken: string) {
   const response = await call('/api/auth/sessions', { headers: bearer(accessToken) });

@@ -1,7 +1,7 @@
 // POST /api/webhooks/stripe: verification over the raw body, exactly-once application, ordering, faults.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, register } from './auth-helpers';
+import { bearer, countRows, register } from './support/auth';
 import {
   billingSettings,
   deliver,
@@ -10,10 +10,10 @@ import {
   signPayload,
   stripeId,
   subscriptionObject,
-} from './billing-helpers';
-import { countingD1 } from './d1-counter';
-import { callWithBindings, errorBody } from './helpers';
-import { TEST_APP_URL } from './settings';
+} from './support/billing';
+import { countingD1 } from './support/d1';
+import { callWithBindings, errorBody } from './support/http';
+import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.restoreAllMocks());
 

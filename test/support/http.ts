@@ -2,7 +2,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { expect } from 'vitest';
 import { exports } from 'cloudflare:workers';
-import worker from '../src/index';
+import worker from '../../src/index';
 import { TEST_API_URL } from './settings';
 
 /** A request to the Worker under test, exactly as a client would send it. */

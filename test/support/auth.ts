@@ -1,7 +1,7 @@
 // Helpers for account tests: unique emails and addresses, sign-up, cookies, and D1 row counts.
 import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
-import { call, postJson } from './helpers';
+import { call, postJson } from './http';
 
 let counter = 0;
 /** A unique email per call, so tests never collide however they are ordered. */

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
 import type { FakeIdentity } from './fakes/oauth-fakes';
 import { FAKE_CLIENT_SECRET } from './fakes/oauth-fakes';
-import { callWithBindings } from './helpers';
+import { callWithBindings } from './http';
 import { TEST_API_URL } from './settings';
 
 export const GOOGLE_CLIENT_ID = 'liftoff-test.apps.googleusercontent.com';
