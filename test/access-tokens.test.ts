@@ -13,7 +13,7 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
 import { bearer, register } from './support/auth';
-import { call, callWithBindings, errorBody } from './support/http';
+import { call, callWithBindings, expectError } from './support/http';
 import { TEST_API_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
@@ -34,8 +34,7 @@ async function expect401(token: string | null, code: string, headerValue?: strin
   if (headerValue !== undefined) headers.Authorization = headerValue;
   else if (token !== null) headers.Authorization = `Bearer ${token}`;
   const response = await call('/api/me', { headers });
-  expect(response.status).toBe(401);
-  expect((await errorBody(response)).code).toBe(code);
+  await expectError(response, 401, code);
   expect(response.headers.get('WWW-Authenticate')).toMatch(/^Bearer/);
 }
 

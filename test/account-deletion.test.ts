@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../src/auth/access-tokens';
 import { loadConfig } from '../src/config';
 import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './support/auth';
-import { call, errorBody } from './support/http';
+import { call, errorBody, expectError } from './support/http';
 
 function deleteMe(accessToken: string, body?: unknown) {
   return call('/api/me', {
@@ -51,8 +51,7 @@ describe('DELETE /api/me', () => {
     const client = await register();
     for (const body of [{ password: 'not-my-password-9' }, {}, undefined]) {
       const response = await deleteMe(client.accessToken, body);
-      expect(response.status).toBe(401);
-      expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
+      await expectError(response, 401, 'INVALID_CREDENTIALS');
     }
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
   });
@@ -73,8 +72,7 @@ describe('DELETE /api/me', () => {
     const client = await register();
     for (const body of [{ password: 5 }, { password: STRONG_PASSWORD, force: true }]) {
       const response = await deleteMe(client.accessToken, body);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
     }
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
   });

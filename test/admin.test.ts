@@ -12,7 +12,7 @@ import {
   type SignedInClient,
 } from './support/auth';
 import { holdingD1 } from './support/d1';
-import { call, callWithBindings, errorBody, postJson } from './support/http';
+import { call, callWithBindings, expectError, postJson } from './support/http';
 import { tokenFromLatestEmail } from './support/mailbox';
 
 /** A signed-in admin: promoted in D1, then signed in again so the token says admin too. */
@@ -57,8 +57,7 @@ describe('admin authorization', () => {
       const init = { method, body: body ? JSON.stringify(body) : undefined, headers };
       expect((await call(path, init)).status).toBe(401);
       const response = await adminCall(user.accessToken, path, init);
-      expect(response.status).toBe(403);
-      expect((await errorBody(response)).code).toBe('FORBIDDEN');
+      await expectError(response, 403, 'FORBIDDEN');
     }
     expect(await countRows('users', "id = ? AND role = 'user'", user.userId)).toBe(1);
   });
@@ -149,8 +148,7 @@ describe('users', () => {
     async (query) => {
       const boss = await admin();
       const response = await adminCall(boss.accessToken, `/api/admin/users?${query}`);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
     },
   );
 
@@ -171,8 +169,7 @@ describe('users', () => {
     expect(detail.linked_accounts).toEqual([]);
     expect(detail.subscription).toEqual({ status: 'none' });
     const missing = await adminCall(boss.accessToken, '/api/admin/users/nobody');
-    expect(missing.status).toBe(404);
-    expect((await errorBody(missing)).code).toBe('NOT_FOUND');
+    await expectError(missing, 404, 'NOT_FOUND');
   });
 });
 
@@ -231,8 +228,7 @@ describe('changes', () => {
     await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/disable`, { method: 'POST' });
     await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' });
     const reset = await postJson('/api/auth/password/reset', { token, password: 'saffron-lattice-orbit-77' });
-    expect(reset.status).toBe(400);
-    expect((await errorBody(reset)).code).toBe('TOKEN_INVALID');
+    await expectError(reset, 400, 'TOKEN_INVALID');
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
   });
 
@@ -268,8 +264,7 @@ describe('changes', () => {
         method: 'PATCH',
         body: JSON.stringify(body),
       });
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
     }
     expect(
       (await adminCall(boss.accessToken, '/api/admin/users/nobody/role', { method: 'PATCH', body: '{"role":"admin"}' }))
@@ -277,8 +272,7 @@ describe('changes', () => {
     ).toBe(404);
     for (const action of ['disable', 'enable', 'revoke-sessions']) {
       const response = await adminCall(boss.accessToken, `/api/admin/users/nobody/${action}`, { method: 'POST' });
-      expect(response.status).toBe(404);
-      expect((await errorBody(response)).code).toBe('NOT_FOUND');
+      await expectError(response, 404, 'NOT_FOUND');
     }
     expect(await countRows('audit_log', "actor_id = ? AND user_id = 'nobody'", boss.userId)).toBe(0);
     expect(await countRows('users', "id = ? AND role = 'user'", client.userId)).toBe(1);
@@ -292,8 +286,7 @@ describe('changes', () => {
       method: 'PATCH',
       body: '{"role":"user"}',
     });
-    expect(demote.status).toBe(409);
-    expect((await errorBody(demote)).code).toBe('LAST_ADMIN');
+    await expectError(demote, 409, 'LAST_ADMIN');
     const disable = await adminCall(boss.accessToken, `/api/admin/users/${boss.userId}/disable`, { method: 'POST' });
     expect(disable.status).toBe(409);
     expect(await countRows('users', "id = ? AND role = 'admin' AND disabled_at IS NULL", boss.userId)).toBe(1);
@@ -325,10 +318,9 @@ describe('changes', () => {
       user: { disabled: true },
       sessions: [],
     });
-    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
+    await expectError(await refresh(client.refreshToken), 401, 'REFRESH_TOKEN_INVALID');
     const denied = await login(client.email, STRONG_PASSWORD);
-    expect(denied.status).toBe(403);
-    expect((await errorBody(denied)).code).toBe('ACCOUNT_DISABLED');
+    await expectError(denied, 403, 'ACCOUNT_DISABLED');
     expect((await call('/api/auth/sessions', { headers: bearer(client.accessToken) })).status).toBe(401);
 
     const enabled = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' });
@@ -403,7 +395,7 @@ describe('stats and audit log', () => {
     );
     expect(future.entries).toHaveLength(0);
     const bad = await adminCall(boss.accessToken, '/api/admin/audit?from=yesterday');
-    expect((await errorBody(bad)).code).toBe('VALIDATION_ERROR');
+    await expectError(bad, 400, 'VALIDATION_ERROR');
   });
 
   it.each([`${'a'.repeat(99)}*`, 'a'.repeat(100), '%'.repeat(99) + '*', '*', `${'é'.repeat(99)}*`])(

@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer, countRows, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
-import { call, callWithBindings, errorBody, postJson } from './support/http';
+import { call, callWithBindings, errorBody, expectError, postJson } from './support/http';
 import { emailsTo, tokenFromLatestEmail } from './support/mailbox';
 import { TEST_APP_URL } from './support/settings';
 
@@ -39,8 +39,7 @@ describe('verification email at sign-up', () => {
     expect(me.email_verified).toBe(true);
 
     const again = await verify(token);
-    expect(again.status).toBe(400);
-    expect((await errorBody(again)).code).toBe('TOKEN_INVALID');
+    await expectError(again, 400, 'TOKEN_INVALID');
   });
 
   it('carries no attacker text: the name is neither in the text nor in the HTML', async () => {
@@ -72,8 +71,7 @@ describe('verification email at sign-up', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 24 * 3_600_000 + 1000);
     const response = await verify(token);
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    await expectError(response, 400, 'TOKEN_INVALID');
     expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', client.userId)).toBe(1);
   });
 
@@ -95,12 +93,12 @@ describe('verification email at sign-up', () => {
       expect(['TOKEN_INVALID', 'VALIDATION_ERROR']).toContain((await errorBody(response)).code);
     }
     for (const wrongType of [42, null, ['x']]) {
-      expect((await errorBody(await verify(wrongType))).code).toBe('VALIDATION_ERROR');
+      await expectError(await verify(wrongType), 400, 'VALIDATION_ERROR');
     }
     // A reset token can't verify an email.
     await postJson('/api/auth/password/forgot', { email: client.email });
     const resetToken = await tokenFromLatestEmail(client.email, 'password_reset');
-    expect((await errorBody(await verify(resetToken))).code).toBe('TOKEN_INVALID');
+    await expectError(await verify(resetToken), 400, 'TOKEN_INVALID');
     expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', client.userId)).toBe(1);
     expect((await verify(token)).status).toBe(200);
   });
@@ -265,8 +263,7 @@ describe('POST /api/auth/verify-email/resend', () => {
     const client = await register();
     for (let i = 0; i < 5; i++) expect((await resend(client.accessToken)).status).toBe(202);
     const limited = await resend(client.accessToken);
-    expect(limited.status).toBe(429);
-    expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+    await expectError(limited, 429, 'RATE_LIMITED');
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(3500);
     expect(await emailsTo(client.email, 'verify_email')).toHaveLength(6);
   });
@@ -275,14 +272,12 @@ describe('POST /api/auth/verify-email/resend', () => {
     const client = await register();
     await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
     const response = await resend(client.accessToken);
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    await expectError(response, 401, 'TOKEN_INVALID');
     expect(await emailsTo(client.email, 'verify_email')).toHaveLength(1);
   });
 
   it('requires a bearer token', async () => {
     const response = await call('/api/auth/verify-email/resend', { method: 'POST' });
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('AUTH_HEADER_MISSING');
+    await expectError(response, 401, 'AUTH_HEADER_MISSING');
   });
 });

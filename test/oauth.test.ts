@@ -3,7 +3,7 @@ import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer, countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
 import { holdingD1 } from './support/d1';
-import { call, errorBody, postJson } from './support/http';
+import { call, expectError, postJson } from './support/http';
 import { tokenFromLatestEmail } from './support/mailbox';
 import { cookieValue, GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './support/oauth';
 import { TEST_API_URL, TEST_APP_URL } from './support/settings';
@@ -380,8 +380,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
       headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
       body: JSON.stringify({ token }),
     });
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    await expectError(response, 401, 'TOKEN_INVALID');
     expect(
       await countRows('users', 'id = ? AND email_verified_at IS NULL AND password_hash IS NOT NULL', client.userId),
     ).toBe(1);
@@ -457,8 +456,7 @@ describe('state, replay and redirect checks', () => {
     ];
     for (const [path, init] of attempts) {
       const response = await oauthCall(path, init);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('OAUTH_STATE_MISMATCH');
+      await expectError(response, 400, 'OAUTH_STATE_MISMATCH');
       expect(cookieValue(response, 'refresh_token')).toBeNull();
     }
     // Nothing was used up: the genuine callback still works.
@@ -472,8 +470,7 @@ describe('state, replay and redirect checks', () => {
     const init = { headers: { Cookie: `oauth_state=${flow.stateCookie}` } };
     expect((await oauthCall(flow.callbackPath, init)).status).toBe(302);
     const replay = await oauthCall(flow.callbackPath, init);
-    expect(replay.status).toBe(400);
-    expect((await errorBody(replay)).code).toBe('OAUTH_STATE_MISMATCH');
+    await expectError(replay, 400, 'OAUTH_STATE_MISMATCH');
   });
 
   it('refuses a state older than 10 minutes', async () => {
@@ -481,7 +478,7 @@ describe('state, replay and redirect checks', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 601_000);
     const response = await oauthCall(flow.callbackPath, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } });
-    expect((await errorBody(response)).code).toBe('OAUTH_STATE_MISMATCH');
+    await expectError(response, 400, 'OAUTH_STATE_MISMATCH');
   });
 
   it('sends provider errors to APP_URL/login?error=..., in a safe shape', async () => {
@@ -524,8 +521,7 @@ describe('state, replay and redirect checks', () => {
     '/%0a%09/:evil.com',
   ])('refuses redirect_to=%s with 400 REDIRECT_NOT_ALLOWED and sets no cookie', async (redirectTo) => {
     const response = await oauthCall(`/api/auth/oauth/google?redirect_to=${encodeURIComponent(redirectTo)}`);
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('REDIRECT_NOT_ALLOWED');
+    await expectError(response, 400, 'REDIRECT_NOT_ALLOWED');
     expect(response.headers.get('Set-Cookie')).toBeNull();
   });
 
@@ -541,10 +537,9 @@ describe('state, replay and redirect checks', () => {
       '/api/auth/oauth/oidc',
     ]) {
       const response = await call(path);
-      expect(response.status).toBe(404);
-      expect((await errorBody(response)).code).toBe('PROVIDER_NOT_CONFIGURED');
+      await expectError(response, 404, 'PROVIDER_NOT_CONFIGURED');
     }
-    expect((await errorBody(await oauthCall('/api/auth/oauth/facebook'))).code).toBe('PROVIDER_NOT_CONFIGURED');
+    await expectError(await oauthCall('/api/auth/oauth/facebook'), 404, 'PROVIDER_NOT_CONFIGURED');
   });
 });
 
@@ -556,17 +551,14 @@ describe('linked accounts', () => {
     });
     const accessToken = await accessTokenFrom(callback);
     const last = await oauthCall('/api/me/accounts/github', { method: 'DELETE', headers: bearer(accessToken) });
-    expect(last.status).toBe(409);
-    expect((await errorBody(last)).code).toBe('LAST_SIGN_IN_METHOD');
+    await expectError(last, 409, 'LAST_SIGN_IN_METHOD');
     const notLinked = await oauthCall('/api/me/accounts/google', { method: 'DELETE', headers: bearer(accessToken) });
     expect(notLinked.status).toBe(404);
-    expect(
-      (
-        await errorBody(
-          await oauthCall('/api/me/accounts/facebook', { method: 'DELETE', headers: bearer(accessToken) }),
-        )
-      ).code,
-    ).toBe('NOT_FOUND');
+    await expectError(
+      await oauthCall('/api/me/accounts/facebook', { method: 'DELETE', headers: bearer(accessToken) }),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it('unlinks a provider from an account that has a password', async () => {

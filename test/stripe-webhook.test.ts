@@ -12,7 +12,7 @@ import {
   subscriptionObject,
 } from './support/billing';
 import { countingD1 } from './support/d1';
-import { callWithBindings, errorBody } from './support/http';
+import { callWithBindings, expectError } from './support/http';
 import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.restoreAllMocks());
@@ -94,11 +94,10 @@ describe('signature verification', () => {
         headers: { 'Content-Type': 'application/json', ...headers },
         body: sent,
       });
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe(code);
+      await expectError(response, 400, code);
     }
     const missingHeader = await callWithBindings(settings, '/api/webhooks/stripe', { method: 'POST', body: payload });
-    expect((await errorBody(missingHeader)).code).toBe('SIGNATURE_MISSING');
+    await expectError(missingHeader, 400, 'SIGNATURE_MISSING');
     expect(await countRows('stripe_events')).toBe(before);
     expect(await subscriptionRow(user.subscription)).toBeNull();
   });
@@ -184,8 +183,7 @@ describe('signature verification', () => {
         countRows('audit_log'),
       ]);
       const response = await deliver(billingSettings(), payload);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
       expect(
         await Promise.all([countRows('stripe_events'), countRows('subscriptions'), countRows('audit_log')]),
       ).toEqual(before);
@@ -202,8 +200,7 @@ describe('signature verification', () => {
   it('refuses bodies over 512 KiB with 413', async () => {
     const payload = JSON.stringify(event('customer.created', { id: 'cus_x', padding: 'x'.repeat(600 * 1024) }));
     const response = await deliver(billingSettings(), payload);
-    expect(response.status).toBe(413);
-    expect((await errorBody(response)).code).toBe('PAYLOAD_TOO_LARGE');
+    await expectError(response, 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('answers 503 BILLING_NOT_CONFIGURED when Stripe is off', async () => {
@@ -213,8 +210,7 @@ describe('signature verification', () => {
       headers: { 'Stripe-Signature': await signPayload(payload) },
       body: payload,
     });
-    expect(response.status).toBe(503);
-    expect((await errorBody(response)).code).toBe('BILLING_NOT_CONFIGURED');
+    await expectError(response, 503, 'BILLING_NOT_CONFIGURED');
   });
 });
 
@@ -281,8 +277,7 @@ describe('exactly once', () => {
     });
     vi.spyOn(console, 'log').mockImplementation(() => {});
     const failedResponse = await deliver(settings, payload, {}, { DB: flakyDb });
-    expect(failedResponse.status).toBe(500);
-    expect((await errorBody(failedResponse)).code).toBe('INTERNAL_ERROR');
+    await expectError(failedResponse, 500, 'INTERNAL_ERROR');
     expect(await ledger(body.id)).toBeNull();
     expect(await subscriptionRow(user.subscription)).toBeNull();
     expect(await countRows('audit_log', 'user_id = ? AND action LIKE ?', user.userId, 'billing.%')).toBe(0);

@@ -1,4 +1,4 @@
-// Shared test helpers: call the real Worker, with the test settings or with some of them changed.
+// Calling the real Worker, with the test settings or with some of them changed, and reading its error answers.
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { expect } from 'vitest';
 import { exports } from 'cloudflare:workers';
@@ -35,7 +35,25 @@ export async function callWithBindings(
   return response;
 }
 
-export async function errorBody(response: Response): Promise<{ error: string; code: string; issues?: unknown[] }> {
+export interface ErrorBody {
+  error: string;
+  code: string;
+  issues?: unknown[];
+}
+
+/** The JSON body of an error answer. */
+export async function errorBody(response: Response): Promise<ErrorBody> {
   expect(response.headers.get('Content-Type')).toMatch(/^application\/json/);
   return response.json();
+}
+
+/**
+ * Asserts an error answer: its status, a JSON body of the contract's shape (`error` and `code`
+ * strings) and its code. Returns the body, for tests that also check the message or the issues.
+ */
+export async function expectError(response: Response, status: number, code: string): Promise<ErrorBody> {
+  expect(response.status).toBe(status);
+  const body = await errorBody(response);
+  expect(body).toMatchObject({ error: expect.any(String), code });
+  return body;
 }
