@@ -12,7 +12,7 @@ import {
 } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
-import { bearer, register } from './support/auth';
+import { bearer, login, register, STRONG_PASSWORD } from './support/auth';
 import { call, callWithBindings, expectError } from './support/http';
 import { TEST_API_URL } from './support/settings';
 
@@ -209,12 +209,8 @@ describe('access tokens', () => {
     const jwks = await (await callWithBindings(hmac, '/.well-known/jwks.json')).json<{ keys: unknown[] }>();
     expect(jwks).toEqual({ keys: [] });
     expect((await callWithBindings(hmac, '/api/me', { headers: bearer(client.accessToken) })).status).toBe(401);
-    const login = await callWithBindings(hmac, '/api/auth/login', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': '10.250.0.1' },
-      body: JSON.stringify({ email: client.email, password: 'mauve-orbit-tundra-42' }),
-    });
-    const { access_token } = await login.json<{ access_token: string }>();
+    const loggedIn = await login(client.email, STRONG_PASSWORD, '10.250.0.1', {}, hmac);
+    const { access_token } = await loggedIn.json<{ access_token: string }>();
     expect(decodePart(access_token.split('.')[0]!)).toMatchObject({ alg: 'HS256', typ: 'at+jwt' });
     expect((await callWithBindings(hmac, '/api/me', { headers: bearer(access_token) })).status).toBe(200);
   });

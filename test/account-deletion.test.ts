@@ -3,16 +3,8 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../src/auth/access-tokens';
 import { loadConfig } from '../src/config';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './support/auth';
+import { bearer, countRows, deleteMe, login, refresh, register, STRONG_PASSWORD } from './support/auth';
 import { call, errorBody, expectError } from './support/http';
-
-function deleteMe(accessToken: string, body?: unknown) {
-  return call('/api/me', {
-    method: 'DELETE',
-    headers: { ...bearer(accessToken), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
 
 /** A session as an OAuth sign-in would create it, `ageMs` ago, with an access token for it. */
 async function oauthSession(userId: string, ageMs: number) {

@@ -4,12 +4,14 @@ import { describe, expect, it } from 'vitest';
 import {
   bearer,
   countRows,
+  deleteMe,
   login,
   refresh,
   register,
+  type SignedInClient,
   STRONG_PASSWORD,
   uniqueEmail,
-  type SignedInClient,
+  uniqueIp,
 } from './support/auth';
 import { holdingD1 } from './support/d1';
 import { call, callWithBindings, expectError, postJson } from './support/http';
@@ -422,14 +424,7 @@ describe('stats and audit log', () => {
 describe('ADMIN_EMAILS and explicit roles', () => {
   const withAdminEmails = (email: string) => ({ ADMIN_EMAILS: email });
   const loginWith = (settings: Record<string, string>, email: string, password = STRONG_PASSWORD) =>
-    callWithBindings(settings, '/api/auth/login', {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'CF-Connecting-IP': `10.9.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`,
-      },
-      body: JSON.stringify({ email, password }),
-    });
+    login(email, password, uniqueIp(), {}, settings);
   /** The verification link opened as a front end should: with the signed-up session's access token. */
   const verifyWith = async (settings: Record<string, string>, client: SignedInClient) =>
     callWithBindings(settings, '/api/auth/verify-email', {
@@ -489,11 +484,7 @@ describe('ADMIN_EMAILS and explicit roles', () => {
         })
       ).status,
     ).toBe(200);
-    const deleted = await callWithBindings(settings, '/api/me', {
-      method: 'DELETE',
-      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ password: STRONG_PASSWORD }),
-    });
+    const deleted = await deleteMe(client.accessToken, { password: STRONG_PASSWORD }, settings);
     expect(deleted.status).toBe(204);
     const again = await register({ email: client.email });
     const verified = await verifyWith(settings, again);
@@ -518,10 +509,7 @@ describe('ADMIN_EMAILS and explicit roles', () => {
   it('promotes at the next refresh, too', async () => {
     const client = await register();
     expect((await verifyWith({}, client)).status).toBe(200);
-    const refreshed = await callWithBindings(withAdminEmails(client.email), '/api/auth/refresh', {
-      method: 'POST',
-      headers: { Cookie: `refresh_token=${client.refreshToken}` },
-    });
+    const refreshed = await refresh(client.refreshToken, {}, withAdminEmails(client.email));
     expect(refreshed.status).toBe(200);
     const { access_token } = await refreshed.json<{ access_token: string }>();
     expect(JSON.parse(atob(access_token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).role).toBe('admin');

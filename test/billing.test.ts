@@ -1,7 +1,7 @@
 // Checkout, portal, subscription state and the paid-feature guard, against a local Stripe fake.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, register, STRONG_PASSWORD } from './support/auth';
+import { bearer, countRows, deleteMe, register, STRONG_PASSWORD } from './support/auth';
 import { billingSettings, deliver, event, stripeId, stripeRequests, subscriptionObject } from './support/billing';
 import { call, callWithBindings, expectError } from './support/http';
 import { TEST_APP_URL } from './support/settings';
@@ -190,11 +190,7 @@ describe('account deletion with a subscription', () => {
     const client = await register();
     await post(settings, '/api/billing/checkout', client.accessToken, { price_id: 'price_pro' });
     const subscription = await activate(settings, client.userId);
-    const response = await callWithBindings(settings, '/api/me', {
-      method: 'DELETE',
-      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ password: STRONG_PASSWORD }),
-    });
+    const response = await deleteMe(client.accessToken, { password: STRONG_PASSWORD }, settings);
     expect(response.status).toBe(204);
     const cancels = (await stripeRequests(settings.STRIPE_SECRET_KEY)).filter((r) => r.method === 'DELETE');
     expect(cancels.map((r) => r.path)).toEqual([`/v1/subscriptions/${subscription}`]);
@@ -205,11 +201,7 @@ describe('account deletion with a subscription', () => {
   it('deletes nothing (503) when the account has a subscription and billing is not configured', async () => {
     const client = await register();
     await activate(billingSettings(), client.userId);
-    const response = await call('/api/me', {
-      method: 'DELETE',
-      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ password: STRONG_PASSWORD }),
-    });
+    const response = await deleteMe(client.accessToken, { password: STRONG_PASSWORD });
     await expectError(response, 503, 'BILLING_NOT_CONFIGURED');
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
     expect(await countRows('subscriptions', 'user_id = ?', client.userId)).toBe(1);
@@ -219,11 +211,7 @@ describe('account deletion with a subscription', () => {
     const settings = { ...billingSettings(), STRIPE_SECRET_KEY: `sk_test_outage_${crypto.randomUUID()}` };
     const client = await register();
     await activate(billingSettings(), client.userId);
-    const response = await callWithBindings(settings, '/api/me', {
-      method: 'DELETE',
-      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ password: STRONG_PASSWORD }),
-    });
+    const response = await deleteMe(client.accessToken, { password: STRONG_PASSWORD }, settings);
     await expectError(response, 502, 'BILLING_UNAVAILABLE');
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
   });

@@ -1,7 +1,7 @@
 // Verification emails: sent at sign-up through the outbox, used once within 24 h, resent on request.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
 import { call, callWithBindings, errorBody, expectError, postJson } from './support/http';
 import { emailsTo, tokenFromLatestEmail } from './support/mailbox';
 import { TEST_APP_URL } from './support/settings';
@@ -149,21 +149,9 @@ describe('a password chosen before the address was proven (pre-account hijacking
       role: 'admin',
     });
     // The squatter is out: no password, no session.
-    expect(
-      (
-        await call('/api/auth/refresh', {
-          method: 'POST',
-          headers: { Cookie: `refresh_token=${squatter.refreshToken}` },
-        })
-      ).status,
-    ).toBe(401);
+    expect((await refresh(squatter.refreshToken)).status).toBe(401);
     expect((await call('/api/auth/sessions', { headers: bearer(squatter.accessToken) })).status).toBe(401);
-    const login = await postJson(
-      '/api/auth/login',
-      { email: squatter.email, password: STRONG_PASSWORD },
-      { 'CF-Connecting-IP': uniqueIp() },
-    );
-    expect(login.status).toBe(401);
+    expect((await login(squatter.email, STRONG_PASSWORD)).status).toBe(401);
     const audit = await env.DB.prepare(
       "SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'account.unvouched_credentials_removed'",
     )
@@ -177,11 +165,7 @@ describe('a password chosen before the address was proven (pre-account hijacking
       password: NEW_PASSWORD,
     });
     expect(reset.status).toBe(200);
-    const owner = await postJson(
-      '/api/auth/login',
-      { email: squatter.email, password: NEW_PASSWORD },
-      { 'CF-Connecting-IP': uniqueIp() },
-    );
+    const owner = await login(squatter.email, NEW_PASSWORD);
     expect((await owner.json<{ user: { role: string } }>()).user.role).toBe('admin');
   });
 
@@ -192,19 +176,8 @@ describe('a password chosen before the address was proven (pre-account hijacking
     expect(
       await countRows('users', 'id = ? AND password_vouched = 1 AND password_hash IS NOT NULL', client.userId),
     ).toBe(1);
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${client.refreshToken}` } }))
-        .status,
-    ).toBe(200);
-    expect(
-      (
-        await postJson(
-          '/api/auth/login',
-          { email: client.email, password: STRONG_PASSWORD },
-          { 'CF-Connecting-IP': uniqueIp() },
-        )
-      ).status,
-    ).toBe(200);
+    expect((await refresh(client.refreshToken)).status).toBe(200);
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
     expect(
       await countRows('audit_log', "user_id = ? AND action = 'account.unvouched_credentials_removed'", client.userId),
     ).toBe(0);
@@ -212,11 +185,7 @@ describe('a password chosen before the address was proven (pre-account hijacking
 
   it('stays when opened by another session that password started (signed in on another device)', async () => {
     const client = await register();
-    const phone = await postJson(
-      '/api/auth/login',
-      { email: client.email, password: STRONG_PASSWORD },
-      { 'CF-Connecting-IP': uniqueIp() },
-    );
+    const phone = await login(client.email, STRONG_PASSWORD);
     const { access_token } = await phone.json<{ access_token: string }>();
     expect((await verifySignedIn(access_token, await tokenFromLatestEmail(client.email, 'verify_email'))).status).toBe(
       200,
@@ -233,10 +202,7 @@ describe('a password chosen before the address was proven (pre-account hijacking
     );
     expect(response.status).toBe(200);
     expect(await countRows('users', 'id = ? AND password_hash IS NULL', squatter.userId)).toBe(1);
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${other.refreshToken}` } }))
-        .status,
-    ).toBe(200);
+    expect((await refresh(other.refreshToken)).status).toBe(200);
   });
 });
 

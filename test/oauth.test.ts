@@ -1,22 +1,30 @@
 // OAuth sign-in end to end: a real OIDC server (oauth2-mock-server) and fakes of Google and GitHub.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import {
+  bearer,
+  cookieHeader,
+  countRows,
+  login,
+  refresh,
+  refreshCookieFrom,
+  register,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  uniqueIp,
+} from './support/auth';
 import { holdingD1 } from './support/d1';
-import { call, expectError, postJson } from './support/http';
+import { call, cookieValue, expectError, postJson } from './support/http';
 import { tokenFromLatestEmail } from './support/mailbox';
-import { cookieValue, GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './support/oauth';
+import { GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './support/oauth';
 import { TEST_API_URL, TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 
 async function accessTokenFrom(callback: Response) {
-  const refreshToken = cookieValue(callback, 'refresh_token');
+  const refreshToken = refreshCookieFrom(callback);
   expect(refreshToken).toBeTruthy();
-  const refreshed = await call('/api/auth/refresh', {
-    method: 'POST',
-    headers: { Cookie: `refresh_token=${refreshToken}` },
-  });
+  const refreshed = await refresh(refreshToken!);
   expect(refreshed.status).toBe(200);
   return (await refreshed.json<{ access_token: string }>()).access_token;
 }
@@ -140,10 +148,7 @@ describe('Google (fake with real response shapes)', () => {
     const user = await me(await accessTokenFrom(verified.callback));
     expect(user).toMatchObject({ id: squatter.userId, email_verified: true });
     expect((await login(squatter.email, STRONG_PASSWORD)).status).toBe(401);
-    const squatterRefresh = await call('/api/auth/refresh', {
-      method: 'POST',
-      headers: { Cookie: `refresh_token=${squatter.refreshToken}` },
-    });
+    const squatterRefresh = await refresh(squatter.refreshToken);
     expect(squatterRefresh.status).toBe(401);
   });
 
@@ -158,10 +163,7 @@ describe('Google (fake with real response shapes)', () => {
       await oauthCall('/api/me/accounts', { headers: bearer(ownerToken) })
     ).json<{ accounts: { provider: string }[] }>();
     expect(accounts.accounts.map((a) => a.provider)).toEqual(['google']);
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attackerCookie}` } }))
-        .status,
-    ).toBe(401);
+    expect((await refresh(attackerCookie)).status).toBe(401);
     expectLoginError((await signInWith('oidc', attacker)).callback, 'email_not_verified');
   });
 
@@ -293,10 +295,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
     });
     expect(reset.status).toBe(200);
 
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } }))
-        .status,
-    ).toBe(401);
+    expect((await refresh(attacker.cookie)).status).toBe(401);
     expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
     const owner = await login(email, NEW_PASSWORD);
     const { access_token } = await owner.json<{ access_token: string }>();
@@ -319,10 +318,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
     });
     expect(verified.status).toBe(200);
     expect(await countRows('oauth_accounts', 'user_id = ?', attacker.userId)).toBe(0);
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } }))
-        .status,
-    ).toBe(401);
+    expect((await refresh(attacker.cookie)).status).toBe(401);
     expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
     expect(
       await countRows('audit_log', "user_id = ? AND action = 'account.unvouched_credentials_removed'", attacker.userId),
@@ -352,10 +348,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
   it('keeps the link when the verification is opened by a session that provider started (the same person)', async () => {
     const email = uniqueEmail('keycloak-user');
     const own = await plant(email);
-    const refreshed = await call('/api/auth/refresh', {
-      method: 'POST',
-      headers: { Cookie: `refresh_token=${own.cookie}` },
-    });
+    const refreshed = await refresh(own.cookie);
     const { access_token } = await refreshed.json<{ access_token: string }>();
     const verified = await call('/api/auth/verify-email', {
       method: 'POST',
@@ -373,7 +366,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
 
   it('answers 401 TOKEN_INVALID to a verification sent with the token of an ended session, spending nothing', async () => {
     const client = await register();
-    await call('/api/auth/logout', { method: 'POST', headers: { Cookie: `refresh_token=${client.refreshToken}` } });
+    await call('/api/auth/logout', { method: 'POST', headers: cookieHeader(client.refreshToken) });
     const token = await tokenFromLatestEmail(client.email, 'verify_email');
     const response = await call('/api/auth/verify-email', {
       method: 'POST',

@@ -1,7 +1,17 @@
 // Forgot, reset and change password, read through the outbox like a user reads their mail.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import {
+  bearer,
+  countRows,
+  login,
+  refresh,
+  refreshCookieFrom,
+  register,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  uniqueIp,
+} from './support/auth';
 import { holdingD1 } from './support/d1';
 import { call, callWithBindings, errorBody, expectError, postJson } from './support/http';
 import { emailsTo, tokenFromLatestEmail } from './support/mailbox';
@@ -207,7 +217,7 @@ describe('POST /api/auth/password/change', () => {
   it('changes the password, keeps this session, ends the others, and sends a notice', async () => {
     const client = await register();
     const other = await login(client.email, STRONG_PASSWORD);
-    const otherCookie = /refresh_token=([^;]+)/.exec(other.headers.get('Set-Cookie')!)![1]!;
+    const otherCookie = refreshCookieFrom(other)!;
     const response = await change(client.accessToken, {
       current_password: STRONG_PASSWORD,
       new_password: NEW_PASSWORD,

@@ -1,7 +1,7 @@
 // /api/auth/sessions, logout-all, and the two guards: stateless requireAuth vs requireLiveSession.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './support/auth';
+import { bearer, countRows, login, refresh, refreshCookieFrom, register, STRONG_PASSWORD } from './support/auth';
 import { loadSettings } from '../src/middleware/load-config';
 import { requireAuth } from '../src/middleware/require-auth';
 import { createRouter } from '../src/router';
@@ -42,7 +42,7 @@ describe('DELETE /api/auth/sessions/:id', () => {
   it('revokes one of my sessions: its refresh fails and it leaves the list', async () => {
     const client = await register();
     const second = await login(client.email, STRONG_PASSWORD);
-    const secondCookie = /refresh_token=([^;]+)/.exec(second.headers.get('Set-Cookie')!)![1]!;
+    const secondCookie = refreshCookieFrom(second)!;
     const target = (await listSessions(client.accessToken)).find((s) => !s.current)!;
     const response = await call(`/api/auth/sessions/${target.id}`, {
       method: 'DELETE',
@@ -96,7 +96,7 @@ describe('POST /api/auth/logout-all', () => {
   it("revokes every session of the user, and no one else's", async () => {
     const client = await register();
     const other = await login(client.email, STRONG_PASSWORD);
-    const otherCookie = /refresh_token=([^;]+)/.exec(other.headers.get('Set-Cookie')!)![1]!;
+    const otherCookie = refreshCookieFrom(other)!;
     const bystander = await register();
     const response = await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
     expect(response.status).toBe(204);

@@ -35,6 +35,12 @@ export async function callWithBindings(
   return response;
 }
 
+/** The value of cookie `name` in a response's Set-Cookie, or null when it sets none. */
+export function cookieValue(response: Response, name: string): string | null {
+  const match = new RegExp(`(?:^|,\\s*)${name}=([^;]*)`).exec(response.headers.get('Set-Cookie') ?? '');
+  return match ? match[1]! : null;
+}
+
 export interface ErrorBody {
   error: string;
   code: string;
