@@ -13,6 +13,7 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
 import { bearer, login, register, STRONG_PASSWORD } from './support/auth';
+import { advanceClock } from './support/clock';
 import { call, callWithBindings, expectError } from './support/http';
 import { TEST_API_URL } from './support/settings';
 
@@ -100,8 +101,7 @@ describe('access tokens', () => {
 
   it('answer TOKEN_EXPIRED once exp has passed', async () => {
     const client = await register();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 901_000);
+    advanceClock(901_000);
     await expect401(client.accessToken, 'TOKEN_EXPIRED');
   });
 

@@ -2,6 +2,7 @@
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { advanceClock } from './support/clock';
 import { call, callWithBindings, errorBody, expectError, postJson } from './support/http';
 import { emailsTo, tokenFromLatestEmail } from './support/mailbox';
 import { TEST_APP_URL } from './support/settings';
@@ -68,8 +69,7 @@ describe('verification email at sign-up', () => {
   it('refuses an expired token (after 24 h) and leaves the email unverified', async () => {
     const client = await register();
     const token = await tokenFromLatestEmail(client.email, 'verify_email');
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 24 * 3_600_000 + 1000);
+    advanceClock(24 * 3_600_000 + 1000);
     const response = await verify(token);
     await expectError(response, 400, 'TOKEN_INVALID');
     expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', client.userId)).toBe(1);

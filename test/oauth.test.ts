@@ -1,18 +1,8 @@
 // OAuth sign-in end to end: a real OIDC server (oauth2-mock-server) and fakes of Google and GitHub.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  bearer,
-  cookieHeader,
-  countRows,
-  login,
-  refresh,
-  refreshCookieFrom,
-  register,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  uniqueIp,
-} from './support/auth';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { advanceClock } from './support/clock';
 import { holdingD1 } from './support/d1';
 import { call, cookieValue, expectError, postJson } from './support/http';
 import { tokenFromLatestEmail } from './support/mailbox';
@@ -22,7 +12,7 @@ import { TEST_API_URL, TEST_APP_URL } from './support/settings';
 afterEach(() => vi.useRealTimers());
 
 async function accessTokenFrom(callback: Response) {
-  const refreshToken = refreshCookieFrom(callback);
+  const refreshToken = cookieValue(callback, 'refresh_token');
   expect(refreshToken).toBeTruthy();
   const refreshed = await refresh(refreshToken!);
   expect(refreshed.status).toBe(200);
@@ -366,7 +356,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
 
   it('answers 401 TOKEN_INVALID to a verification sent with the token of an ended session, spending nothing', async () => {
     const client = await register();
-    await call('/api/auth/logout', { method: 'POST', headers: cookieHeader(client.refreshToken) });
+    await call('/api/auth/logout', { method: 'POST', headers: { Cookie: `refresh_token=${client.refreshToken}` } });
     const token = await tokenFromLatestEmail(client.email, 'verify_email');
     const response = await call('/api/auth/verify-email', {
       method: 'POST',
@@ -468,8 +458,7 @@ describe('state, replay and redirect checks', () => {
 
   it('refuses a state older than 10 minutes', async () => {
     const flow = await startAndConsent('google', identity());
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 601_000);
+    advanceClock(601_000);
     const response = await oauthCall(flow.callbackPath, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } });
     await expectError(response, 400, 'OAUTH_STATE_MISMATCH');
   });

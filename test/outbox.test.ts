@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
 import { MAX_ATTEMPTS } from '../src/email/outbox';
 import { countRows, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { advanceClock } from './support/clock';
 import { callWithBindings } from './support/http';
 import { emailsTo } from './support/mailbox';
 import type { ReceivedEmail } from './support/fakes/resend-fake';
@@ -48,11 +49,6 @@ async function runCron(settings: Record<string, string>) {
     ctx,
   );
   await waitOnExecutionContext(ctx);
-}
-
-function advanceClock(ms: number) {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(Date.now() + ms);
 }
 
 describe('email delivery through Resend', () => {

@@ -1,19 +1,10 @@
 // Forgot, reset and change password, read through the outbox like a user reads their mail.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  bearer,
-  countRows,
-  login,
-  refresh,
-  refreshCookieFrom,
-  register,
-  STRONG_PASSWORD,
-  uniqueEmail,
-  uniqueIp,
-} from './support/auth';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { advanceClock } from './support/clock';
 import { holdingD1 } from './support/d1';
-import { call, callWithBindings, errorBody, expectError, postJson } from './support/http';
+import { call, callWithBindings, cookieValue, errorBody, expectError, postJson } from './support/http';
 import { emailsTo, tokenFromLatestEmail } from './support/mailbox';
 import { TEST_APP_URL } from './support/settings';
 
@@ -132,8 +123,7 @@ describe('POST /api/auth/password/reset', () => {
     const client = await register();
     await forgot(client.email);
     const token = await tokenFromLatestEmail(client.email, 'password_reset');
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 3_600_000 + 1000);
+    advanceClock(3_600_000 + 1000);
     await expectError(await reset(token), 400, 'TOKEN_INVALID');
     vi.useRealTimers();
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
@@ -217,7 +207,7 @@ describe('POST /api/auth/password/change', () => {
   it('changes the password, keeps this session, ends the others, and sends a notice', async () => {
     const client = await register();
     const other = await login(client.email, STRONG_PASSWORD);
-    const otherCookie = refreshCookieFrom(other)!;
+    const otherCookie = cookieValue(other, 'refresh_token')!;
     const response = await change(client.accessToken, {
       current_password: STRONG_PASSWORD,
       new_password: NEW_PASSWORD,

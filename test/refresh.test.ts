@@ -2,6 +2,7 @@
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer, cookieHeader, countRows, refresh, refreshCookieFrom, register } from './support/auth';
+import { advanceClock } from './support/clock';
 import { call, expectError } from './support/http';
 import { TEST_APP_URL } from './support/settings';
 
@@ -15,12 +16,6 @@ async function sessionOf(userId: string) {
     expires_at: number;
     created_at: number;
   }>();
-}
-
-/** Moves the clock the Worker sees; D1 rows keep the times they were written with. */
-function advanceClock(ms: number) {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(Date.now() + ms);
 }
 
 describe('POST /api/auth/refresh', () => {

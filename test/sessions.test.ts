@@ -1,11 +1,11 @@
 // /api/auth/sessions, logout-all, and the two guards: stateless requireAuth vs requireLiveSession.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, login, refresh, refreshCookieFrom, register, STRONG_PASSWORD } from './support/auth';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './support/auth';
 import { loadSettings } from '../src/middleware/load-config';
 import { requireAuth } from '../src/middleware/require-auth';
 import { createRouter } from '../src/router';
-import { call, expectError } from './support/http';
+import { call, cookieValue, expectError } from './support/http';
 
 async function listSessions(accessToken: string) {
   const response = await call('/api/auth/sessions', { headers: bearer(accessToken) });
@@ -42,7 +42,7 @@ describe('DELETE /api/auth/sessions/:id', () => {
   it('revokes one of my sessions: its refresh fails and it leaves the list', async () => {
     const client = await register();
     const second = await login(client.email, STRONG_PASSWORD);
-    const secondCookie = refreshCookieFrom(second)!;
+    const secondCookie = cookieValue(second, 'refresh_token')!;
     const target = (await listSessions(client.accessToken)).find((s) => !s.current)!;
     const response = await call(`/api/auth/sessions/${target.id}`, {
       method: 'DELETE',
@@ -96,7 +96,7 @@ describe('POST /api/auth/logout-all', () => {
   it("revokes every session of the user, and no one else's", async () => {
     const client = await register();
     const other = await login(client.email, STRONG_PASSWORD);
-    const otherCookie = refreshCookieFrom(other)!;
+    const otherCookie = cookieValue(other, 'refresh_token')!;
     const bystander = await register();
     const response = await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
     expect(response.status).toBe(204);
