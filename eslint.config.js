@@ -80,6 +80,12 @@ export default tseslint.config(
     },
   },
   {
+    // Logs go through src/lib/log.ts (JSON lines with the request id), never straight to the console.
+    files: ['src/**/*.ts'],
+    ignores: ['src/lib/log.ts', 'src/admin-ui/browser/**'],
+    rules: { 'no-console': 'error' },
+  },
+  {
     files: ['src/app.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...noSqlImports, ...noBindingImports] }] },
   },

@@ -1,10 +1,10 @@
 // Two test projects: `workers` runs inside workerd through the real Worker with real local D1
-// (migrated by test/setup.ts); `e2e` runs the built Worker in workerd and drives it from outside: Chromium, other services' verifiers.
+// (migrated by test/support/setup.ts); `e2e` runs the built Worker in workerd and drives it from outside: Chromium, other services' verifiers.
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { viteBrowserScripts } from './scripts/lib/browser-script.mjs';
-import { testSettings } from './test/settings.ts';
+import { testSettings } from './test/support/settings.ts';
 
 export default defineConfig({
   test: {
@@ -25,7 +25,7 @@ export default defineConfig({
               bindings: {
                 ...(await testSettings()),
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
-                // Local fakes started by test/global-setup.ts.
+                // Local fakes started by test/support/global-setup.ts.
                 TEST_RESEND_FAKE_URL: inject('resendFakeUrl'),
                 TEST_GOOGLE_FAKE_URL: inject('googleFakeUrl'),
                 TEST_GITHUB_FAKE_URL: inject('githubFakeUrl'),
@@ -42,8 +42,8 @@ export default defineConfig({
           // two-core machine they need more than vitest's default 5 s.
           testTimeout: 30_000,
           exclude: ['test/e2e/**'],
-          setupFiles: ['./test/setup.ts'],
-          globalSetup: ['./test/global-setup.ts'],
+          setupFiles: ['./test/support/setup.ts'],
+          globalSetup: ['./test/support/global-setup.ts'],
         },
       },
       {

@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Stripe from 'stripe';
-import { startStripeFake } from '../test/fakes/stripe-fake';
+import { startStripeFake } from '../test/support/fakes/stripe-fake';
 import { readBundle } from './lib/bundle-modules';
 import { buildBundle, startLocalWorker } from './lib/local-worker';
 import { generateSigningKeySet } from './lib/signing-keys.mjs';

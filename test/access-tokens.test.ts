@@ -11,10 +11,12 @@ import {
   type JWK,
 } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ErrorCode } from '../src/error-codes';
 import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
-import { bearer, register } from './auth-helpers';
-import { call, callWithBindings, errorBody } from './helpers';
-import { TEST_API_URL } from './settings';
+import { bearer, login, register, STRONG_PASSWORD } from './support/auth';
+import { advanceClock } from './support/clock';
+import { call, callWithBindings, expectError } from './support/http';
+import { TEST_API_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 
@@ -29,13 +31,12 @@ function encodePart(value: unknown) {
   return base64url.encode(JSON.stringify(value));
 }
 
-async function expect401(token: string | null, code: string, headerValue?: string) {
+async function expect401(token: string | null, code: ErrorCode, headerValue?: string) {
   const headers: Record<string, string> = {};
   if (headerValue !== undefined) headers.Authorization = headerValue;
   else if (token !== null) headers.Authorization = `Bearer ${token}`;
   const response = await call('/api/me', { headers });
-  expect(response.status).toBe(401);
-  expect((await errorBody(response)).code).toBe(code);
+  await expectError(response, 401, code);
   expect(response.headers.get('WWW-Authenticate')).toMatch(/^Bearer/);
 }
 
@@ -101,8 +102,7 @@ describe('access tokens', () => {
 
   it('answer TOKEN_EXPIRED once exp has passed', async () => {
     const client = await register();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 901_000);
+    advanceClock(901_000);
     await expect401(client.accessToken, 'TOKEN_EXPIRED');
   });
 
@@ -210,12 +210,8 @@ describe('access tokens', () => {
     const jwks = await (await callWithBindings(hmac, '/.well-known/jwks.json')).json<{ keys: unknown[] }>();
     expect(jwks).toEqual({ keys: [] });
     expect((await callWithBindings(hmac, '/api/me', { headers: bearer(client.accessToken) })).status).toBe(401);
-    const login = await callWithBindings(hmac, '/api/auth/login', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': '10.250.0.1' },
-      body: JSON.stringify({ email: client.email, password: 'mauve-orbit-tundra-42' }),
-    });
-    const { access_token } = await login.json<{ access_token: string }>();
+    const loggedIn = await login(client.email, STRONG_PASSWORD, '10.250.0.1', {}, hmac);
+    const { access_token } = await loggedIn.json<{ access_token: string }>();
     expect(decodePart(access_token.split('.')[0]!)).toMatchObject({ alg: 'HS256', typ: 'at+jwt' });
     expect((await callWithBindings(hmac, '/api/me', { headers: bearer(access_token) })).status).toBe(200);
   });

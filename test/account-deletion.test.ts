@@ -3,16 +3,8 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../src/auth/access-tokens';
 import { loadConfig } from '../src/config';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './auth-helpers';
-import { call, errorBody } from './helpers';
-
-function deleteMe(accessToken: string, body?: unknown) {
-  return call('/api/me', {
-    method: 'DELETE',
-    headers: { ...bearer(accessToken), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
+import { bearer, countRows, deleteMe, login, refresh, register, STRONG_PASSWORD } from './support/auth';
+import { call, errorBody, expectError } from './support/http';
 
 /** A session as an OAuth sign-in would create it, `ageMs` ago, with an access token for it. */
 async function oauthSession(userId: string, ageMs: number) {
@@ -51,8 +43,7 @@ describe('DELETE /api/me', () => {
     const client = await register();
     for (const body of [{ password: 'not-my-password-9' }, {}, undefined]) {
       const response = await deleteMe(client.accessToken, body);
-      expect(response.status).toBe(401);
-      expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
+      await expectError(response, 401, 'INVALID_CREDENTIALS');
     }
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
   });
@@ -73,8 +64,7 @@ describe('DELETE /api/me', () => {
     const client = await register();
     for (const body of [{ password: 5 }, { password: STRONG_PASSWORD, force: true }]) {
       const response = await deleteMe(client.accessToken, body);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
     }
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
   });

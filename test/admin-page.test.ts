@@ -1,7 +1,7 @@
 // The admin dashboard's files: the page allows exactly its own script and stylesheet, and the script
 // is src/admin-ui/browser/admin.ts compiled to JavaScript (the browser tests in e2e/ run it).
 import { describe, expect, it } from 'vitest';
-import { call } from './helpers';
+import { call } from './support/http';
 
 describe('GET /admin', () => {
   it('serves the page with a policy that allows only scripts and styles from this origin', async () => {

@@ -4,16 +4,18 @@ import { describe, expect, it } from 'vitest';
 import {
   bearer,
   countRows,
+  deleteMe,
   login,
   refresh,
   register,
+  type SignedInClient,
   STRONG_PASSWORD,
   uniqueEmail,
-  type SignedInClient,
-} from './auth-helpers';
-import { holdingD1 } from './d1-counter';
-import { call, callWithBindings, errorBody, postJson } from './helpers';
-import { tokenFromLatestEmail } from './mailbox';
+  uniqueIp,
+} from './support/auth';
+import { holdingD1 } from './support/d1';
+import { call, callWithBindings, expectError, postJson } from './support/http';
+import { tokenFromLatestEmail } from './support/mailbox';
 
 /** A signed-in admin: promoted in D1, then signed in again so the token says admin too. */
 async function admin(): Promise<SignedInClient> {
@@ -57,8 +59,7 @@ describe('admin authorization', () => {
       const init = { method, body: body ? JSON.stringify(body) : undefined, headers };
       expect((await call(path, init)).status).toBe(401);
       const response = await adminCall(user.accessToken, path, init);
-      expect(response.status).toBe(403);
-      expect((await errorBody(response)).code).toBe('FORBIDDEN');
+      await expectError(response, 403, 'FORBIDDEN');
     }
     expect(await countRows('users', "id = ? AND role = 'user'", user.userId)).toBe(1);
   });
@@ -149,8 +150,7 @@ describe('users', () => {
     async (query) => {
       const boss = await admin();
       const response = await adminCall(boss.accessToken, `/api/admin/users?${query}`);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
     },
   );
 
@@ -171,8 +171,7 @@ describe('users', () => {
     expect(detail.linked_accounts).toEqual([]);
     expect(detail.subscription).toEqual({ status: 'none' });
     const missing = await adminCall(boss.accessToken, '/api/admin/users/nobody');
-    expect(missing.status).toBe(404);
-    expect((await errorBody(missing)).code).toBe('NOT_FOUND');
+    await expectError(missing, 404, 'NOT_FOUND');
   });
 });
 
@@ -231,8 +230,7 @@ describe('changes', () => {
     await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/disable`, { method: 'POST' });
     await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' });
     const reset = await postJson('/api/auth/password/reset', { token, password: 'saffron-lattice-orbit-77' });
-    expect(reset.status).toBe(400);
-    expect((await errorBody(reset)).code).toBe('TOKEN_INVALID');
+    await expectError(reset, 400, 'TOKEN_INVALID');
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
   });
 
@@ -268,8 +266,7 @@ describe('changes', () => {
         method: 'PATCH',
         body: JSON.stringify(body),
       });
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
     }
     expect(
       (await adminCall(boss.accessToken, '/api/admin/users/nobody/role', { method: 'PATCH', body: '{"role":"admin"}' }))
@@ -277,8 +274,7 @@ describe('changes', () => {
     ).toBe(404);
     for (const action of ['disable', 'enable', 'revoke-sessions']) {
       const response = await adminCall(boss.accessToken, `/api/admin/users/nobody/${action}`, { method: 'POST' });
-      expect(response.status).toBe(404);
-      expect((await errorBody(response)).code).toBe('NOT_FOUND');
+      await expectError(response, 404, 'NOT_FOUND');
     }
     expect(await countRows('audit_log', "actor_id = ? AND user_id = 'nobody'", boss.userId)).toBe(0);
     expect(await countRows('users', "id = ? AND role = 'user'", client.userId)).toBe(1);
@@ -292,8 +288,7 @@ describe('changes', () => {
       method: 'PATCH',
       body: '{"role":"user"}',
     });
-    expect(demote.status).toBe(409);
-    expect((await errorBody(demote)).code).toBe('LAST_ADMIN');
+    await expectError(demote, 409, 'LAST_ADMIN');
     const disable = await adminCall(boss.accessToken, `/api/admin/users/${boss.userId}/disable`, { method: 'POST' });
     expect(disable.status).toBe(409);
     expect(await countRows('users', "id = ? AND role = 'admin' AND disabled_at IS NULL", boss.userId)).toBe(1);
@@ -325,10 +320,9 @@ describe('changes', () => {
       user: { disabled: true },
       sessions: [],
     });
-    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
+    await expectError(await refresh(client.refreshToken), 401, 'REFRESH_TOKEN_INVALID');
     const denied = await login(client.email, STRONG_PASSWORD);
-    expect(denied.status).toBe(403);
-    expect((await errorBody(denied)).code).toBe('ACCOUNT_DISABLED');
+    await expectError(denied, 403, 'ACCOUNT_DISABLED');
     expect((await call('/api/auth/sessions', { headers: bearer(client.accessToken) })).status).toBe(401);
 
     const enabled = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/enable`, { method: 'POST' });
@@ -403,7 +397,7 @@ describe('stats and audit log', () => {
     );
     expect(future.entries).toHaveLength(0);
     const bad = await adminCall(boss.accessToken, '/api/admin/audit?from=yesterday');
-    expect((await errorBody(bad)).code).toBe('VALIDATION_ERROR');
+    await expectError(bad, 400, 'VALIDATION_ERROR');
   });
 
   it.each([`${'a'.repeat(99)}*`, 'a'.repeat(100), '%'.repeat(99) + '*', '*', `${'é'.repeat(99)}*`])(
@@ -430,14 +424,7 @@ describe('stats and audit log', () => {
 describe('ADMIN_EMAILS and explicit roles', () => {
   const withAdminEmails = (email: string) => ({ ADMIN_EMAILS: email });
   const loginWith = (settings: Record<string, string>, email: string, password = STRONG_PASSWORD) =>
-    callWithBindings(settings, '/api/auth/login', {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'CF-Connecting-IP': `10.9.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}`,
-      },
-      body: JSON.stringify({ email, password }),
-    });
+    login(email, password, uniqueIp(), {}, settings);
   /** The verification link opened as a front end should: with the signed-up session's access token. */
   const verifyWith = async (settings: Record<string, string>, client: SignedInClient) =>
     callWithBindings(settings, '/api/auth/verify-email', {
@@ -497,11 +484,7 @@ describe('ADMIN_EMAILS and explicit roles', () => {
         })
       ).status,
     ).toBe(200);
-    const deleted = await callWithBindings(settings, '/api/me', {
-      method: 'DELETE',
-      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ password: STRONG_PASSWORD }),
-    });
+    const deleted = await deleteMe(client.accessToken, { password: STRONG_PASSWORD }, settings);
     expect(deleted.status).toBe(204);
     const again = await register({ email: client.email });
     const verified = await verifyWith(settings, again);
@@ -526,10 +509,7 @@ describe('ADMIN_EMAILS and explicit roles', () => {
   it('promotes at the next refresh, too', async () => {
     const client = await register();
     expect((await verifyWith({}, client)).status).toBe(200);
-    const refreshed = await callWithBindings(withAdminEmails(client.email), '/api/auth/refresh', {
-      method: 'POST',
-      headers: { Cookie: `refresh_token=${client.refreshToken}` },
-    });
+    const refreshed = await refresh(client.refreshToken, {}, withAdminEmails(client.email));
     expect(refreshed.status).toBe(200);
     const { access_token } = await refreshed.json<{ access_token: string }>();
     expect(JSON.parse(atob(access_token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).role).toBe('admin');

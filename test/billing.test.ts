@@ -1,10 +1,10 @@
 // Checkout, portal, subscription state and the paid-feature guard, against a local Stripe fake.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, register, STRONG_PASSWORD } from './auth-helpers';
-import { billingSettings, deliver, event, stripeId, stripeRequests, subscriptionObject } from './billing-helpers';
-import { call, callWithBindings, errorBody } from './helpers';
-import { TEST_APP_URL } from './settings';
+import { bearer, countRows, deleteMe, register, STRONG_PASSWORD } from './support/auth';
+import { billingSettings, deliver, event, stripeId, stripeRequests, subscriptionObject } from './support/billing';
+import { call, callWithBindings, expectError } from './support/http';
+import { TEST_APP_URL } from './support/settings';
 
 function post(settings: Record<string, string>, path: string, accessToken: string, body?: unknown) {
   return callWithBindings(settings, path, {
@@ -92,16 +92,14 @@ describe('POST /api/billing/checkout', () => {
     const response = await post(settings, '/api/billing/checkout', client.accessToken, {
       price_id: 'price_free_money',
     });
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('PRICE_NOT_ALLOWED');
+    await expectError(response, 400, 'PRICE_NOT_ALLOWED');
     expect(await stripeRequests(settings.STRIPE_SECRET_KEY)).toHaveLength(0);
   });
 
   it.each([[{}], [{ price_id: 5 }], [{ price_id: '' }]])('answers 400 VALIDATION_ERROR for %j', async (body) => {
     const client = await register();
     const response = await post(billingSettings(), '/api/billing/checkout', client.accessToken, body);
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    await expectError(response, 400, 'VALIDATION_ERROR');
   });
 
   it('answers 409 ALREADY_SUBSCRIBED while a subscription is live', async () => {
@@ -109,8 +107,7 @@ describe('POST /api/billing/checkout', () => {
     const client = await register();
     await activate(settings, client.userId, 'past_due');
     const response = await post(settings, '/api/billing/checkout', client.accessToken, { price_id: 'price_pro' });
-    expect(response.status).toBe(409);
-    expect((await errorBody(response)).code).toBe('ALREADY_SUBSCRIBED');
+    await expectError(response, 409, 'ALREADY_SUBSCRIBED');
   });
 
   it('answers 503 BILLING_NOT_CONFIGURED without Stripe settings, and 401 without a token', async () => {
@@ -120,8 +117,7 @@ describe('POST /api/billing/checkout', () => {
       headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
       body: JSON.stringify({ price_id: 'price_pro' }),
     });
-    expect(response.status).toBe(503);
-    expect((await errorBody(response)).code).toBe('BILLING_NOT_CONFIGURED');
+    await expectError(response, 503, 'BILLING_NOT_CONFIGURED');
     expect((await call('/api/billing/checkout', { method: 'POST' })).status).toBe(401);
   });
 });
@@ -131,8 +127,7 @@ describe('POST /api/billing/portal', () => {
     const settings = billingSettings();
     const client = await register();
     const none = await post(settings, '/api/billing/portal', client.accessToken);
-    expect(none.status).toBe(409);
-    expect((await errorBody(none)).code).toBe('NO_BILLING_ACCOUNT');
+    await expectError(none, 409, 'NO_BILLING_ACCOUNT');
     await post(settings, '/api/billing/checkout', client.accessToken, { price_id: 'price_pro' });
     const response = await post(settings, '/api/billing/portal', client.accessToken);
     expect(response.status).toBe(200);
@@ -158,8 +153,7 @@ describe('a disabled user', () => {
     ];
     for (const attempt of attempts) {
       const response = await attempt();
-      expect(response.status).toBe(401);
-      expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+      await expectError(response, 401, 'TOKEN_INVALID');
     }
     expect(await stripeRequests(settings.STRIPE_SECRET_KEY)).toHaveLength(before);
   });
@@ -181,8 +175,7 @@ describe('subscription state and the paid-feature guard', () => {
     const settings = billingSettings();
     const client = await register();
     const denied = await call('/api/examples/paid', { headers: bearer(client.accessToken) });
-    expect(denied.status).toBe(402);
-    expect((await errorBody(denied)).code).toBe('SUBSCRIPTION_REQUIRED');
+    await expectError(denied, 402, 'SUBSCRIPTION_REQUIRED');
     await activate(settings, client.userId, 'past_due');
     expect((await call('/api/examples/paid', { headers: bearer(client.accessToken) })).status).toBe(402);
     await activate(settings, client.userId, 'trialing');
@@ -197,11 +190,7 @@ describe('account deletion with a subscription', () => {
     const client = await register();
     await post(settings, '/api/billing/checkout', client.accessToken, { price_id: 'price_pro' });
     const subscription = await activate(settings, client.userId);
-    const response = await callWithBindings(settings, '/api/me', {
-      method: 'DELETE',
-      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ password: STRONG_PASSWORD }),
-    });
+    const response = await deleteMe(client.accessToken, { password: STRONG_PASSWORD }, settings);
     expect(response.status).toBe(204);
     const cancels = (await stripeRequests(settings.STRIPE_SECRET_KEY)).filter((r) => r.method === 'DELETE');
     expect(cancels.map((r) => r.path)).toEqual([`/v1/subscriptions/${subscription}`]);
@@ -212,13 +201,8 @@ describe('account deletion with a subscription', () => {
   it('deletes nothing (503) when the account has a subscription and billing is not configured', async () => {
     const client = await register();
     await activate(billingSettings(), client.userId);
-    const response = await call('/api/me', {
-      method: 'DELETE',
-      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ password: STRONG_PASSWORD }),
-    });
-    expect(response.status).toBe(503);
-    expect((await errorBody(response)).code).toBe('BILLING_NOT_CONFIGURED');
+    const response = await deleteMe(client.accessToken, { password: STRONG_PASSWORD });
+    await expectError(response, 503, 'BILLING_NOT_CONFIGURED');
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
     expect(await countRows('subscriptions', 'user_id = ?', client.userId)).toBe(1);
   });
@@ -227,13 +211,8 @@ describe('account deletion with a subscription', () => {
     const settings = { ...billingSettings(), STRIPE_SECRET_KEY: `sk_test_outage_${crypto.randomUUID()}` };
     const client = await register();
     await activate(billingSettings(), client.userId);
-    const response = await callWithBindings(settings, '/api/me', {
-      method: 'DELETE',
-      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ password: STRONG_PASSWORD }),
-    });
-    expect(response.status).toBe(502);
-    expect((await errorBody(response)).code).toBe('BILLING_UNAVAILABLE');
+    const response = await deleteMe(client.accessToken, { password: STRONG_PASSWORD }, settings);
+    await expectError(response, 502, 'BILLING_UNAVAILABLE');
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
   });
 });

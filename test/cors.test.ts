@@ -1,7 +1,7 @@
 // CORS with credentials for exactly the configured origins; none at all for the Stripe webhook.
 import { describe, expect, it } from 'vitest';
-import { call } from './helpers';
-import { TEST_APP_URL, TEST_OTHER_ALLOWED_ORIGIN } from './settings';
+import { call } from './support/http';
+import { TEST_APP_URL, TEST_OTHER_ALLOWED_ORIGIN } from './support/settings';
 
 function preflight(path: string, origin: string, method = 'POST') {
   return call(path, {

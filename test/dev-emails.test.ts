@@ -1,7 +1,7 @@
 // GET /api/dev/emails exists only in development.
 import { describe, expect, it } from 'vitest';
-import { register } from './auth-helpers';
-import { call, callWithBindings, errorBody } from './helpers';
+import { register } from './support/auth';
+import { call, callWithBindings, expectError } from './support/http';
 
 /** Where `npm run dev` serves the API. */
 const LOCAL_API = 'http://localhost:8787';
@@ -9,8 +9,7 @@ const LOCAL_API = 'http://localhost:8787';
 describe('GET /api/dev/emails', () => {
   it('is 404 NOT_FOUND outside development', async () => {
     const response = await call('/api/dev/emails');
-    expect(response.status).toBe(404);
-    expect((await errorBody(response)).code).toBe('NOT_FOUND');
+    await expectError(response, 404, 'NOT_FOUND');
     for (const appEnv of ['test', 'production']) {
       const production = {
         APP_URL: 'https://app.example.com',
@@ -36,8 +35,7 @@ describe('GET /api/dev/emails', () => {
     ];
     for (const [apiUrl, url] of cases) {
       const response = await callWithBindings({ APP_ENV: 'development', API_URL: apiUrl }, url);
-      expect(response.status).toBe(404);
-      expect((await errorBody(response)).code).toBe('NOT_FOUND');
+      await expectError(response, 404, 'NOT_FOUND');
     }
     for (const origin of ['http://127.0.0.1:8787', 'http://[::1]:8787']) {
       expect(

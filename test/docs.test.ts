@@ -1,6 +1,6 @@
 // The OpenAPI document is generated from the routes, and the docs page renders it without scripts.
 import { describe, expect, it } from 'vitest';
-import { call } from './helpers';
+import { call } from './support/http';
 
 describe('GET /api/openapi.json', () => {
   it('is an OpenAPI 3.1 document listing the mounted routes under /api', async () => {

@@ -1,10 +1,11 @@
 // Verification emails: sent at sign-up through the outbox, used once within 24 h, resent on request.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { call, callWithBindings, errorBody, postJson } from './helpers';
-import { emailsTo, tokenFromLatestEmail } from './mailbox';
-import { TEST_APP_URL } from './settings';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { advanceClock } from './support/clock';
+import { call, callWithBindings, errorBody, expectError, postJson } from './support/http';
+import { emailsTo, tokenFromLatestEmail } from './support/mailbox';
+import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 
@@ -39,8 +40,7 @@ describe('verification email at sign-up', () => {
     expect(me.email_verified).toBe(true);
 
     const again = await verify(token);
-    expect(again.status).toBe(400);
-    expect((await errorBody(again)).code).toBe('TOKEN_INVALID');
+    await expectError(again, 400, 'TOKEN_INVALID');
   });
 
   it('carries no attacker text: the name is neither in the text nor in the HTML', async () => {
@@ -69,11 +69,9 @@ describe('verification email at sign-up', () => {
   it('refuses an expired token (after 24 h) and leaves the email unverified', async () => {
     const client = await register();
     const token = await tokenFromLatestEmail(client.email, 'verify_email');
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 24 * 3_600_000 + 1000);
+    advanceClock(24 * 3_600_000 + 1000);
     const response = await verify(token);
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    await expectError(response, 400, 'TOKEN_INVALID');
     expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', client.userId)).toBe(1);
   });
 
@@ -95,12 +93,12 @@ describe('verification email at sign-up', () => {
       expect(['TOKEN_INVALID', 'VALIDATION_ERROR']).toContain((await errorBody(response)).code);
     }
     for (const wrongType of [42, null, ['x']]) {
-      expect((await errorBody(await verify(wrongType))).code).toBe('VALIDATION_ERROR');
+      await expectError(await verify(wrongType), 400, 'VALIDATION_ERROR');
     }
     // A reset token can't verify an email.
     await postJson('/api/auth/password/forgot', { email: client.email });
     const resetToken = await tokenFromLatestEmail(client.email, 'password_reset');
-    expect((await errorBody(await verify(resetToken))).code).toBe('TOKEN_INVALID');
+    await expectError(await verify(resetToken), 400, 'TOKEN_INVALID');
     expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', client.userId)).toBe(1);
     expect((await verify(token)).status).toBe(200);
   });
@@ -151,21 +149,9 @@ describe('a password chosen before the address was proven (pre-account hijacking
       role: 'admin',
     });
     // The squatter is out: no password, no session.
-    expect(
-      (
-        await call('/api/auth/refresh', {
-          method: 'POST',
-          headers: { Cookie: `refresh_token=${squatter.refreshToken}` },
-        })
-      ).status,
-    ).toBe(401);
+    expect((await refresh(squatter.refreshToken)).status).toBe(401);
     expect((await call('/api/auth/sessions', { headers: bearer(squatter.accessToken) })).status).toBe(401);
-    const login = await postJson(
-      '/api/auth/login',
-      { email: squatter.email, password: STRONG_PASSWORD },
-      { 'CF-Connecting-IP': uniqueIp() },
-    );
-    expect(login.status).toBe(401);
+    expect((await login(squatter.email, STRONG_PASSWORD)).status).toBe(401);
     const audit = await env.DB.prepare(
       "SELECT metadata FROM audit_log WHERE user_id = ? AND action = 'account.unvouched_credentials_removed'",
     )
@@ -179,11 +165,7 @@ describe('a password chosen before the address was proven (pre-account hijacking
       password: NEW_PASSWORD,
     });
     expect(reset.status).toBe(200);
-    const owner = await postJson(
-      '/api/auth/login',
-      { email: squatter.email, password: NEW_PASSWORD },
-      { 'CF-Connecting-IP': uniqueIp() },
-    );
+    const owner = await login(squatter.email, NEW_PASSWORD);
     expect((await owner.json<{ user: { role: string } }>()).user.role).toBe('admin');
   });
 
@@ -194,19 +176,8 @@ describe('a password chosen before the address was proven (pre-account hijacking
     expect(
       await countRows('users', 'id = ? AND password_vouched = 1 AND password_hash IS NOT NULL', client.userId),
     ).toBe(1);
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${client.refreshToken}` } }))
-        .status,
-    ).toBe(200);
-    expect(
-      (
-        await postJson(
-          '/api/auth/login',
-          { email: client.email, password: STRONG_PASSWORD },
-          { 'CF-Connecting-IP': uniqueIp() },
-        )
-      ).status,
-    ).toBe(200);
+    expect((await refresh(client.refreshToken)).status).toBe(200);
+    expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
     expect(
       await countRows('audit_log', "user_id = ? AND action = 'account.unvouched_credentials_removed'", client.userId),
     ).toBe(0);
@@ -214,11 +185,7 @@ describe('a password chosen before the address was proven (pre-account hijacking
 
   it('stays when opened by another session that password started (signed in on another device)', async () => {
     const client = await register();
-    const phone = await postJson(
-      '/api/auth/login',
-      { email: client.email, password: STRONG_PASSWORD },
-      { 'CF-Connecting-IP': uniqueIp() },
-    );
+    const phone = await login(client.email, STRONG_PASSWORD);
     const { access_token } = await phone.json<{ access_token: string }>();
     expect((await verifySignedIn(access_token, await tokenFromLatestEmail(client.email, 'verify_email'))).status).toBe(
       200,
@@ -235,10 +202,7 @@ describe('a password chosen before the address was proven (pre-account hijacking
     );
     expect(response.status).toBe(200);
     expect(await countRows('users', 'id = ? AND password_hash IS NULL', squatter.userId)).toBe(1);
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${other.refreshToken}` } }))
-        .status,
-    ).toBe(200);
+    expect((await refresh(other.refreshToken)).status).toBe(200);
   });
 });
 
@@ -265,8 +229,7 @@ describe('POST /api/auth/verify-email/resend', () => {
     const client = await register();
     for (let i = 0; i < 5; i++) expect((await resend(client.accessToken)).status).toBe(202);
     const limited = await resend(client.accessToken);
-    expect(limited.status).toBe(429);
-    expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+    await expectError(limited, 429, 'RATE_LIMITED');
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(3500);
     expect(await emailsTo(client.email, 'verify_email')).toHaveLength(6);
   });
@@ -275,14 +238,12 @@ describe('POST /api/auth/verify-email/resend', () => {
     const client = await register();
     await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
     const response = await resend(client.accessToken);
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    await expectError(response, 401, 'TOKEN_INVALID');
     expect(await emailsTo(client.email, 'verify_email')).toHaveLength(1);
   });
 
   it('requires a bearer token', async () => {
     const response = await call('/api/auth/verify-email/resend', { method: 'POST' });
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('AUTH_HEADER_MISSING');
+    await expectError(response, 401, 'AUTH_HEADER_MISSING');
   });
 });

@@ -1,7 +1,7 @@
 // The error-code catalogue reaches clients: the OpenAPI document's Error schema lists exactly its codes.
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src/error-codes';
-import { call } from './helpers';
+import { call } from './support/http';
 
 describe('the error-code catalogue in the OpenAPI document', () => {
   it("is the Error schema's code enum", async () => {

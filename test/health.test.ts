@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call, callWithBindings, errorBody } from './helpers';
+import { call, callWithBindings, expectError } from './support/http';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -18,9 +18,7 @@ describe('GET /api/health', () => {
     };
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const response = await callWithBindings({ DB: brokenDb }, '/api/health');
-    expect(response.status).toBe(503);
-    const body = await errorBody(response);
-    expect(body.code).toBe('DATABASE_UNAVAILABLE');
+    const body = await expectError(response, 503, 'DATABASE_UNAVAILABLE');
     expect(JSON.stringify(body)).not.toContain('secret_internal_table');
   });
 });

@@ -1,6 +1,6 @@
 // The HTTP conventions through the real Worker: error JSON, request ids, logs, headers, body rules.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call, callWithBindings, errorBody } from './helpers';
+import { call, callWithBindings, errorBody, expectError } from './support/http';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -26,8 +26,7 @@ describe('errors', () => {
 
   it('answers 404 for a method the route does not have', async () => {
     const response = await call('/api/health', { method: 'DELETE' });
-    expect(response.status).toBe(404);
-    expect((await errorBody(response)).code).toBe('NOT_FOUND');
+    await expectError(response, 404, 'NOT_FOUND');
   });
 });
 
@@ -94,8 +93,7 @@ describe('request bodies', () => {
         body: '{"a":1}',
         headers: { 'Content-Type': contentType },
       });
-      expect(response.status).toBe(415);
-      expect((await errorBody(response)).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      await expectError(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
     }
   });
 
@@ -133,8 +131,7 @@ describe('request bodies', () => {
       body: big,
       headers: { 'Content-Type': 'application/json' },
     });
-    expect(withLength.status).toBe(413);
-    expect((await errorBody(withLength)).code).toBe('PAYLOAD_TOO_LARGE');
+    await expectError(withLength, 413, 'PAYLOAD_TOO_LARGE');
 
     const chunks = new ReadableStream({
       start(controller) {

@@ -1,7 +1,7 @@
 // Logging in one place: every line is JSON from lib/log.ts and carries its request's id.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../src/lib/log';
-import { callWithBindings } from './helpers';
+import { callWithBindings } from './support/http';
 
 afterEach(() => vi.restoreAllMocks());
 

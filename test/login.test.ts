@@ -2,8 +2,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../src/auth/passwords';
-import { countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { call, errorBody } from './helpers';
+import { countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { call, errorBody, expectError } from './support/http';
 
 describe('POST /api/auth/login', () => {
   it('signs in with the right password (any email case) and starts a new session', async () => {
@@ -46,8 +46,7 @@ describe('POST /api/auth/login', () => {
       .bind(crypto.randomUUID(), email)
       .run();
     const response = await login(email, STRONG_PASSWORD);
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
+    await expectError(response, 401, 'INVALID_CREDENTIALS');
   });
 
   it('answers 403 ACCOUNT_DISABLED only to the right password, starting no session', async () => {
@@ -56,8 +55,7 @@ describe('POST /api/auth/login', () => {
     const wrong = await login(client.email, 'not-the-password-1');
     expect(wrong.status).toBe(401);
     const right = await login(client.email, STRONG_PASSWORD);
-    expect(right.status).toBe(403);
-    expect((await errorBody(right)).code).toBe('ACCOUNT_DISABLED');
+    await expectError(right, 403, 'ACCOUNT_DISABLED');
     expect(right.headers.get('Set-Cookie')).toBeNull();
     expect(await countRows('sessions', 'user_id = ?', client.userId)).toBe(1);
   });
@@ -102,8 +100,7 @@ describe('POST /api/auth/login', () => {
       expect(response.status).toBe(401);
     }
     const locked = await login(victim.email, STRONG_PASSWORD, uniqueIp());
-    expect(locked.status).toBe(429);
-    expect((await errorBody(locked)).code).toBe('RATE_LIMITED');
+    await expectError(locked, 429, 'RATE_LIMITED');
     const retryAfter = Number(locked.headers.get('Retry-After'));
     expect(retryAfter).toBeGreaterThan(14 * 60);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
@@ -189,8 +186,7 @@ describe('POST /api/auth/login', () => {
     // Any other address inside it, however written, shares the bucket...
     for (const ip of [`${prefix}::1`, `${prefix}:0:0:dead:beef`, `${prefix.toUpperCase()}:ffff:ffff:ffff:ffff`]) {
       const limited = await login(email, 'whatever-1', ip);
-      expect(limited.status).toBe(429);
-      expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+      await expectError(limited, 429, 'RATE_LIMITED');
     }
     // ...while the next /64 does not.
     const nextPrefix = `2001:db8:${a}:${(parseInt(b!, 16) ^ 1).toString(16)}`;

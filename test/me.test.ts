@@ -1,8 +1,8 @@
 // GET and PATCH /api/me.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, register } from './auth-helpers';
-import { call, errorBody } from './helpers';
+import { bearer, countRows, register } from './support/auth';
+import { call, expectError } from './support/http';
 
 function patchMe(accessToken: string, body: unknown) {
   return call('/api/me', {
@@ -38,13 +38,12 @@ describe('GET /api/me', () => {
     await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), disabled.userId).run();
     for (const client of [gone, disabled]) {
       const response = await call('/api/me', { headers: bearer(client.accessToken) });
-      expect(response.status).toBe(401);
-      expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+      await expectError(response, 401, 'TOKEN_INVALID');
     }
   });
 
   it('requires a valid bearer token', async () => {
-    expect((await errorBody(await call('/api/me'))).code).toBe('AUTH_HEADER_MISSING');
+    await expectError(await call('/api/me'), 401, 'AUTH_HEADER_MISSING');
   });
 });
 
@@ -86,14 +85,13 @@ describe('PATCH /api/me', () => {
   ])('answers 400 VALIDATION_ERROR for %s and changes nothing', async (_label, body) => {
     const client = await register({ name: 'Before' });
     const response = await patchMe(client.accessToken, body);
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    await expectError(response, 400, 'VALIDATION_ERROR');
     expect(await countRows('users', "id = ? AND name = 'Before' AND role = 'user'", client.userId)).toBe(1);
   });
 
   it('answers INVALID_JSON for malformed JSON and 401 without a token', async () => {
     const client = await register();
-    expect((await errorBody(await patchMe(client.accessToken, '{"name":'))).code).toBe('INVALID_JSON');
+    await expectError(await patchMe(client.accessToken, '{"name":'), 400, 'INVALID_JSON');
     const anonymous = await call('/api/me', {
       method: 'PATCH',
       headers: { 'Content-Type': 'application/json' },

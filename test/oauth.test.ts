@@ -1,22 +1,20 @@
 // OAuth sign-in end to end: a real OIDC server (oauth2-mock-server) and fakes of Google and GitHub.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, login, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { holdingD1 } from './d1-counter';
-import { call, errorBody, postJson } from './helpers';
-import { tokenFromLatestEmail } from './mailbox';
-import { cookieValue, GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './oauth-helpers';
-import { TEST_API_URL, TEST_APP_URL } from './settings';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { advanceClock } from './support/clock';
+import { holdingD1 } from './support/d1';
+import { call, cookieValue, expectError, postJson } from './support/http';
+import { tokenFromLatestEmail } from './support/mailbox';
+import { GOOGLE_CLIENT_ID, oauthCall, signInWith, startAndConsent, uniqueSub } from './support/oauth';
+import { TEST_API_URL, TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 
 async function accessTokenFrom(callback: Response) {
   const refreshToken = cookieValue(callback, 'refresh_token');
   expect(refreshToken).toBeTruthy();
-  const refreshed = await call('/api/auth/refresh', {
-    method: 'POST',
-    headers: { Cookie: `refresh_token=${refreshToken}` },
-  });
+  const refreshed = await refresh(refreshToken!);
   expect(refreshed.status).toBe(200);
   return (await refreshed.json<{ access_token: string }>()).access_token;
 }
@@ -140,10 +138,7 @@ describe('Google (fake with real response shapes)', () => {
     const user = await me(await accessTokenFrom(verified.callback));
     expect(user).toMatchObject({ id: squatter.userId, email_verified: true });
     expect((await login(squatter.email, STRONG_PASSWORD)).status).toBe(401);
-    const squatterRefresh = await call('/api/auth/refresh', {
-      method: 'POST',
-      headers: { Cookie: `refresh_token=${squatter.refreshToken}` },
-    });
+    const squatterRefresh = await refresh(squatter.refreshToken);
     expect(squatterRefresh.status).toBe(401);
   });
 
@@ -158,10 +153,7 @@ describe('Google (fake with real response shapes)', () => {
       await oauthCall('/api/me/accounts', { headers: bearer(ownerToken) })
     ).json<{ accounts: { provider: string }[] }>();
     expect(accounts.accounts.map((a) => a.provider)).toEqual(['google']);
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attackerCookie}` } }))
-        .status,
-    ).toBe(401);
+    expect((await refresh(attackerCookie)).status).toBe(401);
     expectLoginError((await signInWith('oidc', attacker)).callback, 'email_not_verified');
   });
 
@@ -293,10 +285,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
     });
     expect(reset.status).toBe(200);
 
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } }))
-        .status,
-    ).toBe(401);
+    expect((await refresh(attacker.cookie)).status).toBe(401);
     expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
     const owner = await login(email, NEW_PASSWORD);
     const { access_token } = await owner.json<{ access_token: string }>();
@@ -319,10 +308,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
     });
     expect(verified.status).toBe(200);
     expect(await countRows('oauth_accounts', 'user_id = ?', attacker.userId)).toBe(0);
-    expect(
-      (await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: `refresh_token=${attacker.cookie}` } }))
-        .status,
-    ).toBe(401);
+    expect((await refresh(attacker.cookie)).status).toBe(401);
     expectLoginError((await signInWith('oidc', attacker.identity)).callback, 'email_not_verified');
     expect(
       await countRows('audit_log', "user_id = ? AND action = 'account.unvouched_credentials_removed'", attacker.userId),
@@ -352,10 +338,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
   it('keeps the link when the verification is opened by a session that provider started (the same person)', async () => {
     const email = uniqueEmail('keycloak-user');
     const own = await plant(email);
-    const refreshed = await call('/api/auth/refresh', {
-      method: 'POST',
-      headers: { Cookie: `refresh_token=${own.cookie}` },
-    });
+    const refreshed = await refresh(own.cookie);
     const { access_token } = await refreshed.json<{ access_token: string }>();
     const verified = await call('/api/auth/verify-email', {
       method: 'POST',
@@ -380,8 +363,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
       headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
       body: JSON.stringify({ token }),
     });
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    await expectError(response, 401, 'TOKEN_INVALID');
     expect(
       await countRows('users', 'id = ? AND email_verified_at IS NULL AND password_hash IS NOT NULL', client.userId),
     ).toBe(1);
@@ -457,8 +439,7 @@ describe('state, replay and redirect checks', () => {
     ];
     for (const [path, init] of attempts) {
       const response = await oauthCall(path, init);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('OAUTH_STATE_MISMATCH');
+      await expectError(response, 400, 'OAUTH_STATE_MISMATCH');
       expect(cookieValue(response, 'refresh_token')).toBeNull();
     }
     // Nothing was used up: the genuine callback still works.
@@ -472,16 +453,14 @@ describe('state, replay and redirect checks', () => {
     const init = { headers: { Cookie: `oauth_state=${flow.stateCookie}` } };
     expect((await oauthCall(flow.callbackPath, init)).status).toBe(302);
     const replay = await oauthCall(flow.callbackPath, init);
-    expect(replay.status).toBe(400);
-    expect((await errorBody(replay)).code).toBe('OAUTH_STATE_MISMATCH');
+    await expectError(replay, 400, 'OAUTH_STATE_MISMATCH');
   });
 
   it('refuses a state older than 10 minutes', async () => {
     const flow = await startAndConsent('google', identity());
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 601_000);
+    advanceClock(601_000);
     const response = await oauthCall(flow.callbackPath, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } });
-    expect((await errorBody(response)).code).toBe('OAUTH_STATE_MISMATCH');
+    await expectError(response, 400, 'OAUTH_STATE_MISMATCH');
   });
 
   it('sends provider errors to APP_URL/login?error=..., in a safe shape', async () => {
@@ -524,8 +503,7 @@ describe('state, replay and redirect checks', () => {
     '/%0a%09/:evil.com',
   ])('refuses redirect_to=%s with 400 REDIRECT_NOT_ALLOWED and sets no cookie', async (redirectTo) => {
     const response = await oauthCall(`/api/auth/oauth/google?redirect_to=${encodeURIComponent(redirectTo)}`);
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('REDIRECT_NOT_ALLOWED');
+    await expectError(response, 400, 'REDIRECT_NOT_ALLOWED');
     expect(response.headers.get('Set-Cookie')).toBeNull();
   });
 
@@ -541,10 +519,9 @@ describe('state, replay and redirect checks', () => {
       '/api/auth/oauth/oidc',
     ]) {
       const response = await call(path);
-      expect(response.status).toBe(404);
-      expect((await errorBody(response)).code).toBe('PROVIDER_NOT_CONFIGURED');
+      await expectError(response, 404, 'PROVIDER_NOT_CONFIGURED');
     }
-    expect((await errorBody(await oauthCall('/api/auth/oauth/facebook'))).code).toBe('PROVIDER_NOT_CONFIGURED');
+    await expectError(await oauthCall('/api/auth/oauth/facebook'), 404, 'PROVIDER_NOT_CONFIGURED');
   });
 });
 
@@ -556,17 +533,14 @@ describe('linked accounts', () => {
     });
     const accessToken = await accessTokenFrom(callback);
     const last = await oauthCall('/api/me/accounts/github', { method: 'DELETE', headers: bearer(accessToken) });
-    expect(last.status).toBe(409);
-    expect((await errorBody(last)).code).toBe('LAST_SIGN_IN_METHOD');
+    await expectError(last, 409, 'LAST_SIGN_IN_METHOD');
     const notLinked = await oauthCall('/api/me/accounts/google', { method: 'DELETE', headers: bearer(accessToken) });
     expect(notLinked.status).toBe(404);
-    expect(
-      (
-        await errorBody(
-          await oauthCall('/api/me/accounts/facebook', { method: 'DELETE', headers: bearer(accessToken) }),
-        )
-      ).code,
-    ).toBe('NOT_FOUND');
+    await expectError(
+      await oauthCall('/api/me/accounts/facebook', { method: 'DELETE', headers: bearer(accessToken) }),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it('unlinks a provider from an account that has a password', async () => {

@@ -1,13 +1,14 @@
 // The outbox loses nothing: a provider outage leaves the email queued, the scheduled job delivers it
-// later exactly once, and gives up after the retry limit. Resend is a local fake (test/fakes).
+// later exactly once, and gives up after the retry limit. Resend is a local fake (test/support/fakes).
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
 import { MAX_ATTEMPTS } from '../src/email/outbox';
-import { countRows, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { callWithBindings } from './helpers';
-import { emailsTo } from './mailbox';
-import type { ReceivedEmail } from './fakes/resend-fake';
+import { countRows, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { advanceClock } from './support/clock';
+import { callWithBindings } from './support/http';
+import { emailsTo } from './support/mailbox';
+import type { ReceivedEmail } from './support/fakes/resend-fake';
 
 afterEach(() => vi.useRealTimers());
 
@@ -48,11 +49,6 @@ async function runCron(settings: Record<string, string>) {
     ctx,
   );
   await waitOnExecutionContext(ctx);
-}
-
-function advanceClock(ms: number) {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(Date.now() + ms);
 }
 
 describe('email delivery through Resend', () => {

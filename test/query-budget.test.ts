@@ -1,12 +1,12 @@
 // D1 round trips per request, asserted: a regression in the number of queries fails CI.
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, cookieHeader, register, STRONG_PASSWORD, uniqueIp } from './auth-helpers';
-import { billingSettings } from './billing-helpers';
-import { countingD1 } from './d1-counter';
-import { callWithBindings } from './helpers';
+import { bearer, cookieHeader, register, STRONG_PASSWORD, uniqueIp } from './support/auth';
+import { billingSettings } from './support/billing';
+import { countingD1 } from './support/d1';
+import { callWithBindings } from './support/http';
 import worker from '../src/index';
-import { TEST_API_URL } from './settings';
+import { TEST_API_URL } from './support/settings';
 
 /** Counts D1 work before the response, and separately what runs after it (waitUntil). */
 async function measure(path: string, init?: RequestInit) {

@@ -1,9 +1,10 @@
 // POST /api/auth/refresh and /logout: rotation, the 10-second grace, reuse detection, races, origins.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, cookieHeader, countRows, refresh, refreshCookieFrom, register } from './auth-helpers';
-import { call, errorBody } from './helpers';
-import { TEST_APP_URL } from './settings';
+import { bearer, cookieHeader, countRows, refresh, refreshCookieFrom, register } from './support/auth';
+import { advanceClock } from './support/clock';
+import { call, expectError } from './support/http';
+import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 
@@ -15,12 +16,6 @@ async function sessionOf(userId: string) {
     expires_at: number;
     created_at: number;
   }>();
-}
-
-/** Moves the clock the Worker sees; D1 rows keep the times they were written with. */
-function advanceClock(ms: number) {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(Date.now() + ms);
 }
 
 describe('POST /api/auth/refresh', () => {
@@ -45,15 +40,13 @@ describe('POST /api/auth/refresh', () => {
 
   it('answers 401 REFRESH_TOKEN_MISSING without a cookie, and REFRESH_TOKEN_INVALID for an unknown one', async () => {
     const missing = await call('/api/auth/refresh', { method: 'POST' });
-    expect(missing.status).toBe(401);
-    expect((await errorBody(missing)).code).toBe('REFRESH_TOKEN_MISSING');
+    await expectError(missing, 401, 'REFRESH_TOKEN_MISSING');
     const empty = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: 'refresh_token=' } });
-    expect((await errorBody(empty)).code).toBe('REFRESH_TOKEN_MISSING');
+    await expectError(empty, 401, 'REFRESH_TOKEN_MISSING');
     const before = await countRows('refresh_tokens');
     for (const forged of ['forged', 'A'.repeat(43), '../../etc/passwd', 'x'.repeat(5000)]) {
       const response = await refresh(forged);
-      expect(response.status).toBe(401);
-      expect((await errorBody(response)).code).toBe('REFRESH_TOKEN_INVALID');
+      await expectError(response, 401, 'REFRESH_TOKEN_INVALID');
       expect(response.headers.get('Set-Cookie')).toBeNull();
     }
     expect(await countRows('refresh_tokens')).toBe(before);
@@ -78,14 +71,12 @@ describe('POST /api/auth/refresh', () => {
     const current = refreshCookieFrom(rotated)!;
     advanceClock(10_500);
     const stolen = await refresh(client.refreshToken);
-    expect(stolen.status).toBe(401);
-    expect((await errorBody(stolen)).code).toBe('REFRESH_TOKEN_REUSED');
+    await expectError(stolen, 401, 'REFRESH_TOKEN_REUSED');
     const session = await sessionOf(client.userId);
     expect(session?.revoked_reason).toBe('refresh_token_reused');
     // Both the thief's and the legitimate holder's tokens are dead now.
     const legit = await refresh(current);
-    expect(legit.status).toBe(401);
-    expect((await errorBody(legit)).code).toBe('REFRESH_TOKEN_INVALID');
+    await expectError(legit, 401, 'REFRESH_TOKEN_INVALID');
     expect(await countRows('audit_log', "user_id = ? AND action = 'session.reuse_detected'", client.userId)).toBe(1);
     // Sensitive routes refuse the session's access token at once.
     expect((await call('/api/auth/sessions', { headers: bearer(client.accessToken) })).status).toBe(401);
@@ -96,7 +87,7 @@ describe('POST /api/auth/refresh', () => {
     let token = client.refreshToken;
     for (let i = 0; i < 3; i++) token = refreshCookieFrom(await refresh(token))!;
     advanceClock(11_000);
-    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_REUSED');
+    await expectError(await refresh(client.refreshToken), 401, 'REFRESH_TOKEN_REUSED');
     expect((await refresh(token)).status).toBe(401);
   });
 
@@ -117,14 +108,13 @@ describe('POST /api/auth/refresh', () => {
     const token = refreshCookieFrom(await refresh(client.refreshToken))!;
     advanceClock(2_592_000 * 1000 + 1000);
     const response = await refresh(token);
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('REFRESH_TOKEN_INVALID');
+    await expectError(response, 401, 'REFRESH_TOKEN_INVALID');
   });
 
   it("refuses a disabled user's cookie", async () => {
     const client = await register();
     await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
-    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
+    await expectError(await refresh(client.refreshToken), 401, 'REFRESH_TOKEN_INVALID');
   });
 
   it('carries the current role from the database into the new access token', async () => {
@@ -138,8 +128,7 @@ describe('POST /api/auth/refresh', () => {
   it('answers 403 ORIGIN_NOT_ALLOWED for a foreign Origin and leaves the token unspent', async () => {
     const client = await register();
     const response = await refresh(client.refreshToken, { Origin: 'https://evil.example' });
-    expect(response.status).toBe(403);
-    expect((await errorBody(response)).code).toBe('ORIGIN_NOT_ALLOWED');
+    await expectError(response, 403, 'ORIGIN_NOT_ALLOWED');
     expect(
       await countRows(
         'refresh_tokens',
@@ -163,8 +152,7 @@ describe('more than one refresh_token cookie', () => {
       `refresh_token=${victim.refreshToken};refresh_token=`,
     ]) {
       const response = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: cookie } });
-      expect(response.status).toBe(401);
-      expect((await errorBody(response)).code).toBe('REFRESH_TOKEN_INVALID');
+      await expectError(response, 401, 'REFRESH_TOKEN_INVALID');
       expect(response.headers.get('Set-Cookie')).toMatch(/^refresh_token=;.*Max-Age=0/);
     }
     expect(
@@ -202,7 +190,7 @@ describe('POST /api/auth/logout', () => {
     expect(cookie).toContain('Max-Age=0');
     expect(cookie).toContain('Path=/api/auth');
     expect((await sessionOf(client.userId))?.revoked_reason).toBe('logout');
-    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
+    await expectError(await refresh(client.refreshToken), 401, 'REFRESH_TOKEN_INVALID');
   });
 
   it('answers 204 when already logged out, with no cookie or a forged one', async () => {
@@ -216,8 +204,7 @@ describe('POST /api/auth/logout', () => {
       method: 'POST',
       headers: { ...cookieHeader(client.refreshToken), Origin: 'https://evil.example' },
     });
-    expect(response.status).toBe(403);
-    expect((await errorBody(response)).code).toBe('ORIGIN_NOT_ALLOWED');
+    await expectError(response, 403, 'ORIGIN_NOT_ALLOWED');
     expect((await sessionOf(client.userId))?.revoked_at).toBeNull();
   });
 });

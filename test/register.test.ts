@@ -1,8 +1,9 @@
 // POST /api/auth/register: happy path, the cookie, bad inputs, duplicates (also concurrent), rate limit.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { countRows, refreshCookieFrom, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { call, errorBody, postJson } from './helpers';
+import type { ErrorCode } from '../src/error-codes';
+import { countRows, refreshCookieFrom, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { call, expectError, postJson } from './support/http';
 
 function registerRaw(body: unknown, ip = uniqueIp()) {
   return postJson('/api/auth/register', body, { 'CF-Connecting-IP': ip });
@@ -58,8 +59,7 @@ describe('POST /api/auth/register', () => {
     await register({ email });
     const before = await countRows('users');
     const response = await registerRaw({ email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD });
-    expect(response.status).toBe(409);
-    expect((await errorBody(response)).code).toBe('EMAIL_TAKEN');
+    await expectError(response, 409, 'EMAIL_TAKEN');
     expect(await countRows('users')).toBe(before);
   });
 
@@ -115,9 +115,7 @@ describe('POST /api/auth/register', () => {
   ])('answers 400 VALIDATION_ERROR for %s, creating nothing', async (_label, body, field) => {
     const before = await countRows('users');
     const response = await registerRaw(body);
-    expect(response.status).toBe(400);
-    const error = await errorBody(response);
-    expect(error.code).toBe('VALIDATION_ERROR');
+    const error = await expectError(response, 400, 'VALIDATION_ERROR');
     expect(error.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: field })]));
     expect(response.headers.get('Set-Cookie')).toBeNull();
     expect(await countRows('users')).toBe(before);
@@ -130,7 +128,7 @@ describe('POST /api/auth/register', () => {
 
   it('answers INVALID_JSON, UNSUPPORTED_MEDIA_TYPE and PAYLOAD_TOO_LARGE before touching the database', async () => {
     const before = await countRows('users');
-    const cases: [RequestInit, number, string][] = [
+    const cases: [RequestInit, number, ErrorCode][] = [
       [{ body: '{"email":', headers: { 'Content-Type': 'application/json' } }, 400, 'INVALID_JSON'],
       [
         { body: 'email=a@b.c&password=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
@@ -148,8 +146,7 @@ describe('POST /api/auth/register', () => {
     ];
     for (const [init, status, code] of cases) {
       const response = await call('/api/auth/register', { method: 'POST', ...init });
-      expect(response.status).toBe(status);
-      expect((await errorBody(response)).code).toBe(code);
+      await expectError(response, status, code);
     }
     expect(await countRows('users')).toBe(before);
   });
@@ -165,8 +162,7 @@ describe('POST /api/auth/register', () => {
     }
     const before = await countRows('users');
     const limited = await registerRaw({ email: uniqueEmail(), password: STRONG_PASSWORD }, ip);
-    expect(limited.status).toBe(429);
-    expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+    await expectError(limited, 429, 'RATE_LIMITED');
     const retryAfter = Number(limited.headers.get('Retry-After'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(600);

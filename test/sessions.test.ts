@@ -1,11 +1,11 @@
 // /api/auth/sessions, logout-all, and the two guards: stateless requireAuth vs requireLiveSession.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './auth-helpers';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD } from './support/auth';
 import { loadSettings } from '../src/middleware/load-config';
 import { requireAuth } from '../src/middleware/require-auth';
 import { createRouter } from '../src/router';
-import { call, errorBody } from './helpers';
+import { call, cookieValue, expectError } from './support/http';
 
 async function listSessions(accessToken: string) {
   const response = await call('/api/auth/sessions', { headers: bearer(accessToken) });
@@ -34,8 +34,7 @@ describe('GET /api/auth/sessions', () => {
 
   it('requires a bearer token', async () => {
     const response = await call('/api/auth/sessions');
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('AUTH_HEADER_MISSING');
+    await expectError(response, 401, 'AUTH_HEADER_MISSING');
   });
 });
 
@@ -43,7 +42,7 @@ describe('DELETE /api/auth/sessions/:id', () => {
   it('revokes one of my sessions: its refresh fails and it leaves the list', async () => {
     const client = await register();
     const second = await login(client.email, STRONG_PASSWORD);
-    const secondCookie = /refresh_token=([^;]+)/.exec(second.headers.get('Set-Cookie')!)![1]!;
+    const secondCookie = cookieValue(second, 'refresh_token')!;
     const target = (await listSessions(client.accessToken)).find((s) => !s.current)!;
     const response = await call(`/api/auth/sessions/${target.id}`, {
       method: 'DELETE',
@@ -51,7 +50,7 @@ describe('DELETE /api/auth/sessions/:id', () => {
     });
     expect(response.status).toBe(204);
     expect((await listSessions(client.accessToken)).map((s) => s.id)).not.toContain(target.id);
-    expect((await errorBody(await refresh(secondCookie))).code).toBe('REFRESH_TOKEN_INVALID');
+    await expectError(await refresh(secondCookie), 401, 'REFRESH_TOKEN_INVALID');
     expect(await countRows('audit_log', "user_id = ? AND action = 'session.revoked'", client.userId)).toBe(1);
   });
 
@@ -63,8 +62,7 @@ describe('DELETE /api/auth/sessions/:id', () => {
       method: 'DELETE',
       headers: bearer(me.accessToken),
     });
-    expect(response.status).toBe(404);
-    expect((await errorBody(response)).code).toBe('NOT_FOUND');
+    await expectError(response, 404, 'NOT_FOUND');
     expect((await refresh(victim.refreshToken)).status).toBe(200);
   });
 
@@ -90,8 +88,7 @@ describe('DELETE /api/auth/sessions/:id', () => {
         .status,
     ).toBe(204);
     const after = await call('/api/auth/sessions', { headers: bearer(client.accessToken) });
-    expect(after.status).toBe(401);
-    expect((await errorBody(after)).code).toBe('TOKEN_INVALID');
+    await expectError(after, 401, 'TOKEN_INVALID');
   });
 });
 
@@ -99,7 +96,7 @@ describe('POST /api/auth/logout-all', () => {
   it("revokes every session of the user, and no one else's", async () => {
     const client = await register();
     const other = await login(client.email, STRONG_PASSWORD);
-    const otherCookie = /refresh_token=([^;]+)/.exec(other.headers.get('Set-Cookie')!)![1]!;
+    const otherCookie = cookieValue(other, 'refresh_token')!;
     const bystander = await register();
     const response = await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
     expect(response.status).toBe(204);
@@ -138,8 +135,7 @@ describe('the two guards', () => {
       headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
       body: '{"name":"x"}',
     });
-    expect(strict.status).toBe(401);
-    expect((await errorBody(strict)).code).toBe('TOKEN_INVALID');
+    await expectError(strict, 401, 'TOKEN_INVALID');
   });
 
   it('GET /api/me, the billing routes and the paid-feature guard check the session in the read they make anyway', async () => {
@@ -147,8 +143,7 @@ describe('the two guards', () => {
     await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
     for (const path of ['/api/me', '/api/billing/subscription', '/api/examples/paid']) {
       const response = await call(path, { headers: bearer(client.accessToken) });
-      expect(response.status).toBe(401);
-      expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+      await expectError(response, 401, 'TOKEN_INVALID');
     }
   });
 

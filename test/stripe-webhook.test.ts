@@ -1,7 +1,8 @@
 // POST /api/webhooks/stripe: verification over the raw body, exactly-once application, ordering, faults.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, register } from './auth-helpers';
+import type { ErrorCode } from '../src/error-codes';
+import { bearer, countRows, register } from './support/auth';
 import {
   billingSettings,
   deliver,
@@ -10,10 +11,10 @@ import {
   signPayload,
   stripeId,
   subscriptionObject,
-} from './billing-helpers';
-import { countingD1 } from './d1-counter';
-import { callWithBindings, errorBody } from './helpers';
-import { TEST_APP_URL } from './settings';
+} from './support/billing';
+import { countingD1 } from './support/d1';
+import { callWithBindings, expectError } from './support/http';
+import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -72,7 +73,7 @@ describe('signature verification', () => {
     );
     const payload = JSON.stringify(body);
     const before = await countRows('stripe_events');
-    const cases: [Record<string, string>, string, string][] = [
+    const cases: [Record<string, string>, string, ErrorCode][] = [
       [{ 'Stripe-Signature': '' }, payload, 'SIGNATURE_MISSING'],
       [{ 'Stripe-Signature': await signPayload(payload, { secret: 'whsec_attacker' }) }, payload, 'SIGNATURE_INVALID'],
       [
@@ -94,11 +95,10 @@ describe('signature verification', () => {
         headers: { 'Content-Type': 'application/json', ...headers },
         body: sent,
       });
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe(code);
+      await expectError(response, 400, code);
     }
     const missingHeader = await callWithBindings(settings, '/api/webhooks/stripe', { method: 'POST', body: payload });
-    expect((await errorBody(missingHeader)).code).toBe('SIGNATURE_MISSING');
+    await expectError(missingHeader, 400, 'SIGNATURE_MISSING');
     expect(await countRows('stripe_events')).toBe(before);
     expect(await subscriptionRow(user.subscription)).toBeNull();
   });
@@ -184,8 +184,7 @@ describe('signature verification', () => {
         countRows('audit_log'),
       ]);
       const response = await deliver(billingSettings(), payload);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
       expect(
         await Promise.all([countRows('stripe_events'), countRows('subscriptions'), countRows('audit_log')]),
       ).toEqual(before);
@@ -202,8 +201,7 @@ describe('signature verification', () => {
   it('refuses bodies over 512 KiB with 413', async () => {
     const payload = JSON.stringify(event('customer.created', { id: 'cus_x', padding: 'x'.repeat(600 * 1024) }));
     const response = await deliver(billingSettings(), payload);
-    expect(response.status).toBe(413);
-    expect((await errorBody(response)).code).toBe('PAYLOAD_TOO_LARGE');
+    await expectError(response, 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('answers 503 BILLING_NOT_CONFIGURED when Stripe is off', async () => {
@@ -213,8 +211,7 @@ describe('signature verification', () => {
       headers: { 'Stripe-Signature': await signPayload(payload) },
       body: payload,
     });
-    expect(response.status).toBe(503);
-    expect((await errorBody(response)).code).toBe('BILLING_NOT_CONFIGURED');
+    await expectError(response, 503, 'BILLING_NOT_CONFIGURED');
   });
 });
 
@@ -281,8 +278,7 @@ describe('exactly once', () => {
     });
     vi.spyOn(console, 'log').mockImplementation(() => {});
     const failedResponse = await deliver(settings, payload, {}, { DB: flakyDb });
-    expect(failedResponse.status).toBe(500);
-    expect((await errorBody(failedResponse)).code).toBe('INTERNAL_ERROR');
+    await expectError(failedResponse, 500, 'INTERNAL_ERROR');
     expect(await ledger(body.id)).toBeNull();
     expect(await subscriptionRow(user.subscription)).toBeNull();
     expect(await countRows('audit_log', 'user_id = ? AND action LIKE ?', user.userId, 'billing.%')).toBe(0);

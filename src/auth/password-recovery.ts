@@ -1,6 +1,6 @@
 // Forgot, reset and change password; each revokes sessions and queues its email in the same batch.
 import { tokenUsedBy, useAccountTokenStatement, voidAccountTokensStatement } from '../db/account-tokens';
-import { rowsOf, runBatch } from '../db/client';
+import { rowsOf, runBatch, type Condition } from '../db/client';
 import { pingDatabase } from '../db/health';
 import { releaseRateLimitHitStatement } from '../db/rate-limits';
 import type { User } from '../db/schema';
@@ -78,13 +78,7 @@ export async function resetPassword(deps: Deps, input: { token: string; password
   const passwordHash = await hashPassword(input.password);
   const nonce = randomToken(16);
   const used = tokenUsedBy(token.id, nonce);
-  const notice = queueEmail(deps.db, {
-    userId: user.id,
-    to: user.email,
-    content: passwordChangedEmail({ appUrl: deps.config.appUrl }),
-    now: deps.now,
-    when: used,
-  });
+  const notice = passwordChangedNotice(deps, user, used);
   const results = await runBatch(deps.db, [
     useAccountTokenStatement(deps.db, { id: token.id, purpose: 'reset_password', nonce, now: deps.now }),
     // Links that were never vouched for go first; the password is replaced by one set through the
@@ -100,6 +94,17 @@ export async function resetPassword(deps: Deps, input: { token: string; password
   ]);
   if (results[0]?.meta.changes !== 1) throw invalidToken();
   return [notice.id];
+}
+
+/** The "your password was changed" email, queued only if `when` holds as the batch runs. */
+function passwordChangedNotice(deps: Deps, user: User, when: Condition) {
+  return queueEmail(deps.db, {
+    userId: user.id,
+    to: user.email,
+    content: passwordChangedEmail({ appUrl: deps.config.appUrl }),
+    now: deps.now,
+    when,
+  });
 }
 
 const wrongPassword = () => new AppError('INVALID_CREDENTIALS', 'The current password is not correct.');
@@ -138,13 +143,7 @@ export async function changePassword(
   // The write holds only if the password just checked is still the account's (a reset during the
   // hashing wins), and the rest only if the write happened.
   const changed = hasPasswordHashCondition(user.id, passwordHash);
-  const notice = queueEmail(deps.db, {
-    userId: user.id,
-    to: user.email,
-    content: passwordChangedEmail({ appUrl: deps.config.appUrl }),
-    now: deps.now,
-    when: changed,
-  });
+  const notice = passwordChangedNotice(deps, user, changed);
   const results = await runBatch(deps.db, [
     updatePasswordHashStatement(deps.db, {
       userId: user.id,

@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { serveExample } from '../../examples/serve.mjs';
 import { startLocalWorker } from '../../scripts/lib/local-worker';
 import { generateSigningKeySet } from '../../scripts/lib/signing-keys.mjs';
-import { startStripeFake } from '../fakes/stripe-fake';
+import { startStripeFake } from '../support/fakes/stripe-fake';
 
 async function freePort(): Promise<number> {
   const server = createServer();

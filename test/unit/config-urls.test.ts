@@ -1,7 +1,7 @@
 // Every URL setting goes through one check: http(s) only, https in production, origins without a path.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config';
-import { testSettings } from '../settings';
+import { testSettings } from '../support/settings';
 
 /** Settings that switch on every feature with a URL setting, so each one is read. */
 const everyFeature = {

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
 import type { FakeIdentity } from './fakes/oauth-fakes';
 import { FAKE_CLIENT_SECRET } from './fakes/oauth-fakes';
-import { callWithBindings } from './helpers';
+import { callWithBindings, cookieValue } from './http';
 import { TEST_API_URL } from './settings';
 
 export const GOOGLE_CLIENT_ID = 'liftoff-test.apps.googleusercontent.com';
@@ -31,11 +31,6 @@ export function oauthSettings(extra: Record<string, string> = {}) {
 /** `extra` may replace settings or bindings (a wrapped DB, say). */
 export function oauthCall(path: string, init?: RequestInit, extra: Record<string, unknown> = {}) {
   return callWithBindings({ ...oauthSettings(), ...extra }, path, init);
-}
-
-export function cookieValue(response: Response, name: string): string | null {
-  const match = new RegExp(`(?:^|,\\s*)${name}=([^;]*)`).exec(response.headers.get('Set-Cookie') ?? '');
-  return match ? match[1]! : null;
 }
 
 const encodeIdentity = (identity: FakeIdentity) => Buffer.from(JSON.stringify(identity)).toString('base64url');

@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:test';
 import Stripe from 'stripe';
 import type { StripeRequest } from './fakes/stripe-fake';
-import { callWithBindings } from './helpers';
+import { callWithBindings } from './http';
 
 export const WEBHOOK_SECRET = 'whsec_test_liftoff_secret';
 export const PRICES = ['price_basic', 'price_pro'];

@@ -1,7 +1,7 @@
 // parseConfig as a pure function: defaults, normalisation and the test settings' coverage.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SETTING_NAMES, parseConfig, type Config } from '../../src/config';
-import { testSettings } from '../settings';
+import { testSettings } from '../support/settings';
 
 async function parse(overrides: Record<string, string> = {}): Promise<Config> {
   const result = parseConfig({ ...(await testSettings()), ...overrides });

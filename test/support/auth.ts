@@ -1,7 +1,7 @@
-// Helpers for account tests: unique emails and addresses, sign-up, cookies, and D1 row counts.
+// Account test helpers: unique emails and addresses, sign-up, log-in, refresh, deletion, cookies, D1 row counts.
 import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
-import { call, postJson } from './helpers';
+import { call, callWithBindings, cookieValue, postJson } from './http';
 
 let counter = 0;
 /** A unique email per call, so tests never collide however they are ordered. */
@@ -29,13 +29,7 @@ export interface SignedInClient {
 
 /** The refresh_token value in a response's Set-Cookie, or null when it sets none. */
 export function refreshCookieFrom(response: Response): string | null {
-  const match = /(?:^|,\s*)refresh_token=([^;]*)/.exec(response.headers.get('Set-Cookie') ?? '');
-  return match ? match[1]! : null;
-}
-
-/** The full Set-Cookie line for refresh_token, to check its attributes. */
-export function refreshSetCookieLine(response: Response): string | null {
-  return response.headers.get('Set-Cookie');
+  return cookieValue(response, 'refresh_token');
 }
 
 export function cookieHeader(refreshToken: string) {
@@ -64,12 +58,43 @@ export async function register(
   };
 }
 
-export function login(email: string, password: string, ip = uniqueIp(), headers: Record<string, string> = {}) {
-  return postJson('/api/auth/login', { email, password }, { 'CF-Connecting-IP': ip, ...headers });
+/** call(), or callWithBindings() when the optional last `bindings` argument of the helpers below is given. */
+function callMaybeWith(bindings: Record<string, unknown> | undefined, path: string, init: RequestInit) {
+  return bindings ? callWithBindings(bindings, path, init) : call(path, init);
 }
 
-export function refresh(refreshToken: string, headers: Record<string, string> = {}) {
-  return call('/api/auth/refresh', { method: 'POST', headers: { ...cookieHeader(refreshToken), ...headers } });
+export function login(
+  email: string,
+  password: string,
+  ip = uniqueIp(),
+  headers: Record<string, string> = {},
+  bindings?: Record<string, unknown>,
+) {
+  return callMaybeWith(bindings, '/api/auth/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': ip, ...headers },
+    body: JSON.stringify({ email, password }),
+  });
+}
+
+export function refresh(
+  refreshToken: string,
+  headers: Record<string, string> = {},
+  bindings?: Record<string, unknown>,
+) {
+  return callMaybeWith(bindings, '/api/auth/refresh', {
+    method: 'POST',
+    headers: { ...cookieHeader(refreshToken), ...headers },
+  });
+}
+
+/** DELETE /api/me, with the proof in `body` (a password) when there is one. */
+export function deleteMe(accessToken: string, body?: unknown, bindings?: Record<string, unknown>) {
+  return callMaybeWith(bindings, '/api/me', {
+    method: 'DELETE',
+    headers: { ...bearer(accessToken), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 export function bearer(accessToken: string) {

@@ -1,13 +1,11 @@
 // A missing or malformed setting fails every request with 500 CONFIG_ERROR naming it.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { callWithBindings, errorBody } from './helpers';
+import { callWithBindings, expectError } from './support/http';
 
 async function expectConfigError(overrides: Record<string, unknown>, setting: string, path = '/api/health') {
   const response = await callWithBindings(overrides, path);
-  expect(response.status).toBe(500);
-  const body = await errorBody(response);
-  expect(body.code).toBe('CONFIG_ERROR');
+  const body = await expectError(response, 500, 'CONFIG_ERROR');
   expect(body.error).toContain(setting);
   // Headers that every response carries still apply to a misconfigured Worker.
   expect(response.headers.get('X-Request-Id')).toBeTruthy();

@@ -1,5 +1,5 @@
 // Local stand-ins for Google's and GitHub's OAuth endpoints, with their real response shapes, run in
-// Node on loopback by test/global-setup.ts. The test chooses who "consents" by adding `fake_identity`
+// Node on loopback by test/support/global-setup.ts. The test chooses who "consents" by adding `fake_identity`
 // (base64url JSON) to the authorization URL the API redirected it to; the fake then redirects back
 // with a code, as the real consent screen would.
 import { createHash, randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 // A local stand-in for the Stripe API endpoints Liftoff calls (customers, Checkout, portal,
-// subscription cancel), run in Node on loopback by test/global-setup.ts. Responses follow Stripe's
+// subscription cancel), run in Node on loopback by test/support/global-setup.ts. Responses follow Stripe's
 // shapes; each test is a namespace by its secret key, and can read back what was requested.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';

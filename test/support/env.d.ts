@@ -12,7 +12,7 @@ declare global {
       TEST_STRIPE_FAKE_URL: string;
     }
     interface GlobalProps {
-      mainModule: typeof import('../src/index');
+      mainModule: typeof import('../../src/index');
     }
   }
 }

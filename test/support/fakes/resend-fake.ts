@@ -1,4 +1,4 @@
-// A local stand-in for Resend's HTTP API (POST /emails), run in Node on loopback by test/global-setup.ts.
+// A local stand-in for Resend's HTTP API (POST /emails), run in Node on loopback by test/support/global-setup.ts.
 // Each test namespaces itself by its API key: what a key sent, and how the fake answers it.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

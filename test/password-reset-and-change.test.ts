@@ -1,11 +1,12 @@
 // Forgot, reset and change password, read through the outbox like a user reads their mail.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './auth-helpers';
-import { holdingD1 } from './d1-counter';
-import { call, callWithBindings, errorBody, postJson } from './helpers';
-import { emailsTo, tokenFromLatestEmail } from './mailbox';
-import { TEST_APP_URL } from './settings';
+import { bearer, countRows, login, refresh, register, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
+import { advanceClock } from './support/clock';
+import { holdingD1 } from './support/d1';
+import { call, callWithBindings, cookieValue, errorBody, expectError, postJson } from './support/http';
+import { emailsTo, tokenFromLatestEmail } from './support/mailbox';
+import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 
@@ -47,8 +48,7 @@ describe('POST /api/auth/password/forgot', () => {
     for (const email of [(await register()).email, uniqueEmail('ghost')]) {
       for (let i = 0; i < 5; i++) expect((await forgot(email)).status).toBe(202);
       const limited = await forgot(email);
-      expect(limited.status).toBe(429);
-      expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+      await expectError(limited, 429, 'RATE_LIMITED');
       expect(limited.headers.get('Retry-After')).toBeTruthy();
     }
   });
@@ -65,7 +65,7 @@ describe('POST /api/auth/password/forgot', () => {
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(20);
     const limited = responses.find((r) => r.status === 429)!;
-    expect((await errorBody(limited)).code).toBe('RATE_LIMITED');
+    await expectError(limited, 429, 'RATE_LIMITED');
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(3500);
     // Another address is not affected.
     expect(
@@ -77,8 +77,7 @@ describe('POST /api/auth/password/forgot', () => {
   it('validates the email', async () => {
     for (const body of [{}, { email: 'nope' }, { email: 7 }]) {
       const response = await postJson('/api/auth/password/forgot', body);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
     }
   });
 
@@ -98,7 +97,7 @@ describe('POST /api/auth/password/reset', () => {
     const response = await reset(token);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true });
-    expect((await errorBody(await refresh(client.refreshToken))).code).toBe('REFRESH_TOKEN_INVALID');
+    await expectError(await refresh(client.refreshToken), 401, 'REFRESH_TOKEN_INVALID');
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(401);
     expect((await login(client.email, NEW_PASSWORD)).status).toBe(200);
     expect(await countRows('users', 'id = ? AND email_verified_at IS NOT NULL', client.userId)).toBe(1);
@@ -115,8 +114,7 @@ describe('POST /api/auth/password/reset', () => {
     expect((await reset(newer)).status).toBe(200);
     for (const token of [newer, older]) {
       const response = await reset(token, 'another-fine-password-9');
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+      await expectError(response, 400, 'TOKEN_INVALID');
     }
     expect((await login(client.email, NEW_PASSWORD)).status).toBe(200);
   });
@@ -125,9 +123,8 @@ describe('POST /api/auth/password/reset', () => {
     const client = await register();
     await forgot(client.email);
     const token = await tokenFromLatestEmail(client.email, 'password_reset');
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 3_600_000 + 1000);
-    expect((await errorBody(await reset(token))).code).toBe('TOKEN_INVALID');
+    advanceClock(3_600_000 + 1000);
+    await expectError(await reset(token), 400, 'TOKEN_INVALID');
     vi.useRealTimers();
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
   });
@@ -138,8 +135,7 @@ describe('POST /api/auth/password/reset', () => {
     const token = await tokenFromLatestEmail(client.email, 'password_reset');
     for (const password of ['short', 'password123', 42]) {
       const response = await reset(token, password);
-      expect(response.status).toBe(400);
-      expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+      await expectError(response, 400, 'VALIDATION_ERROR');
     }
     expect((await refresh(client.refreshToken)).status).toBe(200);
     expect((await reset(token)).status).toBe(200);
@@ -151,10 +147,10 @@ describe('POST /api/auth/password/reset', () => {
     const token = await tokenFromLatestEmail(client.email, 'password_reset');
     const [id] = token.split('.');
     for (const forged of [`${id}.${'B'.repeat(43)}`, 'garbage', `${'b'.repeat(24)}.${'C'.repeat(43)}`]) {
-      expect((await errorBody(await reset(forged))).code).toBe('TOKEN_INVALID');
+      await expectError(await reset(forged), 400, 'TOKEN_INVALID');
     }
     const verifyToken = await tokenFromLatestEmail(client.email, 'verify_email');
-    expect((await errorBody(await reset(verifyToken))).code).toBe('TOKEN_INVALID');
+    await expectError(await reset(verifyToken), 400, 'TOKEN_INVALID');
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
   });
 
@@ -173,8 +169,7 @@ describe('POST /api/auth/password/reset', () => {
       headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': uniqueIp() },
       body: JSON.stringify({ email: client.email, password: STRONG_PASSWORD }),
     });
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
+    await expectError(response, 401, 'INVALID_CREDENTIALS');
     expect(response.headers.get('Set-Cookie')).toBeNull();
     expect(await countRows('sessions', 'user_id = ? AND revoked_at IS NULL', client.userId)).toBe(0);
     expect((await login(client.email, NEW_PASSWORD)).status).toBe(200);
@@ -187,8 +182,7 @@ describe('POST /api/auth/password/reset', () => {
     const token = await tokenFromLatestEmail(client.email, 'password_reset');
     await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
     const response = await reset(token);
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    await expectError(response, 400, 'TOKEN_INVALID');
     expect(await countRows('users', 'id = ? AND email_verified_at IS NULL', client.userId)).toBe(1);
     expect(await emailsTo(client.email, 'password_changed')).toHaveLength(0);
     await env.DB.prepare('UPDATE users SET disabled_at = NULL WHERE id = ?').bind(client.userId).run();
@@ -213,7 +207,7 @@ describe('POST /api/auth/password/change', () => {
   it('changes the password, keeps this session, ends the others, and sends a notice', async () => {
     const client = await register();
     const other = await login(client.email, STRONG_PASSWORD);
-    const otherCookie = /refresh_token=([^;]+)/.exec(other.headers.get('Set-Cookie')!)![1]!;
+    const otherCookie = cookieValue(other, 'refresh_token')!;
     const response = await change(client.accessToken, {
       current_password: STRONG_PASSWORD,
       new_password: NEW_PASSWORD,
@@ -231,8 +225,7 @@ describe('POST /api/auth/password/change', () => {
       current_password: 'not-my-password-1',
       new_password: NEW_PASSWORD,
     });
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
+    await expectError(response, 401, 'INVALID_CREDENTIALS');
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
     expect(await emailsTo(client.email, 'password_changed')).toHaveLength(0);
   });
@@ -247,8 +240,7 @@ describe('POST /api/auth/password/change', () => {
       headers: { ...bearer(victim.accessToken), 'Content-Type': 'application/json' },
       body: JSON.stringify({ current_password: STRONG_PASSWORD, new_password: 'attacker-chosen-pass-1' }),
     });
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('INVALID_CREDENTIALS');
+    await expectError(response, 401, 'INVALID_CREDENTIALS');
     expect((await login(victim.email, 'attacker-chosen-pass-1')).status).toBe(401);
     expect((await login(victim.email, NEW_PASSWORD)).status).toBe(200);
     expect(await emailsTo(victim.email, 'password_changed')).toHaveLength(1);
@@ -299,8 +291,7 @@ describe('POST /api/auth/password/change', () => {
   ])('answers 400 VALIDATION_ERROR for %s', async (_label, body) => {
     const client = await register();
     const response = await change(client.accessToken, body);
-    expect(response.status).toBe(400);
-    expect((await errorBody(response)).code).toBe('VALIDATION_ERROR');
+    await expectError(response, 400, 'VALIDATION_ERROR');
     expect((await login(client.email, STRONG_PASSWORD)).status).toBe(200);
   });
 
@@ -311,7 +302,6 @@ describe('POST /api/auth/password/change', () => {
       current_password: STRONG_PASSWORD,
       new_password: NEW_PASSWORD,
     });
-    expect(response.status).toBe(401);
-    expect((await errorBody(response)).code).toBe('TOKEN_INVALID');
+    await expectError(response, 401, 'TOKEN_INVALID');
   });
 });

@@ -1,6 +1,6 @@
 // The settings every test starts from: every setting pinned, optional ones explicitly unset.
-import { SETTING_NAMES, type SettingName } from '../src/config.ts';
-import { generateSigningKeySet } from '../scripts/lib/signing-keys.mjs';
+import { SETTING_NAMES, type SettingName } from '../../src/config.ts';
+import { generateSigningKeySet } from '../../scripts/lib/signing-keys.mjs';
 
 export const TEST_APP_URL = 'http://app.test';
 export const TEST_API_URL = 'http://api.test';
