@@ -1,6 +1,8 @@
 // The rules that keep the code honest: the lint rules refuse what they are meant to refuse, and the
 // error-code catalogue matches what the code throws and what the README documents.
 import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/error-codes';
@@ -112,5 +114,37 @@ describe('one catalogue of error codes', () => {
       return `| \`${code}\` | ${status} | ${entry.when} |`;
     });
     expect(rows, 'README.md "Error codes" table (paste the expected rows)').toEqual(expected);
+  });
+});
+
+describe('imports', () => {
+  it('form no cycle in src/ (type-only imports aside)', () => {
+    const root = fileURLToPath(new URL('../../src/', import.meta.url));
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+      const text = readFileSync(join(root, file), 'utf8');
+      const targets = [...text.matchAll(/^import (?!type )[^;]*?from '(\.[^']+)'/gms)].map((match) =>
+        join(dirname(file), match[1]!).replace(/(\.ts)?$/, '.ts'),
+      );
+      graph.set(
+        file,
+        targets.filter((target) => files.includes(target)),
+      );
+    }
+    const cycles: string[] = [];
+    const done = new Set<string>();
+    const path: string[] = [];
+    const visit = (file: string) => {
+      if (path.includes(file)) return void cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
+      if (done.has(file)) return;
+      path.push(file);
+      for (const target of graph.get(file) ?? []) visit(target);
+      path.pop();
+      done.add(file);
+    };
+    for (const file of files) visit(file);
+    expect(graph.get('app.ts')?.length).toBeGreaterThan(10);
+    expect(cycles).toEqual([]);
   });
 });
