@@ -2,9 +2,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AccessTokenClaims } from './auth/access-tokens';
-import type { Deps } from './deps';
 import type { Config } from './config';
 import type { Database } from './db/client';
+import type { Deps } from './deps';
 import { validationError } from './errors';
 import { clientInfo } from './lib/client-info';
 import type { Logger } from './lib/log';

@@ -1,7 +1,5 @@
 // The admin area's actions: every change is one batch with its audit entry naming the acting admin.
 import type { AccessTokenClaims } from '../auth/access-tokens';
-import type { Deps } from '../deps';
-import { auditStatement } from '../db/audit-log';
 import { voidAccountTokensStatement } from '../db/account-tokens';
 import {
   disableCondition,
@@ -19,8 +17,10 @@ import {
   type AdminUserRow,
   type AuditRow,
 } from '../db/admin';
+import { auditStatement } from '../db/audit-log';
 import { runBatch, type Condition } from '../db/client';
 import { revokeUserSessionsStatement } from '../db/sessions';
+import type { Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { decodeCursor, encodeCursor, type Position } from '../lib/cursor';
 

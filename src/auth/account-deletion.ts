@@ -1,12 +1,12 @@
 // DELETE /api/me: the user and everything hanging off them, after a fresh proof that it is them.
+import { auditStatement } from '../db/audit-log';
 import { runBatch } from '../db/client';
 import { findLiveSessionWithUser } from '../db/sessions';
 import { deleteUserStatement } from '../db/users';
+import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import type { AccessTokenClaims } from './access-tokens';
 import { confirmPassword } from './password-recovery';
-import type { Deps } from '../deps';
-import { auditStatement } from '../db/audit-log';
 
 /** An OAuth sign-in this recent counts as proof instead of a password (OAuth accounts may have none). */
 export const RECENT_OAUTH_LOGIN_MS = 10 * 60_000;

@@ -1,9 +1,9 @@
 // Single-use email tokens: `id.secret`, only a SHA-256 of the secret stored, compared in constant time.
 import { findAccountToken, insertAccountTokenStatement } from '../db/account-tokens';
 import type { AccountToken, User } from '../db/schema';
+import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import { constantTimeEqual, newId, randomToken, sha256Base64Url } from '../lib/crypto';
-import type { Deps } from '../deps';
 
 type Purpose = AccountToken['purpose'];
 

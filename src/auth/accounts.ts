@@ -1,4 +1,5 @@
 // Accounts: registration and password login, with their rate limits and audit entries.
+import { auditStatement } from '../db/audit-log';
 import { findAccountWithSession } from '../db/billing';
 import { rowsOf, runBatch } from '../db/client';
 import { clearRateLimitStatement, releaseRateLimitHitStatement } from '../db/rate-limits';
@@ -14,16 +15,15 @@ import {
   userFromRow,
   type UserRow,
 } from '../db/users';
+import type { Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { newId } from '../lib/crypto';
-import { adminEmailsPromotion, mayPromote } from './admin-emails';
 import { tokenError, type AccessTokenClaims } from './access-tokens';
+import { adminEmailsPromotion, mayPromote } from './admin-emails';
 import { verificationEmailStatements } from './email-verification';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { accountWindow, addressWindow, countAttempt, RATE_RULES } from './rate-limits';
 import { issueTokens, newSession, type IssuedTokens } from './sessions';
-import type { Deps } from '../deps';
-import { auditStatement } from '../db/audit-log';
 
 export interface UserView {
   id: string;

@@ -3,10 +3,10 @@
 import { ALWAYS, type Condition, type Statement } from '../db/client';
 import { findLiveSessionWithUser } from '../db/sessions';
 import { removeUnvouchedCredentialsStatements, type KeptCredential } from '../db/unvouched-credentials';
+import type { Deps } from '../deps';
 import { newId } from '../lib/crypto';
 import { tokenError, type AccessTokenClaims } from './access-tokens';
 import { PROVIDER_NAMES, type ProviderName } from './oauth/identity';
-import type { Deps } from '../deps';
 
 /**
  * Batchable: a password chosen at sign-up and links whose provider did not vouch for the address go,

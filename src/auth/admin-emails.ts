@@ -1,10 +1,10 @@
 // ADMIN_EMAILS: a verified user whose address is listed becomes admin at their next sign-in, refresh
 // or proof of the address, unless an admin has pinned a role for that address (that always wins).
 import type { Config } from '../config';
+import { auditStatement } from '../db/audit-log';
 import { allOf, ALWAYS, type Condition, type Statement } from '../db/client';
 import { promotableCondition, promoteToAdminStatement } from '../db/users';
 import type { Deps } from '../deps';
-import { auditStatement } from '../db/audit-log';
 
 /** Batchable: the audit entry and the promotion, both only if the rule (and `when`) holds inside the batch. */
 export function adminEmailsPromotion(

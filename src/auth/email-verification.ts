@@ -1,6 +1,7 @@
 // Email verification: the link sent at sign-up, its resend, and using it (which proves the address).
-import { rowsOf, runBatch } from '../db/client';
 import { tokenUsedBy, useAccountTokenStatement } from '../db/account-tokens';
+import { auditStatement } from '../db/audit-log';
+import { rowsOf, runBatch } from '../db/client';
 import type { User } from '../db/schema';
 import {
   findUserById,
@@ -9,6 +10,7 @@ import {
   userFromRow,
   type UserRow,
 } from '../db/users';
+import type { Deps } from '../deps';
 import { queueEmail } from '../email/outbox';
 import { verificationEmail } from '../email/templates';
 import { notFound } from '../errors';
@@ -18,8 +20,6 @@ import { checkAccountToken, invalidToken, newAccountToken } from './account-toke
 import { dropUnvouchedCredentials, presentingCredential } from './address-proof';
 import { adminEmailsPromotion } from './admin-emails';
 import { accountWindow, countAttempt, RATE_RULES } from './rate-limits';
-import type { Deps } from '../deps';
-import { auditStatement } from '../db/audit-log';
 
 /** The token and its email, for the caller's batch (registration writes them with the user). */
 export async function verificationEmailStatements(deps: Deps, user: User) {

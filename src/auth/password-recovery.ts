@@ -1,5 +1,6 @@
 // Forgot, reset and change password; each revokes sessions and queues its email in the same batch.
 import { tokenUsedBy, useAccountTokenStatement, voidAccountTokensStatement } from '../db/account-tokens';
+import { auditStatement } from '../db/audit-log';
 import { rowsOf, runBatch, type Condition } from '../db/client';
 import { pingDatabase } from '../db/health';
 import { releaseRateLimitHitStatement } from '../db/rate-limits';
@@ -14,18 +15,17 @@ import {
   userFromRow,
   type UserRow,
 } from '../db/users';
+import type { Deps } from '../deps';
 import { queueEmail } from '../email/outbox';
 import { passwordChangedEmail, passwordResetEmail } from '../email/templates';
 import { AppError, notFound } from '../errors';
 import { randomToken } from '../lib/crypto';
 import type { AccessTokenClaims } from './access-tokens';
 import { checkAccountToken, invalidToken, newAccountToken } from './account-tokens';
-import { adminEmailsPromotion } from './admin-emails';
 import { dropUnvouchedCredentials } from './address-proof';
+import { adminEmailsPromotion } from './admin-emails';
 import { hashPassword, verifyPassword } from './passwords';
 import { accountWindow, addressWindow, countAttempt, RATE_RULES } from './rate-limits';
-import type { Deps } from '../deps';
-import { auditStatement } from '../db/audit-log';
 
 /**
  * POST /password/forgot: always 202 to the caller. Known and unknown emails take the same two

@@ -1,6 +1,5 @@
 // Sessions: starting one, rotating its refresh token (with reuse detection), listing and revoking.
 import { auditStatement } from '../db/audit-log';
-import type { Deps } from '../deps';
 import { ALWAYS, rowsOf, runBatch, type Condition } from '../db/client';
 import {
   insertRefreshTokenStatement,
@@ -9,7 +8,6 @@ import {
   type PresentedToken,
 } from '../db/refresh-tokens';
 import type { Session, User } from '../db/schema';
-import { selectRoleStatement } from '../db/users';
 import {
   insertSessionStatement,
   listLiveSessions,
@@ -17,6 +15,8 @@ import {
   revokeUserSessionsStatement,
   revokeUserSession,
 } from '../db/sessions';
+import { selectRoleStatement } from '../db/users';
+import type { Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { newId, randomToken, sha256Base64Url } from '../lib/crypto';
 import { signAccessToken, type AccessTokenClaims } from './access-tokens';

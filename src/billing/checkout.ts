@@ -2,10 +2,10 @@
 import type Stripe from 'stripe';
 import type { AccessTokenClaims } from '../auth/access-tokens';
 import { getLiveAccount } from '../auth/accounts';
-import type { Deps } from '../deps';
 import type { StripeSettings } from '../config';
 import { LIVE_SUBSCRIPTION_STATUSES, storeStripeCustomerId } from '../db/billing';
 import type { User } from '../db/schema';
+import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import { getStripe, stripeSettings } from './stripe-client';
 

@@ -1,8 +1,8 @@
 // Queries for billing: Stripe customers on users, subscriptions, and the Stripe event ledger.
 import { and, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import { rowsOf, runBatch, sqlStatement, statementFrom, type Database, type Statement } from './client';
-import { liveSessionQuery } from './sessions';
 import { stripeEvents, subscriptions, users, type Subscription } from './schema';
+import { liveSessionQuery } from './sessions';
 
 /** Statuses in which the user is (still) subscribed: a new checkout would double-charge them. */
 export const LIVE_SUBSCRIPTION_STATUSES = ['active', 'trialing', 'past_due', 'unpaid'] as const;

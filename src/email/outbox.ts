@@ -1,6 +1,6 @@
 // The outbox: emails are queued in the same D1 batch as their token, delivered after the response,
 // and retried by the scheduled job with backoff until delivered or given up on.
-import type { Database } from '../db/client';
+import type { Condition, Database } from '../db/client';
 import {
   claimOutboxEmail,
   insertOutboxEmailStatement,
@@ -8,9 +8,8 @@ import {
   markOutboxAttemptFailed,
   markOutboxSent,
 } from '../db/email-outbox';
-import type { Condition } from '../db/client';
-import { newId } from '../lib/crypto';
 import type { Deps } from '../deps';
+import { newId } from '../lib/crypto';
 import { createEmailSender, type EmailSender } from './senders';
 import type { EmailContent } from './templates';
 

@@ -3,9 +3,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { loginWithPassword, registerAccount, toUserView, type SignedIn } from '../auth/accounts';
 import { clearRefreshCookie, readRefreshCookie, readRefreshCookies, setRefreshCookie } from '../auth/refresh-cookie';
 import { logout, logoutEverywhere, refreshSession } from '../auth/sessions';
+import { deliverAfterResponse } from '../email/outbox';
 import { AppError } from '../errors';
 import { errorResponses, jsonRequest, jsonResponse, liveSessionGuard, refreshCookieGuard } from '../openapi';
-import { deliverAfterResponse } from '../email/outbox';
 import { createRouter, depsFrom } from '../router';
 import { accessTokenSchema, emailInput, nameInput, newPasswordInput, passwordInput, signedInSchema } from './schemas';
 

@@ -1,8 +1,8 @@
 // /api/billing: Checkout, the customer portal, and the user's subscription. Each reaches Stripe or shows
 // payment data, so each also checks that the session is live (getLiveAccount), in the same D1 read.
 import { createRoute, z } from '@hono/zod-openapi';
-import { createCheckoutSession, createPortalSession } from '../billing/checkout';
 import { getLiveAccount } from '../auth/accounts';
+import { createCheckoutSession, createPortalSession } from '../billing/checkout';
 import { toSubscriptionSummary } from '../billing/subscription';
 import { authGuard, errorResponses, jsonRequest, jsonResponse } from '../openapi';
 import { createRouter, depsFrom } from '../router';

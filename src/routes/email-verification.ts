@@ -2,9 +2,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { toUserView } from '../auth/accounts';
 import { resendVerification, verifyEmail } from '../auth/email-verification';
+import { deliverAfterResponse } from '../email/outbox';
 import { verifyBearer } from '../middleware/require-auth';
 import { bearerSecurity, errorResponses, jsonRequest, jsonResponse, liveSessionGuard } from '../openapi';
-import { deliverAfterResponse } from '../email/outbox';
 import { createRouter, depsFrom } from '../router';
 import { userSchema } from './schemas';
 

@@ -2,8 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { pingDatabase } from '../db/health';
 import { AppError } from '../errors';
-import { createRouter } from '../router';
 import { errorResponses, jsonResponse } from '../openapi';
+import { createRouter } from '../router';
 
 const healthRoute = createRoute({
   method: 'get',

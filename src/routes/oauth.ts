@@ -4,8 +4,8 @@ import { beginOAuth, finishOAuth } from '../auth/oauth/flow';
 import { OAuthSignInRefused } from '../auth/oauth/sign-in';
 import { clearOAuthStateCookie, readOAuthStateCookie, setOAuthStateCookie } from '../auth/oauth/state-cookie';
 import { setRefreshCookie } from '../auth/refresh-cookie';
-import { errorResponses } from '../openapi';
 import { deliverAfterResponse } from '../email/outbox';
+import { errorResponses } from '../openapi';
 import { createRouter, depsFrom } from '../router';
 
 const providerParam = z.object({

@@ -1,8 +1,8 @@
 // /api/auth/password: forgot, reset and change.
 import { createRoute, z } from '@hono/zod-openapi';
 import { changePassword, requestPasswordReset, resetPassword } from '../auth/password-recovery';
-import { errorResponses, jsonRequest, jsonResponse, liveSessionGuard } from '../openapi';
 import { deliverAfterResponse } from '../email/outbox';
+import { errorResponses, jsonRequest, jsonResponse, liveSessionGuard } from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { emailInput, newPasswordInput, passwordInput } from './schemas';
 

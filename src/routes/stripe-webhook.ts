@@ -1,12 +1,12 @@
 // POST /api/webhooks/stripe: verified over the raw body, then applied exactly once.
 import { createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { applyStripeEvent, checkStripeEventShape } from '../billing/stripe-events';
 import { constructStripeEvent, stripeSettings } from '../billing/stripe-client';
+import { applyStripeEvent, checkStripeEventShape } from '../billing/stripe-events';
+import { deliverAfterResponse } from '../email/outbox';
 import { AppError } from '../errors';
 import { payloadTooLarge } from '../middleware/json-body';
 import { errorResponses, jsonResponse } from '../openapi';
-import { deliverAfterResponse } from '../email/outbox';
 import { createRouter, depsFrom } from '../router';
 
 /** Stripe's events are small, but invoices with many lines grow: room for them, not for abuse. */

@@ -3,9 +3,9 @@ import { CodeChallengeMethod, generateCodeVerifier, generateState } from 'arctic
 import { z } from 'zod';
 import { isUniqueViolation } from '../../db/client';
 import { recordOAuthStateUse } from '../../db/oauth-accounts';
+import type { Deps } from '../../deps';
 import { AppError } from '../../errors';
 import { constantTimeEqual, randomToken, sha256Base64Url } from '../../lib/crypto';
-import type { Deps } from '../../deps';
 import { PROVIDER_NAMES, type ProviderName } from './identity';
 import { oauthProvider, type OAuthProvider } from './providers';
 import { safeRedirectPath } from './redirect-path';

@@ -1,9 +1,9 @@
 // Listing and unlinking a user's OAuth providers.
+import { auditStatement } from '../../db/audit-log';
 import { listOAuthAccounts, unlinkOAuthAccount } from '../../db/oauth-accounts';
 import { findUserById } from '../../db/users';
-import { AppError, notFound } from '../../errors';
 import type { Deps } from '../../deps';
-import { auditStatement } from '../../db/audit-log';
+import { AppError, notFound } from '../../errors';
 import { PROVIDER_NAMES, type ProviderName } from './identity';
 
 export async function listLinkedAccounts(deps: Deps, userId: string) {
