@@ -1,4 +1,6 @@
-// Lint rules: the recommended sets, plus the dependency direction STYLE.md asks for.
+// Lint rules: the recommended sets, plus the code's own rules (test/e2e/code-rules.test.ts shows each
+// one refusing what it should): imports point one way, SQL lives only in src/db/, only config.ts and
+// db/client.ts read bindings, and logs go through src/lib/log.ts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -8,18 +10,31 @@ const noDomain = {
   message: 'db/ and lib/ sit below the features: routes → auth|billing|email → db|lib.',
 };
 
-// SQL lives only in src/db/: elsewhere no drizzle, no raw statements, no D1 client.
+// SQL lives only in src/db/: elsewhere no drizzle, no tables, no raw statements, no D1 client.
 const noSqlImports = [
   { group: ['drizzle-orm', 'drizzle-orm/*'], message: 'Queries live in src/db/: call a named query function.' },
   {
-    group: ['**/db/client'],
+    group: ['**/db/schema', '**/db/schema.ts'],
+    allowTypeImports: true,
+    message: 'Tables are queried only in src/db/: import their types, call a named query function.',
+  },
+  {
+    group: ['**/db/client', '**/db/client.ts'],
     importNames: ['sqlStatement', 'statementFrom'],
     message: 'SQL lives only in src/db/: add a named query function there.',
   },
 ];
+const queryMethods = '/^(select|selectDistinct|insert|update|delete|run|all|get|values|batch|query|with|\\$count)$/';
 const noSqlSyntax = [
   {
-    selector: 'MemberExpression[property.name=/^(prepare|\\$client)$/]',
+    // db.select(...), deps.db.insert(...), db.query.users...: the query builder on the database.
+    selector: `MemberExpression[object.name="db"][property.name=${queryMethods}], MemberExpression[object.property.name="db"][property.name=${queryMethods}]`,
+    message: 'Queries live in src/db/: call a named query function.',
+  },
+  {
+    // The raw D1 client, however it is reached: db.$client, db['$client'], const { $client } = db.
+    selector:
+      'MemberExpression[property.name=/^(prepare|\\$client)$/], MemberExpression[property.value="$client"], Property[key.name="$client"]',
     message: 'SQL lives only in src/db/: add a named query function there.',
   },
   {
@@ -31,7 +46,8 @@ const noSqlSyntax = [
 // Only config.ts (settings) and db/client.ts (the D1 binding) read bindings; load-config hands them over.
 const noBindingReads = [
   {
-    selector: 'MemberExpression[property.name="env"], MemberExpression[object.name=/^(env|bindings)$/]',
+    selector:
+      'MemberExpression[property.name="env"], MemberExpression[property.value="env"], ObjectPattern > Property[key.name="env"], MemberExpression[object.name=/^(env|bindings)$/]',
     message: 'Only src/config.ts and src/db/client.ts read bindings: add a setting to config.ts.',
   },
 ];
@@ -75,7 +91,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/db/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [noRoutes, ...noSqlImports, ...noBindingImports] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [noRoutes, ...noSqlImports, ...noBindingImports] },
+      ],
       'no-restricted-syntax': ['error', ...noSqlSyntax, ...noBindingReads],
     },
   },
@@ -87,7 +106,9 @@ export default tseslint.config(
   },
   {
     files: ['src/app.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...noSqlImports, ...noBindingImports] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...noSqlImports, ...noBindingImports] }],
+    },
   },
   {
     files: ['src/config.ts', 'src/middleware/load-config.ts'],
@@ -96,7 +117,7 @@ export default tseslint.config(
   {
     files: ['src/db/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [noRoutes, noDomain, ...noBindingImports] }],
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noRoutes, noDomain, ...noBindingImports] }],
       'no-restricted-syntax': ['error', ...noBindingReads],
     },
   },
@@ -104,7 +125,10 @@ export default tseslint.config(
   {
     files: ['src/lib/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [noRoutes, noDomain, ...noSqlImports, ...noBindingImports] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [noRoutes, noDomain, ...noSqlImports, ...noBindingImports] },
+      ],
     },
   },
 );

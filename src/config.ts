@@ -178,11 +178,20 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
   const raw = result.data;
   const production = raw.APP_ENV === 'production';
 
-  const origin = { path: false, production, example: 'https://app.example.com' };
-  const appUrl = parseUrlSetting(raw, 'APP_URL', origin, problems);
-  const apiUrl = parseUrlSetting(raw, 'API_URL', { ...origin, example: 'https://api.example.com' }, problems);
   if (raw.APP_URL === undefined) problems.add('APP_URL', 'is required');
+  const appUrl = parseUrlSetting(
+    raw,
+    'APP_URL',
+    { kind: 'origin', production, example: 'https://app.example.com' },
+    problems,
+  );
   if (raw.API_URL === undefined) problems.add('API_URL', 'is required');
+  const apiUrl = parseUrlSetting(
+    raw,
+    'API_URL',
+    { kind: 'origin', production, example: 'https://api.example.com' },
+    problems,
+  );
   const corsOrigins = parseCorsOrigins(raw.CORS_ORIGINS, appUrl, production, problems);
   const jwt = parseJwtSettings(raw, problems);
   const accessTokenTtl = raw.ACCESS_TOKEN_TTL ?? DEFAULT_ACCESS_TOKEN_TTL;
@@ -227,8 +236,8 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
 }
 
 interface UrlRule {
-  /** An endpoint or issuer may have a path and is kept exactly as given; an origin may not, and is normalised. */
-  path: boolean;
+  /** An origin (`scheme://host[:port]`) is normalised; a URL (an endpoint, an issuer) may have a path and is kept as given. */
+  kind: 'origin' | 'url';
   production: boolean;
   /** Shown in the problem, e.g. https://app.example.com. */
   example: string;
@@ -236,7 +245,8 @@ interface UrlRule {
 
 /** The one URL check behind every URL setting: http(s) only, https in production. Returns the URL or a problem. */
 function checkUrl(value: string, rule: UrlRule): { url: string } | { problem: string } {
-  const expected = rule.path ? `a URL such as ${rule.example}` : `an origin such as ${rule.example} (no path)`;
+  const expected =
+    rule.kind === 'url' ? `a URL such as ${rule.example}` : `an origin such as ${rule.example} (no path)`;
   let url: URL;
   try {
     url = new URL(value);
@@ -244,7 +254,7 @@ function checkUrl(value: string, rule: UrlRule): { url: string } | { problem: st
     return { problem: `must be ${expected}` };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: `must be ${expected}` };
-  if (!rule.path) {
+  if (rule.kind === 'origin') {
     const hasOnlyOrigin = url.pathname === '/' && url.search === '' && url.hash === '';
     // WHATWG URLs accept `*` in a host name; an origin list must not look like it has wildcards.
     if (!hasOnlyOrigin || url.username !== '' || url.password !== '' || url.hostname.includes('*')) {
@@ -252,7 +262,7 @@ function checkUrl(value: string, rule: UrlRule): { url: string } | { problem: st
     }
   }
   if (rule.production && url.protocol !== 'https:') return { problem: 'must use https in production' };
-  return { url: rule.path ? value : url.origin };
+  return { url: rule.kind === 'url' ? value : url.origin };
 }
 
 /** A URL setting, checked by `checkUrl`; null when unset or bad (the problem is recorded). */
@@ -272,7 +282,7 @@ function parseCorsOrigins(values: string[], appUrl: string | null, production: b
   if (values.length === 0) return appUrl ? [appUrl] : [];
   const origins: string[] = [];
   for (const value of values) {
-    const checked = checkUrl(value, { path: false, production: false, example: 'https://app.example.com' });
+    const checked = checkUrl(value, { kind: 'origin', production: false, example: 'https://app.example.com' });
     if ('problem' in checked) {
       problems.add('CORS_ORIGINS', `has "${value}", which is not an exact origin (credentials forbid wildcards)`);
     } else if (production && !checked.url.startsWith('https://')) {
@@ -359,7 +369,7 @@ function parseStripeSettings(raw: RawSettings, production: boolean, problems: Pr
   const apiUrl = parseUrlSetting(
     raw,
     'STRIPE_API_URL',
-    { path: false, production, example: 'http://localhost:12111' },
+    { kind: 'origin', production, example: 'http://localhost:12111' },
     problems,
   );
   if (raw.STRIPE_WEBHOOK_SECRET === undefined || raw.STRIPE_PRICE_IDS.length === 0) return null;
@@ -384,7 +394,7 @@ function parseEndpoint(
   production: boolean,
   problems: Problems,
 ): string {
-  return parseUrlSetting(raw, setting, { path: true, production, example: fallback }, problems) ?? fallback;
+  return parseUrlSetting(raw, setting, { kind: 'url', production, example: fallback }, problems) ?? fallback;
 }
 
 function parseGoogleSettings(raw: RawSettings, production: boolean, problems: Problems): GoogleSettings | null {
@@ -401,6 +411,7 @@ function parseGoogleSettings(raw: RawSettings, production: boolean, problems: Pr
     ),
     tokenUrl: parseEndpoint(raw, 'GOOGLE_TOKEN_URL', 'https://oauth2.googleapis.com/token', production, problems),
     jwksUrl: parseEndpoint(raw, 'GOOGLE_JWKS_URL', 'https://www.googleapis.com/oauth2/v3/certs', production, problems),
+    // Compared with the ID token's `iss` as a string, not fetched: no URL rule applies.
     issuer: raw.GOOGLE_ISSUER ?? 'https://accounts.google.com',
   };
 }
@@ -435,7 +446,7 @@ function parseOidcSettings(raw: RawSettings, production: boolean, problems: Prob
   const issuer = parseUrlSetting(
     raw,
     'OIDC_ISSUER',
-    { path: true, production, example: 'https://auth.example.com/realms/app' },
+    { kind: 'url', production, example: 'https://auth.example.com/realms/app' },
     problems,
   );
   return issuer === null ? null : { ...client, issuer };
@@ -468,7 +479,7 @@ function parseEmailSettings(raw: RawSettings, production: boolean, problems: Pro
   const resendApiUrl = parseUrlSetting(
     raw,
     'RESEND_API_URL',
-    { path: false, production, example: DEFAULT_RESEND_API_URL },
+    { kind: 'origin', production, example: 'http://127.0.0.1:8025' },
     problems,
   );
   if (raw.RESEND_API_URL !== undefined && resendApiUrl === null) return null;

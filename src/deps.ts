@@ -5,8 +5,8 @@ import type { ClientInfo } from './lib/client-info';
 import type { Logger } from './lib/log';
 
 /**
- * Built once per request by `depsFrom` (router.ts). A function that needs less takes a
- * `Pick<Deps, ...>` naming what it uses, so tests can call it with only that.
+ * Made once per request by `depsFrom` (router.ts), once per run by the scheduled job. A function
+ * that needs less takes a `Pick<Deps, ...>` naming what it uses, so tests can call it with only that.
  */
 export interface Deps {
   db: Database;

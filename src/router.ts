@@ -17,6 +17,8 @@ export interface AppEnv {
     db: Database;
     /** Set by requestLog: every line carries the request id. */
     log: Logger;
+    /** Set by depsFrom on first use. */
+    deps: Deps | undefined;
     /** Set by requireAuth / requireLiveSession. */
     auth: AccessTokenClaims;
   };
@@ -33,13 +35,21 @@ export function createRouter() {
 
 export type AppRouter = ReturnType<typeof createRouter>;
 
-/** What domain functions need from a request: database, settings, the time now, and the caller. */
+/**
+ * The request's Deps, made on first use and kept on the context, so the guards and the handler of
+ * one request share one instant (`now`) and one logger.
+ */
 export function depsFrom(c: Context<AppEnv>): Deps {
-  return {
-    db: c.get('db'),
-    config: c.get('config'),
-    now: new Date(),
-    client: clientInfo(c.req.raw),
-    log: c.get('log'),
-  };
+  let deps = c.get('deps');
+  if (deps === undefined) {
+    deps = {
+      db: c.get('db'),
+      config: c.get('config'),
+      now: new Date(),
+      client: clientInfo(c.req.raw),
+      log: c.get('log'),
+    };
+    c.set('deps', deps);
+  }
+  return deps;
 }

@@ -12,6 +12,6 @@ export async function runScheduledJobs(bindings: Env): Promise<void> {
   const log = createLogger({ job: 'scheduled' });
   const started = new Date();
   const retried = await retryDueEmails({ db, log, sender: createEmailSender(config.email, log) });
-  const deleted = await deleteExpiredRows(db, new Date());
+  const deleted = await deleteExpiredRows(db, started);
   log.info('scheduled jobs', { started: started.toISOString(), emails_tried: retried, deleted });
 }

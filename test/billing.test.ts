@@ -1,6 +1,8 @@
 // Checkout, portal, subscription state and the paid-feature guard, against a local Stripe fake.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { storeStripeCustomerId } from '../src/db/billing';
+import { createDatabase } from '../src/db/client';
 import { bearer, countRows, deleteMe, register, STRONG_PASSWORD } from './support/auth';
 import { billingSettings, deliver, event, stripeId, stripeRequests, subscriptionObject } from './support/billing';
 import { call, callWithBindings, expectError } from './support/http';
@@ -214,5 +216,15 @@ describe('account deletion with a subscription', () => {
     const response = await deleteMe(client.accessToken, { password: STRONG_PASSWORD }, settings);
     await expectError(response, 502, 'BILLING_UNAVAILABLE');
     expect(await countRows('users', 'id = ?', client.userId)).toBe(1);
+  });
+});
+
+describe('storeStripeCustomerId', () => {
+  it('keeps the first customer id stored and answers it to a later writer', async () => {
+    const { userId } = await register();
+    const db = createDatabase(env);
+    expect(await storeStripeCustomerId(db, userId, 'cus_first')).toBe('cus_first');
+    expect(await storeStripeCustomerId(db, userId, 'cus_second')).toBe('cus_first');
+    expect(await storeStripeCustomerId(db, 'no-such-user', 'cus_third')).toBeNull();
   });
 });

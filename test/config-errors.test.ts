@@ -2,6 +2,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { callWithBindings, expectError } from './support/http';
+import { PRODUCTION_SETTINGS } from './support/settings';
 
 async function expectConfigError(overrides: Record<string, unknown>, setting: string, path = '/api/health') {
   const response = await callWithBindings(overrides, path);
@@ -105,15 +106,7 @@ describe('settings validation through the Worker', () => {
 });
 
 describe('production refuses weak settings', () => {
-  const production = {
-    APP_ENV: 'production',
-    APP_URL: 'https://app.example.com',
-    API_URL: 'https://api.example.com',
-    CORS_ORIGINS: 'https://app.example.com',
-    EMAIL_PROVIDER: 'resend',
-    RESEND_API_KEY: 're_test_key',
-    EMAIL_FROM: 'Example <no-reply@example.com>',
-  };
+  const production = PRODUCTION_SETTINGS;
 
   it('starts with https URLs and a real email provider', async () => {
     expect((await callWithBindings(production, '/api/health')).status).toBe(200);

@@ -17,6 +17,12 @@ describe('createLogger', () => {
     );
   });
 
+  it('keeps level, msg and the context when a field has the same name', () => {
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
+    createLogger({ request_id: 'r-1' }).info('real', { level: 'error', msg: 'forged', request_id: 'other', x: 1 });
+    expect(String(out.mock.calls[0]?.[0])).toBe('{"level":"info","msg":"real","request_id":"r-1","x":1}');
+  });
+
   it('sends errors to console.error and everything else to console.log', () => {
     const out = vi.spyOn(console, 'log').mockImplementation(() => {});
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});

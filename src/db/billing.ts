@@ -1,30 +1,32 @@
 // Queries for billing: Stripe customers on users, subscriptions, and the Stripe event ledger.
 import { and, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
-import { rowsOf, runBatch, sqlStatement, statementFrom, type Database, type Statement } from './client';
+import { sqlStatement, statementFrom, type Database, type Statement } from './client';
 import { stripeEvents, subscriptions, users, type Subscription } from './schema';
 import { liveSessionQuery } from './sessions';
 
 /** Statuses in which the user is (still) subscribed: a new checkout would double-charge them. */
 export const LIVE_SUBSCRIPTION_STATUSES = ['active', 'trialing', 'past_due', 'unpaid'] as const;
 
-/** Batchable: sets the user's Stripe customer id unless they already have one (the first one stored wins). */
+/** Sets the user's Stripe customer id unless they already have one: the first one stored wins. */
+function fillStripeCustomerIdQuery(db: Database, userId: string, customerId: string) {
+  return db
+    .update(users)
+    .set({ stripeCustomerId: customerId })
+    .where(and(eq(users.id, userId), isNull(users.stripeCustomerId)));
+}
+
+/** Batchable form of the above, for the webhook's batch. */
 export function fillStripeCustomerIdStatement(db: Database, userId: string, customerId: string): Statement {
-  return statementFrom(
-    db,
-    db
-      .update(users)
-      .set({ stripeCustomerId: customerId })
-      .where(and(eq(users.id, userId), isNull(users.stripeCustomerId))),
-  );
+  return statementFrom(db, fillStripeCustomerIdQuery(db, userId, customerId));
 }
 
 /** Stores the customer id unless the user already has one; returns the one that is stored. */
 export async function storeStripeCustomerId(db: Database, userId: string, customerId: string): Promise<string | null> {
-  const [, stored] = await runBatch(db, [
-    fillStripeCustomerIdStatement(db, userId, customerId),
-    statementFrom(db, db.select({ customerId: users.stripeCustomerId }).from(users).where(eq(users.id, userId))),
+  const [, stored] = await db.batch([
+    fillStripeCustomerIdQuery(db, userId, customerId),
+    db.select({ customerId: users.stripeCustomerId }).from(users).where(eq(users.id, userId)),
   ]);
-  return rowsOf<{ stripe_customer_id: string | null }>(stored)[0]?.stripe_customer_id ?? null;
+  return stored[0]?.customerId ?? null;
 }
 
 /** A user a Stripe event is about, as the webhook reads it. */

@@ -1,16 +1,18 @@
 // The drizzle client over the D1 binding (the only module besides config.ts that reads bindings),
 // and the statements-and-batches helpers every multi-row change goes through.
 //
-// Which way a query is written (both only in src/db/, ESLint refuses SQL elsewhere):
-// - drizzle's builder for what it can say: reads, plain inserts, updates and deletes. Its column
-//   names and types come from schema.ts, so a renamed column fails the type check.
-// - hand-written SQL (sqlStatement) for what it cannot: writes gated by a condition on other rows
-//   (INSERT ... SELECT ... WHERE, an upsert that refuses older data), RETURNING used as "did this
-//   batch take effect", json_each over a list. Such SQL uses `?` parameters, never interpolation.
-// Every batch is built from native D1 statements (statementFrom turns a builder query into one),
-// because drizzle's batch() cannot run hand-written SQL with parameters: db.run()/db.all() are
-// documented as batchable, but with parameters they throw (drizzle-orm 0.45, issue #2277;
-// test/db-client.test.ts shows it), and our batches mix both kinds.
+// Which way a query is written (only here in src/db/: ESLint refuses SQL elsewhere):
+// - drizzle's builder wherever it can say the query, awaited alone or in drizzle's own db.batch():
+//   columns and types come from schema.ts, and rows come back with the schema's keys.
+// - native D1 statements (`Statement`) for a batch that must also run hand-written SQL, because
+//   drizzle's batch() cannot: db.run()/db.all() are documented as batchable, but with parameters
+//   they throw (drizzle-orm 0.45, drizzle-team/drizzle-orm#2277; test/db-client.test.ts shows it).
+//   statementFrom() turns a builder query into one; sqlStatement() takes SQL with `?` parameters,
+//   never interpolated values. Their rows (rowsOf) carry SQL's column names, not the builder's
+//   keys: a statement whose rows are read aliases what it selects (`last_event_created AS created`).
+// - hand-written SQL for what the builder cannot say: writes gated by a condition on other rows
+//   (INSERT ... SELECT ... WHERE), an upsert that refuses older data, RETURNING read as "did this
+//   batch take effect", json_each over a list.
 import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1';
 import * as schema from './schema';
 

@@ -88,9 +88,13 @@ export async function retryDueEmails(deps: DeliveryDeps): Promise<number> {
   return ids.length;
 }
 
-/** Delivers a request's queued emails after its response is sent; failures stay queued for the retry job. */
+/**
+ * Delivers a request's queued emails after its response is sent; failures stay queued for the retry
+ * job. Takes the request context (Hono's, or anything with an executionCtx) and reads it only when
+ * there is an email to send.
+ */
 export function deliverAfterResponse(
-  ctx: Pick<ExecutionContext, 'waitUntil'>,
+  request: { executionCtx: Pick<ExecutionContext, 'waitUntil'> },
   deps: Pick<Deps, 'db' | 'config' | 'log'>,
   outboxIds: string[],
 ): void {
@@ -98,5 +102,7 @@ export function deliverAfterResponse(
   const sender = createEmailSender(deps.config.email, deps.log);
   // A zero timer lets the response leave first: the handler chain after this point is only microtasks.
   const afterResponse = new Promise((resolve) => setTimeout(resolve, 0));
-  ctx.waitUntil(afterResponse.then(() => deliverEmails({ db: deps.db, log: deps.log, sender }, outboxIds)));
+  request.executionCtx.waitUntil(
+    afterResponse.then(() => deliverEmails({ db: deps.db, log: deps.log, sender }, outboxIds)),
+  );
 }

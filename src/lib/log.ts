@@ -13,7 +13,8 @@ export interface Logger {
  */
 export function createLogger(context: LogFields): Logger {
   const write = (level: 'info' | 'warn' | 'error', msg: string, fields?: LogFields) => {
-    const line = JSON.stringify({ level, msg, ...context, ...fields });
+    // Fields cannot overwrite the level, the message or the context (a field named request_id, say).
+    const line = JSON.stringify(Object.assign({ level, msg, ...context, ...fields }, { level, msg }, context));
     if (level === 'error') console.error(line);
     else console.log(line);
   };

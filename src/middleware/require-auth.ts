@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { tokenError, verifyAccessToken, type AccessTokenClaims } from '../auth/access-tokens';
 import type { Config } from '../config';
 import { findLiveSessionWithUser } from '../db/sessions';
-import type { AppEnv } from '../router';
+import { depsFrom, type AppEnv } from '../router';
 
 const BEARER = /^Bearer +([^\s]+)$/i;
 
@@ -38,7 +38,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
 export function requireLiveSession(): MiddlewareHandler<AppEnv> {
   return async function requireLiveSession(c, next) {
     const claims = await verifyBearer(c.get('config'), c.req.header('Authorization'));
-    const live = await findLiveSessionWithUser(c.get('db'), claims.sessionId, new Date());
+    const live = await findLiveSessionWithUser(c.get('db'), claims.sessionId, depsFrom(c).now);
     if (!live || live.user.id !== claims.userId) throw tokenError('TOKEN_INVALID');
     c.set('auth', { ...claims, role: live.user.role });
     await next();

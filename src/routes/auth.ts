@@ -82,7 +82,7 @@ export const authRouter = createRouter()
     const deps = depsFrom(c);
     const signedIn = await registerAccount(deps, { email, password, name: name ?? null });
     setRefreshCookie(c, signedIn.tokens.refreshToken, deps.config.refreshTokenTtl);
-    deliverAfterResponse(c.executionCtx, deps, signedIn.outboxIds);
+    deliverAfterResponse(c, deps, signedIn.outboxIds);
     return c.json(signedInBody(signedIn), 201);
   })
   .openapi(loginRoute, async (c) => {

@@ -39,6 +39,6 @@ export const emailVerificationRouter = createRouter()
   })
   .openapi(resendRoute, async (c) => {
     const deps = depsFrom(c);
-    deliverAfterResponse(c.executionCtx, deps, await resendVerification(deps, c.get('auth')));
+    deliverAfterResponse(c, deps, await resendVerification(deps, c.get('auth')));
     return c.body(null, 202);
   });

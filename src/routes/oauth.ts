@@ -73,7 +73,7 @@ export const oauthRouter = createRouter()
     try {
       const result = await finishOAuth(deps, c.req.valid('param').provider, { ...c.req.valid('query'), cookie });
       setRefreshCookie(c, result.refreshToken, deps.config.refreshTokenTtl);
-      deliverAfterResponse(c.executionCtx, deps, result.outboxIds);
+      deliverAfterResponse(c, deps, result.outboxIds);
       return c.redirect(`${deps.config.appUrl}${result.redirectTo}`, 302);
     } catch (err) {
       if (err instanceof OAuthSignInRefused) return c.redirect(`${deps.config.appUrl}/login?error=${err.code}`, 302);

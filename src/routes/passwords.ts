@@ -40,19 +40,19 @@ const changeRoute = createRoute({
 export const passwordsRouter = createRouter()
   .openapi(forgotRoute, async (c) => {
     const deps = depsFrom(c);
-    deliverAfterResponse(c.executionCtx, deps, await requestPasswordReset(deps, c.req.valid('json').email));
+    deliverAfterResponse(c, deps, await requestPasswordReset(deps, c.req.valid('json').email));
     return c.body(null, 202);
   })
   .openapi(resetRoute, async (c) => {
     const deps = depsFrom(c);
-    deliverAfterResponse(c.executionCtx, deps, await resetPassword(deps, c.req.valid('json')));
+    deliverAfterResponse(c, deps, await resetPassword(deps, c.req.valid('json')));
     return c.json({ ok: true as const }, 200);
   })
   .openapi(changeRoute, async (c) => {
     const { current_password, new_password } = c.req.valid('json');
     const deps = depsFrom(c);
     deliverAfterResponse(
-      c.executionCtx,
+      c,
       deps,
       await changePassword(deps, c.get('auth'), {
         currentPassword: current_password,

@@ -50,6 +50,6 @@ export const stripeWebhookRouter = createRouter().openapi(webhookRoute, async (c
   const deps = depsFrom(c);
   const { outcome, outboxIds } = await applyStripeEvent(deps, checkStripeEventShape(event));
   deps.log.info('stripe event', { event_id: event.id, type: event.type, outcome });
-  deliverAfterResponse(c.executionCtx, deps, outboxIds);
+  deliverAfterResponse(c, deps, outboxIds);
   return c.json({ received: true as const }, 200);
 });

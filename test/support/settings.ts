@@ -6,6 +6,17 @@ export const TEST_APP_URL = 'http://app.test';
 export const TEST_API_URL = 'http://api.test';
 export const TEST_OTHER_ALLOWED_ORIGIN = 'http://localhost:3000';
 
+/** What production requires on top of the test settings: https origins and a real email provider. */
+export const PRODUCTION_SETTINGS = {
+  APP_ENV: 'production',
+  APP_URL: 'https://app.example.com',
+  API_URL: 'https://api.example.com',
+  CORS_ORIGINS: 'https://app.example.com',
+  EMAIL_PROVIDER: 'resend',
+  RESEND_API_KEY: 're_test_key',
+  EMAIL_FROM: 'Example <no-reply@example.com>',
+};
+
 export async function testSettings(): Promise<Record<SettingName, string>> {
   const unset = Object.fromEntries(SETTING_NAMES.map((name) => [name, ''])) as Record<SettingName, string>;
   return {

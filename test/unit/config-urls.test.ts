@@ -1,7 +1,7 @@
 // Every URL setting goes through one check: http(s) only, https in production, origins without a path.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config';
-import { testSettings } from '../support/settings';
+import { PRODUCTION_SETTINGS, testSettings } from '../support/settings';
 
 /** Settings that switch on every feature with a URL setting, so each one is read. */
 const everyFeature = {
@@ -27,6 +27,11 @@ const pathUrls = [
   'GITHUB_API_URL',
   'OIDC_ISSUER',
 ];
+
+async function detailsWith(overrides: Record<string, string>): Promise<string[]> {
+  const result = parseConfig({ ...(await testSettings()), ...everyFeature, ...overrides });
+  return result instanceof ConfigError ? result.details : [];
+}
 
 async function problemsWith(overrides: Record<string, string>): Promise<string[]> {
   const result = parseConfig({ ...(await testSettings()), ...everyFeature, ...overrides });
@@ -57,16 +62,20 @@ describe('URL settings', () => {
   });
 
   it.each([...origins, ...pathUrls])('%s must use https in production', async (setting) => {
-    const production = {
-      APP_ENV: 'production',
-      APP_URL: 'https://app.example.com',
-      API_URL: 'https://api.example.com',
-      CORS_ORIGINS: 'https://app.example.com',
-      EMAIL_PROVIDER: 'resend',
-      RESEND_API_KEY: 're_x',
-      EMAIL_FROM: 'Example <no-reply@example.com>',
-    };
-    expect(await problemsWith(production)).toEqual([]);
-    expect(await problemsWith({ ...production, [setting]: 'http://x.example.com' })).toContain(setting);
+    expect(await problemsWith(PRODUCTION_SETTINGS)).toEqual([]);
+    expect(await problemsWith({ ...PRODUCTION_SETTINGS, [setting]: 'http://x.example.com' })).toContain(setting);
+  });
+
+  it('says what is wrong and what would be right, never more than once per setting', async () => {
+    expect(await detailsWith({ APP_URL: 'https://app.example.com/app' })).toEqual([
+      'APP_URL must be an origin such as https://app.example.com (no path)',
+    ]);
+    expect(await detailsWith({ GOOGLE_TOKEN_URL: 'ftp://x' })).toEqual([
+      'GOOGLE_TOKEN_URL must be a URL such as https://oauth2.googleapis.com/token',
+    ]);
+    expect(await detailsWith({ OIDC_ISSUER: 'nope' })).toEqual([
+      'OIDC_ISSUER must be a URL such as https://auth.example.com/realms/app',
+    ]);
+    expect(await detailsWith({ APP_URL: '', API_URL: '' })).toEqual(['APP_URL is required', 'API_URL is required']);
   });
 });
