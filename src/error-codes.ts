@@ -1,5 +1,6 @@
-// Every error code the API answers: its HTTP status, default sentence and when it happens. AppError takes its status
-// from here, the OpenAPI document lists these codes, and a test checks the README's table against it.
+// Every error code the API answers: its HTTP status, default sentence and when it happens. AppError
+// takes its status from here, the OpenAPI document's Error schema lists these codes, and a test
+// keeps the README's table (code, status, when) equal to this.
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 interface ErrorCodeEntry {
@@ -9,7 +10,7 @@ interface ErrorCodeEntry {
   alsoStatus?: ContentfulStatusCode;
   /** The default sentence for `error`; a throw may give a more specific one. */
   message: string;
-  /** When a client sees it: the README's table and the OpenAPI document show this. */
+  /** When a client sees it, as the README's table says. */
   when: string;
 }
 

@@ -35,22 +35,26 @@ export function jsonResponse<S extends z.ZodType>(schema: S, description: string
   return { description, content: { 'application/json': { schema } } };
 }
 
-const statusDescriptions: Record<number, string> = {
-  400: 'Invalid input (VALIDATION_ERROR, INVALID_JSON or a route-specific code).',
+// What each error status means; the codes themselves are the Error schema's `code` enum, from the
+// catalogue (per-route lists of codes are the client SDK's job).
+const statusMeanings: Record<number, string> = {
+  400: 'Invalid input.',
   401: 'Not authenticated.',
+  402: 'Payment required.',
   403: 'Not allowed.',
   404: 'Not found.',
   409: 'Conflict with the current state.',
-  413: 'PAYLOAD_TOO_LARGE.',
-  415: 'UNSUPPORTED_MEDIA_TYPE.',
-  429: 'RATE_LIMITED; see Retry-After.',
+  413: 'Body too large.',
+  415: 'Wrong content type.',
+  429: 'Too many attempts; see Retry-After.',
+  502: 'An upstream service failed.',
   503: 'A dependency is unavailable.',
 };
 
 /** OpenAPI response entries for the given error statuses, all with the contract's error body. */
 export function errorResponses<S extends number>(...statuses: S[]) {
   return Object.fromEntries(
-    statuses.map((status) => [status, jsonResponse(errorBodySchema, statusDescriptions[status] ?? 'Error.')]),
+    statuses.map((status) => [status, jsonResponse(errorBodySchema, statusMeanings[status] ?? 'Error.')]),
   ) as Record<S, ReturnType<typeof jsonResponse<typeof errorBodySchema>>>;
 }
 

@@ -2,19 +2,14 @@
 import { listCancellableSubscriptionIds } from '../db/billing';
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
-import { getStripe } from './stripe-client';
+import { getStripe, stripeSettings } from './stripe-client';
 
 /** Cancels at Stripe immediately; a Stripe failure stops the deletion (502) rather than leave a charge. */
 export async function cancelSubscriptionsOf(deps: Pick<Deps, 'db' | 'config'>, userId: string): Promise<void> {
   const ids = await listCancellableSubscriptionIds(deps.db, userId);
   if (ids.length === 0) return;
-  if (!deps.config.stripe) {
-    throw new AppError(
-      'BILLING_NOT_CONFIGURED',
-      'This account has a subscription, and billing is not configured to cancel it.',
-    );
-  }
-  const stripe = await getStripe(deps.config.stripe);
+  // Without billing settings the subscription cannot be cancelled: BILLING_NOT_CONFIGURED, nothing deleted.
+  const stripe = await getStripe(stripeSettings(deps.config));
   for (const id of ids) {
     try {
       await stripe.subscriptions.cancel(id);

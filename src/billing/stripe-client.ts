@@ -8,10 +8,8 @@ import { cachedPromise } from '../lib/promise-cache';
 // The package itself is imported lazily, so routes that never bill never evaluate it.
 const clients = new WeakMap<StripeSettings, Promise<Stripe>>();
 
-export const billingNotConfigured = () => new AppError('BILLING_NOT_CONFIGURED');
-
 export function stripeSettings(config: Config): StripeSettings {
-  if (!config.stripe) throw billingNotConfigured();
+  if (!config.stripe) throw new AppError('BILLING_NOT_CONFIGURED');
   return config.stripe;
 }
 

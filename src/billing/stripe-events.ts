@@ -1,8 +1,7 @@
 // applyStripeEvent: each verified webhook event is applied exactly once, atomically, and never backwards.
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import type { AuditEvent } from '../db/audit-log';
-import { insertAuditEntryStatement } from '../db/audit-log';
+import { insertAuditEntryStatement, type AuditEvent } from '../db/audit-log';
 import {
   fillStripeCustomerIdStatement,
   findStripeEventUserStatement,

@@ -1,4 +1,4 @@
-// The database liveness probe behind GET /api/health.
+// The trivial query behind GET /api/health (and the forgot-password answer's even second round trip).
 import { sql } from 'drizzle-orm';
 import type { Database } from './client';
 

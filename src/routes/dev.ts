@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { listRecentOutboxEmails } from '../db/email-outbox';
 import { notFound } from '../errors';
-import { jsonResponse } from '../openapi';
+import { errorResponses, jsonResponse } from '../openapi';
 import { createRouter } from '../router';
 
 const MAILBOX_SIZE = 50;
@@ -31,7 +31,7 @@ const devEmailsRoute = createRoute({
   summary: 'The emails the outbox holds, newest first, with their links (development on a loopback host only)',
   responses: {
     200: jsonResponse(z.object({ emails: z.array(devEmailSchema) }), 'The 50 newest emails.'),
-    404: { description: 'Not in development.' },
+    ...errorResponses(404),
   },
 });
 

@@ -3,6 +3,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { expect } from 'vitest';
 import { exports } from 'cloudflare:workers';
 import { ERROR_CODES, type ErrorCode } from '../../src/error-codes';
+import type { ErrorBody } from '../../src/errors';
 import worker from '../../src/index';
 import { TEST_API_URL } from './settings';
 
@@ -42,11 +43,8 @@ export function cookieValue(response: Response, name: string): string | null {
   return match ? match[1]! : null;
 }
 
-export interface ErrorBody {
-  error: string;
-  code: string;
-  issues?: unknown[];
-}
+/** The contract's error body, as src/errors.ts renders it. */
+export type { ErrorBody } from '../../src/errors';
 
 /** The JSON body of an error answer. */
 export async function errorBody(response: Response): Promise<ErrorBody> {

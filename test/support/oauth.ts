@@ -1,8 +1,7 @@
 // Driving an OAuth sign-in the way a browser does, against the local fakes started in global setup.
 import { env } from 'cloudflare:test';
 import { expect } from 'vitest';
-import type { FakeIdentity } from './fakes/oauth-fakes';
-import { FAKE_CLIENT_SECRET } from './fakes/oauth-fakes';
+import { FAKE_CLIENT_SECRET, type FakeIdentity } from './fakes/oauth-fakes';
 import { callWithBindings, cookieValue } from './http';
 import { TEST_API_URL } from './settings';
 
