@@ -1,4 +1,5 @@
 // Queries behind the admin area: user search, one user's details, role and status changes, stats, the audit log.
+import type { Stats } from './admin-stats';
 import { currentSubscriptionQuery } from './billing';
 import { rowsOf, runBatch, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
 
@@ -193,17 +194,7 @@ export function enableUserStatement(db: Database, input: { userId: string; now: 
   );
 }
 
-export interface Stats {
-  users: number;
-  verified: number;
-  disabled: number;
-  admins: number;
-  signups_7d: number;
-  signups_30d: number;
-  active_subscriptions_by_price: { price_id: string | null; count: number }[];
-  failed_payments_30d: number;
-  past_due_subscriptions: number;
-}
+export type { Stats };
 
 export async function readStats(db: Database, now: Date): Promise<Stats> {
   const day = 86_400_000;

@@ -9,32 +9,19 @@ const ADMIN_CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'";
 
-const text = (contentType: string) => ({
-  description: 'The file.',
-  content: { [contentType]: { schema: z.string() } },
-});
+/** One of the page's files, described as plain text of its content type. */
+const fileRoute = (path: string, summary: string, contentType: string) =>
+  createRoute({
+    method: 'get',
+    path,
+    tags: ['Admin'],
+    summary,
+    responses: { 200: { description: 'The file.', content: { [contentType]: { schema: z.string() } } } },
+  });
 
-const pageRoute = createRoute({
-  method: 'get',
-  path: '/admin',
-  tags: ['Admin'],
-  summary: 'The admin dashboard (HTML)',
-  responses: { 200: text('text/html') },
-});
-const scriptRoute = createRoute({
-  method: 'get',
-  path: '/admin/admin.js',
-  tags: ['Admin'],
-  summary: 'Its script',
-  responses: { 200: text('text/javascript') },
-});
-const styleRoute = createRoute({
-  method: 'get',
-  path: '/admin/admin.css',
-  tags: ['Admin'],
-  summary: 'Its stylesheet',
-  responses: { 200: text('text/css') },
-});
+const pageRoute = fileRoute('/admin', 'The admin dashboard (HTML)', 'text/html');
+const scriptRoute = fileRoute('/admin/admin.js', 'Its script', 'text/javascript');
+const styleRoute = fileRoute('/admin/admin.css', 'Its stylesheet', 'text/css');
 
 export const adminPageRouter = createRouter()
   .openapi(pageRoute, (c) => {

@@ -2,6 +2,8 @@
 // built with textContent (no HTML from data). Compiled to the script /admin/admin.js serves (see
 // scripts/lib/browser-script.mjs); type-checked against the DOM by tsconfig.browser.json.
 
+import type { Stats } from '../../db/admin-stats';
+
 /** The fields this page reads from /api/me and /api/admin/* (README "Admin area"). */
 interface Me {
   email: string;
@@ -31,18 +33,6 @@ interface UserDetail {
   }[];
   linked_accounts: { provider: string; email: string | null }[];
   subscription: { status: string; price_id?: string | null };
-}
-
-interface Stats {
-  users: number;
-  verified: number;
-  disabled: number;
-  admins: number;
-  signups_7d: number;
-  signups_30d: number;
-  active_subscriptions_by_price: { price_id: string | null; count: number }[];
-  failed_payments_30d: number;
-  past_due_subscriptions: number;
 }
 
 interface AuditEntry {
