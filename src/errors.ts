@@ -70,6 +70,8 @@ export function toAppError(err: unknown): AppError {
 /** The single place that renders an error as the contract's JSON. */
 export function errorResponse(c: Context, err: unknown): Response {
   const appError = toAppError(err);
+  // For the request's log line (middleware/request-log.ts), whatever the error was thrown as.
+  c.set('errorCode', appError.code);
   const body: ErrorBody = { error: appError.message, code: appError.code };
   if (appError.extra.issues) body.issues = appError.extra.issues;
   for (const [name, value] of Object.entries(appError.extra.headers ?? {})) c.header(name, value);

@@ -5,6 +5,7 @@ import type { AccessTokenClaims } from './auth/access-tokens';
 import type { Config } from './config';
 import type { Database } from './db/client';
 import type { Deps } from './deps';
+import type { ErrorCode } from './error-codes';
 import { validationError } from './errors';
 import { clientInfo } from './lib/client-info';
 import type { Logger } from './lib/log';
@@ -17,6 +18,8 @@ export interface AppEnv {
     db: Database;
     /** Set by requestLog: every line carries the request id. */
     log: Logger;
+    /** Set by errorResponse: the code of the error answer, for the request's log line. */
+    errorCode: ErrorCode | undefined;
     /** Set by depsFrom on first use. */
     deps: Deps | undefined;
     /** Set by requireAuth / requireLiveSession. */

@@ -1,7 +1,7 @@
 // Logging in one place: every line is JSON from lib/log.ts and carries its request's id.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../src/lib/log';
-import { callWithBindings } from './support/http';
+import { call, callWithBindings } from './support/http';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -51,6 +51,18 @@ describe("a request's lines", () => {
     expect(lines.map((line) => [line.msg, line.request_id])).toEqual([
       ['database ping failed', 'trace-42'],
       ['request', 'trace-42'],
+    ]);
+  });
+
+  it("name the error answer's code, however it was thrown, and keep a stack only for the unexpected", async () => {
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
+    // An empty JSON body is refused by Hono's validator (an HTTPException), an unknown path by notFound.
+    await call('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' } });
+    await call('/api/no-such-route');
+    const requestLines = linesOf(out).filter((line) => line.msg === 'request');
+    expect(requestLines.map((line) => [line.status, line.code, 'error' in line])).toEqual([
+      [400, 'INVALID_JSON', false],
+      [404, 'NOT_FOUND', false],
     ]);
   });
 });

@@ -1,6 +1,5 @@
 // Gives the request its logger (every line carries the X-Request-Id), and writes one line per request.
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from '../errors';
 import { createLogger, type LogFields } from '../lib/log';
 import type { AppEnv } from '../router';
 
@@ -18,9 +17,9 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
       status,
       duration_ms: Math.round((performance.now() - started) * 100) / 100,
     };
-    if (c.error instanceof AppError) {
-      line.code = c.error.code;
-    } else if (c.error) {
+    const code = c.get('errorCode');
+    if (code !== undefined) line.code = code;
+    if (code === 'INTERNAL_ERROR' && c.error) {
       // Unexpected errors keep their detail here, in the log, and never in the response.
       line.error = { name: c.error.name, message: c.error.message, stack: c.error.stack };
     }
