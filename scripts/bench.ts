@@ -3,10 +3,11 @@
 // and cold start with and without the billing path. Writes a table to stdout and the figures to
 // bench-results/bench.json. Everything runs on loopback (a local Stripe fake included).
 import { randomBytes, scryptSync } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as esbuild from 'esbuild';
 import Stripe from 'stripe';
 import { startStripeFake } from '../test/support/fakes/stripe-fake';
 import { readBundle } from './lib/bundle-modules';
@@ -158,6 +159,28 @@ function nodeScryptCpuMs(samples = 5) {
   return (used.user + used.system) / 1000 / samples;
 }
 
+/**
+ * The baseline Worker (scripts/bench-baseline/worker.ts), built with the production build's esbuild
+ * settings, so the two differ only in what the code does.
+ */
+async function buildBaseline(): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), 'liftoff-baseline-'));
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { index: 'scripts/bench-baseline/worker.ts' },
+    outdir,
+    bundle: true,
+    format: 'esm',
+    conditions: ['workerd', 'worker', 'browser'],
+    target: 'es2024',
+    external: ['node:*', 'cloudflare:*'],
+    define: { 'process.env.NODE_ENV': '"production"' },
+    minify: true,
+    logLevel: 'warning',
+  });
+  return outdir;
+}
+
 async function startWorker(bundleDir: string, bindings: Record<string, string>) {
   const { mf, url } = await startLocalWorker(bundleDir, bindings);
   const workerd = findWorkerd();
@@ -294,7 +317,48 @@ async function main() {
     );
 
     const mem = memory(workerd);
+
+    // The floor: the same routes in the baseline Worker, alone in its own workerd with the same data.
+    const liftoffDb = (await mf.getD1Database('DB')) as unknown as D1Database;
+    const baselineDir = await buildBaseline();
+    const baselineRows: Record<string, unknown>[] = [];
+    for (const table of ['users', 'sessions', 'subscriptions']) {
+      baselineRows.push(
+        ...(
+          await liftoffDb
+            .prepare(`SELECT '${table}' AS t, * FROM ${table} WHERE ${table === 'users' ? 'id' : 'user_id'} = ?`)
+            .bind(user.id)
+            .all()
+        ).results,
+      );
+    }
     await mf.dispose();
+    const baseline: RouteResult[] = [];
+    {
+      const started = await startLocalWorker(baselineDir, bindings);
+      const baselineWorkerd = findWorkerd();
+      if (!baselineWorkerd) throw new Error('baseline workerd process not found');
+      try {
+        for (const { t, ...row } of baselineRows) {
+          const columns = Object.keys(row);
+          await started.db
+            .prepare(`INSERT INTO ${String(t)} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+            .bind(...columns.map((column) => row[column]))
+            .run();
+        }
+        const base = started.url;
+        const runBaseline = async (route: string, step: () => Promise<Response>) => {
+          await measure(route, baselineWorkerd, Math.min(20, REQUESTS), CONCURRENCY, step); // warm-up
+          baseline.push(await measure(route, baselineWorkerd, REQUESTS, CONCURRENCY, step));
+        };
+        await runBaseline('health', () => fetch(new URL('/api/health', base)));
+        await runBaseline('me', () => fetch(new URL('/api/me', base), { headers: bearer }));
+        await runBaseline('webhook', () => signedWebhook(base, subscriptionEvent(user.id, customer, created++)));
+      } finally {
+        await started.mf.dispose();
+        rmSync(baselineDir, { recursive: true, force: true });
+      }
+    }
     const coldHealthMs = await coldStart(bundle.outdir, bindings, (u) => fetch(new URL('/api/health', u)));
     const coldWebhookMs = await coldStart(bundle.outdir, bindings, (u) =>
       signedWebhook(
@@ -334,6 +398,7 @@ async function main() {
       es256VerifyCpuMsNode: await es256VerifyCpuMs(),
       workerdMemory: mem,
       routes: results,
+      baseline,
     };
     mkdirSync(join(root, 'bench-results'), { recursive: true });
     writeFileSync(join(root, 'bench-results', 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -365,6 +430,15 @@ async function main() {
     for (const r of results) {
       console.log(
         `${r.route.padEnd(9)} ${String(r.requests).padStart(9)} ${fmt(r.requestsPerSecond)} ${fmt(r.p50Ms, 2)} ${fmt(r.p99Ms, 2)} ${fmt(r.cpuMsPerRequest, 2).padStart(11)}  ${r.d1RoundTrips}`,
+      );
+    }
+    console.log('\nAgainst the floor: a minimal Worker doing the same D1 work (scripts/bench-baseline/worker.ts)');
+    console.log('route      baseline CPU ms/req  Liftoff CPU ms/req  Liftoff / baseline');
+    const goals: Record<string, number> = { health: 1.15, me: 1.25, webhook: 1.3 };
+    for (const b of baseline) {
+      const l = results.find((r) => r.route === b.route)!;
+      console.log(
+        `${b.route.padEnd(9)} ${fmt(b.cpuMsPerRequest, 2).padStart(20)} ${fmt(l.cpuMsPerRequest, 2).padStart(19)} ${(l.cpuMsPerRequest / b.cpuMsPerRequest).toFixed(2).padStart(19)} (goal <= ${goals[b.route]})`,
       );
     }
     console.log("\nCPU is the whole workerd process (the Worker, Miniflare's entry and local D1) per request.");
