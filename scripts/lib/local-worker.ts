@@ -35,10 +35,10 @@ function compatibility() {
 export async function startLocalWorker(
   bundleDir: string,
   bindings: Record<string, string>,
-  options: { port?: number; persistDir?: string } = {},
+  options: { port?: number; persistDir?: string; inspectorPort?: number } = {},
 ) {
   const { date, flags } = compatibility();
-  const { port, persistDir } = options;
+  const { port, persistDir, inspectorPort } = options;
   const workerOptions = (current: Record<string, string>) => ({
     modules: true as const,
     scriptPath: join(bundleDir, 'index.js'),
@@ -50,6 +50,8 @@ export async function startLocalWorker(
     d1Databases: ['DB'],
     ...(persistDir ? { d1Persist: persistDir } : {}),
     ...(port ? { port, host: '127.0.0.1' } : {}),
+    // V8's inspector on this port (scripts/profile.ts records CPU profiles through it).
+    ...(inspectorPort ? { inspectorPort } : {}),
     // The Worker's per-request log lines would drown the output.
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       stdout.resume();
