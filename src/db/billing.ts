@@ -1,8 +1,9 @@
 // Queries for billing: Stripe customers on users, subscriptions, and the Stripe event ledger.
-import { and, desc, eq, isNull, notInArray, sql } from 'drizzle-orm';
-import { sqlStatement, statementFrom, type Database, type Statement } from './client';
+import { and, desc, eq, fillPlaceholders, isNull, notInArray, sql } from 'drizzle-orm';
+import { rowsOf, runBatch, sqlStatement, statementFrom, type Database, type Statement } from './client';
 import { stripeEvents, subscriptions, users, type Subscription } from './schema';
 import { liveSessionQuery } from './sessions';
+import { userFromRow, type UserRow } from './users';
 
 /** Statuses in which the user is (still) subscribed: a new checkout would double-charge them. */
 export const LIVE_SUBSCRIPTION_STATUSES = ['active', 'trialing', 'past_due', 'unpaid'] as const;
@@ -159,15 +160,69 @@ export function setSubscriptionStatusStatement(
   );
 }
 
+interface SubscriptionRow {
+  id: string;
+  user_id: string;
+  customer_id: string;
+  status: string;
+  price_id: string | null;
+  current_period_end: number | null;
+  cancel_at_period_end: number;
+  last_event_created: number;
+  updated_at: number;
+}
+
+function subscriptionFromRow(row: SubscriptionRow): Subscription {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    customerId: row.customer_id,
+    status: row.status,
+    priceId: row.price_id,
+    currentPeriodEnd: row.current_period_end === null ? null : new Date(row.current_period_end),
+    cancelAtPeriodEnd: row.cancel_at_period_end === 1,
+    lastEventCreated: row.last_event_created,
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+type BuiltQuery = { sql: string; params: unknown[] };
+
+// The account read's three queries, built by drizzle once per isolate with placeholders (derived,
+// immutable SQL text): building them was half of GET /api/me's time in a CPU profile
+// (`npm run profile -- me`), and they run on every bearer route that reads the account.
+let accountReadQueries: BuiltQuery[] | undefined;
+
+function accountReadStatements(db: Database, input: { userId: string; sessionId: string; now: Date }): Statement[] {
+  accountReadQueries ??= [
+    db
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder('userId')))
+      .limit(1),
+    currentSubscriptionQuery(db, sql.placeholder('userId') as unknown as string),
+    liveSessionQuery(db, {
+      userId: sql.placeholder('userId') as unknown as string,
+      sessionId: sql.placeholder('sessionId') as unknown as string,
+      now: sql.placeholder('now') as unknown as Date,
+    }),
+  ].map((query) => query.toSQL());
+  // toSQL() leaves placeholders bare (no column encoder), so values go in as D1 stores them.
+  const values = { userId: input.userId, sessionId: input.sessionId, now: input.now.getTime() };
+  return accountReadQueries.map((query) => sqlStatement(db, query.sql, ...fillPlaceholders(query.params, values)));
+}
+
 /**
  * The user, their current subscription, and whether the caller's session is live (not revoked or
  * expired, user enabled), in one round trip: GET /api/me, the billing routes, the paid-feature guard.
  */
 export async function findAccountWithSession(db: Database, input: { userId: string; sessionId: string; now: Date }) {
-  const [userRows, subscriptionRows, liveRows] = await db.batch([
-    db.select().from(users).where(eq(users.id, input.userId)).limit(1),
-    currentSubscriptionQuery(db, input.userId),
-    liveSessionQuery(db, input),
-  ]);
-  return { user: userRows[0] ?? null, subscription: subscriptionRows[0] ?? null, sessionLive: liveRows.length > 0 };
+  const [userRows, subscriptionRows, liveRows] = await runBatch(db, accountReadStatements(db, input));
+  const user = rowsOf<UserRow>(userRows)[0];
+  const subscription = rowsOf<SubscriptionRow>(subscriptionRows)[0];
+  return {
+    user: user ? userFromRow(user) : null,
+    subscription: subscription ? subscriptionFromRow(subscription) : null,
+    sessionLive: rowsOf(liveRows).length > 0,
+  };
 }
