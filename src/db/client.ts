@@ -10,6 +10,8 @@
 //   statementFrom() turns a builder query into one; sqlStatement() takes SQL with `?` parameters,
 //   never interpolated values. Their rows (rowsOf) carry SQL's column names, not the builder's
 //   keys: a statement whose rows are read aliases what it selects (`last_event_created AS created`).
+// - on a hot read the profile singles out, the SQL drizzle built once with placeholders
+//   (findAccountWithSession): building queries costs more than running them there.
 // - hand-written SQL for what the builder cannot say: writes gated by a condition on other rows
 //   (INSERT ... SELECT ... WHERE), an upsert that refuses older data, RETURNING read as "did this
 //   batch take effect", json_each over a list.
