@@ -13,6 +13,7 @@ import { startStripeFake } from '../test/support/fakes/stripe-fake';
 import { readBundle } from './lib/bundle-modules';
 import { buildBundle, startLocalWorker } from './lib/local-worker';
 import { generateSigningKeySet } from './lib/signing-keys.mjs';
+import { workerBundleOptions } from './lib/worker-esbuild.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -166,17 +167,10 @@ function nodeScryptCpuMs(samples = 5) {
 async function buildBaseline(): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), 'liftoff-baseline-'));
   await esbuild.build({
+    ...workerBundleOptions,
     absWorkingDir: root,
     entryPoints: { index: 'scripts/bench-baseline/worker.ts' },
     outdir,
-    bundle: true,
-    format: 'esm',
-    conditions: ['workerd', 'worker', 'browser'],
-    target: 'es2024',
-    external: ['node:*', 'cloudflare:*'],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    minify: true,
-    logLevel: 'warning',
   });
   return outdir;
 }

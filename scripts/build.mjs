@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { esbuildBrowserScripts } from './lib/browser-script.mjs';
+import { workerBundleOptions } from './lib/worker-esbuild.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist`;
@@ -29,22 +30,13 @@ const withoutZodTranslations = {
 rmSync(outdir, { recursive: true, force: true });
 
 await esbuild.build({
+  ...workerBundleOptions,
   absWorkingDir: root,
   entryPoints: ['src/index.ts'],
   outdir,
-  bundle: true,
   splitting: true,
-  format: 'esm',
-  // As wrangler bundles: workerd's package conditions and its V8.
-  conditions: ['workerd', 'worker', 'browser'],
-  target: 'es2024',
-  // Provided by workerd (nodejs_compat) at run time.
-  external: ['node:*', 'cloudflare:*'],
-  define: { 'process.env.NODE_ENV': '"production"' },
-  minify: true,
   // Uploaded with the Worker (upload_source_maps), so production stack traces name the TypeScript lines.
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [withoutZodTranslations, esbuildBrowserScripts],
-  logLevel: 'warning',
 });

@@ -178,20 +178,9 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
   const raw = result.data;
   const production = raw.APP_ENV === 'production';
 
-  if (raw.APP_URL === undefined) problems.add('APP_URL', 'is required');
-  const appUrl = parseUrlSetting(
-    raw,
-    'APP_URL',
-    { kind: 'origin', production, example: 'https://app.example.com' },
-    problems,
-  );
-  if (raw.API_URL === undefined) problems.add('API_URL', 'is required');
-  const apiUrl = parseUrlSetting(
-    raw,
-    'API_URL',
-    { kind: 'origin', production, example: 'https://api.example.com' },
-    problems,
-  );
+  const origin = (example: string) => ({ kind: 'origin' as const, production, example, required: true });
+  const appUrl = parseUrlSetting(raw, 'APP_URL', origin('https://app.example.com'), problems);
+  const apiUrl = parseUrlSetting(raw, 'API_URL', origin('https://api.example.com'), problems);
   const corsOrigins = parseCorsOrigins(raw.CORS_ORIGINS, appUrl, production, problems);
   const jwt = parseJwtSettings(raw, problems);
   const accessTokenTtl = raw.ACCESS_TOKEN_TTL ?? DEFAULT_ACCESS_TOKEN_TTL;
@@ -241,6 +230,8 @@ interface UrlRule {
   production: boolean;
   /** Shown in the problem, e.g. https://app.example.com. */
   example: string;
+  /** Unset is a problem too (APP_URL, API_URL). */
+  required?: boolean;
 }
 
 /** The one URL check behind every URL setting: http(s) only, https in production. Returns the URL or a problem. */
@@ -265,10 +256,13 @@ function checkUrl(value: string, rule: UrlRule): { url: string } | { problem: st
   return { url: rule.kind === 'url' ? value : url.origin };
 }
 
-/** A URL setting, checked by `checkUrl`; null when unset or bad (the problem is recorded). */
+/** A URL setting, checked by `checkUrl`; null when unset or bad (a problem is recorded if it is bad, or unset and required). */
 function parseUrlSetting(raw: RawSettings, setting: SettingName, rule: UrlRule, problems: Problems): string | null {
   const value = raw[setting];
-  if (typeof value !== 'string') return null;
+  if (typeof value !== 'string') {
+    if (rule.required) problems.add(setting, 'is required');
+    return null;
+  }
   const checked = checkUrl(value, rule);
   if ('problem' in checked) {
     problems.add(setting, checked.problem);

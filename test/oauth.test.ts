@@ -35,6 +35,18 @@ function expectLoginError(response: Response, code: string) {
   expect(cookieValue(response, 'refresh_token')).toBeNull();
 }
 
+/** Runs the flow's callback with its first D1 batch held, so a test can change what it read. */
+async function callbackHeldAtFirstBatch(flow: { callbackPath: string; stateCookie: string }) {
+  const held = holdingD1(env.DB, 1);
+  const racing = oauthCall(
+    flow.callbackPath,
+    { headers: { Cookie: `oauth_state=${flow.stateCookie}` } },
+    { DB: held.db },
+  );
+  await held.reached;
+  return { held, racing };
+}
+
 describe('OpenID Connect (a real OIDC server on loopback)', () => {
   it('redirects with state, PKCE S256 and a nonce, then signs the user in and up', async () => {
     const email = uniqueEmail('oidc');
@@ -182,13 +194,7 @@ describe('Google (fake with real response shapes)', () => {
       .bind(Date.now(), client.userId)
       .run();
     const flow = await startAndConsent('google', { sub: uniqueSub(), email: client.email, email_verified: true });
-    const held = holdingD1(env.DB, 1);
-    const racing = oauthCall(
-      flow.callbackPath,
-      { headers: { Cookie: `oauth_state=${flow.stateCookie}` } },
-      { DB: held.db },
-    );
-    await held.reached;
+    const { held, racing } = await callbackHeldAtFirstBatch(flow);
     await env.DB.batch([
       env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').bind(Date.now(), client.userId),
       env.DB.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').bind(
@@ -320,13 +326,7 @@ describe('provider identities that did not vouch for the address (pre-account hi
     const attacker = await plant(email);
     // The attacker's next callback has read the link and waits to write its session.
     const flow = await startAndConsent('oidc', attacker.identity);
-    const held = holdingD1(env.DB, 1);
-    const racing = oauthCall(
-      flow.callbackPath,
-      { headers: { Cookie: `oauth_state=${flow.stateCookie}` } },
-      { DB: held.db },
-    );
-    await held.reached;
+    const { held, racing } = await callbackHeldAtFirstBatch(flow);
     expect(
       (await postJson('/api/auth/verify-email', { token: await tokenFromLatestEmail(email, 'verify_email') })).status,
     ).toBe(200);
