@@ -9,7 +9,10 @@ import type { Logger } from './lib/log';
  * that needs less takes a `Pick<Deps, ...>` naming what it uses, so tests can call it with only that.
  */
 export interface Deps {
+  /** D1 for writes and for every read a decision rests on: the primary (see RequestDatabases). */
   db: Database;
+  /** D1 for pure reads that may be served by a nearby replica, at least as new as the client's bookmark. */
+  replica: Database;
   config: Config;
   /** When the request (or job run) started: one instant, so every row a request writes agrees. */
   now: Date;

@@ -3,7 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AccessTokenClaims } from './auth/access-tokens';
 import type { Config } from './config';
-import type { Database } from './db/client';
+import type { RequestDatabases } from './db/client';
 import type { Deps } from './deps';
 import type { ErrorCode } from './error-codes';
 import { validationError } from './errors';
@@ -15,7 +15,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     config: Config;
-    db: Database;
+    /** The request's D1 sessions (primary and replica), opened on first use. */
+    databases: RequestDatabases;
     /** Set by requestLog: every line carries the request id. */
     log: Logger;
     /** Set by errorResponse: the code of the error answer, for the request's log line. */
@@ -45,8 +46,14 @@ export type AppRouter = ReturnType<typeof createRouter>;
 export function depsFrom(c: Context<AppEnv>): Deps {
   let deps = c.get('deps');
   if (deps === undefined) {
+    const databases = c.get('databases');
     deps = {
-      db: c.get('db'),
+      get db() {
+        return databases.primary;
+      },
+      get replica() {
+        return databases.replica;
+      },
       config: c.get('config'),
       now: new Date(),
       client: clientInfo(c.req.raw),

@@ -8,6 +8,7 @@ import {
   login,
   refresh,
   register,
+  registerAdmin,
   type SignedInClient,
   STRONG_PASSWORD,
   uniqueEmail,
@@ -16,17 +17,6 @@ import {
 import { holdingD1 } from './support/d1';
 import { call, callWithBindings, expectError, postJson } from './support/http';
 import { tokenFromLatestEmail } from './support/mailbox';
-
-/** A signed-in admin: promoted in D1, then signed in again so the token says admin too. */
-async function admin(): Promise<SignedInClient> {
-  const client = await register({ name: 'Admin' });
-  await env.DB.prepare("UPDATE users SET role = 'admin', email_verified_at = ?, password_vouched = 1 WHERE id = ?")
-    .bind(Date.now(), client.userId)
-    .run();
-  const response = await login(client.email, STRONG_PASSWORD);
-  const { access_token } = await response.json<{ access_token: string }>();
-  return { ...client, accessToken: access_token };
-}
 
 function adminCall(token: string, path: string, init: RequestInit = {}) {
   const body = init.body;
@@ -65,7 +55,7 @@ describe('admin authorization', () => {
   });
 
   it('checks the role in the database: a demoted admin loses access at once, though the token says admin', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     expect((await adminCall(boss.accessToken, '/api/admin/stats')).status).toBe(200);
     await env.DB.prepare("UPDATE users SET role = 'user' WHERE id = ?").bind(boss.userId).run();
     expect((await adminCall(boss.accessToken, '/api/admin/stats')).status).toBe(403);
@@ -80,7 +70,7 @@ describe('admin authorization', () => {
 
 describe('users', () => {
   it('searches by email or name and pages with a cursor, newest first', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const tag = `zz${crypto.randomUUID().slice(0, 8)}`;
     const created = [];
     for (let i = 0; i < 3; i++) {
@@ -115,7 +105,7 @@ describe('users', () => {
   });
 
   it('takes LIKE wildcards in the search literally', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const { users } = await (await adminCall(boss.accessToken, '/api/admin/users?q=%25')).json<{ users: unknown[] }>();
     expect(users).toHaveLength(0);
   });
@@ -127,14 +117,14 @@ describe('users', () => {
     ['200 wildcard and escape characters', '%_\\'.repeat(66) + '%_'],
     ['200 multi-byte characters', 'é'.repeat(200)],
   ])('searches with %s (the longest input validation accepts) without a 500', async (_label, q) => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const response = await adminCall(boss.accessToken, `/api/admin/users?q=${encodeURIComponent(q)}&limit=100`);
     expect(response.status).toBe(200);
     expect((await response.json<{ users: unknown[] }>()).users).toEqual([]);
   });
 
   it('finds a user by the longest name and by a long part of the email, case-insensitively', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const name = `Z${crypto.randomUUID().replace(/-/g, '')}`.padEnd(100, 'q');
     const client = await register({ name, email: uniqueEmail(`long-${'y'.repeat(60)}`) });
     for (const q of [name.toUpperCase(), client.email.slice(0, 90)]) {
@@ -148,14 +138,14 @@ describe('users', () => {
   it.each(['limit=0', 'limit=101', 'limit=ten', 'cursor=not-a-cursor', `q=${'x'.repeat(201)}`])(
     'answers 400 VALIDATION_ERROR for %s',
     async (query) => {
-      const boss = await admin();
+      const boss = await registerAdmin();
       const response = await adminCall(boss.accessToken, `/api/admin/users?${query}`);
       await expectError(response, 400, 'VALIDATION_ERROR');
     },
   );
 
   it('shows one user with sessions, linked providers and subscription; 404 for unknown ids', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}`);
     expect(response.status).toBe(200);
@@ -177,7 +167,7 @@ describe('users', () => {
 
 describe('changes', () => {
   it('changes a role, audited with the acting admin', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, {
       method: 'PATCH',
@@ -196,7 +186,7 @@ describe('changes', () => {
   });
 
   it('audits a change once: not a repeat, not a no-op, not each of several parallel requests', async () => {
-    const bosses = [await admin(), await admin(), await admin(), await admin()];
+    const bosses = [await registerAdmin(), await registerAdmin(), await registerAdmin(), await registerAdmin()];
     const client = await register();
     const setRole = (boss: SignedInClient, role: string) =>
       adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, {
@@ -223,7 +213,7 @@ describe('changes', () => {
   });
 
   it('voids the reset links of a user it disables: enabling again does not revive them', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     await postJson('/api/auth/password/forgot', { email: client.email }, { 'CF-Connecting-IP': '10.7.0.1' });
     const token = await tokenFromLatestEmail(client.email, 'password_reset');
@@ -235,8 +225,8 @@ describe('changes', () => {
   });
 
   it('gives a login that races a demotion the role the database holds when its session starts', async () => {
-    const boss = await admin();
-    const target = await admin();
+    const boss = await registerAdmin();
+    const target = await registerAdmin();
     const held = holdingD1(env.DB, 2);
     const racing = callWithBindings({ DB: held.db }, '/api/auth/login', {
       method: 'POST',
@@ -259,7 +249,7 @@ describe('changes', () => {
   });
 
   it('validates the role and answers 404 for unknown users', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     for (const body of [{ role: 'root' }, {}, { role: 1 }]) {
       const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/role`, {
@@ -281,7 +271,7 @@ describe('changes', () => {
   });
 
   it('refuses to demote or disable the last enabled admin (409 LAST_ADMIN), changing nothing', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     // In this file's database, make `boss` the only admin.
     await env.DB.prepare("UPDATE users SET role = 'user' WHERE role = 'admin' AND id != ?").bind(boss.userId).run();
     const demote = await adminCall(boss.accessToken, `/api/admin/users/${boss.userId}/role`, {
@@ -300,7 +290,7 @@ describe('changes', () => {
       ),
     ).toBe(0);
     // With a second admin, the first may step down.
-    const deputy = await admin();
+    const deputy = await registerAdmin();
     expect(
       (
         await adminCall(deputy.accessToken, `/api/admin/users/${boss.userId}/role`, {
@@ -312,7 +302,7 @@ describe('changes', () => {
   });
 
   it('disables a user: sessions revoked, refresh fails, login answers 403; enabling lets them back in', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     const disabled = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/disable`, { method: 'POST' });
     expect(disabled.status).toBe(200);
@@ -339,7 +329,7 @@ describe('changes', () => {
   });
 
   it("revokes all of a user's sessions", async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     await login(client.email, STRONG_PASSWORD);
     const response = await adminCall(boss.accessToken, `/api/admin/users/${client.userId}/revoke-sessions`, {
@@ -353,7 +343,7 @@ describe('changes', () => {
 
 describe('stats and audit log', () => {
   it('counts users, verification, sign-ups, subscriptions by price and failed payments', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     await env.DB.prepare(
       "INSERT INTO subscriptions (id, user_id, customer_id, status, price_id, last_event_created, updated_at) VALUES (?, ?, 'cus_s', 'active', 'price_stats', 1, 1)",
@@ -376,7 +366,7 @@ describe('stats and audit log', () => {
   });
 
   it('filters the audit log by user, action (exact or prefix*) and time, with cursor pagination', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     for (let i = 0; i < 3; i++) await login(client.email, `wrong-password-${i}`);
     await login(client.email, STRONG_PASSWORD);
@@ -403,7 +393,7 @@ describe('stats and audit log', () => {
   it.each([`${'a'.repeat(99)}*`, 'a'.repeat(100), '%'.repeat(99) + '*', '*', `${'é'.repeat(99)}*`])(
     'filters by action=%s (within what validation accepts) without a 500',
     async (action) => {
-      const boss = await admin();
+      const boss = await registerAdmin();
       const response = await adminCall(
         boss.accessToken,
         `/api/admin/audit?action=${encodeURIComponent(action)}&limit=100`,
@@ -413,7 +403,7 @@ describe('stats and audit log', () => {
   );
 
   it('takes a prefix literally: action=%* matches no action', async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const { entries } = await (
       await adminCall(boss.accessToken, '/api/admin/audit?action=%25*')
     ).json<{ entries: unknown[] }>();
@@ -441,7 +431,7 @@ describe('ADMIN_EMAILS and explicit roles', () => {
       .then((r) => r.results.map((row) => ({ actor_id: row.actor_id, ...JSON.parse(row.metadata) })));
 
   it("an admin's demotion wins over ADMIN_EMAILS, also after the demoted user resets their password", async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     const settings = withAdminEmails(client.email);
     expect((await (await verifyWith(settings, client)).json<{ user: { role: string } }>()).user.role).toBe('admin');
@@ -472,7 +462,7 @@ describe('ADMIN_EMAILS and explicit roles', () => {
   });
 
   it("keeps an admin's choice for the address when the demoted user deletes the account and signs up again", async () => {
-    const boss = await admin();
+    const boss = await registerAdmin();
     const client = await register();
     const settings = withAdminEmails(client.email);
     expect((await (await verifyWith(settings, client)).json<{ user: { role: string } }>()).user.role).toBe('admin');

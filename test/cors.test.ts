@@ -20,7 +20,7 @@ describe('CORS', () => {
     expect(response.status).toBe(204);
     expect(response.headers.get('Access-Control-Allow-Origin')).toBe(TEST_APP_URL);
     expect(response.headers.get('Access-Control-Allow-Credentials')).toBe('true');
-    expect(response.headers.get('Access-Control-Allow-Headers')).toBe('Content-Type,Authorization');
+    expect(response.headers.get('Access-Control-Allow-Headers')).toBe('Content-Type,Authorization,X-D1-Bookmark');
     expect(response.headers.get('Access-Control-Allow-Methods')?.split(',')).toEqual(
       expect.arrayContaining(['GET', 'POST', 'PATCH', 'DELETE']),
     );

@@ -12,7 +12,7 @@ import {
   stripeId,
   subscriptionObject,
 } from './support/billing';
-import { countingD1 } from './support/d1';
+import { countingD1, failingOnceD1 } from './support/d1';
 import { callWithBindings, expectError } from './support/http';
 import { TEST_APP_URL } from './support/settings';
 
@@ -260,22 +260,7 @@ describe('exactly once', () => {
     const payload = JSON.stringify(body);
     const settings = billingSettings();
     // D1 fails the write batch once, as a database outage would.
-    const { db } = countingD1(env.DB);
-    let failed = false;
-    const flakyDb = new Proxy(db, {
-      get(target, property) {
-        if (property === 'batch') {
-          return (statements: D1PreparedStatement[]) => {
-            if (!failed && statements.length > 2) {
-              failed = true;
-              return Promise.reject(new Error('D1_ERROR: simulated outage'));
-            }
-            return target.batch(statements);
-          };
-        }
-        return Reflect.get(target, property);
-      },
-    });
+    const flakyDb = failingOnceD1(env.DB, (statements) => statements.length > 2);
     vi.spyOn(console, 'log').mockImplementation(() => {});
     const failedResponse = await deliver(settings, payload, {}, { DB: flakyDb });
     await expectError(failedResponse, 500, 'INTERNAL_ERROR');

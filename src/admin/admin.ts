@@ -63,7 +63,7 @@ function page<T extends { created_at: number; id: string }>(rows: T[], limit: nu
 }
 
 export async function listUsers(deps: Deps, input: { query?: string; cursor?: string; limit: number }) {
-  const rows = await searchUsers(deps.db, {
+  const rows = await searchUsers(deps.replica, {
     query: input.query ?? null,
     cursor: cursorFrom(input.cursor),
     limit: input.limit + 1,
@@ -73,7 +73,7 @@ export async function listUsers(deps: Deps, input: { query?: string; cursor?: st
 }
 
 export async function getUserDetail(deps: Deps, userId: string) {
-  const detail = await findAdminUserDetail(deps.db, userId, deps.now);
+  const detail = await findAdminUserDetail(deps.replica, userId, deps.now);
   if (!detail) throw notFound('No such user.');
   return {
     user: toAdminUserView(detail.user),
@@ -172,7 +172,7 @@ export async function revokeSessionsOf(deps: Deps, admin: AccessTokenClaims, use
   });
 }
 
-export const getStats = (deps: Deps) => readStats(deps.db, deps.now);
+export const getStats = (deps: Deps) => readStats(deps.replica, deps.now);
 
 function toAuditView(row: AuditRow) {
   let metadata: unknown = null;
@@ -197,7 +197,7 @@ export async function listAudit(
   deps: Deps,
   input: { user_id?: string; action?: string; from?: string; to?: string; cursor?: string; limit: number },
 ) {
-  const rows = await searchAuditLog(deps.db, {
+  const rows = await searchAuditLog(deps.replica, {
     userId: input.user_id ?? null,
     action: input.action ?? null,
     from: input.from ? Date.parse(input.from) : null,

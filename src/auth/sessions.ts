@@ -164,7 +164,8 @@ export interface SessionView {
 }
 
 export async function listSessions(deps: Deps, auth: AccessTokenClaims): Promise<SessionView[]> {
-  const sessions = await listLiveSessions(deps.db, auth.userId, deps.now);
+  // The guard checked this session at the primary; the list itself may come from a replica.
+  const sessions = await listLiveSessions(deps.replica, auth.userId, deps.now);
   return sessions.map((session: Session) => ({
     id: session.id,
     created_at: session.createdAt.toISOString(),

@@ -26,7 +26,7 @@ async function ensureCustomer(deps: Deps, stripe: Stripe, user: User): Promise<s
 export async function createCheckoutSession(deps: Deps, auth: AccessTokenClaims, priceId: string): Promise<string> {
   const settings: StripeSettings = stripeSettings(deps.config);
   if (!settings.priceIds.includes(priceId)) throw new AppError('PRICE_NOT_ALLOWED');
-  const { user, subscription: current } = await getLiveAccount(deps, auth);
+  const { user, subscription: current } = await getLiveAccount(deps, auth, 'primary');
   if (current && (LIVE_SUBSCRIPTION_STATUSES as readonly string[]).includes(current.status)) {
     throw new AppError('ALREADY_SUBSCRIBED');
   }
@@ -48,7 +48,7 @@ export async function createCheckoutSession(deps: Deps, auth: AccessTokenClaims,
 
 export async function createPortalSession(deps: Deps, auth: AccessTokenClaims): Promise<string> {
   const settings = stripeSettings(deps.config);
-  const { user } = await getLiveAccount(deps, auth);
+  const { user } = await getLiveAccount(deps, auth, 'primary');
   if (!user.stripeCustomerId) throw new AppError('NO_BILLING_ACCOUNT');
   const stripe = await getStripe(settings);
   const session = await stripe.billingPortal.sessions.create({

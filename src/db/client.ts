@@ -31,6 +31,61 @@ export function createDatabase(bindings: { DB: D1Database }): Database {
   return drizzle(bindings.DB);
 }
 
+/**
+ * One request's two ways to D1 (read replication; README "Reads near the user"). Each is a D1
+ * session (Sessions API), opened on first use, so a request that never reads from a replica opens
+ * only the primary's.
+ */
+export interface RequestDatabases {
+  /** Writes, and every read a decision rests on (tokens, rate limits, guards): starts at the primary. */
+  readonly primary: Database;
+  /** Pure reads: a session that starts at the client's bookmark, or at the nearest replica without one. */
+  readonly replica: Database;
+  /** The newest bookmark the request's sessions reached (null when it used none), for X-D1-Bookmark. */
+  bookmark(): string | null;
+}
+
+/**
+ * D1's bookmarks look like `00000001-00000002-00004f2c-<32 hex>`; anything else is not passed to D1
+ * (the read then starts unconstrained, as without a bookmark). Bounded, so a header cannot be huge.
+ */
+const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
+
+export function isBookmark(value: string | undefined): value is string {
+  return value !== undefined && BOOKMARK.test(value);
+}
+
+export function openDatabases(bindings: { DB: D1Database }, clientBookmark: string | null): RequestDatabases {
+  let primarySession: D1DatabaseSession | undefined;
+  let replicaSession: D1DatabaseSession | undefined;
+  let primary: Database | undefined;
+  let replica: Database | undefined;
+  return {
+    get primary() {
+      primarySession ??= bindings.DB.withSession('first-primary');
+      return (primary ??= drizzleOver(primarySession));
+    },
+    get replica() {
+      replicaSession ??= bindings.DB.withSession(clientBookmark ?? 'first-unconstrained');
+      return (replica ??= drizzleOver(replicaSession));
+    },
+    bookmark() {
+      // Bookmarks are ordered as strings (fixed-width hex): the greater one is the newer state.
+      const a = primarySession?.getBookmark() ?? null;
+      const b = replicaSession?.getBookmark() ?? null;
+      return a === null ? b : b === null || a > b ? a : b;
+    },
+  };
+}
+
+/**
+ * drizzle 0.45's D1 driver is typed for D1Database but calls only prepare() and batch() on it
+ * (d1/session.js), which a D1 session has too; so do statementFrom, sqlStatement and runBatch.
+ */
+function drizzleOver(session: D1DatabaseSession): Database {
+  return drizzle(session as unknown as D1Database);
+}
+
 /** A drizzle query builder as a native D1 statement, to batch with hand-written ones. */
 export function statementFrom(db: Database, query: { toSQL(): { sql: string; params: unknown[] } }): Statement {
   const { sql, params } = query.toSQL();

@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppEnv } from '../router';
+import { BOOKMARK_HEADER } from './load-config';
 
 /** Paths called server-to-server (Stripe) that must never answer a browser's CORS request. */
 const NO_CORS_PREFIXES = ['/api/webhooks/'];
@@ -12,8 +13,9 @@ export function corsForBrowsers(): MiddlewareHandler<AppEnv> {
     origin: (origin, c) => (c.get('config').corsOrigins.includes(origin) ? origin : null),
     credentials: true,
     allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Content-Type', 'Authorization'],
-    exposeHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+    // The client echoes X-D1-Bookmark so its reads see its own writes (read replication).
+    allowHeaders: ['Content-Type', 'Authorization', BOOKMARK_HEADER],
+    exposeHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', BOOKMARK_HEADER],
     maxAge: 600,
   });
   return async function corsForBrowsers(c, next) {

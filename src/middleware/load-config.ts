@@ -1,14 +1,22 @@
-// Parses the settings (cached per isolate) and opens the database handle for the request.
+// Parses the settings (cached per isolate) and opens the request's D1 sessions: the primary's, and a
+// replica's that starts at the bookmark the client echoes (X-D1-Bookmark); the response carries the
+// newest bookmark the request reached, so the client's next read sees at least what this one did.
 import type { MiddlewareHandler } from 'hono';
 import { loadConfig } from '../config';
-import { createDatabase } from '../db/client';
+import { isBookmark, openDatabases } from '../db/client';
 import type { AppEnv } from '../router';
+
+export const BOOKMARK_HEADER = 'X-D1-Bookmark';
 
 export function loadSettings(): MiddlewareHandler<AppEnv> {
   return async function loadSettings(c, next) {
     // Throws ConfigError, which the error handler turns into 500 CONFIG_ERROR naming the setting.
     c.set('config', loadConfig(c.env));
-    c.set('db', createDatabase(c.env));
+    const sent = c.req.header(BOOKMARK_HEADER);
+    const databases = openDatabases(c.env, isBookmark(sent) ? sent : null);
+    c.set('databases', databases);
     await next();
+    const bookmark = databases.bookmark();
+    if (bookmark !== null) c.header(BOOKMARK_HEADER, bookmark);
   };
 }

@@ -38,7 +38,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
 export function requireLiveSession(): MiddlewareHandler<AppEnv> {
   return async function requireLiveSession(c, next) {
     const claims = await verifyBearer(c.get('config'), c.req.header('Authorization'));
-    const live = await findLiveSessionWithUser(c.get('db'), claims.sessionId, depsFrom(c).now);
+    const live = await findLiveSessionWithUser(depsFrom(c).db, claims.sessionId, depsFrom(c).now);
     if (!live || live.user.id !== claims.userId) throw tokenError('TOKEN_INVALID');
     c.set('auth', { ...claims, role: live.user.role });
     await next();

@@ -8,7 +8,7 @@ import { depsFrom, type AppEnv } from '../router';
 
 export function requireSubscription(): MiddlewareHandler<AppEnv> {
   return async function requireSubscription(c, next) {
-    const { subscription } = await getLiveAccount(depsFrom(c), c.get('auth'));
+    const { subscription } = await getLiveAccount(depsFrom(c), c.get('auth'), 'primary');
     if (!grantsPaidFeatures(subscription)) {
       throw new AppError('SUBSCRIPTION_REQUIRED');
     }

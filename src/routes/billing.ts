@@ -48,5 +48,5 @@ export const billingRouter = createRouter()
   )
   .openapi(portalRoute, async (c) => c.json({ url: await createPortalSession(depsFrom(c), c.get('auth')) }, 200))
   .openapi(subscriptionRoute, async (c) =>
-    c.json(toSubscriptionSummary((await getLiveAccount(depsFrom(c), c.get('auth'))).subscription), 200),
+    c.json(toSubscriptionSummary((await getLiveAccount(depsFrom(c), c.get('auth'), 'replica')).subscription), 200),
   );

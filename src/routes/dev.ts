@@ -41,7 +41,7 @@ export const devRouter = createRouter().openapi(devEmailsRoute, async (c) => {
   // unknown route, without hinting that it could exist.
   const config = c.get('config');
   if (config.appEnv !== 'development' || !isLoopback(config.apiUrl) || !isLoopback(c.req.url)) throw notFound();
-  const emails = await listRecentOutboxEmails(c.get('db'), MAILBOX_SIZE);
+  const emails = await listRecentOutboxEmails(c.get('databases').primary, MAILBOX_SIZE);
   return c.json(
     {
       emails: emails.map((email) => ({

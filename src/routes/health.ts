@@ -18,7 +18,7 @@ const healthRoute = createRoute({
 
 export const healthRouter = createRouter().openapi(healthRoute, async (c) => {
   try {
-    await pingDatabase(c.get('db'));
+    await pingDatabase(c.get('databases').primary);
   } catch (err) {
     c.get('log').error('database ping failed', { error: String(err) });
     throw new AppError('DATABASE_UNAVAILABLE');

@@ -45,7 +45,7 @@ const deleteMeRoute = createRoute({
 
 export const meRouter = createRouter()
   .openapi(getMeRoute, async (c) => {
-    const { user, subscription } = await getLiveAccount(depsFrom(c), c.get('auth'));
+    const { user, subscription } = await getLiveAccount(depsFrom(c), c.get('auth'), 'replica');
     return c.json({ ...toUserView(user), subscription: toSubscriptionSummary(subscription) }, 200);
   })
   .openapi(patchMeRoute, async (c) => {

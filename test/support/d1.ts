@@ -31,10 +31,17 @@ function countingStatement(statement: D1PreparedStatement, counts: D1Counts): D1
 const original = (statement: D1PreparedStatement): D1PreparedStatement =>
   (statement as unknown as Record<symbol, D1PreparedStatement | undefined>)[ORIGINAL] ?? statement;
 
-/** Wraps a D1 binding; a batch() is one round trip however many statements it carries. */
+/**
+ * Wraps a D1 binding; a batch() is one round trip however many statements it carries. The sessions
+ * the Worker opens on it (withSession, read replication) count into the same totals.
+ */
 export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts } {
   const counts: D1Counts = { roundTrips: 0, statements: 0, batches: 0 };
-  const wrapped = new Proxy(db, {
+  return { db: counting(db, counts), counts };
+}
+
+function counting<T extends D1Database | D1DatabaseSession>(target: T, counts: D1Counts): T {
+  return new Proxy(target, {
     get(target, property) {
       if (property === 'prepare') return (sql: string) => countingStatement(target.prepare(sql), counts);
       if (property === 'batch') {
@@ -46,17 +53,38 @@ export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts }
           return target.batch(statements.map(original));
         };
       }
-      if (property === 'exec') {
+      if (property === 'exec' && 'exec' in target) {
         return (sql: string) => {
           counts.roundTrips += 1;
           return target.exec(sql);
         };
       }
+      if (property === 'withSession' && 'withSession' in target) {
+        return (start?: string) => counting(target.withSession(start), counts);
+      }
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { db: wrapped, counts };
+}
+
+/** Wraps a D1 binding, and the sessions the Worker opens on it, so that `onBatch` runs each batch. */
+function hookingBatches<T extends D1Database | D1DatabaseSession>(
+  target: T,
+  onBatch: (statements: D1PreparedStatement[], run: () => Promise<D1Result[]>) => Promise<D1Result[]>,
+): T {
+  return new Proxy(target, {
+    get(target, property) {
+      if (property === 'batch') {
+        return (statements: D1PreparedStatement[]) => onBatch(statements, () => target.batch(statements));
+      }
+      if (property === 'withSession' && 'withSession' in target) {
+        return (start?: string) => hookingBatches(target.withSession(start), onBatch);
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /**
@@ -70,21 +98,46 @@ export function holdingD1(db: D1Database, n: number) {
   let releaseResolve!: () => void;
   const reached = new Promise<void>((resolve) => (reachedResolve = resolve));
   const released = new Promise<void>((resolve) => (releaseResolve = resolve));
+  const wrapped = hookingBatches(db, async (_statements, run) => {
+    batches += 1;
+    if (batches === n) {
+      reachedResolve();
+      await released;
+    }
+    return run();
+  });
+  return { db: wrapped, reached, release: () => releaseResolve() };
+}
+
+/** Wraps a D1 binding so that the first batch `matches` accepts fails, as a database outage would. */
+export function failingOnceD1(db: D1Database, matches: (statements: D1PreparedStatement[]) => boolean) {
+  let failed = false;
+  return hookingBatches(db, (statements, run) => {
+    if (!failed && matches(statements)) {
+      failed = true;
+      return Promise.reject(new Error('D1_ERROR: simulated outage'));
+    }
+    return run();
+  });
+}
+
+/**
+ * Wraps a D1 binding and records how the Worker opens its sessions (read replication): one entry
+ * per withSession() call, 'first-primary', 'first-unconstrained' or the bookmark it started from.
+ */
+export function sessionRecordingD1(db: D1Database): { db: D1Database; sessionsOpened: string[] } {
+  const sessionsOpened: string[] = [];
   const wrapped = new Proxy(db, {
     get(target, property) {
-      if (property === 'batch') {
-        return async (statements: D1PreparedStatement[]) => {
-          batches += 1;
-          if (batches === n) {
-            reachedResolve();
-            await released;
-          }
-          return target.batch(statements);
+      if (property === 'withSession') {
+        return (start?: string) => {
+          sessionsOpened.push(start ?? '(none)');
+          return target.withSession(start);
         };
       }
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { db: wrapped, reached, release: () => releaseResolve() };
+  return { db: wrapped, sessionsOpened };
 }

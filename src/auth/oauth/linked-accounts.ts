@@ -7,7 +7,10 @@ import { AppError, notFound } from '../../errors';
 import { PROVIDER_NAMES, type ProviderName } from './identity';
 
 export async function listLinkedAccounts(deps: Deps, userId: string) {
-  const [accounts, user] = await Promise.all([listOAuthAccounts(deps.db, userId), findUserById(deps.db, userId)]);
+  const [accounts, user] = await Promise.all([
+    listOAuthAccounts(deps.replica, userId),
+    findUserById(deps.replica, userId),
+  ]);
   if (!user) throw notFound('No such user.');
   return {
     accounts: accounts.map((account) => ({
