@@ -3,8 +3,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { bearer, cookieHeader, register, registerAdmin } from './support/auth';
-import { sessionRecordingD1 } from './support/d1';
-import { call, callWithBindings } from './support/http';
+import { laggingReplicaD1, sessionRecordingD1 } from './support/d1';
+import { call, callWithBindings, expectError } from './support/http';
 import { TEST_APP_URL } from './support/settings';
 
 const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
@@ -36,6 +36,10 @@ describe('read replication', () => {
     expect(next.response.status).toBe(200);
     expect(next.sessionsOpened).toEqual([bookmark]);
     expect(bookmarkOf(next.response) >= bookmark).toBe(true);
+
+    const subscription = await sessionsFor('/api/billing/subscription', { headers: bearer(client.accessToken) });
+    expect(subscription.response.status).toBe(200);
+    expect(subscription.sessionsOpened).toEqual(['first-unconstrained']);
   });
 
   it('a read with the bookmark a write returned sees the write', async () => {
@@ -93,6 +97,8 @@ describe('read replication', () => {
         },
       ],
       ['/api/health', { headers: withStale }],
+      // A paid feature: the subscription a webhook just recorded must count at once.
+      ['/api/examples/paid', { headers: { ...bearer(client.accessToken), ...withStale } }],
     ];
     for (const [path, init] of cases) {
       const { sessionsOpened } = await sessionsFor(path, init);
@@ -102,9 +108,11 @@ describe('read replication', () => {
 
   it('guards check the session at the primary; the listing after them reads from the replica', async () => {
     const client = await register();
-    const sessions = await sessionsFor('/api/auth/sessions', { headers: bearer(client.accessToken) });
-    expect(sessions.response.status).toBe(200);
-    expect(sessions.sessionsOpened).toEqual(['first-primary', 'first-unconstrained']);
+    for (const path of ['/api/auth/sessions', '/api/me/accounts']) {
+      const { response, sessionsOpened } = await sessionsFor(path, { headers: bearer(client.accessToken) });
+      expect(response.status, path).toBe(200);
+      expect(sessionsOpened, path).toEqual(['first-primary', 'first-unconstrained']);
+    }
 
     const boss = await registerAdmin();
     for (const path of [
@@ -117,6 +125,23 @@ describe('read replication', () => {
       expect(response.status, path).toBe(200);
       expect(sessionsOpened, path).toEqual(['first-primary', 'first-unconstrained']);
     }
+  });
+
+  it('a replica that is behind (no bookmark sent) does not turn a fresh session into a 401', async () => {
+    const client = await register();
+    const { db, sessionsOpened } = sessionRecordingD1(laggingReplicaD1(env.DB));
+    const response = await callWithBindings({ DB: db }, '/api/me', { headers: bearer(client.accessToken) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: client.userId });
+    // The replica showed no session; the primary decided.
+    expect(sessionsOpened).toEqual(['first-unconstrained', 'first-primary']);
+
+    // A session that really ended is refused after both.
+    expect((await call('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) })).status).toBe(
+      204,
+    );
+    const ended = await callWithBindings({ DB: db }, '/api/me', { headers: bearer(client.accessToken) });
+    await expectError(ended, 401, 'TOKEN_INVALID');
   });
 
   it('a request that never touches D1 sends no bookmark', async () => {

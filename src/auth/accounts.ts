@@ -176,23 +176,22 @@ export async function loginWithPassword(deps: Deps, input: { email: string; pass
  * The caller's user and current subscription (GET /api/me, billing, paid features), read in the same
  * D1 round trip as the check that the token's session is live and its user enabled: a revoked or
  * disabled user's still-valid token gets 401 TOKEN_INVALID here, reaches no Stripe call and sees no
- * billing data. `from`: 'replica' for a route that only shows the account (its liveness check then
- * follows the replica, within replication lag), 'primary' where a decision rests on it (a payment
- * page, a paid feature).
+ * billing data. `from`: 'replica' for a route that only shows the account, 'primary' where a
+ * decision rests on it (a payment page, a paid feature). A replica that does not show the session
+ * may only be behind (a sign-in a moment ago, from a client that sends no bookmark): the primary
+ * decides before the answer is 401.
  */
 export async function getLiveAccount(
   deps: Deps,
   auth: AccessTokenClaims,
   from: 'primary' | 'replica',
 ): Promise<{ user: User; subscription: Subscription | null }> {
-  const { user, subscription, sessionLive } = await findAccountWithSession(
-    from === 'primary' ? deps.db : deps.replica,
-    {
-      userId: auth.userId,
-      sessionId: auth.sessionId,
-      now: deps.now,
-    },
-  );
+  const query = { userId: auth.userId, sessionId: auth.sessionId, now: deps.now };
+  let account = await findAccountWithSession(from === 'primary' ? deps.db : deps.replica, query);
+  if ((!account.sessionLive || !account.user) && from === 'replica') {
+    account = await findAccountWithSession(deps.db, query);
+  }
+  const { user, subscription, sessionLive } = account;
   if (!sessionLive || !user) throw tokenError('TOKEN_INVALID');
   return { user, subscription };
 }

@@ -141,3 +141,51 @@ export function sessionRecordingD1(db: D1Database): { db: D1Database; sessionsOp
   });
   return { db: wrapped, sessionsOpened };
 }
+
+/**
+ * Wraps a D1 binding so that sessions started anywhere but the primary read from a replica that has
+ * none of the rows yet (every SELECT answers no rows): replication lag, made total and deterministic.
+ */
+export function laggingReplicaD1(db: D1Database): D1Database {
+  const empty = (result: D1Result): D1Result => ({ ...result, results: [] });
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'withSession') {
+        return (start?: string) => {
+          const session = target.withSession(start);
+          if (start === 'first-primary') return session;
+          return new Proxy(session, {
+            get(session, property) {
+              if (property === 'batch') {
+                return async (statements: D1PreparedStatement[]) =>
+                  (await session.batch(statements.map(original))).map(empty);
+              }
+              if (property === 'prepare') {
+                return (sql: string) => {
+                  const statement = session.prepare(sql);
+                  const staleStatement = (s: D1PreparedStatement): D1PreparedStatement =>
+                    new Proxy(s, {
+                      get(s, property) {
+                        if (property === ORIGINAL) return s;
+                        if (property === 'bind') return (...args: unknown[]) => staleStatement(s.bind(...args));
+                        if (property === 'all' || property === 'run') return async () => empty(await s.all());
+                        if (property === 'first') return async () => null;
+                        if (property === 'raw') return async () => [];
+                        const value = Reflect.get(s, property, s);
+                        return typeof value === 'function' ? value.bind(s) : value;
+                      },
+                    });
+                  return staleStatement(statement);
+                };
+              }
+              const value = Reflect.get(session, property, session);
+              return typeof value === 'function' ? value.bind(session) : value;
+            },
+          });
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
