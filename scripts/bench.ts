@@ -2,6 +2,7 @@
 // proxy) and measures key routes: throughput, latency, workerd CPU per request, memory, bundle size,
 // and cold start with and without the billing path. Writes a table to stdout and the figures to
 // bench-results/bench.json. Everything runs on loopback (a local Stripe fake included).
+import { spawnSync } from 'node:child_process';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -11,9 +12,10 @@ import * as esbuild from 'esbuild';
 import Stripe from 'stripe';
 import { startStripeFake } from '../test/support/fakes/stripe-fake';
 import { readBundle } from './lib/bundle-modules';
-import { buildBundle, startLocalWorker } from './lib/local-worker';
+import { buildBundle, compatibility, startLocalWorker } from './lib/local-worker';
+import { oneLineWorker, spawnToFirstResponseMs } from './lib/start-up';
 import { generateSigningKeySet } from './lib/signing-keys.mjs';
-import { workerBundleOptions } from './lib/worker-esbuild.mjs';
+import { withoutZodTranslations, workerBundleOptions } from './lib/worker-esbuild.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -21,12 +23,16 @@ const { values: options } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'login-requests': { type: 'string', default: '40' },
     'cold-starts': { type: 'string', default: '3' },
+    'start-ups': { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const REQUESTS = Number(options.requests);
 const CONCURRENCY = Number(options.concurrency);
 const LOGIN_REQUESTS = Number(options['login-requests']);
 const COLD_STARTS = Number(options['cold-starts']);
+const START_UPS = Number(options['start-ups']);
+const ROUNDS = Number(options.rounds);
 const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
 const PASSWORD = 'mauve-orbit-tundra-42';
 const WEBHOOK_SECRET = 'whsec_bench_secret';
@@ -67,13 +73,15 @@ function statFields(pid: number): string[] {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
-function findWorkerd(pid = process.pid): number | null {
+/** A workerd process started by this one (not one of `except`, workerd processes already known). */
+function findWorkerd(pid = process.pid, except: number[] = []): number | null {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (Number(statFields(Number(entry))[1]) !== pid) continue;
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'workerd') return Number(entry);
-      const nested = findWorkerd(Number(entry));
+      const isWorkerd = readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'workerd';
+      if (isWorkerd && !except.includes(Number(entry))) return Number(entry);
+      const nested = findWorkerd(Number(entry), except);
       if (nested) return nested;
     } catch {
       // The process ended while we looked.
@@ -133,6 +141,18 @@ async function measure(
   };
 }
 
+/** Rounds of one route as one result: CPU and throughput over all of them, the median round's latencies. */
+function combined(runs: RouteResult[]): RouteResult {
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  const byMedian = [...runs].sort((a, b) => a.p50Ms - b.p50Ms)[Math.floor(runs.length / 2)]!;
+  return {
+    ...byMedian,
+    requests,
+    cpuMsPerRequest: runs.reduce((sum, r) => sum + r.cpuMsPerRequest * r.requests, 0) / requests,
+    requestsPerSecond: requests / runs.reduce((sum, r) => sum + r.requests / r.requestsPerSecond, 0),
+  };
+}
+
 /** CPU per ES256 access-token verification (jose over WebCrypto, in Node on this machine). */
 async function es256VerifyCpuMs(samples = 1000) {
   const { generateKeyPair, SignJWT, jwtVerify } = await import('jose');
@@ -161,25 +181,72 @@ function nodeScryptCpuMs(samples = 5) {
 }
 
 /**
- * The baseline Worker (scripts/bench-baseline/worker.ts), built with the production build's esbuild
- * settings, so the two differ only in what the code does.
+ * A Worker of scripts/bench-baseline/ (the baseline, or the libraries alone), built with the
+ * production build's esbuild settings, so it differs from Liftoff's bundle only in its code.
  */
-async function buildBaseline(): Promise<string> {
-  const outdir = mkdtempSync(join(tmpdir(), 'liftoff-baseline-'));
+async function buildProbe(entry: string): Promise<string> {
+  const outdir = mkdtempSync(join(tmpdir(), 'liftoff-probe-'));
   await esbuild.build({
     ...workerBundleOptions,
     absWorkingDir: root,
-    entryPoints: { index: 'scripts/bench-baseline/worker.ts' },
+    entryPoints: { index: entry },
     outdir,
+    // As Liftoff's build (the baseline has no zod; the libraries probe does).
+    plugins: [withoutZodTranslations],
   });
   return outdir;
 }
 
-async function startWorker(bundleDir: string, bindings: Record<string, string>) {
-  const { mf, url } = await startLocalWorker(bundleDir, bindings);
-  const workerd = findWorkerd();
+/**
+ * Spawn to first answer of a fresh workerd, minus the same for a one-line Worker (median of
+ * START_UPS, the four interleaved): for Liftoff, the baseline, and Liftoff's libraries alone.
+ * The first request is a 404 every Worker answers without D1 (Liftoff's still loads its settings).
+ */
+async function startUpMs(dirs: Record<'liftoff' | 'baseline' | 'libraries', string>, bindings: Record<string, string>) {
+  const workers = { oneLine: oneLineWorker(), ...dirs };
+  const samples: Record<string, number[]> = {};
+  for (let i = 0; i < START_UPS; i++) {
+    for (const [name, dir] of Object.entries(workers)) {
+      (samples[name] ??= []).push(await spawnToFirstResponseMs(dir, '/bench/start-up', bindings, compatibility()));
+    }
+  }
+  rmSync(workers.oneLine, { recursive: true, force: true });
+  const zero = median(samples.oneLine!);
+  const v8 = (dir: string) => {
+    const runs = Array.from({ length: START_UPS }, () => v8ModuleCost(dir));
+    return { compileMs: median(runs.map((r) => r.compileMs)), evaluateMs: median(runs.map((r) => r.evaluateMs)) };
+  };
+  return {
+    oneLineMs: zero,
+    liftoffMs: median(samples.liftoff!) - zero,
+    baselineMs: median(samples.baseline!) - zero,
+    librariesMs: median(samples.libraries!) - zero,
+    v8: { liftoff: v8(dirs.liftoff), baseline: v8(dirs.baseline), libraries: v8(dirs.libraries) },
+  };
+}
+
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+
+/** V8's compile and evaluate time for the bundle's start-up modules, in a fresh Node process. */
+function v8ModuleCost(dir: string): { compileMs: number; evaluateMs: number } {
+  const result = spawnSync(
+    process.execPath,
+    ['--experimental-vm-modules', '--no-warnings', join(root, 'scripts/lib/v8-module-cost.mjs'), join(dir, 'index.js')],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`v8-module-cost failed on ${dir}:\n${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+async function startWorker(bundleDir: string, bindings: Record<string, string>, runningWorkerd: number[] = []) {
+  const { mf, url, db } = await startLocalWorker(bundleDir, bindings);
+  const workerd = findWorkerd(process.pid, runningWorkerd);
   if (!workerd) throw new Error('workerd process not found');
-  return { mf, url, workerd };
+  return { mf, url, db, workerd };
 }
 
 const signer = new Stripe('sk_test_bench_signer');
@@ -312,47 +379,59 @@ async function main() {
 
     const mem = memory(workerd);
 
-    // The floor: the same routes in the baseline Worker, alone in its own workerd with the same data.
+    // The floor: the same routes in the baseline Worker, in its own workerd with the same rows. The
+    // two are measured in alternating rounds, so that a slow spell of this machine hits both alike.
     const liftoffDb = (await mf.getD1Database('DB')) as unknown as D1Database;
-    const baselineDir = await buildBaseline();
-    const baselineRows: Record<string, unknown>[] = [];
-    for (const table of ['users', 'sessions', 'subscriptions']) {
-      baselineRows.push(
-        ...(
-          await liftoffDb
-            .prepare(`SELECT '${table}' AS t, * FROM ${table} WHERE ${table === 'users' ? 'id' : 'user_id'} = ?`)
-            .bind(user.id)
-            .all()
-        ).results,
-      );
-    }
-    await mf.dispose();
-    const baseline: RouteResult[] = [];
-    {
-      const started = await startLocalWorker(baselineDir, bindings);
-      const baselineWorkerd = findWorkerd();
-      if (!baselineWorkerd) throw new Error('baseline workerd process not found');
-      try {
-        for (const { t, ...row } of baselineRows) {
+    const baselineDir = await buildProbe('scripts/bench-baseline/worker.ts');
+    const floor = await startWorker(baselineDir, bindings, [workerd]);
+    const comparisons: { route: string; baseline: RouteResult; liftoff: RouteResult }[] = [];
+    try {
+      for (const table of ['users', 'sessions', 'subscriptions']) {
+        const rows = await liftoffDb
+          .prepare(`SELECT * FROM ${table} WHERE ${table === 'users' ? 'id' : 'user_id'} = ?`)
+          .bind(user.id)
+          .all<Record<string, unknown>>();
+        for (const row of rows.results) {
           const columns = Object.keys(row);
-          await started.db
-            .prepare(`INSERT INTO ${String(t)} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+          await floor.db
+            .prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
             .bind(...columns.map((column) => row[column]))
             .run();
         }
-        const base = started.url;
-        const runBaseline = async (route: string, step: () => Promise<Response>) => {
-          await measure(route, baselineWorkerd, Math.min(20, REQUESTS), CONCURRENCY, step); // warm-up
-          baseline.push(await measure(route, baselineWorkerd, REQUESTS, CONCURRENCY, step));
-        };
-        await runBaseline('health', () => fetch(new URL('/api/health', base)));
-        await runBaseline('me', () => fetch(new URL('/api/me', base), { headers: bearer }));
-        await runBaseline('webhook', () => signedWebhook(base, subscriptionEvent(user.id, customer, created++)));
-      } finally {
-        await started.mf.dispose();
-        rmSync(baselineDir, { recursive: true, force: true });
       }
+      const steps: Record<string, (base: URL) => () => Promise<Response>> = {
+        health: (base) => () => fetch(new URL('/api/health', base)),
+        me: (base) => () => fetch(new URL('/api/me', base), { headers: bearer }),
+        webhook: (base) => () => signedWebhook(base, subscriptionEvent(user.id, customer, created++)),
+      };
+      for (const [route, step] of Object.entries(steps)) {
+        const sides = [
+          { name: 'liftoff' as const, workerd, step: step(url), runs: [] as RouteResult[] },
+          { name: 'baseline' as const, workerd: floor.workerd, step: step(floor.url), runs: [] as RouteResult[] },
+        ];
+        for (const side of sides) await measure(route, side.workerd, Math.min(20, REQUESTS), CONCURRENCY, side.step);
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+            side.runs.push(await measure(route, side.workerd, REQUESTS, CONCURRENCY, side.step));
+          }
+        }
+        const [liftoff, baseline] = sides.map((side) => combined(side.runs));
+        comparisons.push({ route, liftoff: liftoff!, baseline: baseline! });
+      }
+    } finally {
+      await floor.mf.dispose();
+      await mf.dispose();
     }
+    const librariesDir = await buildProbe('scripts/bench-baseline/libraries-only.ts');
+    const startUp = await startUpMs(
+      { liftoff: bundle.outdir, baseline: baselineDir, libraries: librariesDir },
+      bindings,
+    );
+    const probeSizes = {
+      baseline: (await readBundle(baselineDir)).startUp,
+      libraries: (await readBundle(librariesDir)).startUp,
+    };
+    for (const dir of [baselineDir, librariesDir]) rmSync(dir, { recursive: true, force: true });
     const coldHealthMs = await coldStart(bundle.outdir, bindings, (u) => fetch(new URL('/api/health', u)));
     const coldWebhookMs = await coldStart(bundle.outdir, bindings, (u) =>
       signedWebhook(
@@ -375,6 +454,8 @@ async function main() {
         concurrency: CONCURRENCY,
         loginRequests: LOGIN_REQUESTS,
         coldStarts: COLD_STARTS,
+        startUps: START_UPS,
+        rounds: ROUNDS,
       },
       bundle: {
         startUpKiB: { raw: kib(bundle.startUp.rawBytes), gzip: kib(bundle.startUp.gzipBytes) },
@@ -388,11 +469,16 @@ async function main() {
         stripeEvaluatedAtStartUp: bundle.stripeAtStartUp,
       },
       coldStartMs: { health: coldHealthMs, webhook: coldWebhookMs },
+      startUpMs: startUp,
+      startUpKiBOf: {
+        baseline: { raw: kib(probeSizes.baseline.rawBytes), gzip: kib(probeSizes.baseline.gzipBytes) },
+        libraries: { raw: kib(probeSizes.libraries.rawBytes), gzip: kib(probeSizes.libraries.gzipBytes) },
+      },
       scryptCpuMsNode: nodeScryptCpuMs(),
       es256VerifyCpuMsNode: await es256VerifyCpuMs(),
       workerdMemory: mem,
       routes: results,
-      baseline,
+      againstBaseline: comparisons,
     };
     mkdirSync(join(root, 'bench-results'), { recursive: true });
     writeFileSync(join(root, 'bench-results', 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -401,7 +487,7 @@ async function main() {
     console.log(`\nLiftoff benchmark, ${report.machine.cpu} (${report.machine.cores} cores), ${report.date}`);
     const { startUpKiB, totalKiB } = report.bundle;
     console.log(
-      `bundle evaluated at start-up: ${fmt(startUpKiB.raw)} KiB raw, ${fmt(startUpKiB.gzip)} KiB gzip (goal <= 150); Stripe evaluated at start-up: ${bundle.stripeAtStartUp ? 'yes' : 'no'}`,
+      `bundle evaluated at start-up: ${fmt(startUpKiB.raw)} KiB raw, ${fmt(startUpKiB.gzip)} KiB gzip (goal <= 120); Stripe evaluated at start-up: ${bundle.stripeAtStartUp ? 'yes' : 'no'}`,
     );
     console.log(`all modules uploaded:         ${fmt(totalKiB.raw)} KiB raw, ${fmt(totalKiB.gzip)} KiB gzip`);
     for (const m of report.bundle.modules) {
@@ -412,6 +498,27 @@ async function main() {
     console.log(
       `first request to a freshly started workerd (median of ${COLD_STARTS}): health ${fmt(coldHealthMs)} ms, webhook ${fmt(coldWebhookMs)} ms`,
     );
+    const { startUpKiBOf } = report;
+    console.log(
+      `start-up, fresh workerd spawned to its first answer minus a one-line Worker's ${fmt(startUp.oneLineMs)} ms (median of ${START_UPS}):`,
+    );
+    console.log(
+      `  Liftoff                 ${fmt(startUp.liftoffMs)} ms  (goal <= 20)  ${fmt(startUpKiB.gzip)} KiB gzip at start-up`,
+    );
+    console.log(
+      `  its libraries alone     ${fmt(startUp.librariesMs)} ms                ${fmt(startUpKiBOf.libraries.gzip)} KiB gzip (hono, zod + @hono/zod-openapi, drizzle + tables, jose)`,
+    );
+    console.log(
+      `  baseline Worker         ${fmt(startUp.baselineMs)} ms                ${fmt(startUpKiBOf.baseline.gzip)} KiB gzip (hono, jose)`,
+    );
+    const v8Line = (name: string, cost: { compileMs: number; evaluateMs: number }) =>
+      console.log(
+        `  ${name.padEnd(22)} ${fmt(cost.compileMs + cost.evaluateMs)} ms = compile ${fmt(cost.compileMs)} + evaluate ${fmt(cost.evaluateMs)}`,
+      );
+    console.log(`the same modules compiled and evaluated by V8 in a fresh Node process (median of ${START_UPS}):`);
+    v8Line('Liftoff', startUp.v8.liftoff);
+    v8Line('its libraries alone', startUp.v8.libraries);
+    v8Line('baseline Worker', startUp.v8.baseline);
     console.log(`workerd memory: RSS ${fmt(mem.rssMiB)} MiB, peak ${fmt(mem.peakMiB)} MiB`);
     console.log(`scrypt (N=2^14, r=8, p=5) in Node on this machine: ${fmt(report.scryptCpuMsNode)} ms CPU per hash`);
     const health = results.find((r) => r.route === 'health')!;
@@ -426,13 +533,14 @@ async function main() {
         `${r.route.padEnd(9)} ${String(r.requests).padStart(9)} ${fmt(r.requestsPerSecond)} ${fmt(r.p50Ms, 2)} ${fmt(r.p99Ms, 2)} ${fmt(r.cpuMsPerRequest, 2).padStart(11)}  ${r.d1RoundTrips}`,
       );
     }
-    console.log('\nAgainst the floor: a minimal Worker doing the same D1 work (scripts/bench-baseline/worker.ts)');
+    console.log(
+      `\nAgainst the floor: a minimal Worker doing the same D1 work (scripts/bench-baseline/worker.ts), ${ROUNDS} alternating rounds of ${REQUESTS} requests each`,
+    );
     console.log('route      baseline CPU ms/req  Liftoff CPU ms/req  Liftoff / baseline');
     const goals: Record<string, number> = { health: 1.15, me: 1.25, webhook: 1.3 };
-    for (const b of baseline) {
-      const l = results.find((r) => r.route === b.route)!;
+    for (const { route, baseline, liftoff } of comparisons) {
       console.log(
-        `${b.route.padEnd(9)} ${fmt(b.cpuMsPerRequest, 2).padStart(20)} ${fmt(l.cpuMsPerRequest, 2).padStart(19)} ${(l.cpuMsPerRequest / b.cpuMsPerRequest).toFixed(2).padStart(19)} (goal <= ${goals[b.route]})`,
+        `${route.padEnd(9)} ${fmt(baseline.cpuMsPerRequest, 2).padStart(20)} ${fmt(liftoff.cpuMsPerRequest, 2).padStart(19)} ${(liftoff.cpuMsPerRequest / baseline.cpuMsPerRequest).toFixed(2).padStart(19)} (goal <= ${goals[route]})`,
       );
     }
     console.log("\nCPU is the whole workerd process (the Worker, Miniflare's entry and local D1) per request.");

@@ -3,28 +3,16 @@
 //  - code splitting, so code needed by few requests (the Stripe SDK, the common-password list, the
 //    admin page's script) is a separate module loaded by `import()` on first use instead of being
 //    parsed at every start-up;
-//  - leaving out zod's ~60 translations of its error messages (38 KiB gzip): zod's core re-exports
-//    them all, so no bundler can drop them by itself. Liftoff's messages are English (`z.config`'s
-//    default, which zod loads directly, not through that index);
+//  - leaving out zod's ~60 translations of its error messages (withoutZodTranslations);
 //  - compiling the browser code (`?browser` imports) to the JavaScript the Worker serves.
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { esbuildBrowserScripts } from './lib/browser-script.mjs';
-import { workerBundleOptions } from './lib/worker-esbuild.mjs';
+import { withoutZodTranslations, workerBundleOptions } from './lib/worker-esbuild.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist`;
-
-const withoutZodTranslations = {
-  name: 'without-zod-translations',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
-      contents: 'export {};',
-      loader: 'js',
-    }));
-  },
-};
 
 // A stale chunk left in dist/ would be uploaded too (wrangler.toml uploads every file in dist/chunks/).
 rmSync(outdir, { recursive: true, force: true });

@@ -20,7 +20,7 @@ export function buildBundle(): { outdir: string } {
   return { outdir };
 }
 
-function compatibility() {
+export function compatibility() {
   const toml = readFileSync(join(root, 'wrangler.toml'), 'utf8');
   return {
     date: /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)![1]!,

@@ -1,3 +1,4 @@
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 
 export declare const workerBundleOptions: BuildOptions;
+export declare const withoutZodTranslations: Plugin;

@@ -12,3 +12,18 @@ export const workerBundleOptions = {
   minify: true,
   logLevel: 'warning',
 };
+
+/**
+ * Leaves out zod's ~60 translations of its error messages (38 KiB gzip): zod's core re-exports them
+ * all, so no bundler can drop them by itself. Liftoff's messages are English (`z.config`'s default,
+ * which zod loads directly, not through that index).
+ */
+export const withoutZodTranslations = {
+  name: 'without-zod-translations',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export {};',
+      loader: 'js',
+    }));
+  },
+};
