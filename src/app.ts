@@ -57,9 +57,11 @@ export function createApp() {
   app.route('/api', devRouter);
   app.route('/', jwksRouter);
   app.route('/', adminPageRouter);
+  // Built on the first request for it, then kept for the isolate's life: the routes do not change.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.route(
     '/api',
-    createDocsRouter(() => app.getOpenAPI31Document(openApiInfo)),
+    createDocsRouter(() => (document ??= app.getOpenAPI31Document(openApiInfo))),
   );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
