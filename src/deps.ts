@@ -21,3 +21,15 @@ export interface Deps {
   /** Carries the request id on every line. */
   log: Logger;
 }
+
+/**
+ * A pure read from the replica (`deps.replica`), asked again of the primary when the replica has no
+ * answer before that becomes "not found" or "not signed in": a replica may only be behind, say a row
+ * written a moment ago by a client that sends no bookmark.
+ */
+export async function readNearby<T>(
+  deps: Pick<Deps, 'db' | 'replica'>,
+  read: (db: Database) => Promise<T | null>,
+): Promise<T | null> {
+  return (await read(deps.replica)) ?? read(deps.db);
+}

@@ -63,12 +63,31 @@ describe('read replication', () => {
   it('bookmarks advance as the database changes', async () => {
     const client = await register();
     const before = bookmarkOf((await sessionsFor('/api/me', { headers: bearer(client.accessToken) })).response);
-    const refreshed = await sessionsFor('/api/auth/refresh', {
-      method: 'POST',
-      headers: cookieHeader(client.refreshToken),
-    });
-    expect(refreshed.response.status).toBe(200);
-    expect(bookmarkOf(refreshed.response) > before).toBe(true);
+    const revoked = await sessionsFor('/api/auth/logout-all', { method: 'POST', headers: bearer(client.accessToken) });
+    expect(revoked.response.status).toBe(204);
+    expect(bookmarkOf(revoked.response) > before).toBe(true);
+  });
+
+  it('anonymous callers get no bookmark (it would let them count the writes a request made)', async () => {
+    const client = await register();
+    const anonymous: [string, RequestInit][] = [
+      ['/api/health', {}],
+      ['/api/auth/refresh', { method: 'POST', headers: cookieHeader(client.refreshToken) }],
+      [
+        '/api/auth/password/forgot',
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email: client.email }),
+        },
+      ],
+    ];
+    for (const [path, init] of anonymous) {
+      const { response, sessionsOpened } = await sessionsFor(path, init);
+      expect(response.status, path).toBeLessThan(300);
+      expect(sessionsOpened.length, path).toBeGreaterThan(0);
+      expect(response.headers.get('X-D1-Bookmark'), path).toBeNull();
+    }
   });
 
   it('ignores a malformed bookmark (the read starts unconstrained) and answers normally', async () => {
@@ -142,6 +161,36 @@ describe('read replication', () => {
     );
     const ended = await callWithBindings({ DB: db }, '/api/me', { headers: bearer(client.accessToken) });
     await expectError(ended, 401, 'TOKEN_INVALID');
+  });
+
+  it('a replica that is behind does not turn fresh rows into 404s, nor an admin change into a wrong answer', async () => {
+    const client = await register();
+    const lagging = laggingReplicaD1(env.DB);
+    const accounts = await callWithBindings({ DB: lagging }, '/api/me/accounts', {
+      headers: bearer(client.accessToken),
+    });
+    expect(accounts.status).toBe(200);
+    expect(await accounts.json()).toMatchObject({ accounts: [], has_password: true });
+
+    const boss = await registerAdmin();
+    const detail = await callWithBindings({ DB: lagging }, `/api/admin/users/${client.userId}`, {
+      headers: bearer(boss.accessToken),
+    });
+    expect(detail.status).toBe(200);
+    // The change's answer (and its LAST_ADMIN check) is read back from the primary.
+    const disabled = await callWithBindings({ DB: lagging }, `/api/admin/users/${client.userId}/disable`, {
+      method: 'POST',
+      headers: bearer(boss.accessToken),
+    });
+    expect(disabled.status).toBe(200);
+    expect(await disabled.json()).toMatchObject({ user: { id: client.userId, disabled: true } });
+    const promoted = await callWithBindings({ DB: lagging }, `/api/admin/users/${client.userId}/role`, {
+      method: 'PATCH',
+      headers: { ...bearer(boss.accessToken), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ role: 'admin' }),
+    });
+    expect(promoted.status).toBe(200);
+    expect(await promoted.json()).toMatchObject({ user: { role: 'admin' } });
   });
 
   it('a request that never touches D1 sends no bookmark', async () => {

@@ -14,13 +14,14 @@ import {
   searchUsers,
   setRoleStatement,
   userDisabledCondition,
+  type AdminUserDetail,
   type AdminUserRow,
   type AuditRow,
 } from '../db/admin';
 import { auditStatement } from '../db/audit-log';
 import { runBatch, type Condition } from '../db/client';
 import { revokeUserSessionsStatement } from '../db/sessions';
-import type { Deps } from '../deps';
+import { readNearby, type Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { decodeCursor, encodeCursor, type Position } from '../lib/cursor';
 
@@ -73,8 +74,12 @@ export async function listUsers(deps: Deps, input: { query?: string; cursor?: st
 }
 
 export async function getUserDetail(deps: Deps, userId: string) {
-  const detail = await findAdminUserDetail(deps.replica, userId, deps.now);
+  const detail = await readNearby(deps, (db) => findAdminUserDetail(db, userId, deps.now));
   if (!detail) throw notFound('No such user.');
+  return toUserDetailView(detail);
+}
+
+function toUserDetailView(detail: AdminUserDetail) {
   return {
     user: toAdminUserView(detail.user),
     sessions: detail.sessions.map((s) => ({
@@ -121,7 +126,10 @@ async function change(
     input.when,
   );
   await runBatch(deps.db, [audit, ...input.statements]);
-  return getUserDetail(deps, userId);
+  // Read back from the primary: whether the change took effect (LAST_ADMIN) rests on this read.
+  const after = await findAdminUserDetail(deps.db, userId, deps.now);
+  if (!after) throw notFound('No such user.');
+  return toUserDetailView(after);
 }
 
 export async function changeRole(deps: Deps, admin: AccessTokenClaims, userId: string, role: 'user' | 'admin') {

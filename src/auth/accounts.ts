@@ -1,7 +1,7 @@
 // Accounts: registration and password login, with their rate limits and audit entries.
 import { auditStatement } from '../db/audit-log';
 import { findAccountWithSession } from '../db/billing';
-import { rowsOf, runBatch } from '../db/client';
+import { rowsOf, runBatch, type Database } from '../db/client';
 import { clearRateLimitStatement, releaseRateLimitHitStatement } from '../db/rate-limits';
 import type { Subscription, User } from '../db/schema';
 import {
@@ -15,7 +15,7 @@ import {
   userFromRow,
   type UserRow,
 } from '../db/users';
-import type { Deps } from '../deps';
+import { readNearby, type Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { newId } from '../lib/crypto';
 import { tokenError, type AccessTokenClaims } from './access-tokens';
@@ -175,25 +175,28 @@ export async function loginWithPassword(deps: Deps, input: { email: string; pass
 /**
  * The caller's user and current subscription (GET /api/me, billing, paid features), read in the same
  * D1 round trip as the check that the token's session is live and its user enabled: a revoked or
- * disabled user's still-valid token gets 401 TOKEN_INVALID here, reaches no Stripe call and sees no
- * billing data. `from`: 'replica' for a route that only shows the account, 'primary' where a
- * decision rests on it (a payment page, a paid feature). A replica that does not show the session
- * may only be behind (a sign-in a moment ago, from a client that sends no bookmark): the primary
- * decides before the answer is 401.
+ * disabled user's still-valid token gets 401 TOKEN_INVALID here and reaches no Stripe call.
+ * `from`: 'primary' where a decision rests on it (checkout, the portal, a paid feature): revocation
+ * counts at once; 'replica' for the routes that only show the account: revocation counts once the
+ * replica has it (replication lag), and a replica that does not show the session yet is checked
+ * against the primary before the answer is 401 (readNearby).
  */
 export async function getLiveAccount(
   deps: Deps,
   auth: AccessTokenClaims,
   from: 'primary' | 'replica',
 ): Promise<{ user: User; subscription: Subscription | null }> {
-  const query = { userId: auth.userId, sessionId: auth.sessionId, now: deps.now };
-  let account = await findAccountWithSession(from === 'primary' ? deps.db : deps.replica, query);
-  if ((!account.sessionLive || !account.user) && from === 'replica') {
-    account = await findAccountWithSession(deps.db, query);
-  }
-  const { user, subscription, sessionLive } = account;
-  if (!sessionLive || !user) throw tokenError('TOKEN_INVALID');
-  return { user, subscription };
+  const read = async (db: Database) => {
+    const { user, subscription, sessionLive } = await findAccountWithSession(db, {
+      userId: auth.userId,
+      sessionId: auth.sessionId,
+      now: deps.now,
+    });
+    return sessionLive && user ? { user, subscription } : null;
+  };
+  const account = from === 'primary' ? await read(deps.db) : await readNearby(deps, read);
+  if (!account) throw tokenError('TOKEN_INVALID');
+  return account;
 }
 
 export async function renameAccount(deps: Deps, userId: string, name: string | null): Promise<User> {

@@ -1,6 +1,9 @@
 // Parses the settings (cached per isolate) and opens the request's D1 sessions: the primary's, and a
-// replica's that starts at the bookmark the client echoes (X-D1-Bookmark); the response carries the
-// newest bookmark the request reached, so the client's next read sees at least what this one did.
+// replica's that starts at the bookmark the client echoes (X-D1-Bookmark). A response to a caller
+// signed in with an access token carries the newest bookmark the request reached, so the client's
+// next read sees at least what this one did. Anonymous callers get none: a bookmark shows how far
+// the database has moved, which would let them count the writes a request made (an email known or
+// not to "forgot password"). Their reads do not need one (see readNearby).
 import type { MiddlewareHandler } from 'hono';
 import { loadConfig } from '../config';
 import { isBookmark, openDatabases } from '../db/client';
@@ -17,6 +20,6 @@ export function loadSettings(): MiddlewareHandler<AppEnv> {
     c.set('databases', databases);
     await next();
     const bookmark = databases.bookmark();
-    if (bookmark !== null) c.header(BOOKMARK_HEADER, bookmark);
+    if (bookmark !== null && c.get('auth') !== undefined) c.header(BOOKMARK_HEADER, bookmark);
   };
 }

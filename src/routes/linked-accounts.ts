@@ -24,7 +24,7 @@ const listRoute = createRoute({
       z.object({ accounts: z.array(linkedAccountSchema), has_password: z.boolean() }),
       'Linked providers, and whether a password is set.',
     ),
-    ...errorResponses(401),
+    ...errorResponses(401, 404),
   },
 });
 

@@ -2,16 +2,17 @@
 import { auditStatement } from '../../db/audit-log';
 import { listOAuthAccounts, unlinkOAuthAccount } from '../../db/oauth-accounts';
 import { findUserById } from '../../db/users';
-import type { Deps } from '../../deps';
+import { readNearby, type Deps } from '../../deps';
 import { AppError, notFound } from '../../errors';
 import { PROVIDER_NAMES, type ProviderName } from './identity';
 
 export async function listLinkedAccounts(deps: Deps, userId: string) {
-  const [accounts, user] = await Promise.all([
-    listOAuthAccounts(deps.replica, userId),
-    findUserById(deps.replica, userId),
-  ]);
-  if (!user) throw notFound('No such user.');
+  const found = await readNearby(deps, async (db) => {
+    const [accounts, user] = await Promise.all([listOAuthAccounts(db, userId), findUserById(db, userId)]);
+    return user ? { accounts, user } : null;
+  });
+  if (!found) throw notFound('No such user.');
+  const { accounts, user } = found;
   return {
     accounts: accounts.map((account) => ({
       provider: account.provider,
