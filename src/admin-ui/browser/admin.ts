@@ -78,14 +78,24 @@ async function refresh() {
   return true;
 }
 
+/** The newest X-D1-Bookmark received: sent back, so a list read after a change shows the change. */
+let bookmark: string | null = null;
+
 /** Calls the API with the in-memory token, refreshing it once on TOKEN_EXPIRED. */
 async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const call = () =>
-    fetch(path, {
+  const call = async () => {
+    const response = await fetch(path, {
       ...init,
       credentials: 'include',
-      headers: { ...(init.body ? { 'Content-Type': 'application/json' } : {}), Authorization: 'Bearer ' + accessToken },
+      headers: {
+        ...(init.body ? { 'Content-Type': 'application/json' } : {}),
+        ...(bookmark ? { 'X-D1-Bookmark': bookmark } : {}),
+        Authorization: 'Bearer ' + accessToken,
+      },
     });
+    bookmark = response.headers.get('X-D1-Bookmark') ?? bookmark;
+    return response;
+  };
   let response = await call();
   if (response.status === 401) {
     const body = await response
