@@ -1,7 +1,9 @@
 // `npm run bench`: builds the production bundle, runs it in workerd (Miniflare, local D1, no dev
 // proxy) and measures key routes: throughput, latency, workerd CPU per request, memory, bundle size,
-// and cold start with and without the billing path. Writes a table to stdout and the figures to
-// bench-results/bench.json. Everything runs on loopback (a local Stripe fake included).
+// the first request to a fresh workerd; Liftoff against the minimal Workers of scripts/bench-baseline/
+// (CPU per request in alternating rounds, start-up of a freshly spawned workerd and V8's parse and
+// evaluate time). Writes a table to stdout and the figures to bench-results/bench.json. Everything
+// runs on loopback (a local Stripe fake included). It rebuilds dist/: do not run it beside the tests.
 import { spawnSync } from 'node:child_process';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -197,42 +199,56 @@ async function buildProbe(entry: string): Promise<string> {
   return outdir;
 }
 
+type Probe = 'liftoff' | 'baseline' | 'libraries' | 'zod';
+
 /**
- * Spawn to first answer of a fresh workerd, minus the same for a one-line Worker (median of
- * START_UPS, the four interleaved): for Liftoff, the baseline, and Liftoff's libraries alone.
- * The first request is a 404 every Worker answers without D1 (Liftoff's still loads its settings).
+ * Spawn to first answer of a fresh workerd, minus the same for a one-line Worker spawned just
+ * before it (the median of START_UPS such differences, all Workers interleaved): for Liftoff, the
+ * baseline, Liftoff's libraries alone and zod alone. The first request is a 404 every Worker
+ * answers without D1 (Liftoff's still loads its settings). Then the same modules' V8 work.
  */
-async function startUpMs(dirs: Record<'liftoff' | 'baseline' | 'libraries', string>, bindings: Record<string, string>) {
-  const workers = { oneLine: oneLineWorker(), ...dirs };
-  const samples: Record<string, number[]> = {};
-  for (let i = 0; i < START_UPS; i++) {
-    for (const [name, dir] of Object.entries(workers)) {
-      (samples[name] ??= []).push(await spawnToFirstResponseMs(dir, '/bench/start-up', bindings, compatibility()));
+async function startUpMs(dirs: Record<Probe, string>, bindings: Record<string, string>) {
+  const oneLine = oneLineWorker();
+  const differences: Record<string, number[]> = {};
+  const zeros: number[] = [];
+  const spawnMs = (dir: string) => spawnToFirstResponseMs(dir, '/bench/start-up', 404, bindings, compatibility());
+  try {
+    for (let i = 0; i < START_UPS; i++) {
+      for (const [name, dir] of Object.entries(dirs)) {
+        const zero = await spawnMs(oneLine);
+        zeros.push(zero);
+        (differences[name] ??= []).push((await spawnMs(dir)) - zero);
+      }
     }
+  } finally {
+    rmSync(oneLine, { recursive: true, force: true });
   }
-  rmSync(workers.oneLine, { recursive: true, force: true });
-  const zero = median(samples.oneLine!);
   const v8 = (dir: string) => {
     const runs = Array.from({ length: START_UPS }, () => v8ModuleCost(dir));
-    return { compileMs: median(runs.map((r) => r.compileMs)), evaluateMs: median(runs.map((r) => r.evaluateMs)) };
+    return {
+      parseMs: median(runs.map((r) => r.parseMs)),
+      evaluateMs: median(runs.map((r) => r.evaluateMs)),
+      totalMs: median(runs.map((r) => r.parseMs + r.evaluateMs)),
+    };
   };
+  const each = <T>(f: (name: Probe) => T) =>
+    Object.fromEntries((Object.keys(dirs) as Probe[]).map((name) => [name, f(name)])) as Record<Probe, T>;
   return {
-    oneLineMs: zero,
-    liftoffMs: median(samples.liftoff!) - zero,
-    baselineMs: median(samples.baseline!) - zero,
-    librariesMs: median(samples.libraries!) - zero,
-    v8: { liftoff: v8(dirs.liftoff), baseline: v8(dirs.baseline), libraries: v8(dirs.libraries) },
+    oneLineMs: median(zeros),
+    spawnMs: each((name) => median(differences[name]!)),
+    v8: each((name) => v8(dirs[name])),
   };
 }
 
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
+/** The middle value; for an even count, the mean of the two middle values. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
-/** V8's compile and evaluate time for the bundle's start-up modules, in a fresh Node process. */
-function v8ModuleCost(dir: string): { compileMs: number; evaluateMs: number } {
+/** V8's parse and evaluate time for the bundle's start-up modules, in a fresh Node process. */
+function v8ModuleCost(dir: string): { parseMs: number; evaluateMs: number } {
   const result = spawnSync(
     process.execPath,
     ['--experimental-vm-modules', '--no-warnings', join(root, 'scripts/lib/v8-module-cost.mjs'), join(dir, 'index.js')],
@@ -322,6 +338,8 @@ async function main() {
     STRIPE_API_URL: stripeFake.url,
   };
   const { mf, url, workerd } = await startWorker(bundle.outdir, bindings);
+  // The bench's other Workers (scripts/bench-baseline/), built as they are needed; removed at the end.
+  const probes: Partial<Record<'baseline' | 'libraries' | 'zod', string>> = {};
   try {
     const json = (body: unknown, headers: Record<string, string> = {}) => ({
       method: 'POST',
@@ -382,9 +400,9 @@ async function main() {
     // The floor: the same routes in the baseline Worker, in its own workerd with the same rows. The
     // two are measured in alternating rounds, so that a slow spell of this machine hits both alike.
     const liftoffDb = (await mf.getD1Database('DB')) as unknown as D1Database;
-    const baselineDir = await buildProbe('scripts/bench-baseline/worker.ts');
-    const floor = await startWorker(baselineDir, bindings, [workerd]);
-    const comparisons: { route: string; baseline: RouteResult; liftoff: RouteResult }[] = [];
+    probes.baseline = await buildProbe('scripts/bench-baseline/worker.ts');
+    const floor = await startWorker(probes.baseline, bindings, [workerd]);
+    const comparisons: { route: string; baseline: RouteResult; liftoff: RouteResult; roundRatios: number[] }[] = [];
     try {
       for (const table of ['users', 'sessions', 'subscriptions']) {
         const rows = await liftoffDb
@@ -416,22 +434,19 @@ async function main() {
           }
         }
         const [liftoff, baseline] = sides.map((side) => combined(side.runs));
-        comparisons.push({ route, liftoff: liftoff!, baseline: baseline! });
+        const roundRatios = sides[0]!.runs.map((run, i) => run.cpuMsPerRequest / sides[1]!.runs[i]!.cpuMsPerRequest);
+        comparisons.push({ route, liftoff: liftoff!, baseline: baseline!, roundRatios });
       }
     } finally {
       await floor.mf.dispose();
       await mf.dispose();
     }
-    const librariesDir = await buildProbe('scripts/bench-baseline/libraries-only.ts');
-    const startUp = await startUpMs(
-      { liftoff: bundle.outdir, baseline: baselineDir, libraries: librariesDir },
-      bindings,
-    );
-    const probeSizes = {
-      baseline: (await readBundle(baselineDir)).startUp,
-      libraries: (await readBundle(librariesDir)).startUp,
-    };
-    for (const dir of [baselineDir, librariesDir]) rmSync(dir, { recursive: true, force: true });
+    probes.libraries = await buildProbe('scripts/bench-baseline/libraries-only.ts');
+    probes.zod = await buildProbe('scripts/bench-baseline/zod-only.ts');
+    const dirs = { liftoff: bundle.outdir, baseline: probes.baseline, libraries: probes.libraries, zod: probes.zod };
+    const startUp = await startUpMs(dirs, bindings);
+    const startUpSizes: Record<string, { rawBytes: number; gzipBytes: number }> = {};
+    for (const [name, dir] of Object.entries(dirs)) startUpSizes[name] = (await readBundle(dir)).startUp;
     const coldHealthMs = await coldStart(bundle.outdir, bindings, (u) => fetch(new URL('/api/health', u)));
     const coldWebhookMs = await coldStart(bundle.outdir, bindings, (u) =>
       signedWebhook(
@@ -469,10 +484,14 @@ async function main() {
         stripeEvaluatedAtStartUp: bundle.stripeAtStartUp,
       },
       coldStartMs: { health: coldHealthMs, webhook: coldWebhookMs },
-      startUpMs: startUp,
-      startUpKiBOf: {
-        baseline: { raw: kib(probeSizes.baseline.rawBytes), gzip: kib(probeSizes.baseline.gzipBytes) },
-        libraries: { raw: kib(probeSizes.libraries.rawBytes), gzip: kib(probeSizes.libraries.gzipBytes) },
+      startUp: {
+        ...startUp,
+        modulesKiB: Object.fromEntries(
+          Object.entries(startUpSizes).map(([name, size]) => [
+            name,
+            { raw: kib(size.rawBytes), gzip: kib(size.gzipBytes) },
+          ]),
+        ),
       },
       scryptCpuMsNode: nodeScryptCpuMs(),
       es256VerifyCpuMsNode: await es256VerifyCpuMs(),
@@ -498,27 +517,29 @@ async function main() {
     console.log(
       `first request to a freshly started workerd (median of ${COLD_STARTS}): health ${fmt(coldHealthMs)} ms, webhook ${fmt(coldWebhookMs)} ms`,
     );
-    const { startUpKiBOf } = report;
     console.log(
-      `start-up, fresh workerd spawned to its first answer minus a one-line Worker's ${fmt(startUp.oneLineMs)} ms (median of ${START_UPS}):`,
+      `\nstart-up (goal: Liftoff <= 20 ms, <= 120 KiB gzip). "spawn": a fresh workerd spawned to its first answer, minus a one-line Worker's (${fmt(startUp.oneLineMs)} ms), median of ${START_UPS} paired differences;`,
     );
     console.log(
-      `  Liftoff                 ${fmt(startUp.liftoffMs)} ms  (goal <= 20)  ${fmt(startUpKiB.gzip)} KiB gzip at start-up`,
+      '"V8": the same modules parsed and evaluated (evaluation includes compiling the functions that run) in a fresh Node process, median of ' +
+        START_UPS,
     );
-    console.log(
-      `  its libraries alone     ${fmt(startUp.librariesMs)} ms                ${fmt(startUpKiBOf.libraries.gzip)} KiB gzip (hono, zod + @hono/zod-openapi, drizzle + tables, jose)`,
-    );
-    console.log(
-      `  baseline Worker         ${fmt(startUp.baselineMs)} ms                ${fmt(startUpKiBOf.baseline.gzip)} KiB gzip (hono, jose)`,
-    );
-    const v8Line = (name: string, cost: { compileMs: number; evaluateMs: number }) =>
+    console.log('                        spawn ms    V8 ms = parse + evaluate    KiB gzip');
+    const probeNames: Record<Probe, string> = {
+      liftoff: 'Liftoff',
+      libraries: 'its libraries alone',
+      zod: 'zod alone',
+      baseline: 'baseline Worker',
+    };
+    for (const name of ['liftoff', 'libraries', 'zod', 'baseline'] as Probe[]) {
+      const v8 = startUp.v8[name];
       console.log(
-        `  ${name.padEnd(22)} ${fmt(cost.compileMs + cost.evaluateMs)} ms = compile ${fmt(cost.compileMs)} + evaluate ${fmt(cost.evaluateMs)}`,
+        `  ${probeNames[name].padEnd(20)} ${fmt(startUp.spawnMs[name])} ${fmt(v8.totalMs)} = ${fmt(v8.parseMs)} + ${fmt(v8.evaluateMs)} ${fmt(kib(startUpSizes[name]!.gzipBytes))}`,
       );
-    console.log(`the same modules compiled and evaluated by V8 in a fresh Node process (median of ${START_UPS}):`);
-    v8Line('Liftoff', startUp.v8.liftoff);
-    v8Line('its libraries alone', startUp.v8.libraries);
-    v8Line('baseline Worker', startUp.v8.baseline);
+    }
+    console.log(
+      "  (libraries: hono, zod + @hono/zod-openapi, drizzle + Liftoff's tables, jose, loaded and unused; zod: zod + @hono/zod-openapi; baseline: hono, jose)\n",
+    );
     console.log(`workerd memory: RSS ${fmt(mem.rssMiB)} MiB, peak ${fmt(mem.peakMiB)} MiB`);
     console.log(`scrypt (N=2^14, r=8, p=5) in Node on this machine: ${fmt(report.scryptCpuMsNode)} ms CPU per hash`);
     const health = results.find((r) => r.route === 'health')!;
@@ -538,9 +559,10 @@ async function main() {
     );
     console.log('route      baseline CPU ms/req  Liftoff CPU ms/req  Liftoff / baseline');
     const goals: Record<string, number> = { health: 1.15, me: 1.25, webhook: 1.3 };
-    for (const { route, baseline, liftoff } of comparisons) {
+    for (const { route, baseline, liftoff, roundRatios } of comparisons) {
+      const spread = `rounds ${Math.min(...roundRatios).toFixed(2)}–${Math.max(...roundRatios).toFixed(2)}`;
       console.log(
-        `${route.padEnd(9)} ${fmt(baseline.cpuMsPerRequest, 2).padStart(20)} ${fmt(liftoff.cpuMsPerRequest, 2).padStart(19)} ${(liftoff.cpuMsPerRequest / baseline.cpuMsPerRequest).toFixed(2).padStart(19)} (goal <= ${goals[route]})`,
+        `${route.padEnd(9)} ${fmt(baseline.cpuMsPerRequest, 2).padStart(20)} ${fmt(liftoff.cpuMsPerRequest, 2).padStart(19)} ${(liftoff.cpuMsPerRequest / baseline.cpuMsPerRequest).toFixed(2).padStart(19)} (goal <= ${goals[route]}; ${spread})`,
       );
     }
     console.log("\nCPU is the whole workerd process (the Worker, Miniflare's entry and local D1) per request.");
@@ -548,7 +570,7 @@ async function main() {
   } finally {
     await mf.dispose().catch(() => {});
     await new Promise((resolve) => stripeFake.server.close(resolve));
-    rmSync(bundle.outdir, { recursive: true, force: true });
+    for (const dir of [bundle.outdir, ...Object.values(probes)]) rmSync(dir, { recursive: true, force: true });
   }
 }
 

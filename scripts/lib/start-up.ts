@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const workerdBinary = createRequire(import.meta.url).resolve('workerd/bin/workerd');
+const START_UP_DEADLINE_MS = 20_000;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -54,10 +55,14 @@ export interface Compatibility {
   flags: string[];
 }
 
-/** Milliseconds from spawning workerd on the bundle in `dir` to the end of its answer to GET `path`. */
+/**
+ * Milliseconds from spawning workerd on the bundle in `dir` to the end of its answer to GET `path`,
+ * which must have status `expectStatus` (a 500 from a broken setting is not a start-up).
+ */
 export async function spawnToFirstResponseMs(
   dir: string,
   path: string,
+  expectStatus: number,
   bindings: Record<string, string>,
   compatibility: Compatibility,
 ): Promise<number> {
@@ -70,14 +75,20 @@ export async function spawnToFirstResponseMs(
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode} on ${dir}`);
+      if (performance.now() - started > START_UP_DEADLINE_MS) throw new Error(`workerd did not answer on ${dir}`);
+      let response: Response;
       try {
-        const response = await fetch(`http://127.0.0.1:${port}${path}`);
-        await response.arrayBuffer();
-        return performance.now() - started;
+        response = await fetch(`http://127.0.0.1:${port}${path}`);
       } catch {
-        // Not listening yet.
-        await new Promise((resolve) => setTimeout(resolve, 1));
+        // Not listening yet: try again soon (not in a tight loop, which would compete for the CPU).
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        continue;
       }
+      await response.arrayBuffer();
+      const elapsed = performance.now() - started;
+      if (response.status !== expectStatus)
+        throw new Error(`${dir} answered its first request with ${response.status}, not ${expectStatus}`);
+      return elapsed;
     }
   } finally {
     child.kill();
@@ -86,9 +97,9 @@ export async function spawnToFirstResponseMs(
   }
 }
 
-/** A directory holding a Worker that answers every request with one line: the zero of start-up. */
+/** A directory holding a Worker that answers every request with one line (a 404, as the others do): the zero of start-up. */
 export function oneLineWorker(): string {
   const dir = mkdtempSync(join(tmpdir(), 'liftoff-one-line-'));
-  writeFileSync(join(dir, 'index.js'), "export default { fetch: () => new Response('ok') };\n");
+  writeFileSync(join(dir, 'index.js'), "export default { fetch: () => new Response('not found', { status: 404 }) };\n");
   return dir;
 }
