@@ -7,7 +7,8 @@ import { loadSettings } from './middleware/load-config';
 import { requestLog } from './middleware/request-log';
 import { securityHeaders } from './middleware/security-headers';
 import { wrapNonErrors } from './middleware/wrap-non-errors';
-import { openApiInfo } from './openapi';
+import type { Config } from './config';
+import { errorComponents, openApiInfo } from './openapi';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
 import { authRouter } from './routes/auth';
@@ -57,13 +58,23 @@ export function createApp() {
   app.route('/api', devRouter);
   app.route('/', jwksRouter);
   app.route('/', adminPageRouter);
-  // Built on the first request for it, then kept for the isolate's life: the routes do not change.
-  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  // Built on the first request for it, then kept while the settings (its `servers`) stay the same.
+  const documents = new WeakMap<Config, ReturnType<typeof app.getOpenAPI31Document>>();
   app.route(
     '/api',
-    createDocsRouter(() => (document ??= app.getOpenAPI31Document(openApiInfo))),
+    createDocsRouter((config) => {
+      let document = documents.get(config);
+      if (!document) {
+        document = app.getOpenAPI31Document({ ...openApiInfo, servers: [{ url: config.apiUrl }] });
+        documents.set(config, document);
+      }
+      return document;
+    }),
   );
 
+  for (const [name, schema] of Object.entries(errorComponents)) {
+    app.openAPIRegistry.registerComponent('schemas', name, schema);
+  }
   app.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -1,26 +1,43 @@
 // Shared pieces of the OpenAPI description: the error body, JSON bodies, route guards and the document's header.
-import { z } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { ERROR_CODE_NAMES } from './error-codes';
+import { ERROR_CODE_NAMES, ERROR_CODES, type ErrorCode } from './error-codes';
 import { requireAllowedOrigin } from './middleware/origin-check';
 import { requireAdmin } from './middleware/require-admin';
 import { requireAuth, requireLiveSession } from './middleware/require-auth';
 import { requireSubscription } from './middleware/require-subscription';
 import type { AppEnv } from './router';
 
-export const errorBodySchema = z
-  .object({
-    error: z.string().openapi({ example: 'The request is not valid.' }),
-    code: z.enum(ERROR_CODE_NAMES).openapi({
-      example: 'VALIDATION_ERROR',
-      description: 'Stable and machine-readable: switch on this, not on `error`.',
-    }),
-    issues: z
-      .array(z.object({ path: z.string(), message: z.string() }))
-      .optional()
-      .openapi({ description: 'Only for VALIDATION_ERROR.' }),
-  })
-  .openapi('Error');
+/**
+ * The components every error response refers to, registered by app.ts: `Error` names every code of
+ * the catalogue (the union a client can keep in one type), `ValidationIssues` the body of a
+ * VALIDATION_ERROR. Plain JSON Schema, like the error responses.
+ */
+export const errorComponents = {
+  Error: {
+    type: 'object' as const,
+    required: ['error', 'code'],
+    properties: {
+      error: { type: 'string' as const, example: 'The request is not valid.' },
+      code: {
+        type: 'string' as const,
+        enum: [...ERROR_CODE_NAMES],
+        example: 'VALIDATION_ERROR',
+        description: 'Stable and machine-readable: switch on this, not on `error`.',
+      },
+      issues: { $ref: '#/components/schemas/ValidationIssues' },
+    },
+  },
+  ValidationIssues: {
+    type: 'array' as const,
+    description: 'Only for VALIDATION_ERROR: each problem, with the path of the field.',
+    items: {
+      type: 'object' as const,
+      required: ['path', 'message'],
+      properties: { path: { type: 'string' as const }, message: { type: 'string' as const } },
+    },
+  },
+};
 
 /**
  * A JSON request body validated by `schema`; `c.req.valid('json')` is its output type. Required
@@ -35,8 +52,7 @@ export function jsonResponse<S extends z.ZodType>(schema: S, description: string
   return { description, content: { 'application/json': { schema } } };
 }
 
-// What each error status means; the codes themselves are the Error schema's `code` enum, from the
-// catalogue (per-route lists of codes are the client SDK's job).
+// What each error status means, as the description of its response.
 const statusMeanings: Record<number, string> = {
   400: 'Invalid input.',
   401: 'Not authenticated.',
@@ -47,15 +63,70 @@ const statusMeanings: Record<number, string> = {
   413: 'Body too large.',
   415: 'Wrong content type.',
   429: 'Too many attempts; see Retry-After.',
+  500: 'A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR).',
   502: 'An upstream service failed.',
   503: 'A dependency is unavailable.',
 };
 
-/** OpenAPI response entries for the given error statuses, all with the contract's error body. */
-export function errorResponses<S extends number>(...statuses: S[]) {
+/** A code a route may answer, at its catalogue status or, for TOKEN_INVALID's second use, another. */
+export type DocumentedError = ErrorCode | { code: ErrorCode; status: number };
+
+/** Every route may answer these (the settings are checked on each request; anything may fail). */
+const ALWAYS: ErrorCode[] = ['CONFIG_ERROR', 'INTERNAL_ERROR'];
+
+/** What the JSON body checks answer (middleware/json-body.ts and the route's schema). */
+export const JSON_BODY_ERRORS = [
+  'VALIDATION_ERROR',
+  'INVALID_JSON',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+] as const satisfies readonly ErrorCode[];
+
+/** What the bearer guards answer (requireAuth, requireLiveSession). */
+export const BEARER_ERRORS = [
+  'AUTH_HEADER_MISSING',
+  'AUTH_HEADER_MALFORMED',
+  'TOKEN_EXPIRED',
+  'TOKEN_INVALID',
+] as const satisfies readonly ErrorCode[];
+
+/** What the admin guard answers: the bearer guard's codes, and FORBIDDEN for a user who is not an admin. */
+export const ADMIN_ERRORS = [...BEARER_ERRORS, 'FORBIDDEN'] as const satisfies readonly ErrorCode[];
+
+/** An emailed link (verification, reset) that is used, expired or unknown: TOKEN_INVALID, as a 400. */
+export const EMAILED_LINK_INVALID = { code: 'TOKEN_INVALID', status: 400 } as const satisfies DocumentedError;
+
+/**
+ * The error responses of a route: one per status, whose body's `code` is an enum of exactly the
+ * codes the route may answer with that status (CONFIG_ERROR and INTERNAL_ERROR always), so a
+ * generated client can switch on `code` exhaustively. Plain JSON Schema rather than zod: these are
+ * only documented, never validated, and zod schemas cost start-up time.
+ */
+export function errorResponses(...errors: (DocumentedError | readonly DocumentedError[])[]) {
+  const byStatus = new Map<number, Set<ErrorCode>>();
+  for (const error of [...ALWAYS, ...errors.flat()]) {
+    const { code, status } = typeof error === 'string' ? { code: error, status: ERROR_CODES[error].status } : error;
+    byStatus.set(status, (byStatus.get(status) ?? new Set()).add(code));
+  }
   return Object.fromEntries(
-    statuses.map((status) => [status, jsonResponse(errorBodySchema, statusMeanings[status] ?? 'Error.')]),
-  ) as Record<S, ReturnType<typeof jsonResponse<typeof errorBodySchema>>>;
+    [...byStatus].map(([status, codes]) => [
+      status,
+      {
+        description: statusMeanings[status] ?? 'Error.',
+        content: { 'application/json': { schema: errorBody([...codes]) } },
+      },
+    ]),
+  );
+}
+
+/** The Error component, with `code` narrowed to the codes this response may carry. */
+function errorBody(codes: ErrorCode[]) {
+  return {
+    allOf: [
+      { $ref: '#/components/schemas/Error' },
+      { type: 'object' as const, properties: { code: { type: 'string' as const, enum: codes } } },
+    ],
+  };
 }
 
 /** The security schemes app.ts registers: the access token, and the refresh cookie. */

@@ -21,6 +21,8 @@ import {
 import { auditStatement } from '../db/audit-log';
 import { runBatch, type Condition } from '../db/client';
 import { revokeUserSessionsStatement } from '../db/sessions';
+import type { ProviderName } from '../auth/oauth/identity';
+import type { SubscriptionStatus } from '../billing/subscription';
 import { readNearby, type Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { decodeCursor, encodeCursor, type Position } from '../lib/cursor';
@@ -91,19 +93,19 @@ function toUserDetailView(detail: AdminUserDetail) {
       last_used_at: new Date(s.last_used_at).toISOString(),
     })),
     linked_accounts: detail.accounts.map((a) => ({
-      provider: a.provider,
+      provider: a.provider as ProviderName, // the column's CHECKed values (schema.ts)
       email: a.email,
       created_at: new Date(a.created_at).toISOString(),
       last_login_at: new Date(a.last_login_at).toISOString(),
     })),
     subscription: detail.subscription
       ? {
-          status: detail.subscription.status,
+          status: detail.subscription.status as SubscriptionStatus,
           price_id: detail.subscription.price_id,
           current_period_end: iso(detail.subscription.current_period_end),
           cancel_at_period_end: detail.subscription.cancel_at_period_end === 1,
         }
-      : { status: 'none' },
+      : { status: 'none' as const },
   };
 }
 

@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ADMIN_PAGE_HTML } from '../admin-ui/page';
 import { ADMIN_CSS } from '../admin-ui/styles';
+import { errorResponses } from '../openapi';
 import { createRouter } from '../router';
 
 // Scripts and styles only from this origin, API calls only to it: no inline code, no third parties.
@@ -10,18 +11,23 @@ const ADMIN_CONTENT_SECURITY_POLICY =
   "frame-ancestors 'none'; base-uri 'none'";
 
 /** One of the page's files, described as plain text of its content type. */
-const fileRoute = (path: string, summary: string, contentType: string) =>
+const fileRoute = (path: string, operationId: string, summary: string, contentType: string) =>
   createRoute({
     method: 'get',
     path,
+    operationId,
+    security: [],
     tags: ['Admin'],
     summary,
-    responses: { 200: { description: 'The file.', content: { [contentType]: { schema: z.string() } } } },
+    responses: {
+      200: { description: 'The file.', content: { [contentType]: { schema: z.string() } } },
+      ...errorResponses(),
+    },
   });
 
-const pageRoute = fileRoute('/admin', 'The admin dashboard (HTML)', 'text/html');
-const scriptRoute = fileRoute('/admin/admin.js', 'Its script', 'text/javascript');
-const styleRoute = fileRoute('/admin/admin.css', 'Its stylesheet', 'text/css');
+const pageRoute = fileRoute('/admin', 'getAdminPage', 'The admin dashboard (HTML)', 'text/html');
+const scriptRoute = fileRoute('/admin/admin.js', 'getAdminScript', 'Its script', 'text/javascript');
+const styleRoute = fileRoute('/admin/admin.css', 'getAdminStylesheet', 'Its stylesheet', 'text/css');
 
 export const adminPageRouter = createRouter()
   .openapi(pageRoute, (c) => {

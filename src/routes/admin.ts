@@ -10,25 +10,83 @@ import {
   listUsers,
   revokeSessionsOf,
 } from '../admin/admin';
-import { adminGuard, errorResponses, jsonRequest, jsonResponse } from '../openapi';
+import {
+  ADMIN_ERRORS,
+  adminGuard,
+  type DocumentedError,
+  errorResponses,
+  JSON_BODY_ERRORS,
+  jsonRequest,
+  jsonResponse,
+} from '../openapi';
+import { subscriptionSummarySchema } from './schemas';
 import { createRouter, depsFrom } from '../router';
 
 const guard = { ...adminGuard(), tags: ['Admin'] };
 const limit = z.coerce.number().int().min(1).max(100).default(20);
 const userIdParam = z.object({ id: z.string().min(1).max(64) });
-const anyJson = (description: string) => jsonResponse(z.record(z.string(), z.unknown()), description);
+const dateTime = () => z.string().openapi({ format: 'date-time' });
+const nextCursor = z
+  .string()
+  .nullable()
+  .openapi({ description: 'Pass it back as `cursor` for the next page; null on the last one.' });
+
+const adminUserSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    role: z.enum(['user', 'admin']),
+    email_verified: z.boolean(),
+    disabled: z.boolean(),
+    disabled_at: dateTime().nullable(),
+    has_password: z.boolean(),
+    created_at: dateTime(),
+  })
+  .openapi('AdminUser');
+
+const adminUserDetailSchema = z
+  .object({
+    user: adminUserSchema,
+    sessions: z.array(
+      z.object({
+        id: z.string(),
+        auth_method: z.string().openapi({ example: 'password', description: '"password" or "oauth:<provider>"' }),
+        user_agent: z.string().nullable(),
+        ip_address: z.string().nullable(),
+        created_at: dateTime(),
+        last_used_at: dateTime(),
+      }),
+    ),
+    linked_accounts: z.array(
+      z.object({
+        provider: z.enum(['google', 'github', 'oidc']),
+        email: z.string().nullable(),
+        created_at: dateTime(),
+        last_login_at: dateTime(),
+      }),
+    ),
+    subscription: subscriptionSummarySchema,
+  })
+  .openapi('AdminUserDetail');
+
+const userAnswer = jsonResponse(adminUserDetailSchema, 'The user, as the change left them.');
 
 const listUsersRoute = createRoute({
   ...guard,
   method: 'get',
   path: '/admin/users',
+  operationId: 'adminListUsers',
   summary: 'Search users by email or name, newest first',
   request: {
     query: z.object({ q: z.string().trim().min(1).max(200).optional(), cursor: z.string().max(200).optional(), limit }),
   },
   responses: {
-    200: anyJson('`{users, next_cursor}`; pass next_cursor back as `cursor` for the next page.'),
-    ...errorResponses(400, 401, 403),
+    200: jsonResponse(
+      z.object({ users: z.array(adminUserSchema), next_cursor: nextCursor }),
+      'A page of users, newest first.',
+    ),
+    ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR'),
   },
 });
 
@@ -36,45 +94,73 @@ const userRoute = createRoute({
   ...guard,
   method: 'get',
   path: '/admin/users/{id}',
+  operationId: 'adminGetUser',
   summary: 'One user with sessions, linked providers and subscription',
   request: { params: userIdParam },
-  responses: { 200: anyJson('The user.'), ...errorResponses(401, 403, 404) },
+  responses: {
+    200: jsonResponse(adminUserDetailSchema, 'The user.'),
+    ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND'),
+  },
 });
 
 const roleRoute = createRoute({
   ...guard,
   method: 'patch',
   path: '/admin/users/{id}/role',
+  operationId: 'adminSetRole',
   summary: "Change a user's role (the last enabled admin cannot be demoted)",
   request: {
     params: userIdParam,
     body: jsonRequest(z.object({ role: z.enum(['user', 'admin']) })),
   },
-  responses: { 200: anyJson('The user.'), ...errorResponses(400, 401, 403, 404, 409) },
+  responses: { 200: userAnswer, ...errorResponses(ADMIN_ERRORS, JSON_BODY_ERRORS, 'NOT_FOUND', 'LAST_ADMIN') },
 });
 
-const actionRoute = (path: string, summary: string) =>
+const actionRoute = (path: string, operationId: string, summary: string, errors: DocumentedError[] = []) =>
   createRoute({
     ...guard,
     method: 'post',
     path: `/admin/users/{id}/${path}`,
+    operationId,
     summary,
     request: { params: userIdParam },
-    responses: { 200: anyJson('The user.'), ...errorResponses(401, 403, 404, 409) },
+    responses: { 200: userAnswer, ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', ...errors) },
   });
 
 const statsRoute = createRoute({
   ...guard,
   method: 'get',
   path: '/admin/stats',
+  operationId: 'adminGetStats',
   summary: 'Users, verification, sign-ups, subscriptions by price, failed payments',
-  responses: { 200: anyJson('The figures.'), ...errorResponses(401, 403) },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({
+          users: z.number().int(),
+          verified: z.number().int(),
+          disabled: z.number().int(),
+          admins: z.number().int(),
+          signups_7d: z.number().int(),
+          signups_30d: z.number().int(),
+          active_subscriptions_by_price: z.array(
+            z.object({ price_id: z.string().nullable(), count: z.number().int() }),
+          ),
+          failed_payments_30d: z.number().int(),
+          past_due_subscriptions: z.number().int(),
+        })
+        .openapi('AdminStats'),
+      'The figures.',
+    ),
+    ...errorResponses(ADMIN_ERRORS),
+  },
 });
 
 const auditRoute = createRoute({
   ...guard,
   method: 'get',
   path: '/admin/audit',
+  operationId: 'adminListAudit',
   summary: 'The audit log, newest first',
   description:
     '`action` is exact, or a prefix ending in `*` (e.g. `login.*`); `from` and `to` are ISO-8601 times (from inclusive, to exclusive).',
@@ -88,7 +174,29 @@ const auditRoute = createRoute({
       limit,
     }),
   },
-  responses: { 200: anyJson('`{entries, next_cursor}`.'), ...errorResponses(400, 401, 403) },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        entries: z.array(
+          z
+            .object({
+              id: z.string(),
+              user_id: z.string().nullable(),
+              actor_id: z.string().nullable(),
+              action: z.string().openapi({ example: 'login.succeeded' }),
+              ip_address: z.string().nullable(),
+              user_agent: z.string().nullable(),
+              metadata: z.unknown().openapi({ description: "The event's details, as recorded (JSON), or null." }),
+              created_at: dateTime(),
+            })
+            .openapi('AuditEntry'),
+        ),
+        next_cursor: nextCursor,
+      }),
+      'A page of entries, newest first.',
+    ),
+    ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR'),
+  },
 });
 
 export const adminRouter = createRouter()
@@ -100,13 +208,14 @@ export const adminRouter = createRouter()
   .openapi(roleRoute, async (c) =>
     c.json(await changeRole(depsFrom(c), c.get('auth'), c.req.valid('param').id, c.req.valid('json').role), 200),
   )
-  .openapi(actionRoute('disable', 'Disable a user (revokes their sessions)'), async (c) =>
-    c.json(await disableUser(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
+  .openapi(
+    actionRoute('disable', 'adminDisableUser', 'Disable a user (revokes their sessions)', ['LAST_ADMIN']),
+    async (c) => c.json(await disableUser(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
   )
-  .openapi(actionRoute('enable', 'Enable a disabled user'), async (c) =>
+  .openapi(actionRoute('enable', 'adminEnableUser', 'Enable a disabled user'), async (c) =>
     c.json(await enableUser(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
   )
-  .openapi(actionRoute('revoke-sessions', 'Revoke every session of a user'), async (c) =>
+  .openapi(actionRoute('revoke-sessions', 'adminRevokeSessions', 'Revoke every session of a user'), async (c) =>
     c.json(await revokeSessionsOf(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
   )
   .openapi(statsRoute, async (c) => c.json({ ...(await getStats(depsFrom(c))) }, 200))

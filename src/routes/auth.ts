@@ -5,7 +5,15 @@ import { clearRefreshCookie, readRefreshCookie, readRefreshCookies, setRefreshCo
 import { logout, logoutEverywhere, refreshSession } from '../auth/sessions';
 import { deliverAfterResponse } from '../email/outbox';
 import { AppError } from '../errors';
-import { errorResponses, jsonRequest, jsonResponse, liveSessionGuard, refreshCookieGuard } from '../openapi';
+import {
+  BEARER_ERRORS,
+  errorResponses,
+  JSON_BODY_ERRORS,
+  jsonRequest,
+  jsonResponse,
+  liveSessionGuard,
+  refreshCookieGuard,
+} from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { accessTokenSchema, emailInput, nameInput, newPasswordInput, passwordInput, signedInSchema } from './schemas';
 
@@ -15,26 +23,37 @@ const signedInResponse = (description: string) =>
 const registerRoute = createRoute({
   method: 'post',
   path: '/auth/register',
+  operationId: 'register',
+  security: [],
   tags: ['Auth'],
   summary: 'Create an account and start a session',
   request: {
     body: jsonRequest(z.object({ email: emailInput, password: newPasswordInput, name: nameInput.optional() })),
   },
-  responses: { 201: signedInResponse('Account created and signed in.'), ...errorResponses(400, 409, 413, 415, 429) },
+  responses: {
+    201: signedInResponse('Account created and signed in.'),
+    ...errorResponses(JSON_BODY_ERRORS, 'EMAIL_TAKEN', 'RATE_LIMITED'),
+  },
 });
 
 const loginRoute = createRoute({
   method: 'post',
   path: '/auth/login',
+  operationId: 'login',
+  security: [],
   tags: ['Auth'],
   summary: 'Sign in with email and password',
   request: { body: jsonRequest(z.object({ email: emailInput, password: passwordInput })) },
-  responses: { 200: signedInResponse('Signed in.'), ...errorResponses(400, 401, 403, 429) },
+  responses: {
+    200: signedInResponse('Signed in.'),
+    ...errorResponses(JSON_BODY_ERRORS, 'INVALID_CREDENTIALS', 'ACCOUNT_DISABLED', 'RATE_LIMITED'),
+  },
 });
 
 const refreshRoute = createRoute({
   method: 'post',
   path: '/auth/refresh',
+  operationId: 'refresh',
   tags: ['Auth'],
   summary: 'Rotate the refresh cookie and get a new access token',
   description:
@@ -43,26 +62,31 @@ const refreshRoute = createRoute({
   ...refreshCookieGuard(),
   responses: {
     200: jsonResponse(accessTokenSchema, 'A new access token (and usually a new cookie).'),
-    ...errorResponses(401, 403),
+    ...errorResponses('ORIGIN_NOT_ALLOWED', 'REFRESH_TOKEN_MISSING', 'REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED'),
   },
 });
 
 const logoutRoute = createRoute({
   method: 'post',
   path: '/auth/logout',
+  operationId: 'logout',
   tags: ['Auth'],
   summary: 'End this session and clear the cookie',
   ...refreshCookieGuard(),
-  responses: { 204: { description: 'Signed out (also when already signed out).' }, ...errorResponses(403) },
+  responses: {
+    204: { description: 'Signed out (also when already signed out).' },
+    ...errorResponses('ORIGIN_NOT_ALLOWED'),
+  },
 });
 
 const logoutAllRoute = createRoute({
   method: 'post',
   path: '/auth/logout-all',
+  operationId: 'logoutAll',
   tags: ['Auth'],
   summary: 'End every session of the user',
   ...liveSessionGuard(),
-  responses: { 204: { description: 'Every session revoked.' }, ...errorResponses(401) },
+  responses: { 204: { description: 'Every session revoked.' }, ...errorResponses(BEARER_ERRORS) },
 });
 
 const missingRefreshToken = () => new AppError('REFRESH_TOKEN_MISSING');

@@ -4,7 +4,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { getLiveAccount } from '../auth/accounts';
 import { createCheckoutSession, createPortalSession } from '../billing/checkout';
 import { toSubscriptionSummary } from '../billing/subscription';
-import { authGuard, errorResponses, jsonRequest, jsonResponse } from '../openapi';
+import { authGuard, BEARER_ERRORS, errorResponses, JSON_BODY_ERRORS, jsonRequest, jsonResponse } from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { subscriptionSummarySchema } from './schemas';
 
@@ -14,31 +14,46 @@ const redirectResponse = jsonResponse(urlSchema, 'Redirect the browser to `url`.
 const checkoutRoute = createRoute({
   method: 'post',
   path: '/billing/checkout',
+  operationId: 'createCheckout',
   tags: ['Billing'],
   summary: 'Start a Stripe Checkout for a subscription',
   ...authGuard(),
   request: { body: jsonRequest(z.object({ price_id: z.string().min(1).max(255) })) },
-  responses: { 200: redirectResponse, ...errorResponses(400, 401, 409, 503) },
+  responses: {
+    200: redirectResponse,
+    ...errorResponses(
+      BEARER_ERRORS,
+      JSON_BODY_ERRORS,
+      'PRICE_NOT_ALLOWED',
+      'ALREADY_SUBSCRIBED',
+      'BILLING_NOT_CONFIGURED',
+    ),
+  },
 });
 
 const portalRoute = createRoute({
   method: 'post',
   path: '/billing/portal',
+  operationId: 'createPortalSession',
   tags: ['Billing'],
   summary: 'Open the Stripe customer portal',
   ...authGuard(),
-  responses: { 200: redirectResponse, ...errorResponses(401, 409, 503) },
+  responses: {
+    200: redirectResponse,
+    ...errorResponses(BEARER_ERRORS, 'NO_BILLING_ACCOUNT', 'BILLING_NOT_CONFIGURED'),
+  },
 });
 
 const subscriptionRoute = createRoute({
   method: 'get',
   path: '/billing/subscription',
+  operationId: 'getSubscription',
   tags: ['Billing'],
   summary: 'My subscription, as the Stripe webhooks last described it',
   ...authGuard(),
   responses: {
     200: jsonResponse(subscriptionSummarySchema, '`{status: "none"}` without one.'),
-    ...errorResponses(401),
+    ...errorResponses(BEARER_ERRORS),
   },
 });
 

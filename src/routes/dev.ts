@@ -27,11 +27,13 @@ const devEmailSchema = z.object({
 const devEmailsRoute = createRoute({
   method: 'get',
   path: '/dev/emails',
+  operationId: 'devListEmails',
+  security: [],
   tags: ['Development'],
   summary: 'The emails the outbox holds, newest first, with their links (development on a loopback host only)',
   responses: {
     200: jsonResponse(z.object({ emails: z.array(devEmailSchema) }), 'The 50 newest emails.'),
-    ...errorResponses(404),
+    ...errorResponses('NOT_FOUND'),
   },
 });
 

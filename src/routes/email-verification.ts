@@ -4,13 +4,23 @@ import { toUserView } from '../auth/accounts';
 import { resendVerification, verifyEmail } from '../auth/email-verification';
 import { deliverAfterResponse } from '../email/outbox';
 import { verifyBearer } from '../middleware/require-auth';
-import { bearerSecurity, errorResponses, jsonRequest, jsonResponse, liveSessionGuard } from '../openapi';
+import {
+  BEARER_ERRORS,
+  bearerSecurity,
+  EMAILED_LINK_INVALID,
+  errorResponses,
+  JSON_BODY_ERRORS,
+  jsonRequest,
+  jsonResponse,
+  liveSessionGuard,
+} from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { userSchema } from './schemas';
 
 const verifyRoute = createRoute({
   method: 'post',
   path: '/auth/verify-email',
+  operationId: 'verifyEmail',
   tags: ['Email verification'],
   summary: 'Mark my email verified with the token from the email (single use, 24 h)',
   description:
@@ -18,16 +28,23 @@ const verifyRoute = createRoute({
     'token too when you have one: a provider whose own sign-in started this session stays linked.',
   security: [{}, ...bearerSecurity],
   request: { body: jsonRequest(z.object({ token: z.string().min(1).max(200) })) },
-  responses: { 200: jsonResponse(z.object({ user: userSchema }), 'Verified.'), ...errorResponses(400, 401) },
+  responses: {
+    200: jsonResponse(z.object({ user: userSchema }), 'Verified.'),
+    ...errorResponses(JSON_BODY_ERRORS, EMAILED_LINK_INVALID, BEARER_ERRORS),
+  },
 });
 
 const resendRoute = createRoute({
   method: 'post',
   path: '/auth/verify-email/resend',
+  operationId: 'resendVerificationEmail',
   tags: ['Email verification'],
   summary: 'Send a new verification link (none once verified)',
   ...liveSessionGuard(),
-  responses: { 202: { description: 'Queued (or nothing to send).' }, ...errorResponses(401, 429) },
+  responses: {
+    202: { description: 'Queued (or nothing to send).' },
+    ...errorResponses(BEARER_ERRORS, 'RATE_LIMITED'),
+  },
 });
 
 export const emailVerificationRouter = createRouter()

@@ -1,17 +1,18 @@
 // GET /api/examples/paid: the pattern for a paid feature: subscriberGuard() (requireAuth, then requireSubscription).
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses, jsonResponse, subscriberGuard } from '../openapi';
+import { BEARER_ERRORS, errorResponses, jsonResponse, subscriberGuard } from '../openapi';
 import { createRouter } from '../router';
 
 const paidRoute = createRoute({
   method: 'get',
   path: '/examples/paid',
+  operationId: 'getPaidExample',
   tags: ['Billing'],
   summary: 'An example paid feature (copy this route for yours)',
   ...subscriberGuard(),
   responses: {
     200: jsonResponse(z.object({ message: z.string() }), 'You are a subscriber.'),
-    ...errorResponses(401, 402),
+    ...errorResponses(BEARER_ERRORS, 'SUBSCRIPTION_REQUIRED'),
   },
 });
 

@@ -8,11 +8,13 @@ import { createRouter } from '../router';
 const healthRoute = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getHealth',
+  security: [],
   tags: ['System'],
   summary: 'Liveness and database check',
   responses: {
     200: jsonResponse(z.object({ status: z.literal('ok') }), 'The API and its database answer.'),
-    ...errorResponses(503),
+    ...errorResponses('DATABASE_UNAVAILABLE'),
   },
 });
 

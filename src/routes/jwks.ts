@@ -1,18 +1,21 @@
 // GET /.well-known/jwks.json: the public verification keys, so other services check tokens without a secret.
 import { createRoute, z } from '@hono/zod-openapi';
 import { getKeyRing } from '../auth/signing-keys';
-import { jsonResponse } from '../openapi';
+import { errorResponses, jsonResponse } from '../openapi';
 import { createRouter } from '../router';
 
 const jwksRoute = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
+  security: [],
   tags: ['Auth'],
   summary: 'Public keys that verify access tokens',
   description:
     'Public keys only. Empty in HS256 (JWT_SECRET) mode, where tokens can only be verified with the shared secret.',
   responses: {
     200: jsonResponse(z.object({ keys: z.array(z.record(z.string(), z.string())) }).openapi('JWKS'), 'A JWK Set.'),
+    ...errorResponses(),
   },
 });
 

@@ -1,7 +1,7 @@
 // /api/me/accounts: the sign-in providers linked to my account, and unlinking one.
 import { createRoute, z } from '@hono/zod-openapi';
 import { listLinkedAccounts, unlinkProvider } from '../auth/oauth/linked-accounts';
-import { errorResponses, jsonResponse, liveSessionGuard } from '../openapi';
+import { BEARER_ERRORS, errorResponses, jsonResponse, liveSessionGuard } from '../openapi';
 import { createRouter, depsFrom } from '../router';
 
 const linkedAccountSchema = z
@@ -16,6 +16,7 @@ const linkedAccountSchema = z
 const listRoute = createRoute({
   method: 'get',
   path: '/me/accounts',
+  operationId: 'listLinkedAccounts',
   tags: ['Account'],
   summary: 'My linked sign-in providers',
   ...liveSessionGuard(),
@@ -24,18 +25,22 @@ const listRoute = createRoute({
       z.object({ accounts: z.array(linkedAccountSchema), has_password: z.boolean() }),
       'Linked providers, and whether a password is set.',
     ),
-    ...errorResponses(401, 404),
+    ...errorResponses(BEARER_ERRORS, 'NOT_FOUND'),
   },
 });
 
 const unlinkRoute = createRoute({
   method: 'delete',
   path: '/me/accounts/{provider}',
+  operationId: 'unlinkAccount',
   tags: ['Account'],
   summary: 'Unlink a provider (not the last way to sign in)',
   ...liveSessionGuard(),
   request: { params: z.object({ provider: z.string().max(32) }) },
-  responses: { 204: { description: 'Unlinked.' }, ...errorResponses(401, 404, 409) },
+  responses: {
+    204: { description: 'Unlinked.' },
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', 'LAST_SIGN_IN_METHOD'),
+  },
 });
 
 export const linkedAccountsRouter = createRouter()

@@ -5,7 +5,15 @@ import { getLiveAccount, renameAccount, toUserView } from '../auth/accounts';
 import { clearRefreshCookie } from '../auth/refresh-cookie';
 import { cancelSubscriptionsOf } from '../billing/cancel';
 import { getSubscriptionSummary, toSubscriptionSummary } from '../billing/subscription';
-import { authGuard, errorResponses, jsonRequest, jsonResponse, liveSessionGuard } from '../openapi';
+import {
+  authGuard,
+  BEARER_ERRORS,
+  errorResponses,
+  JSON_BODY_ERRORS,
+  jsonRequest,
+  jsonResponse,
+  liveSessionGuard,
+} from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { nameInput, passwordInput, subscriptionSummarySchema, userSchema } from './schemas';
 
@@ -14,25 +22,31 @@ const meSchema = userSchema.extend({ subscription: subscriptionSummarySchema }).
 const getMeRoute = createRoute({
   method: 'get',
   path: '/me',
+  operationId: 'getMe',
   tags: ['Account'],
   summary: 'My account',
   ...authGuard(),
-  responses: { 200: jsonResponse(meSchema, 'The signed-in user.'), ...errorResponses(401) },
+  responses: { 200: jsonResponse(meSchema, 'The signed-in user.'), ...errorResponses(BEARER_ERRORS) },
 });
 
 const patchMeRoute = createRoute({
   method: 'patch',
   path: '/me',
+  operationId: 'updateMe',
   tags: ['Account'],
   summary: 'Change my name',
   ...liveSessionGuard(),
   request: { body: jsonRequest(z.object({ name: nameInput }).strict()) },
-  responses: { 200: jsonResponse(meSchema, 'The updated user.'), ...errorResponses(400, 401, 404) },
+  responses: {
+    200: jsonResponse(meSchema, 'The updated user.'),
+    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, 'NOT_FOUND'),
+  },
 });
 
 const deleteMeRoute = createRoute({
   method: 'delete',
   path: '/me',
+  operationId: 'deleteMe',
   tags: ['Account'],
   summary: 'Delete my account and its data',
   description:
@@ -40,7 +54,17 @@ const deleteMeRoute = createRoute({
     'Sessions, tokens, linked providers and queued emails are deleted with the account.',
   ...liveSessionGuard(),
   request: { body: jsonRequest(z.object({ password: passwordInput.optional() }).strict(), { required: false }) },
-  responses: { 204: { description: 'Deleted.' }, ...errorResponses(400, 401, 429) },
+  responses: {
+    204: { description: 'Deleted.' },
+    ...errorResponses(
+      BEARER_ERRORS,
+      JSON_BODY_ERRORS,
+      'INVALID_CREDENTIALS',
+      'RATE_LIMITED',
+      'BILLING_NOT_CONFIGURED',
+      'BILLING_UNAVAILABLE',
+    ),
+  },
 });
 
 export const meRouter = createRouter()

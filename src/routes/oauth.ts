@@ -18,6 +18,8 @@ const providerParam = z.object({
 const startRoute = createRoute({
   method: 'get',
   path: '/auth/oauth/{provider}',
+  operationId: 'startOAuth',
+  security: [],
   tags: ['OAuth'],
   summary: 'Start signing in with a provider (redirects to it, with state and PKCE)',
   request: {
@@ -26,13 +28,15 @@ const startRoute = createRoute({
   },
   responses: {
     302: { description: 'To the provider; sets the oauth_state cookie (10 minutes).' },
-    ...errorResponses(400, 404),
+    ...errorResponses('VALIDATION_ERROR', 'REDIRECT_NOT_ALLOWED', 'PROVIDER_NOT_CONFIGURED'),
   },
 });
 
 const callbackRoute = createRoute({
   method: 'get',
   path: '/auth/oauth/{provider}/callback',
+  operationId: 'completeOAuth',
+  security: [],
   tags: ['OAuth'],
   summary: 'Where the provider sends the user back',
   description:
@@ -47,7 +51,10 @@ const callbackRoute = createRoute({
       error_description: z.string().max(2048).optional(),
     }),
   },
-  responses: { 302: { description: 'To the front end.' }, ...errorResponses(400, 404) },
+  responses: {
+    302: { description: 'To the front end.' },
+    ...errorResponses('VALIDATION_ERROR', 'OAUTH_STATE_MISMATCH', 'PROVIDER_NOT_CONFIGURED'),
+  },
 });
 
 export const oauthRouter = createRouter()

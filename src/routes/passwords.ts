@@ -2,7 +2,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { changePassword, requestPasswordReset, resetPassword } from '../auth/password-recovery';
 import { deliverAfterResponse } from '../email/outbox';
-import { errorResponses, jsonRequest, jsonResponse, liveSessionGuard } from '../openapi';
+import {
+  BEARER_ERRORS,
+  EMAILED_LINK_INVALID,
+  errorResponses,
+  JSON_BODY_ERRORS,
+  jsonRequest,
+  jsonResponse,
+  liveSessionGuard,
+} from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { emailInput, newPasswordInput, passwordInput } from './schemas';
 
@@ -11,30 +19,41 @@ const okSchema = z.object({ ok: z.literal(true) });
 const forgotRoute = createRoute({
   method: 'post',
   path: '/auth/password/forgot',
+  operationId: 'forgotPassword',
+  security: [],
   tags: ['Passwords'],
   summary: 'Email a reset link if the account exists',
   description: 'Always 202, whether or not the email has an account. At most 5 emails per address per hour.',
   request: { body: jsonRequest(z.object({ email: emailInput })) },
-  responses: { 202: { description: 'Accepted.' }, ...errorResponses(400, 429) },
+  responses: { 202: { description: 'Accepted.' }, ...errorResponses(JSON_BODY_ERRORS, 'RATE_LIMITED') },
 });
 
 const resetRoute = createRoute({
   method: 'post',
   path: '/auth/password/reset',
+  operationId: 'resetPassword',
+  security: [],
   tags: ['Passwords'],
   summary: 'Set a new password with the token from the email (single use, 1 h); ends every session',
   request: { body: jsonRequest(z.object({ token: z.string().min(1).max(200), password: newPasswordInput })) },
-  responses: { 200: jsonResponse(okSchema, 'Password set; sign in again.'), ...errorResponses(400) },
+  responses: {
+    200: jsonResponse(okSchema, 'Password set; sign in again.'),
+    ...errorResponses(JSON_BODY_ERRORS, EMAILED_LINK_INVALID),
+  },
 });
 
 const changeRoute = createRoute({
   method: 'post',
   path: '/auth/password/change',
+  operationId: 'changePassword',
   tags: ['Passwords'],
   summary: 'Change my password; ends my other sessions',
   ...liveSessionGuard(),
   request: { body: jsonRequest(z.object({ current_password: passwordInput, new_password: newPasswordInput })) },
-  responses: { 200: jsonResponse(okSchema, 'Changed.'), ...errorResponses(400, 401, 429) },
+  responses: {
+    200: jsonResponse(okSchema, 'Changed.'),
+    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, 'INVALID_CREDENTIALS', 'RATE_LIMITED'),
+  },
 });
 
 export const passwordsRouter = createRouter()

@@ -1,6 +1,7 @@
 // Zod schemas shared by several routes: inputs (email, password, name) and outputs (user, tokens, subscription).
 import { z } from '@hono/zod-openapi';
 import { isCommonPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords';
+import { SUBSCRIPTION_STATUSES } from '../billing/subscription';
 import { DISPLAY_NAME_MAX_LENGTH, NOT_IN_A_NAME } from '../lib/display-name';
 
 const codePoints = (value: string) => [...value].length;
@@ -57,7 +58,9 @@ export const signedInSchema = accessTokenSchema.extend({ user: userSchema }).ope
 
 export const subscriptionSummarySchema = z
   .object({
-    status: z.string().openapi({ example: 'active', description: '"none", or a Stripe subscription status' }),
+    status: z
+      .enum(['none', ...SUBSCRIPTION_STATUSES])
+      .openapi({ example: 'active', description: '"none", or the Stripe subscription status' }),
     price_id: z.string().nullable().optional(),
     current_period_end: z.string().nullable().optional().openapi({ format: 'date-time' }),
     cancel_at_period_end: z.boolean().optional(),

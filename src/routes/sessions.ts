@@ -1,7 +1,7 @@
 // /api/auth/sessions: the user's own sessions, listed and revoked one by one.
 import { createRoute, z } from '@hono/zod-openapi';
 import { listSessions, revokeOwnSession } from '../auth/sessions';
-import { errorResponses, jsonResponse, liveSessionGuard } from '../openapi';
+import { BEARER_ERRORS, errorResponses, jsonResponse, liveSessionGuard } from '../openapi';
 import { createRouter, depsFrom } from '../router';
 
 const sessionSchema = z
@@ -17,23 +17,28 @@ const sessionSchema = z
 const listRoute = createRoute({
   method: 'get',
   path: '/auth/sessions',
+  operationId: 'listSessions',
   tags: ['Sessions'],
   summary: 'List my live sessions',
   ...liveSessionGuard(),
   responses: {
     200: jsonResponse(z.object({ sessions: z.array(sessionSchema) }), 'Live sessions, most recently used first.'),
-    ...errorResponses(401),
+    ...errorResponses(BEARER_ERRORS),
   },
 });
 
 const revokeRoute = createRoute({
   method: 'delete',
   path: '/auth/sessions/{id}',
+  operationId: 'revokeSession',
   tags: ['Sessions'],
   summary: 'Revoke one of my sessions',
   ...liveSessionGuard(),
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
-  responses: { 204: { description: 'Revoked.' }, ...errorResponses(401, 404) },
+  responses: {
+    204: { description: 'Revoked.' },
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND'),
+  },
 });
 
 export const sessionsRouter = createRouter()

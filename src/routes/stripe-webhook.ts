@@ -15,6 +15,8 @@ const WEBHOOK_BODY_LIMIT_BYTES = 512 * 1024;
 const webhookRoute = createRoute({
   method: 'post',
   path: '/webhooks/stripe',
+  operationId: 'receiveStripeWebhook',
+  security: [],
   tags: ['Billing'],
   summary: 'Stripe webhook endpoint (Stripe signature; no CORS)',
   description:
@@ -31,7 +33,13 @@ const webhookRoute = createRoute({
   ] as const,
   responses: {
     200: jsonResponse(z.object({ received: z.literal(true) }), 'Received (applied, recorded, or already done).'),
-    ...errorResponses(400, 413, 503),
+    ...errorResponses(
+      'VALIDATION_ERROR',
+      'PAYLOAD_TOO_LARGE',
+      'SIGNATURE_MISSING',
+      'SIGNATURE_INVALID',
+      'BILLING_NOT_CONFIGURED',
+    ),
   },
 });
 

@@ -8,8 +8,9 @@ import worker from '../../src/index';
 import { TEST_API_URL } from './settings';
 
 /** A request to the Worker under test, exactly as a client would send it. */
-export function call(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(`${TEST_API_URL}${path}`, init));
+export async function call(path: string, init?: RequestInit): Promise<Response> {
+  const request = new Request(`${TEST_API_URL}${path}`, init);
+  return checkedAgainstDocument(request, await exports.default.fetch(request));
 }
 
 export function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
@@ -32,8 +33,68 @@ export async function callWithBindings(
   const bindings = { ...env, ...overrides } as Env;
   const ctx = createExecutionContext();
   const url = /^https?:\/\//.test(path) ? path : `${TEST_API_URL}${path}`;
-  const response = await worker.fetch(new Request(url, init), bindings, ctx);
+  const request = new Request(url, init);
+  const response = await worker.fetch(request, bindings, ctx);
   await waitOnExecutionContext(ctx);
+  return checkedAgainstDocument(request, response);
+}
+
+/** What an operation's error response looks like (errorResponses in src/openapi.ts). */
+interface ErrorSchema {
+  allOf?: { properties?: { code?: { enum?: string[] } } }[];
+}
+type Operation = { responses?: Record<string, { content?: Record<string, { schema?: ErrorSchema }> }> };
+let operations: Promise<{ method: string; pattern: RegExp; path: string; operation: Operation }[]> | undefined;
+
+/** `/api/auth/sessions/{id}` as a regular expression matching `/api/auth/sessions/abc`. */
+const pathPattern = (path: string) =>
+  new RegExp(
+    `^${path
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+      .join('[^/]+')}$`,
+  );
+
+/** The API's operations, from the OpenAPI document the Worker serves (read once per test file). */
+function documentedOperations() {
+  operations ??= (async () => {
+    const response = await exports.default.fetch(new Request(`${TEST_API_URL}/api/openapi.json`));
+    const document = (await response.json()) as { paths: Record<string, Record<string, Operation>> };
+    return Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path,
+        operation,
+        pattern: pathPattern(path),
+      })),
+    );
+  })();
+  return operations;
+}
+
+/**
+ * Every error answer a test sees must be one its route's OpenAPI description lists: the code in the
+ * enum of that status's response. So the whole suite keeps the per-route codes that generated
+ * clients switch on honest. Unknown routes (no operation) are not checked.
+ */
+async function checkedAgainstDocument(request: Request, response: Response): Promise<Response> {
+  if (response.status < 400 || !response.headers.get('Content-Type')?.startsWith('application/json')) return response;
+  const { pathname } = new URL(request.url);
+  if (pathname === '/api/openapi.json') return response;
+  const match = (await documentedOperations()).find(
+    (entry) => entry.method === request.method && entry.pattern.test(pathname),
+  );
+  if (!match) return response;
+  const { code } = (await response.clone().json()) as { code?: string };
+  // errorResponses() (src/openapi.ts): allOf [the Error component, { code: enum of this route's codes }].
+  const schema = match.operation.responses?.[String(response.status)]?.content?.['application/json']?.schema;
+  const documented = schema?.allOf?.[1]?.properties?.code?.enum ?? [];
+  if (code === undefined || !documented.includes(code)) {
+    throw new Error(
+      `${request.method} ${match.path} answered ${response.status} ${code}, which its OpenAPI description does not list ` +
+        `(documented for ${response.status}: ${documented.join(', ') || 'nothing'})`,
+    );
+  }
   return response;
 }
 
