@@ -60,7 +60,18 @@ const noBindingImports = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.wrangler/', 'dist/', 'test-results/', 'bench-results/', 'worker-configuration.d.ts'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.wrangler/',
+      'dist/',
+      'test-results/',
+      'bench-results/',
+      'worker-configuration.d.ts',
+      'client/dist/',
+      'client/src/api.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

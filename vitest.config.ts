@@ -1,5 +1,6 @@
 // Two test projects: `workers` runs inside workerd through the real Worker with real local D1
-// (migrated by test/support/setup.ts); `e2e` runs the built Worker in workerd and drives it from outside: Chromium, other services' verifiers.
+// (migrated by test/support/setup.ts); `e2e` runs the built Worker in workerd and drives it from outside: Chromium, other services' verifiers;
+// `client` tests @liftoff/client in Node.
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
@@ -57,6 +58,10 @@ export default defineConfig({
           // Browser steps wait on sign-ins that hash a password (~150 ms, more on a busy machine).
           expect: { poll: { timeout: 10_000 } },
         },
+      },
+      {
+        // @liftoff/client (client/) in Node against a scripted fetch.
+        test: { name: 'client', include: ['client/test/**/*.test.ts'], environment: 'node' },
       },
     ],
   },

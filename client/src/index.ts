@@ -1,0 +1,161 @@
+// @liftoff/client: a typed client for a Liftoff API (openapi-fetch over types generated from the
+// API's own OpenAPI document), with the sign-in state and the refresh dance built in.
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths } from './api';
+import { errorFrom } from './errors';
+import { Session, type AuthState, type User } from './session';
+
+export type { components, operations, paths } from './api';
+export { isLiftoffError, LiftoffError, type ErrorCode, type OperationErrorCode, type ValidationIssue } from './errors';
+export type { AuthState, User } from './session';
+
+export interface LiftoffClientOptions {
+  /** The API's origin, e.g. `https://api.example.com` (its routes are under /api). */
+  baseUrl: string;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Refresh the access token this many seconds before it expires (default 30). */
+  refreshMarginSeconds?: number;
+  /** Share one refresh among the tabs of a browser (default true; needs BroadcastChannel). */
+  coordinateTabs?: boolean;
+  /** For tests: the clock, in milliseconds. */
+  now?: () => number;
+}
+
+export type ProviderName = 'google' | 'github' | 'oidc';
+
+export interface LiftoffClient {
+  /**
+   * The API, typed from its OpenAPI document: `api.GET('/api/me')`. Calls carry the access token
+   * and the D1 bookmark; a TOKEN_EXPIRED answer is refreshed and retried once; any error answer is
+   * thrown as a LiftoffError (so `data` is always set when the call returns).
+   */
+  api: Client<paths>;
+  auth: {
+    signUp(input: { email: string; password: string; name?: string }): Promise<User>;
+    signIn(input: { email: string; password: string }): Promise<User>;
+    /** Ends this session (the cookie is cleared) and signs out every tab. */
+    signOut(): Promise<void>;
+    /** Ends every session of the user, on every device. */
+    signOutEverywhere(): Promise<void>;
+    /** The URL that starts signing in with `provider`; `redirectTo` is a path of your app to land on. */
+    oauthUrl(provider: ProviderName, redirectTo?: string): string;
+    /** Sends the browser to the provider (`location.assign(oauthUrl(...))`). */
+    startOAuth(provider: ProviderName, redirectTo?: string): void;
+    /**
+     * Signs in from the refresh cookie, if there is one: after the provider redirected back, and on
+     * every page load to restore the session. Resolves to the user, or null when there is no session.
+     */
+    completeOAuth(): Promise<User | null>;
+    restore(): Promise<User | null>;
+    /** The access token (refreshed if it is about to expire), for calls made without `api`; null when signed out. */
+    getAccessToken(): Promise<string | null>;
+    readonly state: AuthState;
+    /** Called on every sign-in and sign-out (in this tab, or one another tab reported); returns an unsubscribe. */
+    onChange(listener: (state: AuthState) => void): () => void;
+  };
+}
+
+/** The bearer-token codes after which one refresh is worth trying. */
+const TOKEN_RETRY_CODES = new Set(['TOKEN_EXPIRED', 'TOKEN_INVALID']);
+
+export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClient {
+  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const session = new Session({
+    baseUrl: options.baseUrl,
+    fetch: baseFetch,
+    refreshMarginMs: (options.refreshMarginSeconds ?? 30) * 1000,
+    tabs: options.coordinateTabs ?? true,
+    now: options.now ?? Date.now,
+  });
+  // The newest D1 bookmark received, sent back so that reads see this client's own writes.
+  let bookmark: string | null = null;
+
+  async function send(request: Request, token: string | null): Promise<Response> {
+    const headers = new Headers(request.headers);
+    if (token) headers.set('Authorization', `Bearer ${token}`);
+    if (bookmark) headers.set('X-D1-Bookmark', bookmark);
+    const response = await baseFetch(new Request(request, { headers, credentials: 'include' }));
+    bookmark = response.headers.get('X-D1-Bookmark') ?? bookmark;
+    return response;
+  }
+
+  /** openapi-fetch's fetch: auth, bookmark, one refresh-and-retry, and errors thrown. */
+  async function authedFetch(input: Request): Promise<Response> {
+    const retry = input.clone();
+    const token = await session.accessToken();
+    let response = await send(input, token);
+    if (response.status === 401 && token) {
+      const error = await errorFrom(response);
+      if (TOKEN_RETRY_CODES.has(error.code)) {
+        const fresh = await session.refresh();
+        if (!fresh) throw error;
+        response = await send(retry, fresh.value);
+      }
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+
+  const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authedFetch });
+
+  async function signInWith(path: '/api/auth/register' | '/api/auth/login', body: object): Promise<User> {
+    const response = await send(
+      new Request(new URL(path, options.baseUrl), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+      null,
+    );
+    if (!response.ok) throw await errorFrom(response);
+    const signedIn = (await response.json()) as { access_token: string; expires_in: number; user: User };
+    session.signedIn(signedIn.access_token, signedIn.expires_in, signedIn.user);
+    return signedIn.user;
+  }
+
+  async function restore(): Promise<User | null> {
+    if (!(await session.refresh())) return null;
+    const { data } = await api.GET('/api/me');
+    const user = data as unknown as User;
+    session.setUser(user);
+    return user;
+  }
+
+  const auth: LiftoffClient['auth'] = {
+    signUp: (input) => signInWith('/api/auth/register', input),
+    signIn: (input) => signInWith('/api/auth/login', input),
+    async signOut() {
+      try {
+        const response = await send(
+          new Request(new URL('/api/auth/logout', options.baseUrl), { method: 'POST' }),
+          null,
+        );
+        if (!response.ok) throw await errorFrom(response);
+      } finally {
+        session.setSignedOut();
+      }
+    },
+    async signOutEverywhere() {
+      await api.POST('/api/auth/logout-all');
+      session.setSignedOut();
+    },
+    oauthUrl(provider, redirectTo) {
+      const url = new URL(`/api/auth/oauth/${provider}`, options.baseUrl);
+      if (redirectTo) url.searchParams.set('redirect_to', redirectTo);
+      return url.toString();
+    },
+    startOAuth(provider, redirectTo) {
+      globalThis.location.assign(auth.oauthUrl(provider, redirectTo));
+    },
+    completeOAuth: restore,
+    restore,
+    getAccessToken: () => session.accessToken(),
+    get state() {
+      return session.state;
+    },
+    onChange: (listener) => session.onChange(listener),
+  };
+
+  return { api, auth };
+}

@@ -1,0 +1,195 @@
+// @liftoff/client against a scripted fetch: the refresh dance, sign-out rules and typed errors.
+// (The same client against the real Worker in a browser, two tabs included: test/e2e/client.test.ts.)
+import { describe, expect, it } from 'vitest';
+import { createLiftoffClient, isLiftoffError, LiftoffError } from '../src/index';
+
+const BASE = 'https://api.test';
+const USER = {
+  id: 'u1',
+  email: 'ada@example.com',
+  name: null,
+  email_verified: true,
+  role: 'user' as const,
+  created_at: '2026-11-30T00:00:00.000Z',
+};
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+const apiError = (status: number, code: string, headers: Record<string, string> = {}) =>
+  json(status, { error: `${code} happened`, code }, { 'X-Request-Id': 'req-1', ...headers });
+
+/**
+ * A fake API: tokens `t0`, `t1`... (each refresh issues the next), valid while the test clock says
+ * so; `routes` answer everything else. Records every request.
+ */
+function fakeApi(
+  routes: (request: Request, token: string | null) => Response | Promise<Response> = () => json(200, { ok: true }),
+) {
+  let clock = 0;
+  let issued = 0;
+  // The one access token the server accepts, until its expiry (the session's newest).
+  let current = { value: 't0', expiresAt: 900_000 };
+  const issue = () => {
+    current = { value: `t${issued++}`, expiresAt: clock + 900_000 };
+    return json(200, { access_token: current.value, token_type: 'Bearer', expires_in: 900 });
+  };
+  let refreshAnswer: () => Response = issue;
+  const requests: Request[] = [];
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    requests.push(request);
+    const { pathname } = new URL(request.url);
+    await new Promise((resolve) => setTimeout(resolve, 1)); // every answer takes a moment, as over a network
+    if (pathname === '/api/auth/login' || pathname === '/api/auth/register') {
+      const signedIn = (await issue().json()) as object;
+      return json(pathname.endsWith('register') ? 201 : 200, { ...signedIn, user: USER });
+    }
+    if (pathname === '/api/auth/refresh') return refreshAnswer();
+    const token = request.headers.get('Authorization')?.replace('Bearer ', '') ?? null;
+    if (token !== null && (token !== current.value || clock >= current.expiresAt))
+      return apiError(401, 'TOKEN_EXPIRED');
+    return routes(request, token);
+  };
+  return {
+    fetch: fetch as typeof globalThis.fetch,
+    requests,
+    refreshes: () => requests.filter((r) => new URL(r.url).pathname === '/api/auth/refresh').length,
+    advance: (ms: number) => (clock += ms),
+    now: () => clock,
+    answerRefreshWith: (answer: () => Response) => (refreshAnswer = answer),
+    /** The server stops accepting the current token while the client's clock still trusts it. */
+    expireOnServer: () => (current = { ...current, expiresAt: clock }),
+  };
+}
+
+async function signedInClient(api: ReturnType<typeof fakeApi>) {
+  const client = createLiftoffClient({ baseUrl: BASE, fetch: api.fetch, now: api.now, coordinateTabs: false });
+  await client.auth.signIn({ email: USER.email, password: 'pw' });
+  return client;
+}
+
+describe('@liftoff/client', () => {
+  it('refreshes once for 20 concurrent calls made with an expired token, and all 20 succeed', async () => {
+    const api = fakeApi((_request, token) => json(200, { ...USER, token }));
+    const client = await signedInClient(api);
+    api.advance(900_000); // the token has expired; the client has not noticed yet
+    // Its clock says so too, so it refreshes before sending; then again with a token the server refuses.
+    const results = await Promise.all(Array.from({ length: 20 }, () => client.api.GET('/api/me')));
+    expect(results.map((r) => r.response.status)).toEqual(Array(20).fill(200));
+    expect(api.refreshes()).toBe(1);
+    expect(client.auth.state.signedIn).toBe(true);
+  });
+
+  it('refreshes once when the server says TOKEN_EXPIRED before the clock does, and retries each call once', async () => {
+    const api = fakeApi((request) => json(200, { path: new URL(request.url).pathname }));
+    const client = await signedInClient(api);
+    api.expireOnServer();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => client.api.PATCH('/api/me', { body: { name: 'Ada' } })),
+    );
+    expect(results.map((r) => r.response.status)).toEqual(Array(10).fill(200));
+    expect(api.refreshes()).toBe(1);
+    // Each call went out twice: with the refused token, then with the new one (the body resent).
+    const patches = api.requests.filter((r) => r.method === 'PATCH');
+    expect(patches).toHaveLength(20);
+    expect(await patches[19]!.text()).toBe('{"name":"Ada"}');
+  });
+
+  it('signs out once, and tells listeners once, when the refresh is refused', async () => {
+    const api = fakeApi();
+    const client = await signedInClient(api);
+    const states: boolean[] = [];
+    client.auth.onChange((state) => states.push(state.signedIn));
+    api.answerRefreshWith(() => apiError(401, 'REFRESH_TOKEN_REUSED'));
+    api.advance(900_000);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => client.api.GET('/api/me')));
+    expect(api.refreshes()).toBe(1);
+    expect(states).toEqual([false]);
+    expect(client.auth.state).toEqual({ signedIn: false, user: null });
+    // The calls went out without a token, and the fake answers them as any anonymous call.
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(await client.auth.getAccessToken()).toBeNull();
+  });
+
+  it('stays signed in after a 401 that is not about the token (a wrong current password)', async () => {
+    const api = fakeApi(() => apiError(401, 'INVALID_CREDENTIALS'));
+    const client = await signedInClient(api);
+    const error = await client.api
+      .POST('/api/auth/password/change', { body: { current_password: 'wrong', new_password: 'mauve-orbit-tundra-42' } })
+      .catch((e: unknown) => e);
+    expect(isLiftoffError(error, 'INVALID_CREDENTIALS')).toBe(true);
+    expect(api.refreshes()).toBe(0);
+    expect(client.auth.state.signedIn).toBe(true);
+  });
+
+  it('stays signed in on a 503 or a network failure, and throws', async () => {
+    let fail: 'status' | 'network' = 'status';
+    const api = fakeApi(() => {
+      if (fail === 'network') throw new TypeError('fetch failed');
+      return apiError(503, 'DATABASE_UNAVAILABLE');
+    });
+    const client = await signedInClient(api);
+    const error = await client.api.GET('/api/health').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LiftoffError);
+    expect(error).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE', requestId: 'req-1' });
+    fail = 'network';
+    await expect(client.api.GET('/api/me')).rejects.toThrow('fetch failed');
+    // A refresh that fails on the network does not sign out either.
+    api.answerRefreshWith(() => {
+      throw new TypeError('fetch failed');
+    });
+    api.advance(900_000);
+    await expect(client.auth.getAccessToken()).rejects.toThrow('fetch failed');
+    expect(client.auth.state.signedIn).toBe(true);
+  });
+
+  it('throws error answers as LiftoffError with code, sentence, issues and request id', async () => {
+    const api = fakeApi(() =>
+      json(
+        400,
+        {
+          error: 'The request is not valid.',
+          code: 'VALIDATION_ERROR',
+          issues: [{ path: 'name', message: 'too long' }],
+        },
+        { 'X-Request-Id': 'req-9' },
+      ),
+    );
+    const client = await signedInClient(api);
+    const error = await client.api.PATCH('/api/me', { body: { name: 'x' } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'LiftoffError',
+      status: 400,
+      code: 'VALIDATION_ERROR',
+      message: 'The request is not valid.',
+      issues: [{ path: 'name', message: 'too long' }],
+      requestId: 'req-9',
+    });
+  });
+
+  it('sends back the newest D1 bookmark it received', async () => {
+    let n = 0;
+    const api = fakeApi(() => json(200, {}, { 'X-D1-Bookmark': `0000000${++n}-00000000-00000000-${'0'.repeat(32)}` }));
+    const client = await signedInClient(api);
+    await client.api.GET('/api/me');
+    await client.api.GET('/api/me');
+    const sent = api.requests
+      .filter((r) => new URL(r.url).pathname === '/api/me')
+      .map((r) => r.headers.get('X-D1-Bookmark'));
+    expect(sent).toEqual([null, `00000001-00000000-00000000-${'0'.repeat(32)}`]);
+  });
+
+  it('signs in, restores a session from the cookie, and signs out', async () => {
+    const api = fakeApi((request) =>
+      new URL(request.url).pathname === '/api/me' ? json(200, USER) : new Response(null, { status: 204 }),
+    );
+    const client = createLiftoffClient({ baseUrl: BASE, fetch: api.fetch, now: api.now, coordinateTabs: false });
+    const states: boolean[] = [];
+    client.auth.onChange((state) => states.push(state.signedIn));
+    expect(await client.auth.restore()).toEqual(USER);
+    expect(client.auth.state).toEqual({ signedIn: true, user: USER });
+    await client.auth.signOut();
+    expect(client.auth.state.signedIn).toBe(false);
+    expect(states).toEqual([true, true, false]);
+    expect(api.requests.find((r) => new URL(r.url).pathname === '/api/auth/logout')?.credentials).toBe('include');
+  });
+});

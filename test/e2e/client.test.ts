@@ -1,0 +1,35 @@
+// @liftoff/client (client/) against the built Worker: its generated types equal what the current
+// routes generate, and its runtime code stays small. (Its behaviour: client/test/.)
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { describe, expect, inject, it } from 'vitest';
+import { CLIENT_TYPES_PATH, generateClientTypes } from '../../scripts/lib/client-types';
+import { readOpenApiDocument } from '../../scripts/lib/openapi-document';
+
+const root = new URL('../..', import.meta.url).pathname;
+const RUNTIME_GZIP_BUDGET = 8 * 1024;
+
+describe('@liftoff/client', () => {
+  it('has the types the current OpenAPI document generates (run `npm run client:types` after changing a route)', async () => {
+    const generated = await generateClientTypes(await readOpenApiDocument(inject('bundleDir')));
+    expect(readFileSync(join(root, CLIENT_TYPES_PATH), 'utf8')).toBe(generated);
+  });
+
+  it('ships at most 8 KiB gzip of runtime code, openapi-fetch included', async () => {
+    // As a front end's bundler would include it: the package entry, bundled and minified.
+    const result = await build({
+      entryPoints: [join(root, 'client/src/index.ts')],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'warning',
+    });
+    const gzip = gzipSync(result.outputFiles[0]!.contents).byteLength;
+    console.log(`@liftoff/client runtime: ${(gzip / 1024).toFixed(2)} KiB gzip`);
+    expect(gzip).toBeLessThanOrEqual(RUNTIME_GZIP_BUDGET);
+  });
+});
