@@ -79,6 +79,56 @@ describe('the example front end on another origin', () => {
   });
 });
 
+describe('@liftoff/client in two tabs', () => {
+  it('refreshes once for two tabs whose tokens expired, firing calls at the same moment: no REFRESH_TOKEN_REUSED', async () => {
+    const context = await stack.browser.newContext();
+    const refreshes: { status: number; rotated: boolean }[] = [];
+    context.on('response', async (response) => {
+      if (!response.url().endsWith('/api/auth/refresh') || response.request().method() !== 'POST') return;
+      const setCookie = (await response.allHeaders())['set-cookie'] ?? '';
+      refreshes.push({
+        status: response.status(),
+        rotated: /refresh_token=[^;]+/.test(setCookie) && !setCookie.includes('Max-Age=0'),
+      });
+    });
+    const url = `${stack.front}/?api=${encodeURIComponent(stack.api)}`;
+    const email = `tabs-${Date.now()}@example.com`;
+    const tabA = await context.newPage();
+    const tabB = await context.newPage();
+    // Each tab's clock is the page's own (the server keeps real time): moving them ahead is how the
+    // tokens in the tabs expire without a test that waits out ACCESS_TOKEN_TTL.
+    await Promise.all([tabA.clock.install(), tabB.clock.install()]);
+    await tabA.goto(url);
+    await expect.poll(() => output(tabA)).toContain('not signed in');
+    await tabA.fill('#register input[name=email]', email);
+    await tabA.fill('#register input[name=password]', PASSWORD);
+    await tabA.click('#register button');
+    await expect.poll(() => tabA.textContent('#user')).toBe(email);
+    await tabB.goto(url);
+    await expect.poll(() => output(tabB)).toContain('session restored from the refresh cookie');
+
+    // Both access tokens expire (ACCESS_TOKEN_TTL is 15 minutes here); then both tabs call at once.
+    refreshes.length = 0;
+    await Promise.all([tabA.clock.fastForward('16:00'), tabB.clock.fastForward('16:00')]);
+    const fire = (tab: Page) =>
+      tab.evaluate(() => {
+        const { api } = (
+          globalThis as unknown as { liftoff: { api: { GET(path: string): Promise<{ response: Response }> } } }
+        ).liftoff;
+        return Promise.all(Array.from({ length: 5 }, () => api.GET('/api/me').then((r) => r.response.status)));
+      });
+    const [statusesA, statusesB] = await Promise.all([fire(tabA), fire(tabB)]);
+    expect([...statusesA, ...statusesB]).toEqual(Array(10).fill(200));
+    // One tab refreshed (Web Locks); the other received its token (BroadcastChannel).
+    expect(refreshes).toEqual([{ status: 200, rotated: true }]);
+
+    // The session survived: a reload restores it from the rotated cookie.
+    await tabB.reload();
+    await expect.poll(() => output(tabB)).toContain('session restored from the refresh cookie');
+    await context.close();
+  });
+});
+
 describe('the admin page', () => {
   it('signs an admin in, shows stats, finds a user, disables and re-enables them, and shows it in the audit log', async () => {
     // An admin and a user, created through the API itself.
