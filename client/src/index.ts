@@ -3,7 +3,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './api';
 import { errorFrom } from './errors';
-import { Session, type AuthState, type User } from './session';
+import { Session, withCredentials, type AuthState, type User } from './session';
 
 export type { components, operations, paths } from './api';
 export { isLiftoffError, LiftoffError, type ErrorCode, type OperationErrorCode, type ValidationIssue } from './errors';
@@ -75,7 +75,7 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     const headers = new Headers(request.headers);
     if (token) headers.set('Authorization', `Bearer ${token}`);
     if (bookmark) headers.set('X-D1-Bookmark', bookmark);
-    const response = await baseFetch(new Request(request, { headers, credentials: 'include' }));
+    const response = await baseFetch(new Request(request, withCredentials({ headers })));
     bookmark = response.headers.get('X-D1-Bookmark') ?? bookmark;
     return response;
   }
@@ -146,7 +146,9 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
       return url.toString();
     },
     startOAuth(provider, redirectTo) {
-      globalThis.location.assign(auth.oauthUrl(provider, redirectTo));
+      (globalThis as { location?: { assign(url: string): void } }).location?.assign(
+        auth.oauthUrl(provider, redirectTo),
+      );
     },
     completeOAuth: restore,
     restore,

@@ -2,6 +2,29 @@
 // (and, in a browser, for every tab of the site), and who is told when the user signs in or out.
 import { errorFrom, isLiftoffError } from './errors';
 
+/** What one tab tells the others (BroadcastChannel). */
+type TabMessage = { type: 'token'; token: Token } | { type: 'signed-out' };
+
+/** What the client uses of BroadcastChannel and Web Locks, which not every runtime has. */
+interface TabChannel {
+  postMessage(message: TabMessage): void;
+  addEventListener(type: 'message', listener: (event: { data: TabMessage }) => void): void;
+  close(): void;
+}
+interface BrowserGlobals {
+  BroadcastChannel?: new (name: string) => TabChannel;
+  navigator?: { locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> } };
+}
+const browser = globalThis as BrowserGlobals;
+
+/**
+ * `credentials: 'include'`, so a browser sends the refresh cookie across origins. Set outside the
+ * literal: Workers' RequestInit type has no such field (the runtime accepts it).
+ */
+export function withCredentials(init: RequestInit): RequestInit {
+  return Object.assign(init, { credentials: 'include' });
+}
+
 export interface User {
   id: string;
   email: string;
@@ -22,9 +45,6 @@ interface Token {
   expiresAt: number;
 }
 
-/** What one tab tells the others (BroadcastChannel). */
-type TabMessage = { type: 'token'; token: Token } | { type: 'signed-out' };
-
 /** A refresh answered with one of these means the session is over: the user is signed out. */
 const SESSION_ENDED = ['REFRESH_TOKEN_MISSING', 'REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED'] as const;
 
@@ -44,14 +64,12 @@ export class Session {
   private user: User | null = null;
   private refreshing: Promise<Token | null> | null = null;
   private readonly listeners = new Set<(state: AuthState) => void>();
-  private readonly channel: BroadcastChannel | null;
+  private readonly channel: TabChannel | null;
 
   constructor(private readonly options: SessionOptions) {
     this.channel =
-      options.tabs && typeof BroadcastChannel !== 'undefined'
-        ? new BroadcastChannel(`liftoff:${options.baseUrl}`)
-        : null;
-    this.channel?.addEventListener('message', (event: MessageEvent<TabMessage>) => {
+      options.tabs && browser.BroadcastChannel ? new browser.BroadcastChannel(`liftoff:${options.baseUrl}`) : null;
+    this.channel?.addEventListener('message', (event) => {
       if (event.data.type === 'token') this.token = event.data.token;
       else this.setSignedOut(false);
     });
@@ -118,15 +136,15 @@ export class Session {
         return this.token;
       return this.callRefresh();
     };
-    const locks = this.channel ? (globalThis.navigator as Navigator | undefined)?.locks : undefined;
+    const locks = this.channel ? browser.navigator?.locks : undefined;
     return locks ? locks.request(`liftoff-refresh:${this.options.baseUrl}`, run) : run();
   }
 
   private async callRefresh(): Promise<Token | null> {
-    const response = await this.options.fetch(new URL('/api/auth/refresh', this.options.baseUrl), {
-      method: 'POST',
-      credentials: 'include',
-    });
+    const response = await this.options.fetch(
+      new URL('/api/auth/refresh', this.options.baseUrl),
+      withCredentials({ method: 'POST' }),
+    );
     if (!response.ok) {
       const error = await errorFrom(response);
       if (isLiftoffError(error, ...SESSION_ENDED)) {
