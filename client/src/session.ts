@@ -3,7 +3,7 @@
 import { errorFrom, isLiftoffError } from './errors';
 
 /** What one tab tells the others (BroadcastChannel). */
-type TabMessage = { type: 'token'; token: Token } | { type: 'signed-out' };
+type TabMessage = { type: 'token'; token: Token; user?: User } | { type: 'signed-out' };
 
 /** What the client uses of BroadcastChannel and Web Locks, which not every runtime has. */
 interface TabChannel {
@@ -70,7 +70,7 @@ export class Session {
     this.channel =
       options.tabs && browser.BroadcastChannel ? new browser.BroadcastChannel(`liftoff:${options.baseUrl}`) : null;
     this.channel?.addEventListener('message', (event) => {
-      if (event.data.type === 'token') this.token = event.data.token;
+      if (event.data.type === 'token') this.receivedToken(event.data.token, event.data.user);
       else this.setSignedOut(false);
     });
   }
@@ -88,8 +88,16 @@ export class Session {
   signedIn(accessToken: string, expiresInSeconds: number, user: User): void {
     this.token = { value: accessToken, expiresAt: this.options.now() + expiresInSeconds * 1000 };
     this.user = user;
-    this.broadcast({ type: 'token', token: this.token });
+    this.broadcast({ type: 'token', token: this.token, user });
     this.emit();
+  }
+
+  /** A token (and, after a sign-in, the user) from another tab: this tab is signed in too. */
+  private receivedToken(token: Token, user: User | undefined): void {
+    const changed = this.token === null || (user !== undefined && user.id !== this.user?.id);
+    this.token = token;
+    if (user) this.user = user;
+    if (changed) this.emit();
   }
 
   setUser(user: User): void {

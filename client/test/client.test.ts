@@ -178,6 +178,23 @@ describe('@liftoff/client', () => {
     expect(sent).toEqual([null, `00000001-00000000-00000000-${'0'.repeat(32)}`]);
   });
 
+  it('tells the other tabs of a sign-in (token and user) and of a sign-out (BroadcastChannel)', async () => {
+    const api = fakeApi((request) => json(200, { path: new URL(request.url).pathname }));
+    // Two clients of one API in one process share a channel, as two tabs of a site do.
+    const tabA = createLiftoffClient({ baseUrl: 'https://tabs.test', fetch: api.fetch, now: api.now });
+    const tabB = createLiftoffClient({ baseUrl: 'https://tabs.test', fetch: api.fetch, now: api.now });
+    const seenByB: (string | null)[] = [];
+    tabB.auth.onChange((state) => seenByB.push(state.user?.email ?? null));
+    await tabA.auth.signIn({ email: USER.email, password: 'pw' });
+    await expect.poll(() => tabB.auth.state).toEqual({ signedIn: true, user: USER });
+    // B calls with A's token, without a refresh of its own.
+    await tabB.api.GET('/api/me');
+    expect(api.refreshes()).toBe(0);
+    await tabA.auth.signOut().catch(() => {});
+    await expect.poll(() => tabB.auth.state.signedIn).toBe(false);
+    expect(seenByB).toEqual([USER.email, null]);
+  });
+
   it('signs in, restores a session from the cookie, and signs out', async () => {
     const api = fakeApi((request) =>
       new URL(request.url).pathname === '/api/me' ? json(200, USER) : new Response(null, { status: 204 }),
