@@ -8,7 +8,7 @@ import { requestLog } from './middleware/request-log';
 import { securityHeaders } from './middleware/security-headers';
 import { wrapNonErrors } from './middleware/wrap-non-errors';
 import type { Config } from './config';
-import { errorComponents, openApiInfo } from './openapi';
+import { documentBodyMiddleware, errorComponents, openApiInfo } from './openapi';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
 import { authRouter } from './routes/auth';
@@ -71,6 +71,9 @@ export function createApp() {
       return document;
     }),
   );
+
+  // What the JSON body middleware above may answer, on every route it covers (routes are all mounted now).
+  documentBodyMiddleware(app.openAPIRegistry.definitions, { prefix: '/api/', except: RAW_BODY_PREFIXES });
 
   for (const [name, schema] of Object.entries(errorComponents)) {
     app.openAPIRegistry.registerComponent('schemas', name, schema);

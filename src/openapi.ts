@@ -108,19 +108,57 @@ export function errorResponses(...errors: (DocumentedError | readonly Documented
     const { code, status } = typeof error === 'string' ? { code: error, status: ERROR_CODES[error].status } : error;
     byStatus.set(status, (byStatus.get(status) ?? new Set()).add(code));
   }
-  return Object.fromEntries(
-    [...byStatus].map(([status, codes]) => [
-      status,
-      {
-        description: statusMeanings[status] ?? 'Error.',
-        content: { 'application/json': { schema: errorBody([...codes]) } },
-      },
-    ]),
-  );
+  return Object.fromEntries([...byStatus].map(([status, codes]) => [status, errorResponse(status, [...codes])]));
+}
+
+/** What the JSON body middleware (app.ts) answers, on any route it covers, whether or not the route takes a body. */
+const BODY_MIDDLEWARE_ERRORS = ['INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const;
+
+interface RouteDefinition {
+  type: string;
+  route?: { path: string; responses: Record<string, unknown> };
+}
+
+/**
+ * Adds to each documented route under `prefix` (but not under `except`) the codes the JSON body
+ * middleware may answer before the route runs: app.ts calls it with the paths it mounts that
+ * middleware on, so the document says what a client sending a stray body would get.
+ */
+export function documentBodyMiddleware(
+  definitions: readonly RouteDefinition[],
+  { prefix, except }: { prefix: string; except: string[] },
+): void {
+  const added = errorResponses(...BODY_MIDDLEWARE_ERRORS) as Record<string, ReturnType<typeof errorResponse>>;
+  for (const { type, route } of definitions) {
+    if (type !== 'route' || !route || !route.path.startsWith(prefix) || except.some((p) => route.path.startsWith(p)))
+      continue;
+    for (const status of ['400', '413', '415']) {
+      const existing = route.responses[status] as ReturnType<typeof errorResponse> | undefined;
+      if (!existing) {
+        route.responses[status] = added[status];
+        continue;
+      }
+      const codes = existing.content['application/json'].schema.allOf[1].properties.code.enum;
+      for (const code of added[status]!.content['application/json'].schema.allOf[1].properties.code.enum) {
+        if (ERROR_CODES[code].status === Number(status) && !codes.includes(code)) codes.push(code);
+      }
+    }
+  }
+}
+
+function errorResponse(status: number, codes: ErrorCode[]) {
+  return {
+    description: statusMeanings[status] ?? 'Error.',
+    content: { 'application/json': { schema: errorBody(codes) } },
+  };
+}
+
+interface ErrorBodySchema {
+  allOf: [{ $ref: string }, { type: 'object'; properties: { code: { type: 'string'; enum: ErrorCode[] } } }];
 }
 
 /** The Error component, with `code` narrowed to the codes this response may carry. */
-function errorBody(codes: ErrorCode[]) {
+function errorBody(codes: ErrorCode[]): ErrorBodySchema {
   return {
     allOf: [
       { $ref: '#/components/schemas/Error' },

@@ -149,6 +149,22 @@ describe('request bodies', () => {
     expect(streamed.status).toBe(413);
   });
 
+  it('checks a stray body on routes that take none, as their OpenAPI description says', async () => {
+    // call() fails the test when an answer's code is not in its route's documented list.
+    const cases: [string, string][] = [
+      ['POST', '/api/auth/refresh'],
+      ['POST', '/api/auth/logout-all'],
+      ['DELETE', '/api/auth/sessions/abc'],
+      ['POST', '/api/billing/portal'],
+    ];
+    for (const [method, path] of cases) {
+      const notJson = await call(path, { method, headers: { 'Content-Type': 'text/plain' }, body: 'hello' });
+      await expectError(notJson, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      const broken = await call(path, { method, headers: { 'Content-Type': 'application/json' }, body: '{' });
+      await expectError(broken, 400, 'INVALID_JSON');
+    }
+  });
+
   it('lets an empty body through to routing', async () => {
     const response = await call('/api/health', { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(response.status).toBe(404);

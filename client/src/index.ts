@@ -16,7 +16,10 @@ export interface LiftoffClientOptions {
   fetch?: typeof fetch;
   /** Refresh the access token this many seconds before it expires (default 30). */
   refreshMarginSeconds?: number;
-  /** Share one refresh among the tabs of a browser (default true; needs BroadcastChannel). */
+  /**
+   * Share one refresh (and sign-ins and sign-outs) among the tabs of a browser: BroadcastChannel and
+   * Web Locks. Default: on in a web page, off elsewhere (a server's clients are separate users).
+   */
   coordinateTabs?: boolean;
   /** For tests: the clock, in milliseconds. */
   now?: () => number;
@@ -54,6 +57,8 @@ export interface LiftoffClient {
     /** Called on every sign-in and sign-out (in this tab, or one another tab reported); returns an unsubscribe. */
     onChange(listener: (state: AuthState) => void): () => void;
   };
+  /** Stops listening to the other tabs (a page that drops the client; tests). */
+  close(): void;
 }
 
 /** The bearer-token codes after which one refresh is worth trying. */
@@ -65,16 +70,21 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     baseUrl: options.baseUrl,
     fetch: baseFetch,
     refreshMarginMs: (options.refreshMarginSeconds ?? 30) * 1000,
-    tabs: options.coordinateTabs ?? true,
+    tabs: options.coordinateTabs ?? typeof (globalThis as { document?: unknown }).document !== 'undefined',
     now: options.now ?? Date.now,
   });
   // The newest D1 bookmark received, sent back so that reads see this client's own writes.
   let bookmark: string | null = null;
 
+  const apiOrigin = new URL(options.baseUrl).origin;
+
   async function send(request: Request, token: string | null): Promise<Response> {
     const headers = new Headers(request.headers);
-    if (token) headers.set('Authorization', `Bearer ${token}`);
-    if (bookmark) headers.set('X-D1-Bookmark', bookmark);
+    // The token and the bookmark go to the API only (a call may name another baseUrl).
+    if (new URL(request.url).origin === apiOrigin) {
+      if (token) headers.set('Authorization', `Bearer ${token}`);
+      if (bookmark) headers.set('X-D1-Bookmark', bookmark);
+    }
     const response = await baseFetch(new Request(request, withCredentials({ headers })));
     bookmark = response.headers.get('X-D1-Bookmark') ?? bookmark;
     return response;
@@ -88,9 +98,11 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     if (response.status === 401 && token) {
       const error = await errorFrom(response);
       if (TOKEN_RETRY_CODES.has(error.code)) {
-        const fresh = await session.refresh();
+        // Another call may have refreshed while this one was out: its token first, else one refresh.
+        const current = session.currentToken;
+        const fresh = current && current !== token ? current : (await session.refresh())?.value;
         if (!fresh) throw error;
-        response = await send(retry, fresh.value);
+        response = await send(retry, fresh);
       }
     }
     if (!response.ok) throw await errorFrom(response);
@@ -114,6 +126,7 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     return signedIn.user;
   }
 
+  /** One refresh from the cookie, then the user: listeners hear once, with the user. */
   async function restore(): Promise<User | null> {
     if (!(await session.refresh())) return null;
     const { data } = await api.GET('/api/me');
@@ -126,15 +139,12 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     signUp: (input) => signInWith('/api/auth/register', input),
     signIn: (input) => signInWith('/api/auth/login', input),
     async signOut() {
-      try {
-        const response = await send(
-          new Request(new URL('/api/auth/logout', options.baseUrl), { method: 'POST' }),
-          null,
-        );
-        if (!response.ok) throw await errorFrom(response);
-      } finally {
-        session.setSignedOut();
-      }
+      // Signed out here (and in every tab) at once, so a refresh already on its way cannot undo it;
+      // then the API ends the session and clears the cookie. If that call fails, it throws: the
+      // cookie may still be there, and the next restore() would sign in again.
+      session.setSignedOut();
+      const response = await send(new Request(new URL('/api/auth/logout', options.baseUrl), { method: 'POST' }), null);
+      if (!response.ok) throw await errorFrom(response);
     },
     async signOutEverywhere() {
       await api.POST('/api/auth/logout-all');
@@ -159,5 +169,5 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     onChange: (listener) => session.onChange(listener),
   };
 
-  return { api, auth };
+  return { api, auth, close: () => session.close() };
 }

@@ -3,7 +3,7 @@
 import { errorFrom, isLiftoffError } from './errors';
 
 /** What one tab tells the others (BroadcastChannel). */
-type TabMessage = { type: 'token'; token: Token; user?: User } | { type: 'signed-out' };
+type TabMessage = { type: 'token'; token: Token; user?: User; startedAt: number } | { type: 'signed-out' };
 
 /** What the client uses of BroadcastChannel and Web Locks, which not every runtime has. */
 interface TabChannel {
@@ -13,7 +13,16 @@ interface TabChannel {
 }
 interface BrowserGlobals {
   BroadcastChannel?: new (name: string) => TabChannel;
-  navigator?: { locks?: { request<T>(name: string, callback: () => Promise<T>): Promise<T> } };
+  navigator?: {
+    locks?: {
+      request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+      request<T>(
+        name: string,
+        options: { ifAvailable: true },
+        callback: (lock: object | null) => Promise<T>,
+      ): Promise<T>;
+    };
+  };
 }
 const browser = globalThis as BrowserGlobals;
 
@@ -47,6 +56,10 @@ interface Token {
 
 /** A refresh answered with one of these means the session is over: the user is signed out. */
 const SESSION_ENDED = ['REFRESH_TOKEN_MISSING', 'REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED'] as const;
+/** How long a tab waits for the token another tab is fetching before it refreshes itself. */
+const OTHER_TAB_WAIT_MS = 5_000;
+/** A refresh that hangs would hold every tab's calls: give up after this. */
+const REFRESH_TIMEOUT_MS = 10_000;
 
 export interface SessionOptions {
   /** The API's origin, e.g. `https://api.example.com`. */
@@ -63,6 +76,12 @@ export class Session {
   private token: Token | null = null;
   private user: User | null = null;
   private refreshing: Promise<Token | null> | null = null;
+  /** When this tab last signed out (its clock): a refresh or a token from before then is stale. */
+  private signedOutAt = -Infinity;
+  /** Sign-outs in this tab so far: a refresh that saw fewer is stale. */
+  private signOuts = 0;
+  /** Callers waiting for the token another tab is fetching. */
+  private readonly tokenWaiters = new Set<(token: Token) => void>();
   private readonly listeners = new Set<(state: AuthState) => void>();
   private readonly channel: TabChannel | null;
 
@@ -70,13 +89,18 @@ export class Session {
     this.channel =
       options.tabs && browser.BroadcastChannel ? new browser.BroadcastChannel(`liftoff:${options.baseUrl}`) : null;
     this.channel?.addEventListener('message', (event) => {
-      if (event.data.type === 'token') this.receivedToken(event.data.token, event.data.user);
+      if (event.data.type === 'token') this.receivedToken(event.data);
       else this.setSignedOut(false);
     });
   }
 
   get state(): AuthState {
     return { signedIn: this.token !== null, user: this.user };
+  }
+
+  /** The token this tab holds, if it is not about to expire (no refresh). */
+  get currentToken(): string | null {
+    return this.token && this.fresh(this.token) ? this.token.value : null;
   }
 
   onChange(listener: (state: AuthState) => void): () => void {
@@ -86,17 +110,20 @@ export class Session {
 
   /** After a sign-in: the token and user it answered. */
   signedIn(accessToken: string, expiresInSeconds: number, user: User): void {
-    this.token = { value: accessToken, expiresAt: this.options.now() + expiresInSeconds * 1000 };
+    const startedAt = this.options.now();
+    this.token = { value: accessToken, expiresAt: startedAt + expiresInSeconds * 1000 };
     this.user = user;
-    this.broadcast({ type: 'token', token: this.token, user });
+    this.broadcast({ type: 'token', token: this.token, user, startedAt });
     this.emit();
   }
 
-  /** A token (and, after a sign-in, the user) from another tab: this tab is signed in too. */
-  private receivedToken(token: Token, user: User | undefined): void {
-    const changed = this.token === null || (user !== undefined && user.id !== this.user?.id);
-    this.token = token;
-    if (user) this.user = user;
+  /** A token (and, after a sign-in, the user) from another tab, unless it predates this tab's sign-out. */
+  private receivedToken(message: Extract<TabMessage, { type: 'token' }>): void {
+    if (message.startedAt <= this.signedOutAt) return;
+    const changed = this.token === null || (message.user !== undefined && message.user.id !== this.user?.id);
+    this.token = message.token;
+    if (message.user) this.user = message.user;
+    for (const resolve of this.tokenWaiters) resolve(message.token);
     if (changed) this.emit();
   }
 
@@ -110,6 +137,8 @@ export class Session {
     const wasSignedIn = this.token !== null || this.user !== null;
     this.token = null;
     this.user = null;
+    this.signedOutAt = this.options.now();
+    this.signOuts += 1;
     if (tellTabs) this.broadcast({ type: 'signed-out' });
     if (wasSignedIn) this.emit();
   }
@@ -117,13 +146,14 @@ export class Session {
   /** The access token, refreshed first when it expires within the margin; null when signed out. */
   async accessToken(): Promise<string | null> {
     if (!this.token) return null;
-    if (this.token.expiresAt - this.options.now() > this.options.refreshMarginMs) return this.token.value;
+    if (this.fresh(this.token)) return this.token.value;
     return (await this.refresh())?.value ?? null;
   }
 
   /**
-   * One refresh for every caller that asks while it runs. A refresh the API refuses as the end of
-   * the session signs the user out; a network error or a 5xx does not (it is thrown).
+   * One refresh for every caller that asks while it runs (and for every tab: see refreshOnce). A
+   * refresh the API refuses as the end of the session signs the user out; a network error or a 5xx
+   * does not (it is thrown). Listeners are not told: restore() tells them once it knows the user.
    */
   refresh(): Promise<Token | null> {
     this.refreshing ??= this.refreshOnce().finally(() => {
@@ -132,27 +162,49 @@ export class Session {
     return this.refreshing;
   }
 
+  private fresh(token: Token): boolean {
+    return token.expiresAt - this.options.now() > this.options.refreshMarginMs;
+  }
+
+  /**
+   * Across tabs: the tab that gets the lock refreshes and broadcasts the token; a tab that finds the
+   * lock taken waits for that token (up to a few seconds) instead of refreshing again.
+   */
   private async refreshOnce(): Promise<Token | null> {
-    const before = this.token;
-    const run = async () => {
-      // Another tab may have refreshed while this one waited for the lock: use its token.
-      if (
-        this.token &&
-        this.token !== before &&
-        this.token.expiresAt - this.options.now() > this.options.refreshMarginMs
-      )
-        return this.token;
-      return this.callRefresh();
-    };
     const locks = this.channel ? browser.navigator?.locks : undefined;
-    return locks ? locks.request(`liftoff-refresh:${this.options.baseUrl}`, run) : run();
+    if (!locks) return this.callRefresh();
+    const name = `liftoff-refresh:${this.options.baseUrl}`;
+    const mine = await locks.request(name, { ifAvailable: true }, async (lock) =>
+      lock ? { token: await this.callRefresh() } : null,
+    );
+    if (mine) return mine.token;
+    const theirs = await this.nextToken(OTHER_TAB_WAIT_MS);
+    if (theirs) return theirs;
+    // The other tab failed or closed: take the lock in turn, unless a token arrived meanwhile.
+    return locks.request(name, async () => (this.token && this.fresh(this.token) ? this.token : this.callRefresh()));
+  }
+
+  private nextToken(timeoutMs: number): Promise<Token | null> {
+    return new Promise((resolve) => {
+      const done = (token: Token | null) => {
+        clearTimeout(timer);
+        this.tokenWaiters.delete(done);
+        resolve(token);
+      };
+      const timer = setTimeout(() => done(null), timeoutMs);
+      this.tokenWaiters.add(done);
+    });
   }
 
   private async callRefresh(): Promise<Token | null> {
+    const startedAt = this.options.now();
+    const signOuts = this.signOuts;
     const response = await this.options.fetch(
       new URL('/api/auth/refresh', this.options.baseUrl),
-      withCredentials({ method: 'POST' }),
+      withCredentials({ method: 'POST', signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS) }),
     );
+    // Signed out while this refresh was on its way: its answer is not ours to keep.
+    if (signOuts !== this.signOuts) return null;
     if (!response.ok) {
       const error = await errorFrom(response);
       if (isLiftoffError(error, ...SESSION_ENDED)) {
@@ -162,10 +214,9 @@ export class Session {
       throw error;
     }
     const body = (await response.json()) as { access_token: string; expires_in: number };
-    const wasSignedIn = this.token !== null;
+    if (signOuts !== this.signOuts) return null;
     this.token = { value: body.access_token, expiresAt: this.options.now() + body.expires_in * 1000 };
-    this.broadcast({ type: 'token', token: this.token });
-    if (!wasSignedIn) this.emit();
+    this.broadcast({ type: 'token', token: this.token, startedAt });
     return this.token;
   }
 
@@ -173,9 +224,18 @@ export class Session {
     this.channel?.postMessage(message);
   }
 
+  /** Tells every listener; one that throws does not stop the others (its error is reported apart). */
   private emit(): void {
     const state = this.state;
-    for (const listener of this.listeners) listener(state);
+    for (const listener of this.listeners) {
+      try {
+        listener(state);
+      } catch (error) {
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 // @liftoff/client against a scripted fetch: the refresh dance, sign-out rules and typed errors.
-// (The same client against the real Worker in a browser, two tabs included: test/e2e/client.test.ts.)
+// (The same client against the real Worker: test/client.test.ts in workerd, test/e2e/front-end.test.ts in Chromium, two tabs included.)
 import { describe, expect, it } from 'vitest';
 import { createLiftoffClient, isLiftoffError, LiftoffError } from '../src/index';
 
@@ -181,8 +181,9 @@ describe('@liftoff/client', () => {
   it('tells the other tabs of a sign-in (token and user) and of a sign-out (BroadcastChannel)', async () => {
     const api = fakeApi((request) => json(200, { path: new URL(request.url).pathname }));
     // Two clients of one API in one process share a channel, as two tabs of a site do.
-    const tabA = createLiftoffClient({ baseUrl: 'https://tabs.test', fetch: api.fetch, now: api.now });
-    const tabB = createLiftoffClient({ baseUrl: 'https://tabs.test', fetch: api.fetch, now: api.now });
+    const tab = () =>
+      createLiftoffClient({ baseUrl: 'https://tabs.test', fetch: api.fetch, now: api.now, coordinateTabs: true });
+    const [tabA, tabB] = [tab(), tab()];
     const seenByB: (string | null)[] = [];
     tabB.auth.onChange((state) => seenByB.push(state.user?.email ?? null));
     await tabA.auth.signIn({ email: USER.email, password: 'pw' });
@@ -193,6 +194,76 @@ describe('@liftoff/client', () => {
     await tabA.auth.signOut().catch(() => {});
     await expect.poll(() => tabB.auth.state.signedIn).toBe(false);
     expect(seenByB).toEqual([USER.email, null]);
+    tabA.close();
+    tabB.close();
+  });
+
+  it('does not share a session between clients outside a web page (a server with many users)', async () => {
+    const api = fakeApi();
+    const [alice, bob] = [1, 2].map(() =>
+      createLiftoffClient({ baseUrl: 'https://tabs.test', fetch: api.fetch, now: api.now }),
+    );
+    await alice!.auth.signIn({ email: USER.email, password: 'pw' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(bob!.auth.state).toEqual({ signedIn: false, user: null });
+  });
+
+  it('stays signed out when a refresh that was on its way when the user signed out comes back', async () => {
+    const api = fakeApi((request) =>
+      new URL(request.url).pathname === '/api/me' ? json(200, USER) : new Response(null, { status: 204 }),
+    );
+    const client = createLiftoffClient({ baseUrl: BASE, fetch: api.fetch, now: api.now, coordinateTabs: false });
+    const restoring = client.auth.restore();
+    await client.auth.signOut();
+    expect(await restoring.catch(() => null)).toBeNull();
+    expect(client.auth.state).toEqual({ signedIn: false, user: null });
+  });
+
+  it('sends the token and the bookmark to the API only, even when a call names another baseUrl', async () => {
+    const api = fakeApi(() => json(200, {}, { 'X-D1-Bookmark': `00000001-00000000-00000000-${'0'.repeat(32)}` }));
+    const client = await signedInClient(api);
+    await client.api.GET('/api/me');
+    await client.api.GET('/api/me', { baseUrl: 'https://elsewhere.test' });
+    const elsewhere = api.requests.find((r) => new URL(r.url).origin === 'https://elsewhere.test')!;
+    expect(elsewhere.headers.get('Authorization')).toBeNull();
+    expect(elsewhere.headers.get('X-D1-Bookmark')).toBeNull();
+  });
+
+  it('retries a call refused after another call refreshed with the new token, without a second refresh', async () => {
+    let slow = true;
+    const api = fakeApi(async (request) => {
+      if (slow && new URL(request.url).pathname === '/api/health') {
+        slow = false;
+        await new Promise((resolve) => setTimeout(resolve, 30)); // answered after the refresh below
+        return apiError(401, 'TOKEN_EXPIRED');
+      }
+      return json(200, {});
+    });
+    const client = await signedInClient(api);
+    const late = client.api.GET('/api/health');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    api.expireOnServer();
+    await client.api.GET('/api/me'); // refreshes
+    expect((await late).response.status).toBe(200);
+    expect(api.refreshes()).toBe(1);
+  });
+
+  it('keeps telling the other listeners when one throws', async () => {
+    const api = fakeApi();
+    const client = createLiftoffClient({ baseUrl: BASE, fetch: api.fetch, now: api.now, coordinateTabs: false });
+    const seen: boolean[] = [];
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    client.auth.onChange(() => {
+      throw new Error('a broken listener');
+    });
+    client.auth.onChange((state) => seen.push(state.signedIn));
+    await client.auth.signIn({ email: USER.email, password: 'pw' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    process.off('uncaughtException', onUncaught);
+    expect(seen).toEqual([true]);
+    expect(uncaught).toHaveLength(1);
   });
 
   it('signs in, restores a session from the cookie, and signs out', async () => {
@@ -206,7 +277,7 @@ describe('@liftoff/client', () => {
     expect(client.auth.state).toEqual({ signedIn: true, user: USER });
     await client.auth.signOut();
     expect(client.auth.state.signedIn).toBe(false);
-    expect(states).toEqual([true, true, false]);
+    expect(states).toEqual([true, false]); // told once, with the user, then once on sign-out
     expect(api.requests.find((r) => new URL(r.url).pathname === '/api/auth/logout')?.credentials).toBe('include');
   });
 });

@@ -43,7 +43,7 @@ const resendRoute = createRoute({
   ...liveSessionGuard(),
   responses: {
     202: { description: 'Queued (or nothing to send).' },
-    ...errorResponses(BEARER_ERRORS, 'RATE_LIMITED'),
+    ...errorResponses(BEARER_ERRORS, 'RATE_LIMITED', 'NOT_FOUND'),
   },
 });
 
