@@ -1,5 +1,5 @@
 // The one error type the client throws for an API's error answer, and the codes it may carry.
-import type { components, paths } from './api';
+import type { components, paths } from './api.js';
 
 /** Every code the API answers (its error-code catalogue). */
 export type ErrorCode = components['schemas']['Error']['code'];

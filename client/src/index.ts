@@ -1,13 +1,13 @@
 // @liftoff/client: a typed client for a Liftoff API (openapi-fetch over types generated from the
 // API's own OpenAPI document), with the sign-in state and the refresh dance built in.
 import createClient, { type Client } from 'openapi-fetch';
-import type { paths } from './api';
-import { errorFrom } from './errors';
-import { Session, withCredentials, type AuthState, type User } from './session';
+import type { paths } from './api.js';
+import { errorFrom } from './errors.js';
+import { Session, withCredentials, type AuthState, type User } from './session.js';
 
-export type { components, operations, paths } from './api';
-export { isLiftoffError, LiftoffError, type ErrorCode, type OperationErrorCode, type ValidationIssue } from './errors';
-export type { AuthState, User } from './session';
+export type { components, operations, paths } from './api.js';
+export { isLiftoffError, LiftoffError, type ErrorCode, type OperationErrorCode, type ValidationIssue } from './errors.js';
+export type { AuthState, User } from './session.js';
 
 export interface LiftoffClientOptions {
   /** The API's origin, e.g. `https://api.example.com` (its routes are under /api). */

@@ -1,6 +1,6 @@
 // The signed-in state: the access token in memory, one refresh at a time for any number of calls
 // (and, in a browser, for every tab of the site), and who is told when the user signs in or out.
-import { errorFrom, isLiftoffError } from './errors';
+import { errorFrom, isLiftoffError } from './errors.js';
 
 /** What one tab tells the others (BroadcastChannel). */
 type TabMessage = { type: 'token'; token: Token; user?: User; startedAt: number } | { type: 'signed-out' };
