@@ -6,7 +6,13 @@ import { errorFrom } from './errors.js';
 import { Session, withCredentials, type AuthState, type User } from './session.js';
 
 export type { components, operations, paths } from './api.js';
-export { isLiftoffError, LiftoffError, type ErrorCode, type OperationErrorCode, type ValidationIssue } from './errors.js';
+export {
+  isLiftoffError,
+  LiftoffError,
+  type ErrorCode,
+  type OperationErrorCode,
+  type ValidationIssue,
+} from './errors.js';
 export type { AuthState, User } from './session.js';
 
 export interface LiftoffClientOptions {
