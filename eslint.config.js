@@ -69,7 +69,7 @@ export default tseslint.config(
       'bench-results/',
       'worker-configuration.d.ts',
       'client/dist/',
-    'client/.dist-test-*/',
+      'client/.dist-test-*/',
       'client/src/api.d.ts',
     ],
   },
