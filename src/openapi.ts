@@ -135,7 +135,7 @@ export function documentBodyMiddleware(
     for (const status of ['400', '413', '415']) {
       const existing = route.responses[status] as ReturnType<typeof errorResponse> | undefined;
       if (!existing) {
-        route.responses[status] = added[status];
+        route.responses[status] = structuredClone(added[status]); // its own copy: enums are added to per route
         continue;
       }
       const codes = existing.content['application/json'].schema.allOf[1].properties.code.enum;

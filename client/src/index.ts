@@ -86,13 +86,15 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
 
   async function send(request: Request, token: string | null): Promise<Response> {
     const headers = new Headers(request.headers);
-    // The token and the bookmark go to the API only (a call may name another baseUrl).
-    if (new URL(request.url).origin === apiOrigin) {
+    // The token and the bookmark go to the API only, and bookmarks come from it only (a call may
+    // name another baseUrl).
+    const toApi = new URL(request.url).origin === apiOrigin;
+    if (toApi) {
       if (token) headers.set('Authorization', `Bearer ${token}`);
       if (bookmark) headers.set('X-D1-Bookmark', bookmark);
     }
     const response = await baseFetch(new Request(request, withCredentials({ headers })));
-    bookmark = response.headers.get('X-D1-Bookmark') ?? bookmark;
+    if (toApi) bookmark = response.headers.get('X-D1-Bookmark') ?? bookmark;
     return response;
   }
 

@@ -220,13 +220,20 @@ describe('@liftoff/client', () => {
   });
 
   it('sends the token and the bookmark to the API only, even when a call names another baseUrl', async () => {
-    const api = fakeApi(() => json(200, {}, { 'X-D1-Bookmark': `00000001-00000000-00000000-${'0'.repeat(32)}` }));
+    const fromApi = `00000001-00000000-00000000-${'0'.repeat(32)}`;
+    const fromElsewhere = `ffffffff-00000000-00000000-${'0'.repeat(32)}`;
+    const api = fakeApi((request) =>
+      json(200, {}, { 'X-D1-Bookmark': new URL(request.url).origin === BASE ? fromApi : fromElsewhere }),
+    );
     const client = await signedInClient(api);
     await client.api.GET('/api/me');
     await client.api.GET('/api/me', { baseUrl: 'https://elsewhere.test' });
+    await client.api.GET('/api/me');
     const elsewhere = api.requests.find((r) => new URL(r.url).origin === 'https://elsewhere.test')!;
     expect(elsewhere.headers.get('Authorization')).toBeNull();
     expect(elsewhere.headers.get('X-D1-Bookmark')).toBeNull();
+    // Nor does another origin's bookmark reach the API.
+    expect(api.requests.at(-1)!.headers.get('X-D1-Bookmark')).toBe(fromApi);
   });
 
   it('retries a call refused after another call refreshed with the new token, without a second refresh', async () => {
