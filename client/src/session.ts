@@ -1,5 +1,6 @@
 // The signed-in state: the access token in memory, one refresh at a time for any number of calls
 // (and, in a browser, for every tab of the site), and who is told when the user signs in or out.
+import type { components } from './api.js';
 import { errorFrom, isLiftoffError } from './errors.js';
 
 /** What one tab tells the others (BroadcastChannel). */
@@ -34,14 +35,8 @@ export function withCredentials(init: RequestInit): RequestInit {
   return Object.assign(init, { credentials: 'include' });
 }
 
-export interface User {
-  id: string;
-  email: string;
-  name: string | null;
-  email_verified: boolean;
-  role: 'user' | 'admin';
-  created_at: string;
-}
+/** The signed-in user, as the API describes it. */
+export type User = components['schemas']['User'];
 
 export interface AuthState {
   signedIn: boolean;

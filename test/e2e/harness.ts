@@ -1,23 +1,14 @@
 // Starts what a browser test needs on loopback: the built Worker (API), the example front end on
 // another port, a foreign origin, a Stripe fake, and Debian's Chromium through playwright-core.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 export { freePort };
 import { chromium, type Browser } from 'playwright-core';
 import { inject } from 'vitest';
 import { serveExample } from '../../examples/serve.mjs';
+import { freePort } from '../../scripts/lib/free-port';
 import { startLocalWorker } from '../../scripts/lib/local-worker';
 import { generateSigningKeySet } from '../../scripts/lib/signing-keys.mjs';
 import { startStripeFake } from '../support/fakes/stripe-fake';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
