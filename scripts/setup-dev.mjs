@@ -1,4 +1,5 @@
-// Run by `npm run dev` before `wrangler dev`: creates .dev.vars if missing and migrates local D1.
+// Run by `npm run dev` (scripts/dev.mjs) before `wrangler dev`: creates .dev.vars if missing and migrates
+// local D1 (its arguments, `--persist-to <dir>` when wrangler dev has one, reach the migration).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,9 @@ if (existsSync(devVarsPath)) {
   console.log('setup: created .dev.vars with a freshly generated ES256 signing key');
 }
 
-const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local'], {
+// The same local state `wrangler dev` will use (its --persist-to, when given).
+const persistTo = process.argv.slice(2);
+const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', ...persistTo], {
   cwd: root,
   stdio: 'inherit',
   // wrangler asks before applying migrations unless it sees a non-interactive (CI) run.

@@ -341,6 +341,9 @@ function parseSigningKeys(value: string): SigningJwk[] | string {
   try {
     json = JSON.parse(value);
   } catch {
+    // `npm run keys | wrangler secret put` stores npm's "> liftoff@0.1.0 keys" lines before the JSON.
+    if (value.trimStart().startsWith('>'))
+      return "starts with npm's banner lines: store only the JSON (npm run --silent keys)";
     return 'must be a JSON JWK Set such as {"keys":[...]}';
   }
   const result = signingKeySet.safeParse(json);

@@ -1,7 +1,8 @@
 // The admin dashboard's files: the page allows exactly its own script and stylesheet, and the script
 // is src/admin-ui/browser/admin.ts compiled to JavaScript (the browser tests in e2e/ run it).
 import { describe, expect, it } from 'vitest';
-import { call } from './support/http';
+import { call, callWithBindings } from './support/http';
+import { TEST_API_URL } from './support/settings';
 
 describe('GET /admin', () => {
   it('serves the page with a policy that allows only scripts and styles from this origin', async () => {
@@ -16,6 +17,12 @@ describe('GET /admin', () => {
     // One script, by URL: no inline code for the policy to allow.
     expect(page.match(/<script\b[^>]*>/g)).toEqual(['<script type="module" src="/admin/admin.js">']);
     expect(page).toContain('<link rel="stylesheet" href="/admin/admin.css">');
+  });
+
+  it('sends a visit under another address of this Worker (127.0.0.1 for localhost) to API_URL, where its session works', async () => {
+    const response = await callWithBindings({}, 'http://127.0.0.1:8787/admin');
+    expect(response.status).toBe(302);
+    expect(response.headers.get('Location')).toBe(`${TEST_API_URL}/admin`);
   });
 
   it('serves its script as JavaScript compiled from the TypeScript module', async () => {

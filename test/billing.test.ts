@@ -112,6 +112,16 @@ describe('POST /api/billing/checkout', () => {
     await expectError(response, 409, 'ALREADY_SUBSCRIBED');
   });
 
+  it('lists the plans a checkout accepts, in the order of STRIPE_PRICE_IDS; none without billing', async () => {
+    const settings = billingSettings();
+    const response = await callWithBindings(settings, '/api/billing/plans');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      plans: settings.STRIPE_PRICE_IDS.split(',').map((price_id) => ({ price_id })),
+    });
+    expect(await (await call('/api/billing/plans')).json()).toEqual({ plans: [] });
+  });
+
   it('answers 503 BILLING_NOT_CONFIGURED without Stripe settings, and 401 without a token', async () => {
     const client = await register();
     const response = await call('/api/billing/checkout', {

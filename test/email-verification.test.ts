@@ -207,11 +207,12 @@ describe('a password chosen before the address was proven (pre-account hijacking
 });
 
 describe('POST /api/auth/verify-email/resend', () => {
-  it('queues a new link (202); both links work until one is used', async () => {
+  it('queues a new link (202 {"ok": true}); both links work until one is used', async () => {
     const client = await register();
     const first = await tokenFromLatestEmail(client.email, 'verify_email');
     const response = await resend(client.accessToken);
     expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ ok: true });
     expect(await emailsTo(client.email, 'verify_email')).toHaveLength(2);
     const second = await tokenFromLatestEmail(client.email, 'verify_email');
     expect(second).not.toBe(first);

@@ -512,6 +512,19 @@ describe('state, replay and redirect checks', () => {
     expect(callback.headers.get('Location')).toBe(`${TEST_APP_URL}/billing?plan=pro#top`);
   });
 
+  it('lists only the configured providers (GET /api/auth/providers), for the sign-in page', async () => {
+    const none = await call('/api/auth/providers');
+    expect(none.status).toBe(200);
+    expect(await none.json()).toEqual({ providers: [] });
+    const all = await oauthCall('/api/auth/providers');
+    expect(await all.json()).toEqual({ providers: ['google', 'github', 'oidc'] });
+    const withoutGoogle = await oauthCall('/api/auth/providers', undefined, {
+      GOOGLE_CLIENT_ID: undefined,
+      GOOGLE_CLIENT_SECRET: undefined,
+    });
+    expect(await withoutGoogle.json()).toEqual({ providers: ['github', 'oidc'] });
+  });
+
   it('answers 404 PROVIDER_NOT_CONFIGURED for providers without settings and unknown ones', async () => {
     for (const path of [
       '/api/auth/oauth/google',

@@ -128,7 +128,10 @@ describe('POST /api/auth/refresh', () => {
   it('answers 403 ORIGIN_NOT_ALLOWED for a foreign Origin and leaves the token unspent', async () => {
     const client = await register();
     const response = await refresh(client.refreshToken, { Origin: 'https://evil.example' });
-    await expectError(response, 403, 'ORIGIN_NOT_ALLOWED');
+    const body = await expectError(response, 403, 'ORIGIN_NOT_ALLOWED');
+    // The message names the refused origin and the setting to change.
+    expect(body.error).toContain('https://evil.example');
+    expect(body.error).toContain('CORS_ORIGINS');
     expect(
       await countRows(
         'refresh_tokens',

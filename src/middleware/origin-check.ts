@@ -14,7 +14,13 @@ export function requireAllowedOrigin(): MiddlewareHandler<AppEnv> {
     if (origin !== undefined) {
       const config = c.get('config');
       if (origin !== config.apiUrl && !config.corsOrigins.includes(origin)) {
-        throw new AppError('ORIGIN_NOT_ALLOWED');
+        // Name the refused origin and the fix: a port or host name that differs from the settings
+        // (127.0.0.1 for localhost, say) otherwise looks like a lost session. Capped: it is the caller's text.
+        throw new AppError(
+          'ORIGIN_NOT_ALLOWED',
+          `Requests from the origin ${origin.slice(0, 200)} are not allowed: add it to CORS_ORIGINS ` +
+            `(the API's own pages are served from API_URL, ${config.apiUrl}).`,
+        );
       }
     }
     await next();

@@ -11,7 +11,13 @@ const ADMIN_CONTENT_SECURITY_POLICY =
   "frame-ancestors 'none'; base-uri 'none'";
 
 /** One of the page's files, described as plain text of its content type. */
-const fileRoute = (path: string, operationId: string, summary: string, contentType: string) =>
+const fileRoute = (
+  path: string,
+  operationId: string,
+  summary: string,
+  contentType: string,
+  redirects: { 302?: { description: string } } = {},
+) =>
   createRoute({
     method: 'get',
     path,
@@ -21,16 +27,24 @@ const fileRoute = (path: string, operationId: string, summary: string, contentTy
     summary,
     responses: {
       200: { description: 'The file.', content: { [contentType]: { schema: z.string() } } },
+      ...redirects,
       ...errorResponses(),
     },
   });
 
-const pageRoute = fileRoute('/admin', 'getAdminPage', 'The admin dashboard (HTML)', 'text/html');
+const pageRoute = fileRoute('/admin', 'getAdminPage', 'The admin dashboard (HTML)', 'text/html', {
+  302: { description: 'To API_URL/admin, when opened under another address of this Worker.' },
+});
 const scriptRoute = fileRoute('/admin/admin.js', 'getAdminScript', 'Its script', 'text/javascript');
 const styleRoute = fileRoute('/admin/admin.css', 'getAdminStylesheet', 'Its stylesheet', 'text/css');
 
 export const adminPageRouter = createRouter()
   .openapi(pageRoute, (c) => {
+    // The page's session calls are accepted from API_URL's origin only (requireAllowedOrigin): opened
+    // under another name for this Worker (127.0.0.1 for localhost, its workers.dev address), it would
+    // lose its session on reload with ORIGIN_NOT_ALLOWED. API_URL is a setting, so this redirect is not open.
+    const { apiUrl } = c.get('config');
+    if (new URL(c.req.url).origin !== apiUrl) return c.redirect(`${apiUrl}/admin`, 302);
     c.header('Content-Security-Policy', ADMIN_CONTENT_SECURITY_POLICY);
     return c.html(ADMIN_PAGE_HTML, 200);
   })

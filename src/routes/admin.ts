@@ -19,7 +19,7 @@ import {
   jsonRequest,
   jsonResponse,
 } from '../openapi';
-import { subscriptionSummarySchema } from './schemas';
+import { providerNameSchema, subscriptionSummarySchema } from './schemas';
 import { createRouter, depsFrom } from '../router';
 
 const guard = { ...adminGuard(), tags: ['Admin'] };
@@ -60,7 +60,7 @@ const adminUserDetailSchema = z
     ),
     linked_accounts: z.array(
       z.object({
-        provider: z.enum(['google', 'github', 'oidc']),
+        provider: providerNameSchema,
         email: z.string().nullable(),
         created_at: dateTime(),
         last_login_at: dateTime(),

@@ -11,6 +11,24 @@ import { subscriptionSummarySchema } from './schemas';
 const urlSchema = z.object({ url: z.string().openapi({ example: 'https://checkout.stripe.com/c/pay/cs_test_...' }) });
 const redirectResponse = jsonResponse(urlSchema, 'Redirect the browser to `url`.');
 
+const plansRoute = createRoute({
+  method: 'get',
+  path: '/billing/plans',
+  operationId: 'listPlans',
+  security: [],
+  tags: ['Billing'],
+  summary: 'The prices a checkout accepts (STRIPE_PRICE_IDS, in order)',
+  description:
+    'Ids only, from the settings (no call to Stripe): the front end names and prices them. Empty when billing is not configured.',
+  responses: {
+    200: jsonResponse(
+      z.object({ plans: z.array(z.object({ price_id: z.string().openapi({ example: 'price_1Pq...' }) })) }),
+      'The plans, in the order of STRIPE_PRICE_IDS.',
+    ),
+    ...errorResponses(),
+  },
+});
+
 const checkoutRoute = createRoute({
   method: 'post',
   path: '/billing/checkout',
@@ -58,6 +76,9 @@ const subscriptionRoute = createRoute({
 });
 
 export const billingRouter = createRouter()
+  .openapi(plansRoute, (c) =>
+    c.json({ plans: (c.get('config').stripe?.priceIds ?? []).map((price_id) => ({ price_id })) }, 200),
+  )
   .openapi(checkoutRoute, async (c) =>
     c.json({ url: await createCheckoutSession(depsFrom(c), c.get('auth'), c.req.valid('json').price_id) }, 200),
   )

@@ -15,7 +15,7 @@ import {
   liveSessionGuard,
 } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { userSchema } from './schemas';
+import { okSchema, userSchema } from './schemas';
 
 const verifyRoute = createRoute({
   method: 'post',
@@ -42,7 +42,7 @@ const resendRoute = createRoute({
   summary: 'Send a new verification link (none once verified)',
   ...liveSessionGuard(),
   responses: {
-    202: { description: 'Queued (or nothing to send).' },
+    202: jsonResponse(okSchema, 'Queued (or nothing to send).'),
     ...errorResponses(BEARER_ERRORS, 'RATE_LIMITED', 'NOT_FOUND'),
   },
 });
@@ -57,5 +57,5 @@ export const emailVerificationRouter = createRouter()
   .openapi(resendRoute, async (c) => {
     const deps = depsFrom(c);
     deliverAfterResponse(c, deps, await resendVerification(deps, c.get('auth')));
-    return c.body(null, 202);
+    return c.json({ ok: true as const }, 202);
   });

@@ -3,10 +3,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listLinkedAccounts, unlinkProvider } from '../auth/oauth/linked-accounts';
 import { BEARER_ERRORS, errorResponses, jsonResponse, liveSessionGuard } from '../openapi';
 import { createRouter, depsFrom } from '../router';
+import { providerNameSchema } from './schemas';
 
 const linkedAccountSchema = z
   .object({
-    provider: z.enum(['google', 'github', 'oidc']),
+    provider: providerNameSchema,
     email: z.string().nullable(),
     created_at: z.string(),
     last_login_at: z.string(),

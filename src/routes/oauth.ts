@@ -1,18 +1,36 @@
 // /api/auth/oauth/:provider and its callback: sign in with Google, GitHub or any OpenID Connect provider.
 import { createRoute, z } from '@hono/zod-openapi';
 import { beginOAuth, finishOAuth } from '../auth/oauth/flow';
+import { configuredProviders } from '../auth/oauth/providers';
 import { OAuthSignInRefused } from '../auth/oauth/sign-in';
 import { clearOAuthStateCookie, readOAuthStateCookie, setOAuthStateCookie } from '../auth/oauth/state-cookie';
 import { setRefreshCookie } from '../auth/refresh-cookie';
 import { deliverAfterResponse } from '../email/outbox';
-import { errorResponses } from '../openapi';
+import { errorResponses, jsonResponse } from '../openapi';
 import { createRouter, depsFrom } from '../router';
+import { providerNameSchema } from './schemas';
 
 const providerParam = z.object({
   provider: z
     .string()
     .max(32)
     .openapi({ param: { name: 'provider', in: 'path' }, example: 'google', description: 'google, github or oidc' }),
+});
+
+const providersRoute = createRoute({
+  method: 'get',
+  path: '/auth/providers',
+  operationId: 'listProviders',
+  security: [],
+  tags: ['OAuth'],
+  summary: 'The sign-in providers this API has settings for',
+  responses: {
+    200: jsonResponse(
+      z.object({ providers: z.array(providerNameSchema) }),
+      'Only the configured ones, so a sign-in page shows buttons that work.',
+    ),
+    ...errorResponses(),
+  },
 });
 
 const startRoute = createRoute({
@@ -58,6 +76,7 @@ const callbackRoute = createRoute({
 });
 
 export const oauthRouter = createRouter()
+  .openapi(providersRoute, (c) => c.json({ providers: configuredProviders(c.get('config')) }, 200))
   .openapi(startRoute, async (c) => {
     const deps = depsFrom(c);
     try {

@@ -12,9 +12,7 @@ import {
   liveSessionGuard,
 } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { emailInput, newPasswordInput, passwordInput } from './schemas';
-
-const okSchema = z.object({ ok: z.literal(true) });
+import { emailInput, newPasswordInput, okSchema, passwordInput } from './schemas';
 
 const forgotRoute = createRoute({
   method: 'post',
@@ -25,7 +23,10 @@ const forgotRoute = createRoute({
   summary: 'Email a reset link if the account exists',
   description: 'Always 202, whether or not the email has an account. At most 5 emails per address per hour.',
   request: { body: jsonRequest(z.object({ email: emailInput })) },
-  responses: { 202: { description: 'Accepted.' }, ...errorResponses(JSON_BODY_ERRORS, 'RATE_LIMITED') },
+  responses: {
+    202: jsonResponse(okSchema, 'Accepted (the same answer whether or not the email has an account).'),
+    ...errorResponses(JSON_BODY_ERRORS, 'RATE_LIMITED'),
+  },
 });
 
 const resetRoute = createRoute({
@@ -60,7 +61,7 @@ export const passwordsRouter = createRouter()
   .openapi(forgotRoute, async (c) => {
     const deps = depsFrom(c);
     deliverAfterResponse(c, deps, await requestPasswordReset(deps, c.req.valid('json').email));
-    return c.body(null, 202);
+    return c.json({ ok: true as const }, 202);
   })
   .openapi(resetRoute, async (c) => {
     const deps = depsFrom(c);

@@ -1,5 +1,6 @@
 // Zod schemas shared by several routes: inputs (email, password, name) and outputs (user, tokens, subscription).
 import { z } from '@hono/zod-openapi';
+import { PROVIDER_NAMES, type ProviderName } from '../auth/oauth/identity';
 import { isCommonPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords';
 import { SUBSCRIPTION_STATUSES } from '../billing/subscription';
 import { DISPLAY_NAME_MAX_LENGTH, NOT_IN_A_NAME } from '../lib/display-name';
@@ -36,6 +37,12 @@ export const nameInput = z
   .refine((value) => !NOT_IN_A_NAME.test(value), { error: 'must be one line of text, without control characters' })
   .nullable()
   .openapi({ example: 'Ada Lovelace' });
+
+/** google, github or oidc. */
+export const providerNameSchema = z.enum(PROVIDER_NAMES as [ProviderName, ...ProviderName[]]);
+
+/** `{"ok": true}`: the body of answers that have nothing else to say (so `res.json()` always works). */
+export const okSchema = z.object({ ok: z.literal(true) }).openapi('Ok');
 
 export const userSchema = z
   .object({

@@ -91,6 +91,14 @@ describe('parseConfig', () => {
     });
   });
 
+  it("names npm's banner when JWT_SIGNING_KEYS was stored from `npm run keys` without --silent", async () => {
+    const { JWT_SIGNING_KEYS: keys } = await testSettings();
+    const piped = `\n> liftoff@0.1.0 keys\n> node scripts/generate-keys.mjs\n\n${keys}\n`;
+    const result = parseConfig({ ...(await testSettings()), JWT_SIGNING_KEYS: piped });
+    expect(result).toBeInstanceOf(ConfigError);
+    expect((result as ConfigError).details.join()).toContain('npm run --silent keys');
+  });
+
   it('returns a ConfigError listing each culprit once', async () => {
     const result = parseConfig({ ...(await testSettings()), APP_URL: 'x', CORS_ORIGINS: '*,*' });
     expect(result).toBeInstanceOf(ConfigError);

@@ -3,7 +3,7 @@ import { OAuth2Client, type OAuth2Tokens } from 'arctic';
 import type { Config } from '../../config';
 import { fetchGitHubIdentity } from './github';
 import { remoteKeySet, verifyIdToken } from './id-token';
-import type { ProviderIdentity, ProviderName } from './identity';
+import { PROVIDER_NAMES, type ProviderIdentity, type ProviderName } from './identity';
 import { discoverOidc } from './oidc-discovery';
 
 export interface OAuthProvider {
@@ -16,6 +16,11 @@ export interface OAuthProvider {
 
 export function callbackUrl(config: Config, name: ProviderName): string {
   return `${config.apiUrl}/api/auth/oauth/${name}/callback`;
+}
+
+/** The providers whose settings are set, so a sign-in page shows only buttons that work. */
+export function configuredProviders(config: Config): ProviderName[] {
+  return PROVIDER_NAMES.filter((name) => config[name] !== null);
 }
 
 /** The provider, or null when its settings are absent (then its routes answer PROVIDER_NOT_CONFIGURED). */
