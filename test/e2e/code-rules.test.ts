@@ -1,5 +1,5 @@
 // The rules that keep the code honest: the lint rules refuse what they are meant to refuse, and the
-// error-code catalogue matches what the code throws and what the README documents.
+// error-code catalogue matches what the code throws and what docs/api.md documents.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,15 +131,15 @@ describe('one catalogue of error codes', () => {
     expect(catalogue.filter((code) => !thrown.has(code))).toEqual([]);
   });
 
-  it("matches the README's table", () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(readme.indexOf('### Error codes'), readme.indexOf('### CORS'));
+  it("matches the API reference's table (docs/api.md)", () => {
+    const reference = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    const section = reference.slice(reference.indexOf('### Error codes'), reference.indexOf('### CORS'));
     const rows = section.split('\n').filter((line) => line.startsWith('| `'));
     const expected = Object.entries(ERROR_CODES).map(([code, entry]) => {
       const status = 'alsoStatus' in entry ? `${entry.status}, ${entry.alsoStatus}` : `${entry.status}`;
       return `| \`${code}\` | ${status} | ${entry.when} |`;
     });
-    expect(rows, 'README.md "Error codes" table (paste the expected rows)').toEqual(expected);
+    expect(rows, 'docs/api.md "Error codes" table (paste the expected rows)').toEqual(expected);
   });
 });
 

@@ -3,7 +3,7 @@
 // operation, and on every error response the exact codes the route may answer (the workers tests
 // check each error they see against these lists: test/support/http.ts).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,7 +13,8 @@ import { ERROR_CODE_NAMES } from '../../src/error-codes';
 const root = new URL('../..', import.meta.url).pathname;
 type Operation = {
   operationId?: string;
-  security?: unknown[];
+  summary?: string;
+  security?: Record<string, unknown>[];
   responses: Record<
     string,
     { content?: Record<string, { schema?: { allOf?: { properties?: { code?: { enum?: string[] } } }[] } }> }
@@ -72,5 +73,21 @@ describe('the OpenAPI document', () => {
       // Every route may fail unexpectedly or on a broken setting.
       expect(operation.responses['500'], name).toBeDefined();
     }
+  });
+
+  it("is listed route by route in the API reference's table (docs/api.md)", () => {
+    const reference = readFileSync(join(root, 'docs/api.md'), 'utf8');
+    const section = reference.slice(reference.indexOf('## Routes'), reference.indexOf('## HTTP conventions'));
+    const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+    const credentials = (security: Operation['security'] = []) => {
+      const schemes = security.map((requirement) => Object.keys(requirement)[0] ?? 'optional');
+      if (schemes.length === 0) return 'none';
+      if (schemes.join() === 'optional,Bearer') return 'bearer (optional)';
+      return { Bearer: 'bearer', RefreshCookie: 'refresh cookie' }[schemes.join()] ?? schemes.join();
+    };
+    const expected = operations().map(
+      ({ name, operation }) => `| \`${name}\` | ${credentials(operation.security)} | ${operation.summary} |`,
+    );
+    expect(rows, 'docs/api.md "Routes" table (paste the expected rows)').toEqual(expected);
   });
 });
