@@ -1,0 +1,318 @@
+"""Verify Liftoff access tokens in a Python service through Liftoff's public keys (no shared secret).
+
+Framework-free: fastapi_app.py and flask_app.py wrap `LiftoffVerifier.verify` in a dependency and a
+decorator. It checks what Liftoff's own `requireAuth()` checks, in the same order, and fails with the
+same error codes, so a client handles a 401 from this service exactly like one from Liftoff:
+
+- the `Authorization: Bearer <token>` header (AUTH_HEADER_MISSING, AUTH_HEADER_MALFORMED);
+- the header: `typ` must be `at+jwt` (an ID token or any other JWT is not an access token), `alg`
+  pinned to ES256 or EdDSA *and* to the algorithm of the key its `kid` names (the token never chooses
+  how it is checked: no `none`, no HS256 signed with the public key), no `crit` extensions;
+- the signature, with the key from /.well-known/jwks.json (`jku`, `jwk` and `x5u` are never followed);
+- `iss` and `aud` (both Liftoff's API_URL by default), `exp` (TOKEN_EXPIRED), and the claims Liftoff
+  requires (`sub`, `sid`, `role`, `iat`, `jti`); anything else is TOKEN_INVALID.
+
+When the keys cannot be had it answers 503 (JWKS_UNAVAILABLE, or JWKS_EMPTY when Liftoff runs in HS256
+mode), never "your token is invalid": the token may be fine, and a client told TOKEN_INVALID would
+throw its session away. Debian: apt-get install python3-jwt python3-cryptography.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from jwt import PyJWK, PyJWKClient, PyJWKSet
+from jwt.exceptions import PyJWKClientError, PyJWKSetError
+
+# Liftoff's keys are ES256 (P-256) or EdDSA (Ed25519); nothing else is ever accepted.
+ALGORITHMS = ("ES256", "EdDSA")
+TOKEN_TYPE = "at+jwt"
+ROLES = ("user", "admin")
+# Same rule as Liftoff's requireAuth (src/middleware/require-auth.ts): scheme case-insensitive, one
+# or more spaces, a token without whitespace, nothing after it.
+BEARER = re.compile(r"^Bearer +([^\s]+)$", re.IGNORECASE)
+# Liftoff serves its JWKS with `Cache-Control: public, max-age=300`.
+DEFAULT_CACHE_SECONDS = 300
+# At most one JWKS refetch per this many seconds for a `kid` not in the cached set (jose's default).
+DEFAULT_REFETCH_COOLDOWN_SECONDS = 30
+FETCH_TIMEOUT_SECONDS = 5
+MAX_JWKS_BYTES = 1 << 20
+
+# The messages are Liftoff's own (src/error-codes.ts) for its four codes.
+MESSAGES = {
+    "AUTH_HEADER_MISSING": 'Send an access token as "Authorization: Bearer <token>".',
+    "AUTH_HEADER_MALFORMED": 'The Authorization header must be "Bearer <token>".',
+    "TOKEN_EXPIRED": "The access token has expired; refresh it.",
+    "TOKEN_INVALID": "The access token is not valid.",
+    "JWKS_UNAVAILABLE": (
+        "The keys that verify access tokens cannot be fetched from Liftoff right now; retry later."
+    ),
+    "JWKS_EMPTY": (
+        "Liftoff publishes no public keys (its JWKS is empty): it signs access tokens with HS256 "
+        "(JWT_SECRET), which no other service can verify without the secret. Switch Liftoff to "
+        "asymmetric keys: `npm run --silent keys`, set the output as JWT_SIGNING_KEYS and remove "
+        "JWT_SECRET. Do not share the HS256 secret with other services."
+    ),
+}
+
+
+class LiftoffAuthError(Exception):
+    """A request that cannot be let through, with the status, code and headers to answer it with.
+
+    401 for a missing or bad token (Liftoff's codes and WWW-Authenticate challenges, RFC 6750 §3);
+    503 when this service cannot get Liftoff's keys, which is no fault of the token.
+    """
+
+    def __init__(self, code: str, message: Optional[str] = None, status: int = 401) -> None:
+        super().__init__(message or MESSAGES[code])
+        self.code = code
+        self.message = message or MESSAGES[code]
+        self.status = status
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.status == 503:
+            return {"Retry-After": "30"} if self.code == "JWKS_UNAVAILABLE" else {}
+        if self.code in ("TOKEN_EXPIRED", "TOKEN_INVALID"):
+            description = "expired" if self.code == "TOKEN_EXPIRED" else "invalid"
+            return {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'}
+        # No token came: a bare challenge, as Liftoff sends.
+        return {"WWW-Authenticate": "Bearer"}
+
+    def body(self) -> dict[str, str]:
+        """Liftoff's error JSON: `{"error": <sentence>, "code": <CODE>}`."""
+        return {"error": self.message, "code": self.code}
+
+
+log = logging.getLogger("liftoff_auth")
+
+
+@dataclass(frozen=True)
+class LiftoffUser:
+    """Who made the request, from a verified token.
+
+    `role` is the role when the token was minted (at most ACCESS_TOKEN_TTL ago): a stateless check.
+    """
+
+    user_id: str
+    session_id: str
+    role: str
+    claims: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class _EmptyKeySet(Exception):
+    """The JWKS was fetched and is `{"keys": []}`: Liftoff is in HS256 mode."""
+
+
+class _LiftoffJWKClient(PyJWKClient):
+    """PyJWT's PyJWKClient and its JWKSetCache, with three changes PyJWT 2.6 needs here.
+
+    - The fetch has a timeout and a size cap, and every failure (refused, timeout, HTTP error, not
+      JSON) becomes PyJWKClientError: PyJWT 2.6 waits forever and lets a timeout or bad JSON escape.
+    - A failed fetch keeps the last good key set (PyJWT 2.6 clears its cache on failure).
+    - The parsed key set is kept with the cached JSON instead of being re-parsed on every call.
+    Keys are never cached past the set's lifespan: see LiftoffVerifier for why cache_keys stays off.
+    """
+
+    def __init__(self, uri: str, lifespan: float) -> None:
+        super().__init__(uri, cache_keys=False, cache_jwk_set=True, lifespan=lifespan)
+        self._parsed: Optional[tuple[Any, PyJWKSet]] = None
+
+    def fetch_data(self) -> Any:
+        request = urllib.request.Request(self.uri, headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+                data = json.loads(response.read(MAX_JWKS_BYTES))  # a bigger answer is cut, and fails here
+        except Exception as error:  # URLError, HTTPError, TimeoutError, ValueError: all "unavailable"
+            raise PyJWKClientError(f"cannot fetch {self.uri}: {type(error).__name__}: {error}") from error
+        if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+            raise PyJWKClientError(f"{self.uri} did not answer a JWK Set")
+        assert self.jwk_set_cache is not None
+        self.jwk_set_cache.put(data)
+        return data
+
+    def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
+        assert self.jwk_set_cache is not None
+        data = None if refresh else self.jwk_set_cache.get()
+        if data is None:
+            data = self.fetch_data()
+        if self._parsed is None or self._parsed[0] is not data:
+            if data["keys"] == []:
+                raise _EmptyKeySet()
+            self._parsed = (data, PyJWKSet.from_dict(data))
+        return self._parsed[1]
+
+
+def _key_algorithm(jwk: PyJWK) -> Optional[str]:
+    """The one algorithm this key may verify, from its type: pins `alg` to the key, as Liftoff does."""
+    key = jwk.key
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        return "ES256"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "EdDSA"
+    return None
+
+
+def bearer_token(authorization: Optional[str]) -> str:
+    """The token in an Authorization header, parsed exactly as Liftoff parses it."""
+    if authorization is None or authorization.strip() == "":
+        raise LiftoffAuthError("AUTH_HEADER_MISSING")
+    match = BEARER.match(authorization.strip())
+    if match is None:
+        raise LiftoffAuthError("AUTH_HEADER_MALFORMED")
+    return match.group(1)
+
+
+def _normalized_typ(value: Any) -> Optional[str]:
+    """`typ` compared as jose compares it: case-insensitive, `application/` prefix optional."""
+    if not isinstance(value, str):
+        return None
+    value = value.lower()
+    return value[len("application/") :] if value.startswith("application/") else value
+
+
+def _checked_header(token: str) -> dict[str, Any]:
+    """The unverified header, refused before any key lookup when it cannot be a Liftoff access token.
+
+    `alg` is checked later, against the keys: in HS256 mode every token is HS256, and the answer
+    that helps is "Liftoff publishes no keys", not "your token is invalid".
+    """
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise LiftoffAuthError("TOKEN_INVALID") from None
+    typ_ok = _normalized_typ(header.get("typ")) == TOKEN_TYPE
+    if not typ_ok or not isinstance(header.get("kid"), str) or "crit" in header:
+        raise LiftoffAuthError("TOKEN_INVALID")
+    return header
+
+
+class LiftoffVerifier:
+    """Verifies Liftoff access tokens with the keys Liftoff publishes at /.well-known/jwks.json.
+
+    One instance per process: it holds the key cache. The key set is cached for `cache_seconds`
+    (Liftoff's own max-age, 300 s); a `kid` not in it (a key rotated in since) triggers one refetch,
+    at most once per `refetch_cooldown_seconds`, so tokens with made-up `kid`s cannot make this
+    service fetch the JWKS on every request. A key removed from Liftoff stays trusted here until the
+    cached set expires: the rotation runbook waits ACCESS_TOKEN_TTL plus that time before removing one.
+
+    PyJWKClient's `cache_keys=True` is deliberately not used: in PyJWT 2.6 it is an lru_cache on
+    `get_signing_key` with no expiry, so a removed key would be trusted until the process restarts.
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        audience: Optional[str] = None,
+        issuer: Optional[str] = None,
+        *,
+        jwks_url: Optional[str] = None,
+        cache_seconds: float = DEFAULT_CACHE_SECONDS,
+        refetch_cooldown_seconds: float = DEFAULT_REFETCH_COOLDOWN_SECONDS,
+    ) -> None:
+        api_url = api_url.rstrip("/")
+        # Liftoff sets both `iss` and `aud` to its API_URL (src/auth/access-tokens.ts).
+        self.audience = audience or api_url
+        self.issuer = issuer or api_url
+        self.jwks_url = jwks_url or f"{api_url}/.well-known/jwks.json"
+        self.refetch_cooldown_seconds = refetch_cooldown_seconds
+        self._client = _LiftoffJWKClient(self.jwks_url, lifespan=cache_seconds)
+        self._refetch_lock = threading.Lock()
+        self._last_refetch = float("-inf")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "LiftoffVerifier":
+        """LIFTOFF_API_URL (required); LIFTOFF_AUDIENCE, LIFTOFF_ISSUER, LIFTOFF_JWKS_URL,
+        LIFTOFF_JWKS_CACHE_SECONDS and LIFTOFF_JWKS_REFETCH_COOLDOWN_SECONDS (optional)."""
+        api_url = environ.get("LIFTOFF_API_URL", "").strip()
+        if not api_url:
+            raise RuntimeError("Set LIFTOFF_API_URL to Liftoff's API_URL, e.g. https://api.example.com")
+        return cls(
+            api_url,
+            audience=environ.get("LIFTOFF_AUDIENCE") or None,
+            issuer=environ.get("LIFTOFF_ISSUER") or None,
+            jwks_url=environ.get("LIFTOFF_JWKS_URL") or None,
+            cache_seconds=float(environ.get("LIFTOFF_JWKS_CACHE_SECONDS") or DEFAULT_CACHE_SECONDS),
+            refetch_cooldown_seconds=float(
+                environ.get("LIFTOFF_JWKS_REFETCH_COOLDOWN_SECONDS") or DEFAULT_REFETCH_COOLDOWN_SECONDS
+            ),
+        )
+
+    def verify(self, authorization: Optional[str]) -> LiftoffUser:
+        """The user of a request's Authorization header; raises LiftoffAuthError (401 or 503)."""
+        token = bearer_token(authorization)
+        header = _checked_header(token)
+        cached = self._keys(refresh=False)  # 503 when there are no keys to check any token with
+        if header.get("alg") not in ALGORITHMS:
+            raise LiftoffAuthError("TOKEN_INVALID")
+        key = PyJWKClient.match_kid(cached, header["kid"]) or self._refetched_key(header["kid"])
+        if _key_algorithm(key) != header["alg"]:
+            raise LiftoffAuthError("TOKEN_INVALID")
+        return _user_from(self._decode(token, key, header["alg"]))
+
+    def _decode(self, token: str, key: PyJWK, algorithm: str) -> dict[str, Any]:
+        """Signature first, then the claims; only an expiry on a genuine token is TOKEN_EXPIRED."""
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                # iat must be there (checked below) but, as in Liftoff, a clock a second behind
+                # Liftoff's must not refuse a fresh token as "issued in the future".
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"], "verify_iat": False},
+            )
+        except jwt.ExpiredSignatureError:
+            raise LiftoffAuthError("TOKEN_EXPIRED") from None
+        except (jwt.PyJWTError, ValueError, TypeError):
+            raise LiftoffAuthError("TOKEN_INVALID") from None
+        if not isinstance(claims.get("iat"), (int, float)) or isinstance(claims.get("iat"), bool):
+            raise LiftoffAuthError("TOKEN_INVALID")
+        return claims
+
+    def _refetched_key(self, kid: str) -> PyJWK:
+        """The key for a `kid` not in the cached set (a key rotated in since): one rate-limited refetch."""
+        with self._refetch_lock:
+            # Another request may have refetched while this one waited for the lock.
+            key = PyJWKClient.match_kid(self._keys(refresh=False), kid)
+            if key is None and time.monotonic() - self._last_refetch >= self.refetch_cooldown_seconds:
+                self._last_refetch = time.monotonic()
+                key = PyJWKClient.match_kid(self._keys(refresh=True), kid)
+        if key is None:
+            # Unknown kid: a key never published, or one removed from Liftoff (its tokens are void).
+            raise LiftoffAuthError("TOKEN_INVALID")
+        return key
+
+    def _keys(self, refresh: bool) -> list[PyJWK]:
+        try:
+            return self._client.get_signing_keys(refresh=refresh)
+        except _EmptyKeySet:
+            log.error("%s is empty. %s", self.jwks_url, MESSAGES["JWKS_EMPTY"])
+            raise LiftoffAuthError("JWKS_EMPTY", status=503) from None
+        except (PyJWKClientError, PyJWKSetError) as error:
+            # The detail (URL, cause) is for the operator's log, not for the client.
+            log.error("Liftoff's keys are unavailable: %s", error)
+            raise LiftoffAuthError("JWKS_UNAVAILABLE", status=503) from None
+
+
+def _user_from(claims: dict[str, Any]) -> LiftoffUser:
+    """The handler's view of the token; a token without Liftoff's claim shapes is TOKEN_INVALID."""
+    sub, sid, role = claims.get("sub"), claims.get("sid"), claims.get("role")
+    if not isinstance(sub, str) or not isinstance(sid, str) or role not in ROLES:
+        raise LiftoffAuthError("TOKEN_INVALID")
+    return LiftoffUser(user_id=sub, session_id=sid, role=role, claims=claims)
