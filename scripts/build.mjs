@@ -5,10 +5,12 @@
 //    parsed at every start-up;
 //  - leaving out zod's ~60 translations of its error messages (withoutZodTranslations);
 //  - compiling the browser code (`?browser` imports) to the JavaScript the Worker serves.
+// It also writes the API reference's static files into dist-assets/ (scripts/lib/docs-assets.mjs).
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { esbuildBrowserScripts } from './lib/browser-script.mjs';
+import { buildDocsAssets } from './lib/docs-assets.mjs';
 import { withoutZodTranslations, workerBundleOptions } from './lib/worker-esbuild.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,3 +30,4 @@ await esbuild.build({
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [withoutZodTranslations, esbuildBrowserScripts],
 });
+await buildDocsAssets();

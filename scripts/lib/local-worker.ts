@@ -28,17 +28,22 @@ export function compatibility() {
   };
 }
 
+/** wrangler.toml's `[assets]` settings (`html_handling = "none"`). */
+const ASSET_CONFIG = { html_handling: 'none' as const };
+
 /**
  * Runs the bundle with these bindings. `port` fixes the address (API_URL must match it); `persistDir`
  * keeps D1 on disk, so `restartWith` can change the settings (say, rotate keys) and keep the data.
+ * `assetsDir` puts the asset server in front of the Worker as a deploy does (wrangler.toml `[assets]`,
+ * with its `_headers` file): the build's dist-assets/ (DOCS_ASSETS_DIR), the API reference's files.
  */
 export async function startLocalWorker(
   bundleDir: string,
   bindings: Record<string, string>,
-  options: { port?: number; persistDir?: string; inspectorPort?: number } = {},
+  options: { port?: number; persistDir?: string; inspectorPort?: number; assetsDir?: string } = {},
 ) {
   const { date, flags } = compatibility();
-  const { port, persistDir, inspectorPort } = options;
+  const { port, persistDir, inspectorPort, assetsDir } = options;
   const workerOptions = (current: Record<string, string>) => ({
     modules: true as const,
     scriptPath: join(bundleDir, 'index.js'),
@@ -48,6 +53,9 @@ export async function startLocalWorker(
     compatibilityDate: date,
     compatibilityFlags: flags,
     d1Databases: ['DB'],
+    ...(assetsDir
+      ? { assets: { directory: assetsDir, routerConfig: { has_user_worker: true }, assetConfig: ASSET_CONFIG } }
+      : {}),
     ...(persistDir ? { d1Persist: persistDir } : {}),
     ...(port ? { port, host: '127.0.0.1' } : {}),
     // V8's inspector on this port (scripts/profile.ts records CPU profiles through it).

@@ -1,7 +1,9 @@
 // Runs in Node before the workerd test pool: starts the local fakes and tells the tests where they are.
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { OAuth2Server } from 'oauth2-mock-server';
 import type { TestProject } from 'vitest/node';
+import { DOCS_ASSETS_DIR } from '../../scripts/lib/docs-assets.mjs';
 import { startGitHubFake, startGoogleFake } from './fakes/oauth-fakes';
 import { startResendFake } from './fakes/resend-fake';
 import { startStripeFake } from './fakes/stripe-fake';
@@ -38,6 +40,10 @@ async function startOidcServer(): Promise<OAuth2Server> {
 }
 
 export default async function setup(project: TestProject) {
+  // The pool reads wrangler.toml after this setup, and refuses an `[assets]` directory that does not
+  // exist (a fresh clone has none until the first build). Its files are not needed here: requests in
+  // this project reach the Worker itself, not the asset server (test/e2e/api-docs.test.ts covers those).
+  mkdirSync(DOCS_ASSETS_DIR, { recursive: true });
   const [resend, google, github, oidc, stripe] = await Promise.all([
     startResendFake(),
     startGoogleFake(),
