@@ -65,10 +65,13 @@ export default tseslint.config(
       'node_modules/',
       '.wrangler/',
       'dist/',
+      'dist-assets/',
       'test-results/',
       'bench-results/',
       'worker-configuration.d.ts',
       'client/dist/',
+      'examples/nextjs/.next/',
+      'examples/nextjs/next-env.d.ts',
       'client/.dist-test-*/',
       'client/src/api.d.ts',
     ],
@@ -91,8 +94,8 @@ export default tseslint.config(
     },
   },
   {
-    // Browser code: the example front end and the admin page's script.
-    files: ['examples/frontend/**/*.js', 'src/admin-ui/browser/**/*.ts'],
+    // Browser code: the example front end, the admin page's script and the API reference's initializer.
+    files: ['examples/frontend/**/*.js', 'src/admin-ui/browser/**/*.ts', 'src/docs-ui/browser/**/*.ts'],
     languageOptions: {
       globals: Object.fromEntries(
         ['document', 'location', 'FormData', 'URLSearchParams', 'fetch', 'console'].map((name) => [name, 'readonly']),
@@ -113,7 +116,7 @@ export default tseslint.config(
   {
     // Logs go through src/lib/log.ts (JSON lines with the request id), never straight to the console.
     files: ['src/**/*.ts'],
-    ignores: ['src/lib/log.ts', 'src/admin-ui/browser/**'],
+    ignores: ['src/lib/log.ts', 'src/admin-ui/browser/**', 'src/docs-ui/browser/**'],
     rules: { 'no-console': 'error' },
   },
   {

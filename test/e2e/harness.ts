@@ -5,6 +5,7 @@ export { freePort };
 import { chromium, type Browser } from 'playwright-core';
 import { inject } from 'vitest';
 import { serveExample } from '../../examples/serve.mjs';
+import { DOCS_ASSETS_DIR } from '../../scripts/lib/docs-assets.mjs';
 import { freePort } from '../../scripts/lib/free-port';
 import { startLocalWorker } from '../../scripts/lib/local-worker';
 import { generateSigningKeySet } from '../../scripts/lib/signing-keys.mjs';
@@ -32,23 +33,12 @@ export async function startStack() {
       STRIPE_PRICE_IDS: 'price_basic',
       STRIPE_API_URL: stripe.url,
     },
-    { port: apiPort },
+    // The asset server in front, as deployed: the API reference's files (/api/docs/ui/).
+    { port: apiPort, assetsDir: DOCS_ASSETS_DIR },
   );
   const frontServer = (await serveExample(frontPort)) as Server;
   const foreignServer = (await serveExample(foreignPort)) as Server;
-  // Flags from the machine's notes: no background networking (this network is closed), a fresh profile.
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   return {
     api,
     front,
@@ -63,4 +53,20 @@ export async function startStack() {
       );
     },
   };
+}
+
+/** Debian's Chromium, headless. Flags from the machine's notes: no background networking (this network is closed), a fresh profile. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 }

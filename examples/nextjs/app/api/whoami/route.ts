@@ -1,0 +1,46 @@
+// GET /api/whoami: server-side code trusting Liftoff's access tokens with no shared secret. The
+// token is checked against the API's public keys (its JWKS), pinning issuer, audience, type and
+// algorithms exactly as the API itself does; failures answer like the API ({error, code}, 401).
+import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+
+// One key set per API origin, kept for the life of the server: jose caches the keys and fetches
+// them again only for an unknown `kid` (a key rotation), at most every 30 seconds.
+const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+function keySetFor(apiUrl: string) {
+  let keySet = keySets.get(apiUrl);
+  if (!keySet) keySets.set(apiUrl, (keySet = createRemoteJWKSet(new URL('/.well-known/jwks.json', apiUrl))));
+  return keySet;
+}
+
+function unauthorized(code: string, error: string) {
+  return Response.json({ error, code }, { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } });
+}
+
+export async function GET(request: Request) {
+  const apiUrl = process.env.LIFTOFF_API_URL ?? 'http://localhost:8787';
+  const header = request.headers.get('Authorization');
+  if (!header) return unauthorized('AUTH_HEADER_MISSING', 'Send Authorization: Bearer <access token>.');
+  const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header)?.[1];
+  if (!token) return unauthorized('AUTH_HEADER_MALFORMED', 'The Authorization header must be Bearer <access token>.');
+  try {
+    const { payload } = await jwtVerify(token, keySetFor(apiUrl), {
+      issuer: apiUrl,
+      audience: apiUrl,
+      typ: 'at+jwt',
+      algorithms: ['ES256', 'EdDSA'],
+      requiredClaims: ['exp', 'sub', 'sid'],
+    });
+    // What a server of yours would act on: who (sub), which session (sid) and their role.
+    return Response.json(
+      { sub: payload.sub, sid: payload.sid, role: payload.role, exp: payload.exp },
+      { headers: { 'Cache-Control': 'no-store' } },
+    );
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) return unauthorized('TOKEN_EXPIRED', 'The access token has expired.');
+    // The keys could not be fetched (the API is down or slow): not the token's fault.
+    if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
+      return Response.json({ error: "The API's keys could not be fetched.", code: 'INTERNAL_ERROR' }, { status: 503 });
+    }
+    return unauthorized('TOKEN_INVALID', 'The access token is not valid.');
+  }
+}

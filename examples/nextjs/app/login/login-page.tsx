@@ -1,0 +1,30 @@
+'use client';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { Alert } from '@/components/ui';
+import { SignInForm } from '@/components/sign-in-form';
+import { useLiftoff } from '@/components/liftoff-provider';
+import { oauthErrorMessage } from '@/lib/errors';
+import { safeNextPath } from '@/lib/next-path';
+
+export function LoginPage({ oauthError, next }: { oauthError: string | null; next?: string }) {
+  const router = useRouter();
+  const { user, ready } = useLiftoff();
+  const target = safeNextPath(next);
+  return (
+    <section className="card narrow">
+      <h1>Sign in</h1>
+      {oauthError && <Alert>{oauthErrorMessage(oauthError)}</Alert>}
+      {ready && user ? (
+        <Alert kind="info">
+          You are signed in as {user.email}. <Link href={target}>Continue</Link>
+        </Alert>
+      ) : (
+        <SignInForm next={target} onSignedIn={() => router.push(target)} />
+      )}
+      <p className="muted">
+        New here? <Link href="/signup">Create an account</Link>
+      </p>
+    </section>
+  );
+}

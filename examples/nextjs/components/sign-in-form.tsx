@@ -1,0 +1,57 @@
+'use client';
+// Password sign-in plus a button for each provider the API has settings for (GET /api/auth/providers).
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import type { ProviderName } from '@liftoff/client';
+import { Alert, Field, formValues, SubmitButton, useAction } from './ui';
+import { useLiftoff } from './liftoff-provider';
+
+const PROVIDER_LABELS: Record<ProviderName, string> = { google: 'Google', github: 'GitHub', oidc: 'single sign-on' };
+
+export function SignInForm({ next, onSignedIn }: { next: string; onSignedIn(): void }) {
+  const { client } = useLiftoff();
+  const { pending, error, run } = useAction();
+  const [providers, setProviders] = useState<ProviderName[]>([]);
+
+  useEffect(() => {
+    client.api
+      .GET('/api/auth/providers')
+      .then(({ data }) => setProviders(data!.providers))
+      // Without the list the password form still works: just no provider buttons.
+      .catch(() => setProviders([]));
+  }, [client]);
+
+  return (
+    <>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          const { email, password } = formValues(event.currentTarget);
+          void run(async () => {
+            await client.auth.signIn({ email: email!, password: password! });
+            onSignedIn();
+          });
+        }}
+      >
+        {error && <Alert>{error}</Alert>}
+        <Field label="Email" name="email" type="email" autoComplete="email" required />
+        <Field label="Password" name="password" type="password" autoComplete="current-password" required />
+        <SubmitButton pending={pending}>Sign in</SubmitButton>
+        <p className="muted">
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
+      </form>
+      {providers.length > 0 && (
+        <div className="providers">
+          <p className="muted">Or continue with</p>
+          {providers.map((provider) => (
+            // A plain navigation to the API, which redirects to the provider and back to `next`.
+            <a key={provider} className="button button-secondary" href={client.auth.oauthUrl(provider, next)}>
+              {PROVIDER_LABELS[provider]}
+            </a>
+          ))}
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,88 @@
+'use client';
+// Small building blocks shared by the pages: a labelled field, an alert, a submit button that is
+// disabled while its form is being sent, and a hook that runs an action and maps its error.
+import Link from 'next/link';
+import { useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
+import { errorMessage } from '@/lib/errors';
+import { useLiftoff } from './liftoff-provider';
+
+export function Field({
+  label,
+  hint,
+  ...input
+}: { label: string; hint?: string } & InputHTMLAttributes<HTMLInputElement>) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} aria-describedby={hint ? `${id}-hint` : undefined} {...input} />
+      {hint && (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** An error is announced by screen readers as soon as it appears (role="alert"); a notice politely. */
+export function Alert({ kind = 'error', children }: { kind?: 'error' | 'success' | 'info'; children: ReactNode }) {
+  return (
+    <div className={`alert alert-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {children}
+    </div>
+  );
+}
+
+export function SubmitButton({
+  pending,
+  children,
+  className,
+}: {
+  pending: boolean;
+  children: ReactNode;
+  className?: string;
+}) {
+  return (
+    <button type="submit" disabled={pending} aria-busy={pending} className={className}>
+      {pending ? 'Please wait…' : children}
+    </button>
+  );
+}
+
+/** Runs one action at a time: `pending` while it runs, `error` (a sentence for the user) if it threw. */
+export function useAction() {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function run(action: () => Promise<void>) {
+    setPending(true);
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      setError(errorMessage(caught));
+    } finally {
+      setPending(false);
+    }
+  }
+  return { pending, error, run };
+}
+
+/** Renders its children for a signed-in user only; otherwise a link to sign in and come back. */
+export function RequireSignIn({ next, children }: { next: string; children: ReactNode }) {
+  const { user, ready } = useLiftoff();
+  if (!ready) return <p className="muted">Loading…</p>;
+  if (!user) {
+    return (
+      <Alert kind="info">
+        You need to sign in to see this page. <Link href={`/login?next=${encodeURIComponent(next)}`}>Sign in</Link>
+      </Alert>
+    );
+  }
+  return <>{children}</>;
+}
+
+/** The values of a submitted form, by input name. */
+export function formValues(form: HTMLFormElement): Record<string, string> {
+  return Object.fromEntries([...new FormData(form)].map(([name, value]) => [name, String(value)]));
+}

@@ -1,0 +1,417 @@
+// The Next.js starter (examples/nextjs) in real Chromium: `next build` (its type check included),
+// then `next start` against the built Worker with the Stripe fake. One user's whole path: sign up,
+// the verification link from the dev mailbox, sign in, a reload, a 402 before paying, a checkout,
+// the paid page, the sessions list, sign out; the reset-password link; and the app's own route
+// handler verifying Liftoff's access tokens through the JWKS. Screenshots: test-results/screenshots/nextjs-*.png.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import { importJWK, SignJWT } from 'jose';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalWorker } from '../../scripts/lib/local-worker';
+import { generateSigningKeySet, type PrivateSigningJwk } from '../../scripts/lib/signing-keys.mjs';
+import { startStripeFake, type StripeRequest } from '../support/fakes/stripe-fake';
+import { freePort, launchChromium } from './harness';
+
+const root = new URL('../..', import.meta.url).pathname;
+const exampleDir = `${root}examples/nextjs`;
+const SHOTS = `${root}test-results/screenshots/`;
+const PASSWORD = 'mauve-orbit-tundra-42';
+const STRIPE_KEY = 'sk_test_nextjs';
+const WEBHOOK_SECRET = 'whsec_nextjs';
+// `next build` on a busy two-core machine takes about a minute; more when the other e2e files run beside it.
+const BUILD_TIMEOUT_MS = 300_000;
+
+let api: string;
+let front: string;
+let signingKey: PrivateSigningJwk;
+let worker: Awaited<ReturnType<typeof startLocalWorker>>;
+let stripe: { url: string; server: Server };
+let next: ChildProcess | undefined;
+let browser: Browser;
+
+/** Runs a command to its end; its output is kept for the error message. */
+function run(command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.slice(-4000)}`)),
+    );
+  });
+}
+
+async function waitForServer(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const [apiPort, frontPort] = [await freePort(), await freePort()];
+  api = `http://localhost:${apiPort}`;
+  front = `http://localhost:${frontPort}`;
+  stripe = await startStripeFake();
+  const keySet = await generateSigningKeySet('ES256');
+  signingKey = keySet.keys[0]!;
+  worker = await startLocalWorker(
+    inject('bundleDir'),
+    {
+      // `development`, not `test`: the dev mailbox (GET /api/dev/emails) answers only there, and only
+      // on loopback (API_URL and the request's host are localhost here). It is the test's way to the
+      // emailed links, as it is a developer's with `npm run dev`; emails stay in the outbox (`log`).
+      APP_ENV: 'development',
+      APP_URL: front,
+      API_URL: api,
+      CORS_ORIGINS: front,
+      JWT_SIGNING_KEYS: JSON.stringify(keySet),
+      EMAIL_PROVIDER: 'log',
+      STRIPE_SECRET_KEY: STRIPE_KEY,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_PRICE_IDS: 'price_basic,price_pro',
+      STRIPE_API_URL: stripe.url,
+    },
+    { port: apiPort },
+  );
+
+  // The starter's own build script (it builds @liftoff/client first), into examples/nextjs/.next.
+  const started = performance.now();
+  await run('npm', ['run', 'build', '-w', 'examples/nextjs'], root);
+  console.log(`next build (with the client's build) took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  // One build serves any API: the URL is read at request time. Its own process group, so that
+  // afterAll ends it and whatever it started.
+  const nextBin = createRequire(`${exampleDir}/package.json`).resolve('next/dist/bin/next');
+  next = spawn(process.execPath, [nextBin, 'start', '--port', String(frontPort), '--hostname', '127.0.0.1'], {
+    cwd: exampleDir,
+    env: { ...process.env, LIFTOFF_API_URL: api, NEXT_TELEMETRY_DISABLED: '1' },
+    detached: true,
+    stdio: 'ignore',
+  });
+  await waitForServer(`${front}/billing/cancel`, 60_000);
+  browser = await launchChromium();
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  if (next?.pid) {
+    const exited = new Promise((resolve) => next!.once('exit', resolve));
+    process.kill(-next.pid, 'SIGTERM');
+    await exited;
+  }
+  await worker?.mf.dispose();
+  await new Promise((resolve) => stripe?.server.close(resolve));
+});
+
+/** The newest link of the newest email to `to` from the dev mailbox that starts with `prefix`. */
+async function emailedLink(to: string, prefix: string): Promise<string> {
+  let link: string | undefined;
+  await expect
+    .poll(async () => {
+      const response = await fetch(`${api}/api/dev/emails`);
+      const { emails } = (await response.json()) as { emails: { to: string; links: string[] }[] };
+      link = emails
+        .filter((email) => email.to === to)
+        .flatMap((email) => email.links.filter((l) => l.startsWith(prefix)))[0];
+      return link;
+    })
+    .toBeTruthy();
+  return link!;
+}
+
+/** Page errors and console errors, except the browser's own line for each error answer (401 before sign-in, the 402). */
+function watchForErrors(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      problems.push(message.text());
+  });
+  return problems;
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Stripe's hosted checkout page is out of reach here (no internet), so the test plays Stripe: when
+ * the browser goes to the checkout URL, it delivers the signed webhooks a completed checkout causes
+ * (checkout.session.completed, customer.subscription.created) to the Worker, then sends the browser
+ * to the success URL the API gave Stripe, as Stripe does after a payment.
+ */
+async function payAtStripe(context: BrowserContext) {
+  const signer = new Stripe('sk_test_signer');
+  await context.route('https://checkout.stripe.com/**', async (route) => {
+    const sessionId = new URL(route.request().url()).pathname.split('/').pop()!;
+    const requests = (await (await fetch(`${stripe.url}/__fake/requests?key=${STRIPE_KEY}`)).json()) as StripeRequest[];
+    const params = requests.filter((r) => r.path === '/v1/checkout/sessions').at(-1)!.params;
+    const userId = params.client_reference_id!;
+    const subscriptionId = `sub_${Date.now()}`;
+    const now = Math.floor(Date.now() / 1000);
+    const event = (type: string, object: Record<string, unknown>) => ({
+      id: `evt_${type.replace(/\W/g, '_')}_${Date.now()}`,
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created: now,
+      livemode: false,
+      type,
+      data: { object },
+    });
+    const events = [
+      event('checkout.session.completed', {
+        id: sessionId,
+        object: 'checkout.session',
+        mode: 'subscription',
+        status: 'complete',
+        customer: params.customer,
+        client_reference_id: userId,
+        subscription: subscriptionId,
+        metadata: { user_id: userId },
+      }),
+      event('customer.subscription.created', {
+        id: subscriptionId,
+        object: 'subscription',
+        customer: params.customer,
+        status: 'active',
+        cancel_at_period_end: false,
+        metadata: { user_id: userId },
+        items: {
+          object: 'list',
+          data: [
+            {
+              id: `si_${Date.now()}`,
+              object: 'subscription_item',
+              current_period_start: now,
+              current_period_end: now + 30 * 86_400,
+              price: { id: params['line_items[0][price]'], object: 'price' },
+              quantity: 1,
+            },
+          ],
+        },
+      }),
+    ];
+    for (const body of events) {
+      const payload = JSON.stringify(body);
+      const response = await fetch(`${api}/api/webhooks/stripe`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'Stripe-Signature': signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }),
+        },
+        body: payload,
+      });
+      expect(response.status).toBe(200);
+    }
+    const successUrl = params.success_url!.replace('{CHECKOUT_SESSION_ID}', sessionId);
+    await route.fulfill({ status: 303, headers: { Location: successUrl } });
+  });
+}
+
+describe('the Next.js starter', () => {
+  it('signs up, verifies the email, signs in, survives a reload, pays, opens the paid page, lists its session and signs out', async () => {
+    const context = await browser.newContext();
+    // A step that cannot happen fails in seconds, naming the element it waited for.
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const problems = watchForErrors(page);
+    const email = `next-${Date.now()}@example.com`;
+
+    await page.goto(`${front}/signup`);
+    await page.getByLabel('Name (optional)').fill('Ada');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${front}/account?welcome=1`);
+    await expect.poll(() => page.getByTestId('email').textContent()).toBe(`${email} not verified`);
+
+    // The link the API emailed lands on the starter's /verify-email, which posts the token with this
+    // session's access token (so the sign-up password stays), and keeps the token out of Referers.
+    const link = await emailedLink(email, `${front}/verify-email?token=`);
+    const verifyPage = await page.goto(link);
+    expect(verifyPage!.headers()['referrer-policy']).toBe('no-referrer');
+    await expect
+      .poll(() => page.getByRole('main').getByRole('status').textContent())
+      .toContain('Your email address is verified');
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await expect.poll(() => page.getByRole('navigation').getByRole('link', { name: 'Sign in' }).count()).toBe(1);
+    await page.goto(`${front}/login`);
+    await signIn(page, email, 'not-the-password');
+    await expect
+      .poll(() => page.getByRole('main').getByRole('alert').textContent())
+      .toBe('That email and password do not match.');
+    await page.screenshot({ path: `${SHOTS}nextjs-login-error.png`, fullPage: true });
+    // The password chosen at sign-up survived the verification.
+    await signIn(page, email, PASSWORD);
+    await page.waitForURL(`${front}/account`);
+    await expect.poll(() => page.getByTestId('email').textContent()).toBe(`${email} verified`);
+
+    // A reload forgets the access token; the API's refresh cookie brings the session back.
+    await page.reload();
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe(email);
+
+    // Before paying: the paid page shows the API's 402 as a paywall.
+    await page.goto(`${front}/paid`);
+    await expect.poll(() => page.getByTestId('paywall').textContent()).toContain('402 SUBSCRIPTION_REQUIRED');
+    expect(await page.getByTestId('paid-content').count()).toBe(0);
+    await page.screenshot({ path: `${SHOTS}nextjs-paywall.png`, fullPage: true });
+
+    await payAtStripe(context);
+    await page.getByRole('link', { name: 'See plans' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Subscribe to Pro' }).count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}nextjs-billing-plans.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Subscribe to Basic' }).click();
+    await page.waitForURL(/\/billing\/success\?session_id=cs_test_/);
+    await expect
+      .poll(() => page.getByRole('main').getByRole('status').textContent())
+      .toContain('You are subscribed to Basic');
+    await page.getByRole('link', { name: 'Open the paid feature' }).click();
+    await expect
+      .poll(() => page.getByTestId('paid-content').textContent())
+      .toContain('Welcome, subscriber: this is where a paid feature goes.');
+    await page.screenshot({ path: `${SHOTS}nextjs-paid.png`, fullPage: true });
+
+    // This browser's session, marked as the current one, is the only live one (sign-out ended the first).
+    await page.goto(`${front}/account`);
+    const sessions = page.getByTestId('sessions').locator('li');
+    await expect.poll(() => sessions.count()).toBe(1);
+    expect(await sessions.first().getAttribute('data-current')).toBe('true');
+    expect(await sessions.first().textContent()).toContain('This browser');
+    expect(await sessions.first().textContent()).toContain(String(await page.evaluate('navigator.userAgent')));
+
+    // The starter's server checks the same access token against the API's JWKS.
+    const { id: userId } = (await worker.db
+      .prepare('SELECT id FROM users WHERE email = ?')
+      .bind(email)
+      .first<{ id: string }>())!;
+    await page.getByRole('button', { name: "Ask this app's server who I am" }).click();
+    await expect.poll(() => page.getByTestId('whoami').textContent()).toContain(`"sub": "${userId}"`);
+    await page.screenshot({ path: `${SHOTS}nextjs-account.png`, fullPage: true });
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(`${front}/`);
+    await page.reload();
+    await expect.poll(() => page.getByRole('navigation').getByRole('link', { name: 'Sign in' }).count()).toBe(1);
+    await page.goto(`${front}/account`);
+    await expect.poll(() => page.getByRole('main').getByRole('status').textContent()).toContain('You need to sign in');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('resets a forgotten password through the emailed link, and explains a failed provider sign-in', async () => {
+    const email = `reset-${Date.now()}@example.com`;
+    const registered = await fetch(`${api}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    expect(registered.status).toBe(201);
+    const context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const problems = watchForErrors(page);
+
+    await page.goto(`${front}/forgot-password`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await expect
+      .poll(() => page.getByRole('main').getByRole('status').textContent())
+      .toContain(`If an account exists for ${email}`);
+
+    const link = await emailedLink(email, `${front}/reset-password?token=`);
+    const resetPage = await page.goto(link);
+    expect(resetPage!.headers()['referrer-policy']).toBe('no-referrer');
+    await page.getByLabel('New password').fill('new-long-password-77');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect
+      .poll(() => page.getByRole('main').getByRole('status').textContent())
+      .toContain('Your password has been changed');
+    // The same link again: single use.
+    await page.goto(link);
+    await page.getByLabel('New password').fill('another-long-password-88');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await expect
+      .poll(() => page.getByRole('main').getByRole('alert').textContent())
+      .toContain('already used or expired');
+
+    await page.goto(`${front}/login?next=/billing`);
+    await signIn(page, email, 'new-long-password-77');
+    await page.waitForURL(`${front}/billing`);
+    await expect.poll(() => page.getByTestId('subscription').textContent()).toContain('No subscription');
+
+    // The API sends a failed OAuth sign-in back to /login?error=<code>.
+    await page.goto(`${front}/login?error=email_required`);
+    await expect
+      .poll(() => page.getByRole('main').getByRole('alert').textContent())
+      .toBe('The provider did not share a verified email address.');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("has a route handler that trusts the API's access tokens through the JWKS, and refuses others like the API", async () => {
+    const whoami = (authorization?: string) =>
+      fetch(`${front}/api/whoami`, authorization ? { headers: { Authorization: authorization } } : {});
+    const email = `whoami-${Date.now()}@example.com`;
+    const registered = await fetch(`${api}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    const { access_token, user } = (await registered.json()) as { access_token: string; user: { id: string } };
+
+    const valid = await whoami(`Bearer ${access_token}`);
+    expect(valid.status).toBe(200);
+    expect(await valid.json()).toMatchObject({ sub: user.id, role: 'user', sid: expect.any(String) });
+
+    const refused = async (authorization: string | undefined, code: string) => {
+      const response = await whoami(authorization);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('WWW-Authenticate')).toBe('Bearer');
+      expect(await response.json()).toMatchObject({ code, error: expect.any(String) });
+    };
+    await refused(undefined, 'AUTH_HEADER_MISSING');
+    await refused(`Basic ${btoa('a:b')}`, 'AUTH_HEADER_MALFORMED');
+
+    // Claims as the API writes them, signed by the API's own key but expired; and fresh but signed
+    // by a key of an attacker's that borrows the API key's id.
+    const claims = (key: Awaited<ReturnType<typeof importJWK>>, kid: string, exp: number) =>
+      new SignJWT({ sid: 'session', role: 'admin' })
+        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
+        .setIssuer(api)
+        .setAudience(api)
+        .setSubject(user.id)
+        .setIssuedAt(exp - 900)
+        .setExpirationTime(exp)
+        .sign(key);
+    const now = Math.floor(Date.now() / 1000);
+    await refused(
+      `Bearer ${await claims(await importJWK(signingKey, 'ES256'), signingKey.kid, now - 60)}`,
+      'TOKEN_EXPIRED',
+    );
+    const attacker = (await generateSigningKeySet('ES256')).keys[0]!;
+    await refused(
+      `Bearer ${await claims(await importJWK(attacker, 'ES256'), signingKey.kid, now + 600)}`,
+      'TOKEN_INVALID',
+    );
+    await refused(`Bearer ${access_token.slice(0, -4)}AAAA`, 'TOKEN_INVALID');
+  });
+});
