@@ -97,24 +97,33 @@ beforeAll(async () => {
 
   // One build serves any API: the URL is read at request time. Its own process group, so that
   // afterAll ends it and whatever it started.
-  const nextBin = createRequire(`${exampleDir}/package.json`).resolve('next/dist/bin/next');
-  next = spawn(process.execPath, [nextBin, 'start', '--port', String(frontPort), '--hostname', '127.0.0.1'], {
-    cwd: exampleDir,
-    env: { ...process.env, LIFTOFF_API_URL: api, NEXT_TELEMETRY_DISABLED: '1' },
-    detached: true,
-    stdio: 'ignore',
-  });
-  await waitForServer(`${front}/billing/cancel`, 60_000);
+  next = await startNext(frontPort, api);
   browser = await launchChromium();
 }, BUILD_TIMEOUT_MS);
 
+/** `next start` of the build on `port`, for the API at `apiUrl`, in its own process group (see stopNext). */
+async function startNext(port: number, apiUrl: string): Promise<ChildProcess> {
+  const nextBin = createRequire(`${exampleDir}/package.json`).resolve('next/dist/bin/next');
+  const child = spawn(process.execPath, [nextBin, 'start', '--port', String(port), '--hostname', '127.0.0.1'], {
+    cwd: exampleDir,
+    env: { ...process.env, LIFTOFF_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
+    detached: true,
+    stdio: 'ignore',
+  });
+  await waitForServer(`http://localhost:${port}/billing/cancel`, 60_000);
+  return child;
+}
+
+async function stopNext(child: ChildProcess | undefined) {
+  if (!child?.pid || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(-child.pid, 'SIGTERM');
+  await exited;
+}
+
 afterAll(async () => {
   await browser?.close();
-  if (next?.pid) {
-    const exited = new Promise((resolve) => next!.once('exit', resolve));
-    process.kill(-next.pid, 'SIGTERM');
-    await exited;
-  }
+  await stopNext(next);
   await worker?.mf.dispose();
   await new Promise((resolve) => stripe?.server.close(resolve));
 });
@@ -413,5 +422,18 @@ describe('the Next.js starter', () => {
       'TOKEN_INVALID',
     );
     await refused(`Bearer ${access_token.slice(0, -4)}AAAA`, 'TOKEN_INVALID');
+
+    // With the API out of reach, a good token is not called invalid (a client would drop its session).
+    const [unreachablePort, cutOffPort] = [await freePort(), await freePort()];
+    const cutOff = await startNext(cutOffPort, `http://localhost:${unreachablePort}`);
+    try {
+      const response = await fetch(`http://localhost:${cutOffPort}/api/whoami`, {
+        headers: { Authorization: `Bearer ${access_token}` },
+      });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ code: 'JWKS_UNAVAILABLE' });
+    } finally {
+      await stopNext(cutOff);
+    }
   });
 });

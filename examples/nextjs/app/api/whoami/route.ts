@@ -37,9 +37,19 @@ export async function GET(request: Request) {
     );
   } catch (error) {
     if (error instanceof errors.JWTExpired) return unauthorized('TOKEN_EXPIRED', 'The access token has expired.');
-    // The keys could not be fetched (the API is down or slow): not the token's fault.
-    if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
-      return Response.json({ error: "The API's keys could not be fetched.", code: 'INTERNAL_ERROR' }, { status: 503 });
+    // The keys could not be had (the API is down, slow, or answered no key set): not the token's
+    // fault, so not TOKEN_INVALID, which would make a client throw its session away. The same code as
+    // the Python examples (examples/python).
+    const keysUnavailable =
+      error instanceof errors.JWKSTimeout ||
+      error instanceof errors.JWKSInvalid ||
+      !(error instanceof errors.JOSEError) ||
+      error.code === 'ERR_JOSE_GENERIC'; // jose's "Expected 200 OK from the JSON Web Key Set HTTP response"
+    if (keysUnavailable) {
+      return Response.json(
+        { error: "The API's keys could not be fetched; retry later.", code: 'JWKS_UNAVAILABLE' },
+        { status: 503, headers: { 'Retry-After': '30' } },
+      );
     }
     return unauthorized('TOKEN_INVALID', 'The access token is not valid.');
   }
