@@ -171,26 +171,33 @@ function errorBody(codes: ErrorCode[]): ErrorBodySchema {
 export const bearerSecurity = [{ Bearer: [] }];
 export const refreshCookieSecurity = [{ RefreshCookie: [] }];
 
-// Route guards: spread one into createRoute() for its middleware and the security it documents. Each
-// call makes new middleware, as writing them out in each route did.
-function guard<M extends MiddlewareHandler<AppEnv>[]>(security: Record<string, string[]>[], ...middleware: M) {
-  return { middleware, security };
+// Route guards: spread one into createRoute() for its middleware, the security it documents, and
+// `x-liftoff-guard`, which names the guard in the document (docs/api.md's route table shows it; a
+// bearer scheme alone cannot say "live session" or "admin"). Each call makes new middleware, as
+// writing them out in each route did.
+function guard<M extends MiddlewareHandler<AppEnv>[]>(
+  name: string,
+  security: Record<string, string[]>[],
+  ...middleware: M
+) {
+  return { middleware, security, 'x-liftoff-guard': name };
 }
 
 /** A valid access token, checked without D1 (see requireAuth). */
-export const authGuard = () => guard(bearerSecurity, requireAuth());
+export const authGuard = () => guard('bearer', bearerSecurity, requireAuth());
 
 /** A valid access token whose session is live in D1 (see requireLiveSession). */
-export const liveSessionGuard = () => guard(bearerSecurity, requireLiveSession());
+export const liveSessionGuard = () => guard('bearer, live session', bearerSecurity, requireLiveSession());
 
 /** A valid access token and an active subscription (see requireSubscription). */
-export const subscriberGuard = () => guard(bearerSecurity, requireAuth(), requireSubscription());
+export const subscriberGuard = () =>
+  guard('bearer, subscription', bearerSecurity, requireAuth(), requireSubscription());
 
 /** A live session of an admin (see requireAdmin). */
-export const adminGuard = () => guard(bearerSecurity, requireAdmin());
+export const adminGuard = () => guard('bearer, admin', bearerSecurity, requireAdmin());
 
 /** The refresh cookie, from an allowed origin or none (see requireAllowedOrigin). */
-export const refreshCookieGuard = () => guard(refreshCookieSecurity, requireAllowedOrigin());
+export const refreshCookieGuard = () => guard('refresh cookie', refreshCookieSecurity, requireAllowedOrigin());
 
 export const openApiInfo = {
   openapi: '3.1.0',

@@ -19,6 +19,8 @@ export interface AppEnv {
     databases: RequestDatabases;
     /** Set by requestLog: every line carries the request id. */
     log: Logger;
+    /** Set by corsForBrowsers: an Origin that CORS_ORIGINS does not list, for the request's log line. */
+    refusedOrigin: string | undefined;
     /** Set by errorResponse: the code of the error answer, for the request's log line. */
     errorCode: ErrorCode | undefined;
     /** Set by depsFrom on first use. */

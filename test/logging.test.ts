@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../src/lib/log';
 import { call, callWithBindings } from './support/http';
+import { TEST_API_URL, TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -52,6 +53,30 @@ describe("a request's lines", () => {
       ['database ping failed', 'trace-42'],
       ['request', 'trace-42'],
     ]);
+  });
+
+  it('warn about an Origin that CORS_ORIGINS does not list (the browser tells only its console)', async () => {
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const preflight = (origin: string) =>
+      call('/api/auth/login', {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' },
+      });
+    await preflight('http://127.0.0.1:3000');
+    await preflight(TEST_APP_URL);
+    await preflight(TEST_API_URL);
+    const requests = linesOf(out).filter((line) => line.msg === 'request');
+    expect(requests).toHaveLength(3);
+    expect(requests[0]).toMatchObject({
+      level: 'warn',
+      cors: 'origin refused (not in CORS_ORIGINS)',
+      origin: 'http://127.0.0.1:3000',
+    });
+    // Listed origins, and the API's own (its pages' requests), are not refusals.
+    for (const line of requests.slice(1)) {
+      expect(line.level).toBe('info');
+      expect(line).not.toHaveProperty('cors');
+    }
   });
 
   it("name the error answer's code, however it was thrown, and keep a stack only for the unexpected", async () => {

@@ -20,6 +20,11 @@ export function corsForBrowsers(): MiddlewareHandler<AppEnv> {
   });
   return async function corsForBrowsers(c, next) {
     if (NO_CORS_PREFIXES.some((prefix) => c.req.path.startsWith(prefix))) return next();
+    // The browser tells only its console why it refused an answer; the log line says it here too,
+    // so a front end on an unlisted origin (another port, 127.0.0.1) is a one-line fix, not a mystery.
+    const origin = c.req.header('Origin');
+    const { apiUrl, corsOrigins } = c.get('config');
+    if (origin !== undefined && origin !== apiUrl && !corsOrigins.includes(origin)) c.set('refusedOrigin', origin);
     return applyCors(c, next);
   };
 }

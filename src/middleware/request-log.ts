@@ -17,12 +17,18 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
       status,
       duration_ms: Math.round((performance.now() - started) * 100) / 100,
     };
+    const refusedOrigin = c.get('refusedOrigin');
+    if (refusedOrigin !== undefined) {
+      // Capped: it is the caller's text.
+      line.cors = 'origin refused (not in CORS_ORIGINS)';
+      line.origin = refusedOrigin.slice(0, 200);
+    }
     const code = c.get('errorCode');
     if (code !== undefined) line.code = code;
     if (code === 'INTERNAL_ERROR' && c.error) {
       // Unexpected errors keep their detail here, in the log, and never in the response.
       line.error = { name: c.error.name, message: c.error.message, stack: c.error.stack };
     }
-    log[status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info']('request', line);
+    log[status >= 500 ? 'error' : status >= 400 || refusedOrigin !== undefined ? 'warn' : 'info']('request', line);
   };
 }
