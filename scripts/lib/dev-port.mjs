@@ -20,18 +20,22 @@ export function listenPort(args) {
   return WRANGLER_DEFAULT_PORT;
 }
 
-/** API_URL as written in a .dev.vars file (dotenv syntax: optional quotes), or null. */
+/** API_URL as written in a .dev.vars file (dotenv syntax: optional quotes; the last line wins), or null. */
 export function devVarsApiUrl(devVars) {
-  const value = /^API_URL=(.*)$/m.exec(devVars)?.[1]?.trim();
+  const value = [...devVars.matchAll(/^API_URL=(.*)$/gm)].at(-1)?.[1]?.trim();
   return value ? value.replace(/^(['"])(.*)\1$/, '$2') : null;
 }
 
 /**
  * The arguments for `wrangler dev`: the user's, plus `--var API_URL:<url on the listening port>` when
- * API_URL is a loopback URL on another port (`--var` wins over .dev.vars). A non-loopback API_URL is
- * left alone: someone chose it. `notice` says what changed, for the console.
+ * API_URL is a loopback URL on another port (`--var` wins over .dev.vars). A non-loopback API_URL, or
+ * one given with --var, is left alone: someone chose it. `notice` says what changed, for the console.
  */
 export function wranglerDevArgs(args, devVars) {
+  // An API_URL given on the command line (`--var API_URL:...`) is the user's choice: keep it.
+  if (args.some((arg, index) => args[index - 1] === '--var' && arg.startsWith('API_URL:'))) {
+    return { args, notice: null };
+  }
   const configured = devVarsApiUrl(devVars);
   const port = listenPort(args);
   if (!configured || !URL.canParse(configured)) return { args, notice: null };

@@ -43,7 +43,8 @@ async function docsAssetFiles() {
       /\n?\/\*# sourceMappingURL=[^*]*\*\/\s*$/,
       '\n',
     );
-    files.set(`${prefix}/${name}`, Buffer.from(content));
+    // LICENSE and NOTICE have no extension, which the asset server needs for a Content-Type.
+    files.set(`${prefix}/${/^[A-Z]+$/.test(name) ? `${name}.txt` : name}`, Buffer.from(content));
   }
   for (const name of SWAGGER_UI_BINARY_FILES) files.set(`${prefix}/${name}`, readFileSync(join(swaggerUi, name)));
   const init = await compileBrowserScript('src/docs-ui/browser/init.ts');

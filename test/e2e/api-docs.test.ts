@@ -43,8 +43,8 @@ describe('the static files of /api/docs', () => {
     const paths = assetPaths();
     expect(paths.sort()).toEqual(
       [
-        'LICENSE',
-        'NOTICE',
+        'LICENSE.txt',
+        'NOTICE.txt',
         'favicon-32x32.png',
         'index.css',
         'init.js',
@@ -73,6 +73,7 @@ describe('the static files of /api/docs', () => {
     ['swagger-ui-bundle.js', /^(text|application)\/javascript/],
     ['init.js', /^(text|application)\/javascript/],
     ['swagger-ui.css', /^text\/css/],
+    ['LICENSE.txt', /^text\/plain/],
   ])('serves %s with the headers of src/docs-ui/_headers', async (file, contentType) => {
     const response = await fetch(`${stack.api}${DOCS_ASSETS_PATH}/${file}`);
     expect(response.status).toBe(200);

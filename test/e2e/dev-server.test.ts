@@ -30,6 +30,8 @@ describe('wranglerDevArgs', () => {
     expect(wranglerDevArgs(['--port', '8787'], devVars)).toEqual({ args: ['--port', '8787'], notice: null });
     const tunnel = 'API_URL=https://dev.example.com';
     expect(wranglerDevArgs(['--port', '9000'], tunnel)).toEqual({ args: ['--port', '9000'], notice: null });
+    const chosen = ['--port', '9000', '--var', 'API_URL:https://tunnel.example'];
+    expect(wranglerDevArgs(chosen, devVars)).toEqual({ args: chosen, notice: null });
     expect(wranglerDevArgs(['--port', '9000'], 'APP_ENV=development')).toEqual({
       args: ['--port', '9000'],
       notice: null,
@@ -44,6 +46,8 @@ describe('wranglerDevArgs', () => {
     expect(persistToArgs(['--port', '1'])).toEqual([]);
     expect(devVarsApiUrl('A=1\nAPI_URL="http://localhost:1"\n')).toBe('http://localhost:1');
     expect(devVarsApiUrl('API_URL=')).toBeNull();
+    // dotenv keeps the last of two lines.
+    expect(devVarsApiUrl('API_URL=http://localhost:1\nAPI_URL=http://localhost:2')).toBe('http://localhost:2');
   });
 });
 
