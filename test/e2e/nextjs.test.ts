@@ -1,8 +1,9 @@
 // The Next.js starter (examples/nextjs) in real Chromium: `next build` (its type check included),
 // then `next start` against the built Worker with the Stripe fake. One user's whole path: sign up,
 // the verification link from the dev mailbox, sign in, a reload, a 402 before paying, a checkout,
-// the paid page, the sessions list, sign out; the reset-password link; and the app's own route
-// handler verifying Liftoff's access tokens through the JWKS. Screenshots: test-results/screenshots/nextjs-*.png.
+// the paid page, the sessions list, sign out; the reset-password link; `?next=` kept on the site;
+// the security headers; and the app's own route handler verifying Liftoff's access tokens through
+// the JWKS. Screenshots: test-results/screenshots/nextjs-*.png.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -144,13 +145,21 @@ async function emailedLink(to: string, prefix: string): Promise<string> {
   return link!;
 }
 
-/** Page errors and console errors, except the browser's own line for each error answer (401 before sign-in, the 402). */
+/**
+ * Page errors, console errors and Chrome's DOM advice (`[DOM] Password forms should have
+ * (optionally hidden) username fields`...). The browser's own "Failed to load resource" line is
+ * let through only for the API's error answers (the 401 of a signed-out page load, the 402): one
+ * for the starter's own origin (a missing favicon, a 404 chunk) is a problem.
+ */
 function watchForErrors(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-      problems.push(message.text());
+    const text = message.text();
+    if (text.startsWith('[DOM]')) problems.push(text);
+    if (message.type() !== 'error') return;
+    if (text.startsWith('Failed to load resource') && message.location().url.startsWith(`${api}/`)) return;
+    problems.push(`${text} (${message.location().url})`);
   });
   return problems;
 }
@@ -244,7 +253,21 @@ describe('the Next.js starter', () => {
     const problems = watchForErrors(page);
     const email = `next-${Date.now()}@example.com`;
 
-    await page.goto(`${front}/signup`);
+    const signupPage = await page.goto(`${front}/signup`);
+    // No other site may frame the starter; other sites see only its origin as the Referer.
+    expect(signupPage!.headers()).toMatchObject({
+      'x-frame-options': 'DENY',
+      'content-security-policy': "frame-ancestors 'none'",
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'strict-origin-when-cross-origin',
+    });
+    // A favicon of its own (app/icon.svg), not a 404 in every page's console. Checked here as well as
+    // by watchForErrors: Chromium asks an origin for its favicon once per browser, so only the first
+    // page of the first test would log the 404.
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    const iconResponse = await fetch(new URL(icon!, front));
+    expect(iconResponse.status).toBe(200);
+    expect(iconResponse.headers.get('Content-Type')).toContain('image/svg+xml');
     await page.getByLabel('Name (optional)').fill('Ada');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
@@ -257,6 +280,7 @@ describe('the Next.js starter', () => {
     const link = await emailedLink(email, `${front}/verify-email?token=`);
     const verifyPage = await page.goto(link);
     expect(verifyPage!.headers()['referrer-policy']).toBe('no-referrer');
+    expect(verifyPage!.headers()['x-frame-options']).toBe('DENY');
     await expect
       .poll(() => page.getByRole('main').getByRole('status').textContent())
       .toContain('Your email address is verified');
@@ -376,6 +400,65 @@ describe('the Next.js starter', () => {
     await context.close();
   });
 
+  it('goes only to its own pages after sign-in, whatever ?next= says', async () => {
+    const email = `next-path-${Date.now()}@example.com`;
+    const registered = await fetch(`${api}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    expect(registered.status).toBe(201);
+    const context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    // Any request for the other site (a navigation, the router's prefetch) is recorded, and answered
+    // so that a navigation there would visibly land.
+    const offSite: string[] = [];
+    await context.route(
+      (url) => url.hostname.endsWith('evil.example'),
+      (route) => {
+        offSite.push(route.request().url());
+        return route.fulfill({ status: 200, contentType: 'text/html', body: '<title>evil</title>' });
+      },
+    );
+    const page = await context.newPage();
+    const problems = watchForErrors(page);
+
+    // As written in the query: browsers drop tab, CR and LF inside a URL and read `\` as `/`, and
+    // dot segments resolve, so each of these once became `//evil.example`.
+    const payloads = [
+      '/%09/evil.example',
+      '/%0a/evil.example',
+      '/%0d/evil.example',
+      '/%09%5Cevil.example',
+      '/..//evil.example',
+      '/.//evil.example',
+      '/%2e%2e//evil.example',
+    ];
+    for (const payload of payloads) {
+      // Signing in (router.push to the target)...
+      await page.goto(`${front}/login?next=${payload}`);
+      await signIn(page, email, PASSWORD);
+      await page.waitForURL(`${front}/account`);
+      await expect.poll(() => page.getByTestId('who').textContent()).toBe(email);
+      // ... and, already signed in, the "Continue" link.
+      await page.goto(`${front}/login?next=${payload}`);
+      const proceed = page.getByRole('link', { name: 'Continue' });
+      expect(await proceed.getAttribute('href'), payload).toBe('/account');
+      await proceed.click();
+      await page.waitForURL(`${front}/account`);
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await page.waitForURL(`${front}/`);
+      await expect.poll(() => page.getByRole('navigation').getByRole('link', { name: 'Sign in' }).count()).toBe(1);
+    }
+    // A path of the site itself still works, query and fragment kept.
+    await page.goto(`${front}/login?next=${encodeURIComponent('/billing?from=login#plans')}`);
+    await signIn(page, email, PASSWORD);
+    await page.waitForURL(`${front}/billing?from=login#plans`);
+    expect(offSite).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("has a route handler that trusts the API's access tokens through the JWKS, and refuses others like the API", async () => {
     const whoami = (authorization?: string) =>
       fetch(`${front}/api/whoami`, authorization ? { headers: { Authorization: authorization } } : {});
@@ -390,6 +473,9 @@ describe('the Next.js starter', () => {
     const valid = await whoami(`Bearer ${access_token}`);
     expect(valid.status).toBe(200);
     expect(await valid.json()).toMatchObject({ sub: user.id, role: 'user', sid: expect.any(String) });
+    // The scheme in any case, one or more spaces: as the API reads it.
+    expect((await whoami(`bearer ${access_token}`)).status).toBe(200);
+    expect((await whoami(`BEARER   ${access_token}`)).status).toBe(200);
 
     const refused = async (authorization: string | undefined, code: string) => {
       const response = await whoami(authorization);
@@ -402,19 +488,33 @@ describe('the Next.js starter', () => {
 
     // Claims as the API writes them, signed by the API's own key but expired; and fresh but signed
     // by a key of an attacker's that borrows the API key's id.
-    const claims = (key: Awaited<ReturnType<typeof importJWK>>, kid: string, exp: number) =>
-      new SignJWT({ sid: 'session', role: 'admin' })
+    const claims = (
+      key: Awaited<ReturnType<typeof importJWK>>,
+      kid: string,
+      exp: number,
+      extra: Record<string, unknown> = { sid: 'session', role: 'admin' },
+      jti: string | null = crypto.randomUUID(),
+    ) => {
+      const jwt = new SignJWT(extra)
         .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
         .setIssuer(api)
         .setAudience(api)
         .setSubject(user.id)
         .setIssuedAt(exp - 900)
-        .setExpirationTime(exp)
-        .sign(key);
+        .setExpirationTime(exp);
+      return (jti === null ? jwt : jwt.setJti(jti)).sign(key);
+    };
     const now = Math.floor(Date.now() / 1000);
+    const apiKey = await importJWK(signingKey, 'ES256');
+    await refused(`Bearer ${await claims(apiKey, signingKey.kid, now - 60)}`, 'TOKEN_EXPIRED');
+    // Signed by the API's key, but without the claims the API requires (or with a role it never writes).
+    expect((await whoami(`Bearer ${await claims(apiKey, signingKey.kid, now + 600)}`)).status).toBe(200);
+    await refused(`Bearer ${await claims(apiKey, signingKey.kid, now + 600, undefined, null)}`, 'TOKEN_INVALID');
+    await refused(`Bearer ${await claims(apiKey, signingKey.kid, now + 600, { role: 'user' })}`, 'TOKEN_INVALID');
+    await refused(`Bearer ${await claims(apiKey, signingKey.kid, now + 600, { sid: 'session' })}`, 'TOKEN_INVALID');
     await refused(
-      `Bearer ${await claims(await importJWK(signingKey, 'ES256'), signingKey.kid, now - 60)}`,
-      'TOKEN_EXPIRED',
+      `Bearer ${await claims(apiKey, signingKey.kid, now + 600, { sid: 'session', role: 'root' })}`,
+      'TOKEN_INVALID',
     );
     const attacker = (await generateSigningKeySet('ES256')).keys[0]!;
     await refused(

@@ -25,6 +25,15 @@ export function Field({
   );
 }
 
+/**
+ * For a password form with no email field (change password, delete account, reset password): tells
+ * password managers which account the password belongs to, and keeps Chrome from warning that the
+ * form has no username field. Hidden and never sent (it has no name).
+ */
+export function UsernameField({ email }: { email: string }) {
+  return <input type="email" autoComplete="username" value={email} readOnly hidden />;
+}
+
 /** An error is announced by screen readers as soon as it appears (role="alert"); a notice politely. */
 export function Alert({ kind = 'error', children }: { kind?: 'error' | 'success' | 'info'; children: ReactNode }) {
   return (

@@ -4,7 +4,7 @@
 import { LiftoffError, type components, type ErrorCode } from '@liftoff/client';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Field, formValues, SubmitButton, useAction } from '@/components/ui';
+import { Alert, Field, formValues, SubmitButton, UsernameField, useAction } from '@/components/ui';
 import { useLiftoff } from '@/components/liftoff-provider';
 
 type Session = components['schemas']['Session'];
@@ -101,7 +101,7 @@ function Verification() {
 }
 
 function ChangePassword() {
-  const { client } = useLiftoff();
+  const { client, user } = useLiftoff();
   const { pending, error, run } = useAction();
   const [changed, setChanged] = useState(false);
   return (
@@ -124,6 +124,7 @@ function ChangePassword() {
       >
         {error && <Alert>{error}</Alert>}
         {changed && <Alert kind="success">Your password has been changed. Your other sessions were signed out.</Alert>}
+        <UsernameField email={user!.email} />
         <Field
           label="Current password"
           name="current_password"
@@ -319,7 +320,7 @@ function ServerCheck() {
 }
 
 function DeleteAccount({ needsPassword }: { needsPassword: boolean }) {
-  const { client } = useLiftoff();
+  const { client, user } = useLiftoff();
   const router = useRouter();
   const { pending, error, run } = useAction();
   return (
@@ -342,6 +343,7 @@ function DeleteAccount({ needsPassword }: { needsPassword: boolean }) {
         }}
       >
         {error && <Alert>{error}</Alert>}
+        {needsPassword && <UsernameField email={user!.email} />}
         {needsPassword && (
           <Field
             label="Confirm with your password"

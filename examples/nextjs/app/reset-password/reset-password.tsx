@@ -1,11 +1,11 @@
 'use client';
 import Link from 'next/link';
 import { useState } from 'react';
-import { Alert, Field, formValues, SubmitButton, useAction } from '@/components/ui';
+import { Alert, Field, formValues, SubmitButton, UsernameField, useAction } from '@/components/ui';
 import { useLiftoff } from '@/components/liftoff-provider';
 
 export function ResetPassword({ token }: { token: string }) {
-  const { client } = useLiftoff();
+  const { client, user } = useLiftoff();
   const { pending, error, run } = useAction();
   const [done, setDone] = useState(false);
   if (!token) {
@@ -38,6 +38,9 @@ export function ResetPassword({ token }: { token: string }) {
           }}
         >
           {error && <Alert>{error}</Alert>}
+          {/* Whose password this is, for password managers: the signed-in user's address, if any (the
+              emailed link carries only the token, and no address is kept in the browser for it). */}
+          <UsernameField email={user?.email ?? ''} />
           <Field
             label="New password"
             name="password"

@@ -12,15 +12,19 @@ function keySetFor(apiUrl: string) {
   return keySet;
 }
 
+// As the API reads the header (src/middleware/require-auth.ts): the scheme in any case, one or more
+// spaces, then the token.
+const BEARER = /^Bearer +([^\s]+)$/i;
+
 function unauthorized(code: string, error: string) {
   return Response.json({ error, code }, { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } });
 }
 
 export async function GET(request: Request) {
   const apiUrl = process.env.LIFTOFF_API_URL ?? 'http://localhost:8787';
-  const header = request.headers.get('Authorization');
+  const header = request.headers.get('Authorization')?.trim();
   if (!header) return unauthorized('AUTH_HEADER_MISSING', 'Send Authorization: Bearer <access token>.');
-  const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header)?.[1];
+  const token = BEARER.exec(header)?.[1];
   if (!token) return unauthorized('AUTH_HEADER_MALFORMED', 'The Authorization header must be Bearer <access token>.');
   try {
     const { payload } = await jwtVerify(token, keySetFor(apiUrl), {
@@ -28,13 +32,15 @@ export async function GET(request: Request) {
       audience: apiUrl,
       typ: 'at+jwt',
       algorithms: ['ES256', 'EdDSA'],
-      requiredClaims: ['exp', 'sub', 'sid'],
+      // The claims the API requires of its own access tokens; a token without them is TOKEN_INVALID there too.
+      requiredClaims: ['exp', 'iat', 'sub', 'jti', 'sid', 'role'],
     });
+    const { sub, sid, role } = payload;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || (role !== 'user' && role !== 'admin')) {
+      return unauthorized('TOKEN_INVALID', 'The access token is not valid.');
+    }
     // What a server of yours would act on: who (sub), which session (sid) and their role.
-    return Response.json(
-      { sub: payload.sub, sid: payload.sid, role: payload.role, exp: payload.exp },
-      { headers: { 'Cache-Control': 'no-store' } },
-    );
+    return Response.json({ sub, sid, role, exp: payload.exp }, { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {
     if (error instanceof errors.JWTExpired) return unauthorized('TOKEN_EXPIRED', 'The access token has expired.');
     // The keys could not be had (the API is down, slow, or answered no key set): not the token's
