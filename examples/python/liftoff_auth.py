@@ -14,7 +14,16 @@ same error codes, so a client handles a 401 from this service exactly like one f
 
 When the keys cannot be had it answers 503 (JWKS_UNAVAILABLE, or JWKS_EMPTY when Liftoff runs in HS256
 mode), never "your token is invalid": the token may be fine, and a client told TOKEN_INVALID would
-throw its session away. Debian: apt-get install python3-jwt python3-cryptography.
+throw its session away.
+
+The key set (_JWKSCache) is fetched by one request at a time: the others share that fetch, or keep
+using the expired set while it runs. When a fetch fails (Liftoff down, or slower than 5 s), there is
+no new fetch for `refetch_cooldown_seconds` (30 s) whatever the traffic, and the last good set is
+still used for up to `cache_seconds` (300 s) past its expiry; without one, requests get 503
+JWKS_UNAVAILABLE at once. A key PyJWT cannot read, or that is not P-256 or Ed25519, is skipped (and
+logged), never a 500; a JWKS with keys but none usable counts as a failed fetch.
+
+Debian: apt-get install python3-jwt python3-cryptography.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from typing import Any, Mapping, Optional
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from jwt import PyJWK, PyJWKClient, PyJWKSet
+from jwt import PyJWK
 from jwt.exceptions import PyJWKClientError, PyJWKSetError
 
 # Liftoff's keys are ES256 (P-256) or EdDSA (Ed25519); nothing else is ever accepted.
@@ -43,7 +52,8 @@ ROLES = ("user", "admin")
 BEARER = re.compile(r"^Bearer +([^\s]+)$", re.IGNORECASE)
 # Liftoff serves its JWKS with `Cache-Control: public, max-age=300`.
 DEFAULT_CACHE_SECONDS = 300
-# At most one JWKS refetch per this many seconds for a `kid` not in the cached set (jose's default).
+# At most one JWKS refetch per this many seconds for a `kid` not in the cached set (jose's default),
+# and no fetch at all for this long after a failed one (the backoff).
 DEFAULT_REFETCH_COOLDOWN_SECONDS = 30
 FETCH_TIMEOUT_SECONDS = 5
 MAX_JWKS_BYTES = 1 << 20
@@ -118,43 +128,134 @@ class _EmptyKeySet(Exception):
     """The JWKS was fetched and is `{"keys": []}`: Liftoff is in HS256 mode."""
 
 
-class _LiftoffJWKClient(PyJWKClient):
-    """PyJWT's PyJWKClient and its JWKSetCache, with three changes PyJWT 2.6 needs here.
+class _Unavailable(Exception):
+    """No key set can be had: the fetch failed, or is in its backoff, and no good set is recent enough."""
 
-    - The fetch has a timeout and a size cap, and every failure (refused, timeout, HTTP error, not
-      JSON) becomes PyJWKClientError: PyJWT 2.6 waits forever and lets a timeout or bad JSON escape.
-    - A failed fetch keeps the last good key set (PyJWT 2.6 clears its cache on failure).
-    - The parsed key set is kept with the cached JSON instead of being re-parsed on every call.
-    Keys are never cached past the set's lifespan: see LiftoffVerifier for why cache_keys stays off.
+
+@dataclass(frozen=True)
+class _KeySet:
+    """A good fetch: the usable keys (none: Liftoff's JWKS is `{"keys": []}`), when, and the JSON."""
+
+    keys: tuple[PyJWK, ...]
+    fetched_at: float
+    data: Any
+
+
+def _usable_keys(data: dict[str, Any], uri: str, previous: Optional[_KeySet]) -> tuple[PyJWK, ...]:
+    """The keys of a JWK Set that can verify a Liftoff token; the others are skipped, and logged.
+
+    PyJWT 2.6's PyJWKSet only skips keys raising PyJWKError: one key it cannot parse (an X25519 or
+    unknown `kty`, bad EC coordinates, a string in `keys`) raises something else and would make every
+    request a 500. Each key is parsed on its own here instead. Raises PyJWKSetError when keys are
+    listed but none is usable (never for `{"keys": []}`, which is HS256 mode).
+    """
+    if previous is not None and previous.data == data:
+        return previous.keys  # unchanged since the last fetch: not parsed (nor logged) again
+    usable: list[PyJWK] = []
+    for entry in data["keys"]:
+        try:
+            jwk = PyJWK(entry)
+        except Exception as error:  # InvalidKeyError, PyJWKError, ValueError, TypeError, AttributeError
+            detail = f"{type(error).__name__}: {error}"[:200]  # PyJWT may quote the whole key
+            log.warning("%s: skipping a key PyJWT cannot read (%s)", uri, detail)
+            continue
+        # Only what can verify a Liftoff token: a signing key with a `kid`, P-256 or Ed25519.
+        if jwk.public_key_use in ("sig", None) and isinstance(jwk.key_id, str) and _key_algorithm(jwk):
+            usable.append(jwk)
+        else:
+            log.warning("%s: skipping key %r (not a P-256 or Ed25519 signing key with a kid)", uri, jwk.key_id)
+    if data["keys"] and not usable:
+        raise PyJWKSetError(f"{uri} lists no usable key (P-256 or Ed25519, with a kid)")
+    return tuple(usable)
+
+
+class _JWKSCache:
+    """Liftoff's key set: fetched with a timeout and a size cap, cached, one fetch at a time, and
+    kept through an outage. PyJWT 2.6's PyJWKClient does none of this: no timeout, a timeout or bad
+    JSON escapes as a 500, every caller fetches at once when its cache expires, and a failed fetch
+    empties the cache, so that while Liftoff is down each request fetches again.
+
+    - A good set is used without a fetch for `lifespan` seconds.
+    - Then one caller fetches, under a lock. Callers arriving meanwhile get the stale set at once if
+      it is within its grace period, or else wait for that fetch and share its result (no second fetch).
+    - A failed fetch (refused, timeout, HTTP error, not a JWK Set, no usable key) starts a backoff:
+      no fetch for `backoff` seconds, whatever the traffic. Meanwhile, and as long as fetches fail,
+      the last good set keeps being served for up to `lifespan` seconds past its expiry (the grace
+      period); after that, or with no good set at all, the answer is unavailable (503), still
+      without a fetch per request.
     """
 
-    def __init__(self, uri: str, lifespan: float) -> None:
-        super().__init__(uri, cache_keys=False, cache_jwk_set=True, lifespan=lifespan)
-        self._parsed: Optional[tuple[Any, PyJWKSet]] = None
+    def __init__(self, uri: str, lifespan: float, backoff: float) -> None:
+        if lifespan <= 0:
+            raise ValueError("the JWKS cache lifespan must be positive")
+        self.uri = uri
+        self.lifespan = lifespan
+        self.grace = lifespan
+        self.backoff = backoff
+        self._good: Optional[_KeySet] = None
+        self._failed_at = float("-inf")
+        self._attempt_ended_at = float("-inf")
+        self._lock = threading.Lock()
 
-    def fetch_data(self) -> Any:
-        request = urllib.request.Request(self.uri, headers={"Accept": "application/json"})
+    def keys(self, refresh: bool = False) -> tuple[PyJWK, ...]:
+        """The usable keys. `refresh`: a newer set than the cached one is needed (an unknown `kid`),
+        so no stale set will do. Raises _EmptyKeySet (HS256 mode) or _Unavailable."""
+        asked = time.monotonic()
+        good = self._good
+        if not refresh and good is not None and asked - good.fetched_at < self.lifespan:
+            return self._checked(good)
+        has_stale = not refresh and good is not None and asked - good.fetched_at < self.lifespan + self.grace
+        if not self._lock.acquire(blocking=not has_stale):
+            assert good is not None
+            return self._checked(good)  # another caller is fetching: the stale set meanwhile
         try:
-            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
-                data = json.loads(response.read(MAX_JWKS_BYTES))  # a bigger answer is cut, and fails here
-        except Exception as error:  # URLError, HTTPError, TimeoutError, ValueError: all "unavailable"
-            raise PyJWKClientError(f"cannot fetch {self.uri}: {type(error).__name__}: {error}") from error
-        if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-            raise PyJWKClientError(f"{self.uri} did not answer a JWK Set")
-        assert self.jwk_set_cache is not None
-        self.jwk_set_cache.put(data)
-        return data
+            if self._attempt_ended_at < asked and time.monotonic() - self._failed_at >= self.backoff:
+                self._fetch()
+            # Else a fetch ended while this caller waited (its result is shared), or fetches are
+            # in their backoff after a failure: no fetch either way.
+            return self._result(refresh, asked)
+        finally:
+            self._lock.release()
 
-    def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
-        assert self.jwk_set_cache is not None
-        data = None if refresh else self.jwk_set_cache.get()
-        if data is None:
-            data = self.fetch_data()
-        if self._parsed is None or self._parsed[0] is not data:
-            if data["keys"] == []:
-                raise _EmptyKeySet()
-            self._parsed = (data, PyJWKSet.from_dict(data))
-        return self._parsed[1]
+    def _result(self, refresh: bool, asked: float) -> tuple[PyJWK, ...]:
+        good = self._good
+        if good is not None:
+            if good.fetched_at >= asked:
+                return self._checked(good)
+            if not refresh and time.monotonic() - good.fetched_at < self.lifespan + self.grace:
+                return self._checked(good)
+        raise _Unavailable()
+
+    @staticmethod
+    def _checked(good: _KeySet) -> tuple[PyJWK, ...]:
+        if not good.keys:
+            raise _EmptyKeySet()
+        return good.keys
+
+    def _fetch(self) -> None:
+        """One fetch (the lock is held): on success the new good set, on failure the backoff."""
+        try:
+            request = urllib.request.Request(self.uri, headers={"Accept": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+                    data = json.loads(response.read(MAX_JWKS_BYTES))  # a bigger answer is cut, and fails here
+            except Exception as error:  # URLError, HTTPError, TimeoutError, ValueError: all "unavailable"
+                raise PyJWKClientError(f"cannot fetch {self.uri}: {type(error).__name__}: {error}") from error
+            if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+                raise PyJWKClientError(f"{self.uri} did not answer a JWK Set")
+            self._good = _KeySet(_usable_keys(data, self.uri, self._good), time.monotonic(), data)
+            self._failed_at = float("-inf")
+        except Exception as error:  # PyJWKClientError, PyJWKSetError, or anything unforeseen: never a 500
+            self._failed_at = time.monotonic()
+            good = self._good
+            if good is not None and self._failed_at - good.fetched_at < self.lifespan + self.grace:
+                kept = f"keeping the key set fetched {self._failed_at - good.fetched_at:.0f} s ago"
+            else:
+                kept = "no key set to verify tokens with"
+            # Once per failed fetch, so at most once per backoff: the detail is for the operator.
+            log.error("Liftoff's keys are unavailable: %s; %s; next try in %g s", error, kept, self.backoff)
+        finally:
+            self._attempt_ended_at = time.monotonic()
 
 
 def _key_algorithm(jwk: PyJWK) -> Optional[str]:
@@ -207,8 +308,10 @@ class LiftoffVerifier:
     One instance per process: it holds the key cache. The key set is cached for `cache_seconds`
     (Liftoff's own max-age, 300 s); a `kid` not in it (a key rotated in since) triggers one refetch,
     at most once per `refetch_cooldown_seconds`, so tokens with made-up `kid`s cannot make this
-    service fetch the JWKS on every request. A key removed from Liftoff stays trusted here until the
-    cached set expires: the rotation runbook waits ACCESS_TOKEN_TTL plus that time before removing one.
+    service fetch the JWKS on every request. The same setting is the backoff after a failed fetch
+    (see _JWKSCache). A key removed from Liftoff stays trusted here until the cached set expires, or
+    up to `cache_seconds` longer if the JWKS cannot be fetched then: the rotation runbook waits
+    ACCESS_TOKEN_TTL plus the cache time before removing one.
 
     PyJWKClient's `cache_keys=True` is deliberately not used: in PyJWT 2.6 it is an lru_cache on
     `get_signing_key` with no expiry, so a removed key would be trusted until the process restarts.
@@ -230,7 +333,7 @@ class LiftoffVerifier:
         self.issuer = issuer or api_url
         self.jwks_url = jwks_url or f"{api_url}/.well-known/jwks.json"
         self.refetch_cooldown_seconds = refetch_cooldown_seconds
-        self._client = _LiftoffJWKClient(self.jwks_url, lifespan=cache_seconds)
+        self._cache = _JWKSCache(self.jwks_url, lifespan=cache_seconds, backoff=refetch_cooldown_seconds)
         self._refetch_lock = threading.Lock()
         self._last_refetch = float("-inf")
 
@@ -259,7 +362,7 @@ class LiftoffVerifier:
         cached = self._keys(refresh=False)  # 503 when there are no keys to check any token with
         if header.get("alg") not in ALGORITHMS:
             raise LiftoffAuthError("TOKEN_INVALID")
-        key = PyJWKClient.match_kid(cached, header["kid"]) or self._refetched_key(header["kid"])
+        key = _match_kid(cached, header["kid"]) or self._refetched_key(header["kid"])
         if _key_algorithm(key) != header["alg"]:
             raise LiftoffAuthError("TOKEN_INVALID")
         return _user_from(self._decode(token, key, header["alg"]))
@@ -289,25 +392,28 @@ class LiftoffVerifier:
         """The key for a `kid` not in the cached set (a key rotated in since): one rate-limited refetch."""
         with self._refetch_lock:
             # Another request may have refetched while this one waited for the lock.
-            key = PyJWKClient.match_kid(self._keys(refresh=False), kid)
+            key = _match_kid(self._keys(refresh=False), kid)
             if key is None and time.monotonic() - self._last_refetch >= self.refetch_cooldown_seconds:
                 self._last_refetch = time.monotonic()
-                key = PyJWKClient.match_kid(self._keys(refresh=True), kid)
+                key = _match_kid(self._keys(refresh=True), kid)
         if key is None:
             # Unknown kid: a key never published, or one removed from Liftoff (its tokens are void).
             raise LiftoffAuthError("TOKEN_INVALID")
         return key
 
-    def _keys(self, refresh: bool) -> list[PyJWK]:
+    def _keys(self, refresh: bool) -> tuple[PyJWK, ...]:
         try:
-            return self._client.get_signing_keys(refresh=refresh)
+            return self._cache.keys(refresh=refresh)
         except _EmptyKeySet:
             log.error("%s is empty. %s", self.jwks_url, MESSAGES["JWKS_EMPTY"])
             raise LiftoffAuthError("JWKS_EMPTY", status=503) from None
-        except (PyJWKClientError, PyJWKSetError) as error:
-            # The detail (URL, cause) is for the operator's log, not for the client.
-            log.error("Liftoff's keys are unavailable: %s", error)
+        except _Unavailable:
+            # The cause (URL, error) was logged by the failed fetch; it is not for the client.
             raise LiftoffAuthError("JWKS_UNAVAILABLE", status=503) from None
+
+
+def _match_kid(keys: tuple[PyJWK, ...], kid: str) -> Optional[PyJWK]:
+    return next((key for key in keys if key.key_id == kid), None)
 
 
 def _user_from(claims: dict[str, Any]) -> LiftoffUser:

@@ -4,7 +4,8 @@
 // 503 (not "invalid token") when the keys cannot be had, and explain HS256 mode.
 //
 // The services fetch the JWKS through a small proxy here, one path per service, so the test can count
-// their fetches (the refetch rate limit, the cache) and take Liftoff's keys "down".
+// their fetches (the refetch rate limit, the cache, the backoff), take Liftoff's keys "down", make them
+// slow, and slip keys PyJWT cannot read into the set.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,6 +41,8 @@ let persistDir: string;
 let proxy: Server;
 let proxyUrl: string;
 let jwksDown = false;
+let jwksDelayMs = 0; // a slow JWKS
+let jwksExtraKeys: unknown[] = []; // listed before Liftoff's own keys
 const jwksFetches: { service: string; at: number }[] = [];
 const services: Service[] = [];
 
@@ -63,10 +66,17 @@ function startJwksProxy(): Promise<Server> {
     if (!service) return void res.writeHead(404).end();
     jwksFetches.push({ service, at: Date.now() });
     if (jwksDown) return void req.socket.destroy();
-    fetch(`${api}/.well-known/jwks.json`)
-      .then(async (upstream) =>
-        res.writeHead(upstream.status, { 'Content-Type': 'application/json' }).end(await upstream.text()),
-      )
+    const extraKeys = jwksExtraKeys;
+    sleep(jwksDelayMs)
+      .then(() => fetch(`${api}/.well-known/jwks.json`))
+      .then(async (upstream) => {
+        let body = await upstream.text();
+        if (extraKeys.length > 0) {
+          const jwks = JSON.parse(body) as { keys: unknown[] };
+          body = JSON.stringify({ keys: [...extraKeys, ...jwks.keys] });
+        }
+        res.writeHead(upstream.status, { 'Content-Type': 'application/json' }).end(body);
+      })
       .catch(() => req.socket.destroy());
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -318,20 +328,118 @@ describe('Python services verify Liftoff tokens through the JWKS (examples/pytho
     }
   });
 
-  it('answers 503 JWKS_UNAVAILABLE, not TOKEN_INVALID, while the keys cannot be fetched', async () => {
+  it('while the JWKS is down: keeps the last good keys one more cache time, fetches once per cooldown, then 503', async () => {
+    // A known kid with a foreign signature: refused only after a look at the keys.
+    const forged = await mint(foreignKey, {}, { kid: keyA.kid });
+    await sleep(CACHE_SECONDS * 1000 + 500); // the cached sets expire; the next request fetches afresh
+    const fetchedAt = Date.now();
+    for (const service of services) expectAnswer(service, await callService(service, `Bearer ${tokenA}`), 200);
+    for (const service of services) expect(fetchesSince(service.name, fetchedAt), service.name).toBe(1);
     jwksDown = true;
     try {
-      await sleep(CACHE_SECONDS * 1000 + 500); // the cached set expires
+      // 1. The set has expired, the refetch fails: it is still used (the grace period lasts one more
+      //    cache time), and the failure stops fetches for a cooldown instead of one per request.
+      await sleep(fetchedAt + CACHE_SECONDS * 1000 + 500 - Date.now());
+      let started = Date.now();
+      await Promise.all(
+        services.map(async (service) => {
+          expectAnswer(service, await callService(service, `Bearer ${tokenA}`), 200);
+          for (let i = 0; i < 20; i++) {
+            expectAnswer(service, await callService(service, `Bearer ${forged}`), 401, 'TOKEN_INVALID');
+          }
+          expectAnswer(service, await callService(service, `Bearer ${tokenA}`), 200);
+        }),
+      );
+      let allowed = 1 + Math.floor((Date.now() - started) / (COOLDOWN_SECONDS * 1000));
       for (const service of services) {
-        const answer = await callService(service, `Bearer ${tokenA}`);
-        expectAnswer(service, answer, 503, 'JWKS_UNAVAILABLE');
-        expect(answer.headers.get('retry-after')).toBe('30');
-        expect(answer.headers.get('www-authenticate')).toBeNull();
+        expect(fetchesSince(service.name, started), service.name).toBeGreaterThanOrEqual(1);
+        expect(fetchesSince(service.name, started), service.name).toBeLessThanOrEqual(allowed);
+      }
+
+      // 2. Past the grace period no key set is left: 503 JWKS_UNAVAILABLE (the token may be fine), still
+      //    with one fetch per cooldown, not per request.
+      await sleep(fetchedAt + 2 * CACHE_SECONDS * 1000 + 500 - Date.now());
+      started = Date.now();
+      await Promise.all(
+        services.map(async (service) => {
+          for (let i = 0; i < 20; i++) {
+            const answer = await callService(service, `Bearer ${i % 2 ? forged : tokenA}`);
+            expectAnswer(service, answer, 503, 'JWKS_UNAVAILABLE');
+            expect(answer.headers.get('retry-after')).toBe('30');
+            expect(answer.headers.get('www-authenticate')).toBeNull();
+          }
+        }),
+      );
+      allowed = 1 + Math.floor((Date.now() - started) / (COOLDOWN_SECONDS * 1000));
+      for (const service of services) {
+        expect(fetchesSince(service.name, started), service.name).toBeLessThanOrEqual(allowed);
       }
     } finally {
       jwksDown = false;
     }
-    for (const service of services) expectAnswer(service, await callService(service, `Bearer ${tokenA}`), 200);
+  });
+
+  it('fetches a slow JWKS once for concurrent requests, with or without an expired set to use meanwhile', async () => {
+    const delay = 1_500; // under the services' 5 s fetch timeout
+    jwksDelayMs = delay;
+    try {
+      // 1. No usable set (the previous test outlasted it): the requests wait for one fetch and share it.
+      await sleep(COOLDOWN_SECONDS * 1000 + 200); // the backoff after the last failed fetch ends
+      let started = Date.now();
+      await Promise.all(
+        services.map(async (service) => {
+          const answers = await Promise.all(Array.from({ length: 40 }, () => callService(service, `Bearer ${tokenA}`)));
+          for (const answer of answers) expectAnswer(service, answer, 200);
+        }),
+      );
+      for (const service of services) expect(fetchesSince(service.name, started), service.name).toBe(1);
+
+      // 2. The set has just expired: one request fetches, the others verify with the expired set at once.
+      await sleep(CACHE_SECONDS * 1000 + 300 - (Date.now() - started - delay));
+      started = Date.now();
+      await Promise.all(
+        services.map(async (service) => {
+          const timed = await Promise.all(
+            Array.from({ length: 40 }, async () => {
+              const at = Date.now();
+              const answer = await callService(service, `Bearer ${tokenA}`);
+              return { answer, ms: Date.now() - at };
+            }),
+          );
+          for (const { answer } of timed) expectAnswer(service, answer, 200);
+          const waited = timed.filter(({ ms }) => ms >= delay / 2).length;
+          expect(waited, `${service.name}: ${timed.map(({ ms }) => ms).join(' ')} ms`).toBeLessThanOrEqual(1);
+        }),
+      );
+      for (const service of services) expect(fetchesSince(service.name, started), service.name).toBe(1);
+    } finally {
+      jwksDelayMs = 0;
+    }
+  });
+
+  it('skips keys PyJWT cannot read in the JWKS, and verifies with the good one: no 500', async () => {
+    jwksExtraKeys = [
+      { kty: 'OKP', crv: 'X25519', x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo', kid: 'x25519' },
+      { kty: 'XYZ', kid: 'xyz' },
+      'not a key',
+      { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA', kid: 'bad-point' },
+      { kty: 'EC', crv: 'P-256', x: keyA.x, y: keyA.y, alg: 'RS256', kid: 'wrong-alg' },
+      { kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' },
+    ];
+    try {
+      await sleep(CACHE_SECONDS * 1000 + 300); // the cached sets expire: the next request fetches this one
+      const fetchedAt = Date.now();
+      const forged = await mint(foreignKey, {}, { kid: keyA.kid });
+      for (const service of services) {
+        expectAnswer(service, await callService(service, `Bearer ${tokenA}`), 200);
+        expect(fetchesSince(service.name, fetchedAt), service.name).toBe(1);
+        expectAnswer(service, await callService(service, `Bearer ${forged}`), 401, 'TOKEN_INVALID');
+        expectAnswer(service, await callService(service, `Bearer ${tokenA}`), 200);
+        expect(service.output()).toContain('skipping a key PyJWT cannot read');
+      }
+    } finally {
+      jwksExtraKeys = [];
+    }
   });
 
   it('follows a key rotation: new key first, old tokens still verify; old key removed, they fail', async () => {
