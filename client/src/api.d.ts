@@ -700,7 +700,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Human-readable API reference */
+        /** Interactive API reference (Swagger UI): try any route with a token */
         get: operations["getDocsPage"];
         put?: never;
         post?: never;

@@ -60,7 +60,7 @@ const docsRoute = createRoute({
   operationId: 'getDocsPage',
   security: [],
   tags: ['System'],
-  summary: 'Human-readable API reference',
+  summary: 'Interactive API reference (Swagger UI): try any route with a token',
   responses: {
     200: {
       description: 'An HTML page rendering the OpenAPI document.',
