@@ -92,6 +92,35 @@ describe('OpenID Connect (a real OIDC server on loopback)', () => {
     expect(cookieValue(response, 'oauth_state')).toBeNull();
   });
 
+  it('says in the log exactly how the issuer differs when OIDC_ISSUER has a trailing slash the provider does not', async () => {
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const issuer = `${env.TEST_OIDC_ISSUER}/`;
+    const response = await oauthCall('/api/auth/oauth/oidc', undefined, { OIDC_ISSUER: issuer });
+    expectLoginError(response, 'provider_unavailable');
+    const lines = out.mock.calls.map(([line]) => JSON.parse(String(line)));
+    const warning = lines.find((line) => line.msg === 'oauth provider unavailable');
+    expect(warning?.error).toContain(`"${env.TEST_OIDC_ISSUER}" is not OIDC_ISSUER "${issuer}"`);
+    expect(warning?.error).toContain('trailing slash');
+  });
+
+  it('refuses a callback whose RFC 9207 iss is not the issuer (mix-up), like a state mismatch, and accepts the right one', async () => {
+    const identity = { sub: `kc-${uniqueSub()}`, email: uniqueEmail('oidc'), email_verified: true };
+    for (const iss of ['https://evil.example', `${env.TEST_OIDC_ISSUER}/`]) {
+      const flow = await startAndConsent('oidc', identity);
+      const response = await oauthCall(`${flow.callbackPath}&iss=${encodeURIComponent(iss)}`, {
+        headers: { Cookie: `oauth_state=${flow.stateCookie}` },
+      });
+      await expectError(response, 400, 'OAUTH_STATE_MISMATCH');
+      expect(cookieValue(response, 'refresh_token')).toBeNull();
+    }
+    const flow = await startAndConsent('oidc', identity);
+    const response = await oauthCall(`${flow.callbackPath}&iss=${encodeURIComponent(env.TEST_OIDC_ISSUER)}`, {
+      headers: { Cookie: `oauth_state=${flow.stateCookie}` },
+    });
+    expect(response.headers.get('Location')).toBe(`${TEST_APP_URL}/dashboard`);
+    expect(cookieValue(response, 'refresh_token')).toBeTruthy();
+  });
+
   it('signs the same subject into the same account next time', async () => {
     const identity = { sub: `kc-${uniqueSub()}`, email: uniqueEmail('oidc'), email_verified: true };
     const first = await me(await accessTokenFrom((await signInWith('oidc', identity)).callback));
@@ -424,6 +453,15 @@ describe('GitHub (fake with real response shapes)', () => {
 
 describe('state, replay and redirect checks', () => {
   const identity = () => ({ sub: uniqueSub(), email: uniqueEmail('s'), email_verified: true });
+
+  it('sends a malformed callback (a code over 2,048 characters) to APP_URL/login?error=invalid_request, clearing the state cookie', async () => {
+    const flow = await startAndConsent('google', identity());
+    const path = flow.callbackPath.replace(/code=[^&]+/, `code=${'c'.repeat(2049)}`);
+    const response = await oauthCall(path, { headers: { Cookie: `oauth_state=${flow.stateCookie}` } });
+    expectLoginError(response, 'invalid_request');
+    expect(response.headers.get('Set-Cookie')).toMatch(/oauth_state=;.*Max-Age=0/);
+    expect(cookieValue(response, 'refresh_token')).toBeNull();
+  });
 
   it("answers 400 OAUTH_STATE_MISMATCH for a wrong state, a missing cookie, another provider's cookie or a missing verifier", async () => {
     const flow = await startAndConsent('google', identity());

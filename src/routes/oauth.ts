@@ -65,13 +65,18 @@ const callbackRoute = createRoute({
     query: z.object({
       code: z.string().max(2048).optional(),
       state: z.string().max(512).optional(),
+      // RFC 9207: the issuer that sent this response (checked when the provider advertises it).
+      iss: z.string().max(2048).optional(),
       error: z.string().max(256).optional(),
       error_description: z.string().max(2048).optional(),
     }),
   },
   responses: {
-    302: { description: 'To the front end.' },
-    ...errorResponses('VALIDATION_ERROR', 'OAUTH_STATE_MISMATCH', 'PROVIDER_NOT_CONFIGURED'),
+    302: {
+      description:
+        'To the front end: APP_URL + redirect_to, or APP_URL/login?error=<code> (also for a malformed callback URL).',
+    },
+    ...errorResponses('OAUTH_STATE_MISMATCH', 'PROVIDER_NOT_CONFIGURED'),
   },
 });
 
@@ -92,17 +97,31 @@ export const oauthRouter = createRouter()
       throw err;
     }
   })
-  .openapi(callbackRoute, async (c) => {
-    const deps = depsFrom(c);
-    const cookie = readOAuthStateCookie(c);
-    clearOAuthStateCookie(c);
-    try {
-      const result = await finishOAuth(deps, c.req.valid('param').provider, { ...c.req.valid('query'), cookie });
-      setRefreshCookie(c, result.refreshToken, deps.config.refreshTokenTtl);
-      deliverAfterResponse(c, deps, result.outboxIds);
-      return c.redirect(`${deps.config.appUrl}${result.redirectTo}`, 302);
-    } catch (err) {
-      if (err instanceof OAuthSignInRefused) return c.redirect(`${deps.config.appUrl}/login?error=${err.code}`, 302);
-      throw err;
-    }
-  });
+  .openapi(
+    callbackRoute,
+    async (c) => {
+      const deps = depsFrom(c);
+      const cookie = readOAuthStateCookie(c);
+      clearOAuthStateCookie(c);
+      try {
+        const result = await finishOAuth(deps, c.req.valid('param').provider, { ...c.req.valid('query'), cookie });
+        setRefreshCookie(c, result.refreshToken, deps.config.refreshTokenTtl);
+        deliverAfterResponse(c, deps, result.outboxIds);
+        return c.redirect(`${deps.config.appUrl}${result.redirectTo}`, 302);
+      } catch (err) {
+        if (err instanceof OAuthSignInRefused) {
+          deps.log.warn('oauth sign-in refused', { provider: c.req.valid('param').provider, code: err.code });
+          return c.redirect(`${deps.config.appUrl}/login?error=${err.code}`, 302);
+        }
+        throw err;
+      }
+    },
+    // The browser arrives here from the provider: a malformed callback URL (an over-long code, say)
+    // lands it on the front end's login page like every other failed sign-in, not on a JSON error.
+    (result, c) => {
+      if (result.success) return;
+      clearOAuthStateCookie(c);
+      c.get('log').warn('oauth callback refused', { reason: 'malformed callback URL', target: result.target });
+      return c.redirect(`${c.get('config').appUrl}/login?error=invalid_request`, 302);
+    },
+  );

@@ -58,7 +58,9 @@ export async function beginOAuth(
   let authorizationUrl: string;
   try {
     ({ authorizationUrl } = await provider.endpoints());
-  } catch {
+  } catch (err) {
+    // The reason (discovery unreachable, an issuer that differs by a trailing slash...) goes to the log.
+    deps.log.warn('oauth provider unavailable', { provider: provider.name, error: String(err) });
     throw new OAuthSignInRefused('provider_unavailable');
   }
   const url = provider.client.createAuthorizationURLWithPKCE(
@@ -82,7 +84,7 @@ function providerErrorCode(error: string): string {
 export async function finishOAuth(
   deps: Deps,
   name: string,
-  input: { code?: string; state?: string; error?: string; cookie: OAuthState | null },
+  input: { code?: string; state?: string; iss?: string; error?: string; cookie: OAuthState | null },
 ): Promise<OAuthSignedIn & { redirectTo: string }> {
   const provider = providerOrThrow(deps, name);
   if (input.error !== undefined) throw new OAuthSignInRefused(providerErrorCode(input.error));
@@ -92,6 +94,7 @@ export async function finishOAuth(
   if (age < 0 || age > OAUTH_STATE_LIFETIME_MS) throw stateMismatch();
   const encoder = new TextEncoder();
   if (!constantTimeEqual(encoder.encode(input.state), encoder.encode(cookie.state))) throw stateMismatch();
+  await checkResponseIssuer(deps, provider, input.iss);
   // The cookie is cleared at once, but a client could replay it: D1 remembers every used state.
   try {
     await recordOAuthStateUse(deps.db, await sha256Base64Url(cookie.state), deps.now);
@@ -104,14 +107,17 @@ export async function finishOAuth(
 
   let tokens;
   try {
-    const { tokenUrl } = await provider.endpoints();
-    tokens = await provider.client.validateAuthorizationCode(tokenUrl, input.code, cookie.verifier);
-    // GitHub reports a bad code as 200 {"error": "bad_verification_code"}.
-    if ('error' in tokens.data)
-      throw new Error(`token endpoint error: ${String((tokens.data as { error: unknown }).error)}`);
+    tokens = await exchangeCode(provider, (await provider.endpoints()).tokenUrl, input.code, cookie.verifier);
   } catch (err) {
-    deps.log.warn('oauth code exchange failed', { provider: provider.name, error: String(err) });
-    throw new OAuthSignInRefused('code_exchange_failed');
+    // A provider may have moved its token endpoint: ask discovery again, and retry once if it moved.
+    const moved = await movedTokenUrl(provider);
+    try {
+      if (moved === null) throw err;
+      tokens = await exchangeCode(provider, moved, input.code, cookie.verifier);
+    } catch (finalErr) {
+      deps.log.warn('oauth code exchange failed', { provider: provider.name, error: String(finalErr) });
+      throw new OAuthSignInRefused('code_exchange_failed');
+    }
   }
   let identity;
   try {
@@ -122,4 +128,50 @@ export async function finishOAuth(
   }
   const signedIn = await signInWithIdentity(deps, provider.name, identity);
   return { ...signedIn, redirectTo };
+}
+
+async function exchangeCode(provider: OAuthProvider, tokenUrl: string, code: string, verifier: string) {
+  const tokens = await provider.client.validateAuthorizationCode(tokenUrl, code, verifier);
+  // GitHub reports a bad code as 200 {"error": "bad_verification_code"}.
+  if ('error' in tokens.data)
+    throw new Error(`token endpoint error: ${String((tokens.data as { error: unknown }).error)}`);
+  return tokens;
+}
+
+/** The token endpoint after asking discovery again, or null when it has not moved (or cannot be asked). */
+async function movedTokenUrl(provider: OAuthProvider): Promise<string | null> {
+  try {
+    const before = (await provider.endpoints()).tokenUrl;
+    const after = (await provider.endpoints({ refresh: true })).tokenUrl;
+    return after === before ? null : after;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * RFC 9207, the mix-up defence: a provider that advertises `iss` in its authorization responses must
+ * send exactly its issuer; any `iss` that arrives must be it. Else the response may come from another
+ * provider the user was sent to, and the sign-in fails like a state mismatch.
+ */
+async function checkResponseIssuer(deps: Deps, provider: OAuthProvider, iss: string | undefined) {
+  if (iss === undefined && provider.name !== 'oidc') return;
+  let endpoints;
+  try {
+    endpoints = await provider.endpoints();
+  } catch (err) {
+    deps.log.warn('oauth provider unavailable', { provider: provider.name, error: String(err) });
+    throw new OAuthSignInRefused('provider_unavailable');
+  }
+  if (endpoints.issuer === null) return;
+  if (iss === undefined ? endpoints.sendsIssuer : iss !== endpoints.issuer) {
+    deps.log.warn('oauth callback refused', {
+      provider: provider.name,
+      reason:
+        iss === undefined ? 'the provider sends iss (RFC 9207) and this callback has none' : 'iss is not the issuer',
+      iss: iss?.slice(0, 200),
+      issuer: endpoints.issuer,
+    });
+    throw stateMismatch();
+  }
 }

@@ -2,15 +2,26 @@
 import { OAuth2Client, type OAuth2Tokens } from 'arctic';
 import type { Config } from '../../config';
 import { fetchGitHubIdentity } from './github';
-import { remoteKeySet, verifyIdToken } from './id-token';
+import { identityFromClaims, idTokenAlgorithms, remoteKeySet, verifyIdToken } from './id-token';
 import { PROVIDER_NAMES, type ProviderIdentity, type ProviderName } from './identity';
 import { discoverOidc } from './oidc-discovery';
+import { fetchUserinfo } from './userinfo';
+
+export interface ProviderEndpoints {
+  authorizationUrl: string;
+  tokenUrl: string;
+  /** The issuer an authorization response's `iss` (RFC 9207) must equal, when the provider has one. */
+  issuer: string | null;
+  /** The provider advertises RFC 9207: its authorization responses must carry `iss`. */
+  sendsIssuer: boolean;
+}
 
 export interface OAuthProvider {
   name: ProviderName;
   client: OAuth2Client;
   scopes: string[];
-  endpoints(): Promise<{ authorizationUrl: string; tokenUrl: string }>;
+  /** `refresh` asks for the endpoints again (a discovery document may have moved them). */
+  endpoints(options?: { refresh?: boolean }): Promise<ProviderEndpoints>;
   identify(tokens: OAuth2Tokens, nonce: string): Promise<ProviderIdentity>;
 }
 
@@ -33,9 +44,14 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
       name,
       client: new OAuth2Client(google.clientId, google.clientSecret, callbackUrl(config, name)),
       scopes: ['openid', 'email', 'profile'],
-      endpoints: async () => ({ authorizationUrl: google.authorizationUrl, tokenUrl: google.tokenUrl }),
-      identify: (tokens, nonce) =>
-        verifyIdToken({
+      endpoints: async () => ({
+        authorizationUrl: google.authorizationUrl,
+        tokenUrl: google.tokenUrl,
+        issuer: null,
+        sendsIssuer: false,
+      }),
+      identify: async (tokens, nonce) => {
+        const claims = await verifyIdToken({
           idToken: tokens.idToken(),
           keys: remoteKeySet(google.jwksUrl),
           // Google issues both forms of its issuer (OpenID Connect docs, "Validating an ID token").
@@ -43,7 +59,9 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
             google.issuer === 'https://accounts.google.com' ? [google.issuer, 'accounts.google.com'] : google.issuer,
           clientId: google.clientId,
           nonce,
-        }),
+        });
+        return identityFromClaims(claims);
+      },
     };
   }
   if (name === 'github' && config.github) {
@@ -52,7 +70,12 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
       name,
       client: new OAuth2Client(github.clientId, github.clientSecret, callbackUrl(config, name)),
       scopes: ['read:user', 'user:email'],
-      endpoints: async () => ({ authorizationUrl: github.authorizationUrl, tokenUrl: github.tokenUrl }),
+      endpoints: async () => ({
+        authorizationUrl: github.authorizationUrl,
+        tokenUrl: github.tokenUrl,
+        issuer: null,
+        sendsIssuer: false,
+      }),
       identify: (tokens) => fetchGitHubIdentity(github.apiUrl, tokens.accessToken()),
     };
   }
@@ -62,18 +85,35 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
       name,
       client: new OAuth2Client(oidc.clientId, oidc.clientSecret, callbackUrl(config, name)),
       scopes: ['openid', 'email', 'profile'],
-      endpoints: async () => {
-        const discovery = await discoverOidc(oidc.issuer);
-        return { authorizationUrl: discovery.authorization_endpoint, tokenUrl: discovery.token_endpoint };
+      endpoints: async (options) => {
+        const discovery = await discoverOidc(oidc.issuer, options);
+        return {
+          authorizationUrl: discovery.authorization_endpoint,
+          tokenUrl: discovery.token_endpoint,
+          issuer: discovery.issuer,
+          sendsIssuer: discovery.authorization_response_iss_parameter_supported === true,
+        };
       },
       identify: async (tokens, nonce) => {
         const discovery = await discoverOidc(oidc.issuer);
-        return verifyIdToken({
+        const idToken = await verifyIdToken({
           idToken: tokens.idToken(),
           keys: remoteKeySet(discovery.jwks_uri),
           issuer: discovery.issuer,
           clientId: oidc.clientId,
           nonce,
+          algorithms: idTokenAlgorithms(discovery.id_token_signing_alg_values_supported),
+        });
+        // Many providers leave the email claims out of the ID token and serve them from userinfo
+        // (Core §5.4). Email and its verification are taken together from one source, never mixed.
+        const hasEmailClaims = idToken.email !== undefined && idToken.email_verified !== undefined;
+        if (hasEmailClaims || discovery.userinfo_endpoint === undefined) return identityFromClaims(idToken);
+        const userinfo = await fetchUserinfo(discovery.userinfo_endpoint, tokens.accessToken(), String(idToken.sub));
+        return identityFromClaims({
+          sub: idToken.sub,
+          email: userinfo.email,
+          email_verified: userinfo.email_verified,
+          name: idToken.name ?? userinfo.name,
         });
       },
     };
