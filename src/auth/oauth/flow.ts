@@ -131,7 +131,7 @@ export async function finishOAuth(
 }
 
 async function exchangeCode(provider: OAuthProvider, tokenUrl: string, code: string, verifier: string) {
-  const tokens = await provider.client.validateAuthorizationCode(tokenUrl, code, verifier);
+  const tokens = await provider.exchangeCode(tokenUrl, code, verifier);
   // GitHub reports a bad code as 200 {"error": "bad_verification_code"}.
   if ('error' in tokens.data)
     throw new Error(`token endpoint error: ${String((tokens.data as { error: unknown }).error)}`);

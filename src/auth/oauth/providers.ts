@@ -5,6 +5,7 @@ import { fetchGitHubIdentity } from './github';
 import { identityFromClaims, idTokenAlgorithms, remoteKeySet, verifyIdToken } from './id-token';
 import { PROVIDER_NAMES, type ProviderIdentity, type ProviderName } from './identity';
 import { discoverOidc } from './oidc-discovery';
+import { clientAuthMethod, requestTokens } from './token-request';
 import { fetchUserinfo } from './userinfo';
 
 export interface ProviderEndpoints {
@@ -22,6 +23,8 @@ export interface OAuthProvider {
   scopes: string[];
   /** `refresh` asks for the endpoints again (a discovery document may have moved them). */
   endpoints(options?: { refresh?: boolean }): Promise<ProviderEndpoints>;
+  /** The authorization-code grant at `tokenUrl`. */
+  exchangeCode(tokenUrl: string, code: string, verifier: string): Promise<OAuth2Tokens>;
   identify(tokens: OAuth2Tokens, nonce: string): Promise<ProviderIdentity>;
 }
 
@@ -40,9 +43,10 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
   // PKCE, and endpoints can point at local servers in tests.
   if (name === 'google' && config.google) {
     const google = config.google;
+    const client = new OAuth2Client(google.clientId, google.clientSecret, callbackUrl(config, name));
     return {
       name,
-      client: new OAuth2Client(google.clientId, google.clientSecret, callbackUrl(config, name)),
+      client,
       scopes: ['openid', 'email', 'profile'],
       endpoints: async () => ({
         authorizationUrl: google.authorizationUrl,
@@ -50,6 +54,7 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
         issuer: null,
         sendsIssuer: false,
       }),
+      exchangeCode: (tokenUrl, code, verifier) => client.validateAuthorizationCode(tokenUrl, code, verifier),
       identify: async (tokens, nonce) => {
         const claims = await verifyIdToken({
           idToken: tokens.idToken(),
@@ -66,9 +71,10 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
   }
   if (name === 'github' && config.github) {
     const github = config.github;
+    const client = new OAuth2Client(github.clientId, github.clientSecret, callbackUrl(config, name));
     return {
       name,
-      client: new OAuth2Client(github.clientId, github.clientSecret, callbackUrl(config, name)),
+      client,
       scopes: ['read:user', 'user:email'],
       endpoints: async () => ({
         authorizationUrl: github.authorizationUrl,
@@ -76,6 +82,7 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
         issuer: null,
         sendsIssuer: false,
       }),
+      exchangeCode: (tokenUrl, code, verifier) => client.validateAuthorizationCode(tokenUrl, code, verifier),
       identify: (tokens) => fetchGitHubIdentity(github.apiUrl, tokens.accessToken()),
     };
   }
@@ -93,6 +100,20 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
           issuer: discovery.issuer,
           sendsIssuer: discovery.authorization_response_iss_parameter_supported === true,
         };
+      },
+      // Our own token request: the client authentication the provider's discovery asks for, with
+      // the credentials encoded as RFC 6749 §2.3.1 requires.
+      exchangeCode: async (tokenUrl, code, verifier) => {
+        const discovery = await discoverOidc(oidc.issuer);
+        return requestTokens({
+          tokenUrl,
+          code,
+          verifier,
+          redirectUri: callbackUrl(config, name),
+          clientId: oidc.clientId,
+          clientSecret: oidc.clientSecret,
+          method: clientAuthMethod(discovery.token_endpoint_auth_methods_supported),
+        });
       },
       identify: async (tokens, nonce) => {
         const discovery = await discoverOidc(oidc.issuer);

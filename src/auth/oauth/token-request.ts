@@ -1,0 +1,68 @@
+// The authorization-code token request for a generic OpenID Connect provider, with the client
+// authentication its discovery document asks for. (arctic's OAuth2Client always uses Basic, and
+// without the form-encoding below, so a secret with `+`, `/`, `=` or `%` fails.)
+import { OAuth2Tokens } from 'arctic';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+export class TokenRequestError extends Error {
+  override name = 'TokenRequestError';
+}
+
+/**
+ * The method to authenticate with: POST when the provider offers it and not Basic; else Basic, the
+ * default of OpenID Connect Discovery §3 (also when the list is missing, or names neither).
+ */
+export function clientAuthMethod(supported: unknown): ClientAuthMethod {
+  const offers = (method: ClientAuthMethod) => Array.isArray(supported) && supported.includes(method);
+  return offers('client_secret_post') && !offers('client_secret_basic') ? 'client_secret_post' : 'client_secret_basic';
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-encoded (application/x-www-form-urlencoded) before Basic's base64. */
+export function basicCredentials(clientId: string, clientSecret: string): string {
+  const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+  return `Basic ${btoa(`${encode(clientId)}:${encode(clientSecret)}`)}`;
+}
+
+export async function requestTokens(input: {
+  tokenUrl: string;
+  code: string;
+  verifier: string;
+  redirectUri: string;
+  clientId: string;
+  clientSecret: string;
+  method: ClientAuthMethod;
+}): Promise<OAuth2Tokens> {
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code: input.code,
+    redirect_uri: input.redirectUri,
+    code_verifier: input.verifier,
+  });
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Accept: 'application/json',
+  };
+  if (input.method === 'client_secret_basic') {
+    headers.Authorization = basicCredentials(input.clientId, input.clientSecret);
+  } else {
+    body.set('client_id', input.clientId);
+    body.set('client_secret', input.clientSecret);
+  }
+  let response: Response;
+  try {
+    response = await fetch(input.tokenUrl, { method: 'POST', headers, body });
+  } catch (err) {
+    throw new TokenRequestError(`token request failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const data: unknown = await response.json().catch(() => null);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new TokenRequestError(`token endpoint answered ${response.status} without a JSON object`);
+  }
+  if (!response.ok || 'error' in data) {
+    throw new TokenRequestError(
+      `token endpoint answered ${response.status} ${String((data as { error?: unknown }).error)}`,
+    );
+  }
+  return new OAuth2Tokens(data);
+}
