@@ -54,7 +54,13 @@ export interface Config {
   stripe: StripeSettings | null;
   google: GoogleSettings | null;
   github: GitHubSettings | null;
-  oidc: (OAuthClientSettings & { issuer: string }) | null;
+  oidc:
+    | (OAuthClientSettings & {
+        issuer: string;
+        /** Forces the token endpoint's client authentication; else it follows discovery. */
+        tokenAuthMethod: 'client_secret_basic' | 'client_secret_post' | null;
+      })
+    | null;
   email: { provider: 'log' | 'resend'; from: string; resendApiKey: string | null; resendApiUrl: string };
 }
 
@@ -125,6 +131,13 @@ const rawSettingsSchema = z.object({
   OIDC_ISSUER: optional,
   OIDC_CLIENT_ID: optional,
   OIDC_CLIENT_SECRET: optional,
+  OIDC_TOKEN_AUTH_METHOD: optional.pipe(
+    z
+      .enum(['client_secret_basic', 'client_secret_post'], {
+        error: 'must be client_secret_basic or client_secret_post',
+      })
+      .optional(),
+  ),
   EMAIL_PROVIDER: optional,
   RESEND_API_KEY: optional,
   RESEND_API_URL: optional,
@@ -446,7 +459,7 @@ function parseOidcSettings(raw: RawSettings, production: boolean, problems: Prob
     { kind: 'url', production, example: 'https://auth.example.com/realms/app' },
     problems,
   );
-  return issuer === null ? null : { ...client, issuer };
+  return issuer === null ? null : { ...client, issuer, tokenAuthMethod: raw.OIDC_TOKEN_AUTH_METHOD ?? null };
 }
 
 function parseEmailSettings(raw: RawSettings, production: boolean, problems: Problems): Config['email'] | null {

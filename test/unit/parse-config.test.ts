@@ -67,7 +67,18 @@ describe('parseConfig', () => {
       OIDC_CLIENT_ID: 'c',
       OIDC_CLIENT_SECRET: 's',
     });
-    expect(oidc.oidc?.issuer).toBe('http://127.0.0.1:9000/realms/x');
+    expect(oidc.oidc).toMatchObject({ issuer: 'http://127.0.0.1:9000/realms/x', tokenAuthMethod: null });
+    const forced = await parse({
+      OIDC_ISSUER: 'http://127.0.0.1:9000/realms/x',
+      OIDC_CLIENT_ID: 'c',
+      OIDC_CLIENT_SECRET: 's',
+      OIDC_TOKEN_AUTH_METHOD: 'client_secret_post',
+    });
+    expect(forced.oidc?.tokenAuthMethod).toBe('client_secret_post');
+    const wrong = parseConfig({ ...(await testSettings()), OIDC_TOKEN_AUTH_METHOD: 'private_key_jwt' });
+    expect((wrong as ConfigError).details).toEqual([
+      'OIDC_TOKEN_AUTH_METHOD must be client_secret_basic or client_secret_post',
+    ]);
   });
 
   it('infers each signing key algorithm from its curve', async () => {

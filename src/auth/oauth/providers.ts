@@ -112,7 +112,7 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
           redirectUri: callbackUrl(config, name),
           clientId: oidc.clientId,
           clientSecret: oidc.clientSecret,
-          method: clientAuthMethod(discovery.token_endpoint_auth_methods_supported),
+          method: oidc.tokenAuthMethod ?? clientAuthMethod(discovery.token_endpoint_auth_methods_supported),
         });
       },
       identify: async (tokens, nonce) => {
