@@ -72,6 +72,20 @@ export async function beginOAuth(
   );
   // Binds the ID token to this browser's attempt (OpenID Connect Core §3.1.2.1); GitHub ignores it.
   url.searchParams.set('nonce', state.nonce);
+  let requestUri: string | null = null;
+  try {
+    requestUri = (await provider.pushAuthorizationRequest?.(url.searchParams)) ?? null;
+  } catch (err) {
+    deps.log.warn('oauth provider unavailable', { provider: provider.name, error: String(err) });
+    throw new OAuthSignInRefused('provider_unavailable');
+  }
+  if (requestUri !== null) {
+    // The parameters now live at the provider; the browser carries only their reference (RFC 9126 §4).
+    const pushed = new URL(authorizationUrl);
+    pushed.searchParams.set('client_id', url.searchParams.get('client_id')!);
+    pushed.searchParams.set('request_uri', requestUri);
+    return { location: pushed.toString(), state };
+  }
   return { location: url.toString(), state };
 }
 

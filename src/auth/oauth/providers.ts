@@ -5,7 +5,7 @@ import { fetchGitHubIdentity } from './github';
 import { identityFromClaims, idTokenAlgorithms, remoteKeySet, verifyIdToken } from './id-token';
 import { PROVIDER_NAMES, type ProviderIdentity, type ProviderName } from './identity';
 import { discoverOidc } from './oidc-discovery';
-import { clientAuthMethod, requestTokens } from './token-request';
+import { clientAuthMethod, pushAuthorizationRequest, requestTokens, type ClientCredentials } from './token-request';
 import { fetchUserinfo } from './userinfo';
 
 export interface ProviderEndpoints {
@@ -25,6 +25,8 @@ export interface OAuthProvider {
   endpoints(options?: { refresh?: boolean }): Promise<ProviderEndpoints>;
   /** The authorization-code grant at `tokenUrl`. */
   exchangeCode(tokenUrl: string, code: string, verifier: string): Promise<OAuth2Tokens>;
+  /** RFC 9126, where the provider requires it: the `request_uri` standing for these parameters; else null. */
+  pushAuthorizationRequest?(params: URLSearchParams): Promise<string | null>;
   identify(tokens: OAuth2Tokens, nonce: string): Promise<ProviderIdentity>;
 }
 
@@ -88,6 +90,15 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
   }
   if (name === 'oidc' && config.oidc) {
     const oidc = config.oidc;
+    // The client authentication the provider's discovery asks for (OIDC_TOKEN_AUTH_METHOD forces one),
+    // with the credentials encoded as RFC 6749 §2.3.1 requires: our own requests, not arctic's.
+    const credentials = async (): Promise<ClientCredentials> => ({
+      clientId: oidc.clientId,
+      clientSecret: oidc.clientSecret,
+      method:
+        oidc.tokenAuthMethod ??
+        clientAuthMethod((await discoverOidc(oidc.issuer)).token_endpoint_auth_methods_supported),
+    });
     return {
       name,
       client: new OAuth2Client(oidc.clientId, oidc.clientSecret, callbackUrl(config, name)),
@@ -103,17 +114,20 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
       },
       // Our own token request: the client authentication the provider's discovery asks for, with
       // the credentials encoded as RFC 6749 §2.3.1 requires.
-      exchangeCode: async (tokenUrl, code, verifier) => {
-        const discovery = await discoverOidc(oidc.issuer);
-        return requestTokens({
+      exchangeCode: async (tokenUrl, code, verifier) =>
+        requestTokens({
           tokenUrl,
           code,
           verifier,
           redirectUri: callbackUrl(config, name),
-          clientId: oidc.clientId,
-          clientSecret: oidc.clientSecret,
-          method: oidc.tokenAuthMethod ?? clientAuthMethod(discovery.token_endpoint_auth_methods_supported),
-        });
+          client: await credentials(),
+        }),
+      pushAuthorizationRequest: async (params) => {
+        const discovery = await discoverOidc(oidc.issuer);
+        // Only where the provider requires it: it costs a round trip before the redirect.
+        const parUrl = discovery.pushed_authorization_request_endpoint;
+        if (discovery.require_pushed_authorization_requests !== true || parUrl === undefined) return null;
+        return pushAuthorizationRequest(parUrl, params, await credentials());
       },
       identify: async (tokens, nonce) => {
         const discovery = await discoverOidc(oidc.issuer);
