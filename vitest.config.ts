@@ -32,6 +32,12 @@ export default defineConfig({
                 TEST_GITHUB_FAKE_URL: inject('githubFakeUrl'),
                 TEST_OIDC_ISSUER: inject('oidcIssuer'),
                 TEST_STRIPE_FAKE_URL: inject('stripeFakeUrl'),
+                // panva's oidc-provider (test/support/fakes/oidc-provider.ts).
+                TEST_OIDCP_ISSUER: inject('oidcpIssuer'),
+                TEST_OIDCP_PAR_ISSUER: inject('oidcpParIssuer'),
+                TEST_OIDCP_CLAIMS_ISSUER: inject('oidcpClaimsIssuer'),
+                TEST_OIDCP_SLASH_ISSUER: inject('oidcpSlashIssuer'),
+                TEST_OIDCP_CONTROL_URL: inject('oidcpControlUrl'),
               },
             },
           })),

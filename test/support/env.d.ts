@@ -10,6 +10,11 @@ declare global {
       TEST_GITHUB_FAKE_URL: string;
       TEST_OIDC_ISSUER: string;
       TEST_STRIPE_FAKE_URL: string;
+      TEST_OIDCP_ISSUER: string;
+      TEST_OIDCP_PAR_ISSUER: string;
+      TEST_OIDCP_CLAIMS_ISSUER: string;
+      TEST_OIDCP_SLASH_ISSUER: string;
+      TEST_OIDCP_CONTROL_URL: string;
     }
     interface GlobalProps {
       mainModule: typeof import('../../src/index');

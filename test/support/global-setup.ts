@@ -5,6 +5,7 @@ import { OAuth2Server } from 'oauth2-mock-server';
 import type { TestProject } from 'vitest/node';
 import { DOCS_ASSETS_DIR } from '../../scripts/lib/docs-assets.mjs';
 import { startGitHubFake, startGoogleFake } from './fakes/oauth-fakes';
+import { startOidcProviderFakes } from './fakes/oidc-provider';
 import { startResendFake } from './fakes/resend-fake';
 import { startStripeFake } from './fakes/stripe-fake';
 
@@ -15,6 +16,11 @@ declare module 'vitest' {
     githubFakeUrl: string;
     oidcIssuer: string;
     stripeFakeUrl: string;
+    oidcpIssuer: string;
+    oidcpParIssuer: string;
+    oidcpClaimsIssuer: string;
+    oidcpSlashIssuer: string;
+    oidcpControlUrl: string;
   }
 }
 
@@ -44,18 +50,25 @@ export default async function setup(project: TestProject) {
   // exist (a fresh clone has none until the first build). Its files are not needed here: requests in
   // this project reach the Worker itself, not the asset server (test/e2e/api-docs.test.ts covers those).
   mkdirSync(DOCS_ASSETS_DIR, { recursive: true });
-  const [resend, google, github, oidc, stripe] = await Promise.all([
+  const [resend, google, github, oidc, stripe, oidcp] = await Promise.all([
     startResendFake(),
     startGoogleFake(),
     startGitHubFake(),
     startOidcServer(),
     startStripeFake(),
+    // panva's oidc-provider: ports only here; each instance loads it on its first request.
+    startOidcProviderFakes(),
   ]);
   project.provide('resendFakeUrl', resend.url);
   project.provide('googleFakeUrl', google.url);
   project.provide('githubFakeUrl', github.url);
   project.provide('oidcIssuer', oidc.issuer.url!);
   project.provide('stripeFakeUrl', stripe.url);
+  project.provide('oidcpIssuer', oidcp.issuer);
+  project.provide('oidcpParIssuer', oidcp.parIssuer);
+  project.provide('oidcpClaimsIssuer', oidcp.claimsIssuer);
+  project.provide('oidcpSlashIssuer', oidcp.slashIssuer);
+  project.provide('oidcpControlUrl', oidcp.controlUrl);
   return async () => {
     const close = (server: Server) => new Promise((resolve) => server.close(resolve));
     await Promise.all([
@@ -64,6 +77,7 @@ export default async function setup(project: TestProject) {
       close(github.server),
       close(stripe.server),
       oidc.stop(),
+      oidcp.close(),
     ]);
   };
 }
