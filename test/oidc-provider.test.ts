@@ -120,8 +120,21 @@ describe('generic OIDC against a strict provider (issue 20)', () => {
   it('accepts an ID token signed by a key rotated in while the JWKS cache is cooling down', async () => {
     const issuer = await startOwnOidcProvider();
     expectSignedIn(await signIn({ issuer, account: account() }));
+    const jwksFetches = async () => (await oidcProviderRequests(issuer)).filter((r) => r.path === '/jwks').length;
+    const before = await jwksFetches();
     await rotateOidcProviderKeys(issuer);
     expectSignedIn(await signIn({ issuer, account: account() }));
+    // One fetch for the new kid; another rotation within 5 s is not fetched for (tokens with made-up
+    // kids cannot make us fetch per request): that sign-in is refused until the interval has passed.
+    expect(await jwksFetches()).toBe(before + 1);
+    await rotateOidcProviderKeys(issuer);
+    const tooSoon = await signIn({ issuer, account: account() });
+    expect(tooSoon.headers.get('Location')).toBe(`${TEST_APP_URL}/login?error=identity_rejected`);
+    expect(await jwksFetches()).toBe(before + 1);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 5_000);
+    expectSignedIn(await signIn({ issuer, account: account() }));
+    expect(await jwksFetches()).toBe(before + 2);
   });
 
   it('matches the issuer exactly: a trailing slash on one side only is provider_unavailable', async () => {

@@ -2216,6 +2216,7 @@ export interface operations {
             query?: {
                 code?: string;
                 state?: string;
+                iss?: string;
                 error?: string;
                 error_description?: string;
             };
@@ -2228,7 +2229,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To the front end. */
+            /** @description To the front end: APP_URL + redirect_to, or APP_URL/login?error=<code> (also for a malformed callback URL). */
             302: {
                 headers: {
                     [name: string]: unknown;
@@ -2243,7 +2244,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "VALIDATION_ERROR" | "OAUTH_STATE_MISMATCH" | "INVALID_JSON";
+                        code?: "OAUTH_STATE_MISMATCH" | "INVALID_JSON";
                     };
                 };
             };

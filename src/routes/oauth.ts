@@ -121,7 +121,11 @@ export const oauthRouter = createRouter()
     (result, c) => {
       if (result.success) return;
       clearOAuthStateCookie(c);
-      c.get('log').warn('oauth callback refused', { reason: 'malformed callback URL', target: result.target });
+      c.get('log').warn('oauth sign-in refused', {
+        code: 'invalid_request',
+        reason: 'malformed callback URL',
+        target: result.target,
+      });
       return c.redirect(`${c.get('config').appUrl}/login?error=invalid_request`, 302);
     },
   );

@@ -8,6 +8,7 @@ import { AppError } from '../../errors';
 import { constantTimeEqual, randomToken, sha256Base64Url } from '../../lib/crypto';
 import { PROVIDER_NAMES, type ProviderName } from './identity';
 import { oauthProvider, type OAuthProvider } from './providers';
+import { providerText } from './provider-fetch';
 import { safeRedirectPath } from './redirect-path';
 import { OAuthSignInRefused, signInWithIdentity, type OAuthSignedIn } from './sign-in';
 
@@ -101,7 +102,11 @@ export async function finishOAuth(
   input: { code?: string; state?: string; iss?: string; error?: string; cookie: OAuthState | null },
 ): Promise<OAuthSignedIn & { redirectTo: string }> {
   const provider = providerOrThrow(deps, name);
-  if (input.error !== undefined) throw new OAuthSignInRefused(providerErrorCode(input.error));
+  // RFC 9207 §2.4: error responses carry `iss` too; one from another provider is not reported as ours.
+  if (input.error !== undefined) {
+    await checkResponseIssuer(deps, provider, input.iss);
+    throw new OAuthSignInRefused(providerErrorCode(input.error));
+  }
   const cookie = input.cookie;
   if (!cookie || cookie.provider !== provider.name || input.state === undefined) throw stateMismatch();
   const age = deps.now.getTime() - cookie.issuedAt;
@@ -120,11 +125,13 @@ export async function finishOAuth(
   if (input.code === undefined || input.code === '') throw new OAuthSignInRefused('missing_code');
 
   let tokens;
+  let tokenUrl: string | null = null;
   try {
-    tokens = await exchangeCode(provider, (await provider.endpoints()).tokenUrl, input.code, cookie.verifier);
+    ({ tokenUrl } = await provider.endpoints());
+    tokens = await exchangeCode(provider, tokenUrl, input.code, cookie.verifier);
   } catch (err) {
     // A provider may have moved its token endpoint: ask discovery again, and retry once if it moved.
-    const moved = await movedTokenUrl(provider);
+    const moved = tokenUrl === null ? null : await movedTokenUrl(provider, tokenUrl);
     try {
       if (moved === null) throw err;
       tokens = await exchangeCode(provider, moved, input.code, cookie.verifier);
@@ -152,21 +159,22 @@ async function exchangeCode(provider: OAuthProvider, tokenUrl: string, code: str
   return tokens;
 }
 
-/** The token endpoint after asking discovery again, or null when it has not moved (or cannot be asked). */
-async function movedTokenUrl(provider: OAuthProvider): Promise<string | null> {
+/** The token endpoint after asking discovery again, or null when it is still `used` (or cannot be asked). */
+async function movedTokenUrl(provider: OAuthProvider, used: string): Promise<string | null> {
   try {
-    const before = (await provider.endpoints()).tokenUrl;
     const after = (await provider.endpoints({ refresh: true })).tokenUrl;
-    return after === before ? null : after;
+    return after === used ? null : after;
   } catch {
     return null;
   }
 }
 
 /**
- * RFC 9207, the mix-up defence: a provider that advertises `iss` in its authorization responses must
- * send exactly its issuer; any `iss` that arrives must be it. Else the response may come from another
- * provider the user was sent to, and the sign-in fails like a state mismatch.
+ * RFC 9207, the mix-up defence, for providers with a discovery document (the generic OIDC one): if
+ * it advertises `iss` in its authorization responses, `iss` must be there; any `iss` that arrives
+ * must be exactly its issuer. Else the response may come from another provider the user was sent
+ * to, and the sign-in fails like a state mismatch. (Google and GitHub have fixed endpoints and their
+ * own callback paths, which the state cookie is bound to.)
  */
 async function checkResponseIssuer(deps: Deps, provider: OAuthProvider, iss: string | undefined) {
   if (iss === undefined && provider.name !== 'oidc') return;
@@ -183,7 +191,7 @@ async function checkResponseIssuer(deps: Deps, provider: OAuthProvider, iss: str
       provider: provider.name,
       reason:
         iss === undefined ? 'the provider sends iss (RFC 9207) and this callback has none' : 'iss is not the issuer',
-      iss: iss?.slice(0, 200),
+      iss: iss === undefined ? undefined : providerText(iss),
       issuer: endpoints.issuer,
     });
     throw stateMismatch();

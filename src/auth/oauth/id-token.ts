@@ -28,44 +28,50 @@ export function idTokenAlgorithms(advertised: unknown): string[] {
 }
 
 /**
- * jose refetches a JWKS for an unknown `kid` only after its 30-second cooldown, so an ID token signed
- * by a key the provider has just rotated in would be refused for up to 30 s. We allow one reload
- * inside the cooldown too, but at most once per this many ms per key set, so tokens with made-up
- * `kid`s cannot make us fetch the JWKS per request.
+ * An ID token signed by a key the provider has just rotated in carries a `kid` we have not fetched:
+ * the JWKS is fetched again for it at once, but at most once per this many ms per key set (callers
+ * meanwhile share that one fetch), so tokens with unknown `kid`s cannot make us fetch it per request.
+ * jose's own refetch-on-unknown-kid (after a 30 s cooldown) is switched off so that this is the only
+ * one: one fetch per unknown `kid`, not two.
  */
-export const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
+export const UNKNOWN_KID_REFETCH_INTERVAL_MS = 5_000;
+const JOSE_NO_UNKNOWN_KID_REFETCH = { cooldownDuration: 365 * 86_400_000 };
 
-interface ReloadableKeySet {
+interface KeySet {
   keys: ReturnType<typeof createRemoteJWKSet>;
-  lastForcedReload: number;
+  lastRefetch: number;
+  refetching: Promise<void> | null;
 }
 
-// Remote key sets by JWKS URL. jose caches the fetched keys inside each set (with a cooldown
-// against refetch storms); keeping the set per isolate is what makes that cache useful.
-const remoteKeySets = new Map<string, ReloadableKeySet>();
+// Remote key sets by JWKS URL. jose caches the fetched keys inside each set (for 10 minutes, and
+// fetches without following redirects); keeping the set per isolate is what makes that cache useful.
+const remoteKeySets = new Map<string, KeySet>();
 
 export function remoteKeySet(jwksUrl: string): JWTVerifyGetKey {
   let set = remoteKeySets.get(jwksUrl);
   if (!set) {
-    set = { keys: createRemoteJWKSet(new URL(jwksUrl)), lastForcedReload: -Infinity };
+    set = {
+      keys: createRemoteJWKSet(new URL(jwksUrl), JOSE_NO_UNKNOWN_KID_REFETCH),
+      lastRefetch: -Infinity,
+      refetching: null,
+    };
     remoteKeySets.set(jwksUrl, set);
   }
-  const { keys } = set;
-  const reloadable = set;
+  const current = set;
   return async (header, token) => {
     try {
-      return await keys(header, token);
+      return await current.keys(header, token);
     } catch (err) {
-      const now = Date.now();
-      // Outside the cooldown jose has already refetched for this kid: the key really is unknown.
-      const mayReload =
-        err instanceof errors.JWKSNoMatchingKey &&
-        keys.coolingDown &&
-        now - reloadable.lastForcedReload >= UNKNOWN_KID_RELOAD_INTERVAL_MS;
-      if (!mayReload) throw err;
-      reloadable.lastForcedReload = now;
-      await keys.reload();
-      return keys(header, token);
+      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+      if (!current.refetching) {
+        if (Date.now() - current.lastRefetch < UNKNOWN_KID_REFETCH_INTERVAL_MS) throw err;
+        current.lastRefetch = Date.now();
+        current.refetching = current.keys.reload().finally(() => {
+          current.refetching = null;
+        });
+      }
+      await current.refetching;
+      return current.keys(header, token);
     }
   };
 }

@@ -112,8 +112,6 @@ export function oauthProvider(config: Config, name: ProviderName): OAuthProvider
           sendsIssuer: discovery.authorization_response_iss_parameter_supported === true,
         };
       },
-      // Our own token request: the client authentication the provider's discovery asks for, with
-      // the credentials encoded as RFC 6749 §2.3.1 requires.
       exchangeCode: async (tokenUrl, code, verifier) =>
         requestTokens({
           tokenUrl,

@@ -3,6 +3,7 @@
 // document asks for. (arctic's OAuth2Client always uses Basic, and without the form-encoding below,
 // so a secret with `+`, `/`, `=` or `%` fails.)
 import { OAuth2Tokens } from 'arctic';
+import { fetchFromProvider, providerText } from './provider-fetch';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
@@ -45,7 +46,7 @@ async function postWithClientAuth(url: string, body: URLSearchParams, client: Cl
   }
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', headers, body });
+    response = await fetchFromProvider(url, { method: 'POST', headers, body });
   } catch (err) {
     throw new TokenRequestError(`request to ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -54,7 +55,9 @@ async function postWithClientAuth(url: string, body: URLSearchParams, client: Cl
     throw new TokenRequestError(`${url} answered ${response.status} without a JSON object`);
   }
   if (!response.ok || 'error' in data) {
-    throw new TokenRequestError(`${url} answered ${response.status} ${String((data as { error?: unknown }).error)}`);
+    throw new TokenRequestError(
+      `${url} answered ${response.status} ${providerText((data as { error?: unknown }).error)}`,
+    );
   }
   return data as Record<string, unknown>;
 }

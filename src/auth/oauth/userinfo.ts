@@ -1,5 +1,6 @@
 // The OpenID Connect userinfo endpoint (Core §5.3): where many providers (oidc-provider by default,
 // Okta, Entra ID) serve the email claims the ID token leaves out.
+import { fetchFromProvider, providerText } from './provider-fetch';
 
 export class UserinfoError extends Error {
   override name = 'UserinfoError';
@@ -13,7 +14,7 @@ export async function fetchUserinfo(
 ): Promise<Record<string, unknown>> {
   let response: Response;
   try {
-    response = await fetch(endpoint, {
+    response = await fetchFromProvider(endpoint, {
       headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
     });
   } catch (err) {
@@ -22,7 +23,7 @@ export async function fetchUserinfo(
   if (!response.ok) throw new UserinfoError(`userinfo answered ${response.status}`);
   // Signed or encrypted userinfo (application/jwt) is an option a client registers for; we do not.
   if (!(response.headers.get('Content-Type') ?? '').includes('application/json')) {
-    throw new UserinfoError(`userinfo answered ${response.headers.get('Content-Type')}, not JSON`);
+    throw new UserinfoError(`userinfo answered ${providerText(response.headers.get('Content-Type'))}, not JSON`);
   }
   const claims: unknown = await response.json().catch(() => null);
   if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {

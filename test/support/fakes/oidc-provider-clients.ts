@@ -9,6 +9,8 @@ export const OIDCP_REDIRECT_URI = `${TEST_API_URL}/api/auth/oauth/oidc/callback`
 /** Every ID token signing algorithm the instances offer (oidc-provider 9 names Ed25519 both 'EdDSA' and 'Ed25519'). */
 export const OIDCP_ID_TOKEN_ALGS = [
   'RS256',
+  'RS384',
+  'RS512',
   'PS256',
   'PS384',
   'PS512',
