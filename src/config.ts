@@ -50,6 +50,10 @@ export interface Config {
   jwt: JwtSettings;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  /** Days the cron job keeps audit entries (AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
+  /** Days the cron job keeps the Stripe event ledger (STRIPE_EVENT_RETENTION_DAYS). */
+  stripeEventRetentionDays: number;
   adminEmails: string[];
   stripe: StripeSettings | null;
   google: GoogleSettings | null;
@@ -76,6 +80,11 @@ export class ConfigError extends Error {
 }
 
 const DEFAULT_ACCESS_TOKEN_TTL = 900;
+const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+const DEFAULT_STRIPE_EVENT_RETENTION_DAYS = 90;
+// Stripe keeps an event (and may deliver it, retried or resent by hand) for 30 days: its ledger row
+// must outlive that, or a late redelivery would be applied twice.
+const MIN_STRIPE_EVENT_RETENTION_DAYS = 35;
 const DEFAULT_REFRESH_TOKEN_TTL = 2_592_000;
 // Browsers cap cookie lifetimes at 400 days (RFC 6265bis), so a longer refresh TTL would lie.
 const MAX_REFRESH_TOKEN_TTL = 400 * 86_400;
@@ -97,9 +106,10 @@ const list = optional.transform((value) =>
         .filter((item) => item !== ''),
 );
 
-const seconds = optional.pipe(
-  z.string().regex(/^\d+$/, 'must be a whole number of seconds').transform(Number).optional(),
-);
+const wholeNumberOf = (unit: string) =>
+  optional.pipe(z.string().regex(/^\d+$/, `must be a whole number of ${unit}`).transform(Number).optional());
+const seconds = wholeNumberOf('seconds');
+const days = wholeNumberOf('days');
 
 const rawSettingsSchema = z.object({
   APP_ENV: z.enum(['development', 'test', 'production'], {
@@ -112,6 +122,8 @@ const rawSettingsSchema = z.object({
   JWT_SECRET: optional,
   ACCESS_TOKEN_TTL: seconds,
   REFRESH_TOKEN_TTL: seconds,
+  AUDIT_RETENTION_DAYS: days,
+  STRIPE_EVENT_RETENTION_DAYS: days,
   ADMIN_EMAILS: list,
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
@@ -207,6 +219,17 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
       `must be longer than ACCESS_TOKEN_TTL and at most ${MAX_REFRESH_TOKEN_TTL} seconds (400 days)`,
     );
   }
+  const auditRetentionDays = raw.AUDIT_RETENTION_DAYS ?? DEFAULT_AUDIT_RETENTION_DAYS;
+  if (auditRetentionDays < 1 || auditRetentionDays > 36_500) {
+    problems.add('AUDIT_RETENTION_DAYS', 'must be between 1 and 36500 days');
+  }
+  const stripeEventRetentionDays = raw.STRIPE_EVENT_RETENTION_DAYS ?? DEFAULT_STRIPE_EVENT_RETENTION_DAYS;
+  if (stripeEventRetentionDays < MIN_STRIPE_EVENT_RETENTION_DAYS || stripeEventRetentionDays > 36_500) {
+    problems.add(
+      'STRIPE_EVENT_RETENTION_DAYS',
+      `must be between ${MIN_STRIPE_EVENT_RETENTION_DAYS} and 36500 days (Stripe can deliver an event for 30 days)`,
+    );
+  }
   const adminEmails = raw.ADMIN_EMAILS.map((email) => email.toLowerCase());
   if (adminEmails.some((email) => !z.email().safeParse(email).success)) {
     problems.add('ADMIN_EMAILS', 'must be a comma-separated list of email addresses');
@@ -228,6 +251,8 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
     jwt,
     accessTokenTtl,
     refreshTokenTtl,
+    auditRetentionDays,
+    stripeEventRetentionDays,
     adminEmails,
     stripe,
     google,

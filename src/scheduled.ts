@@ -12,6 +12,9 @@ export async function runScheduledJobs(bindings: Env): Promise<void> {
   const log = createLogger({ job: 'scheduled' });
   const started = new Date();
   const retried = await retryDueEmails({ db, log, sender: createEmailSender(config.email, log) });
-  const deleted = await deleteExpiredRows(db, started);
+  const deleted = await deleteExpiredRows(db, started, {
+    auditDays: config.auditRetentionDays,
+    stripeEventDays: config.stripeEventRetentionDays,
+  });
   log.info('scheduled jobs', { started: started.toISOString(), emails_tried: retried, deleted });
 }

@@ -3,6 +3,8 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
+import { pruneOlderThan } from '../src/db/cleanup';
+import { createDatabase } from '../src/db/client';
 import { MAX_ATTEMPTS } from '../src/email/outbox';
 import { countRows, STRONG_PASSWORD, uniqueEmail, uniqueIp } from './support/auth';
 import { advanceClock } from './support/clock';
@@ -174,5 +176,48 @@ describe('the scheduled cleanup', () => {
     expect(await countRows('email_outbox', 'user_id = ?', userId)).toBe(0);
     // The live session from sign-up stays.
     expect(await countRows('sessions', 'user_id = ?', userId)).toBe(1);
+  });
+
+  it('prunes audit entries and the Stripe event ledger past their retention settings, keeping newer rows', async () => {
+    const tag = crypto.randomUUID();
+    const day = 86_400_000;
+    const now = Date.now();
+    const audit = (id: string, age: number) =>
+      env.DB.prepare(
+        "INSERT INTO audit_log (id, action, metadata, created_at) VALUES (?, 'test.retention', ?, ?)",
+      ).bind(`${id}-${tag}`, tag, now - age);
+    const event = (id: string, age: number) =>
+      env.DB.prepare(
+        "INSERT INTO stripe_events (id, type, event_created, outcome, received_at) VALUES (?, 'invoice.paid', 0, 'applied', ?)",
+      ).bind(`evt_${id}_${tag}`, now - age);
+    await env.DB.batch([audit('old', 11 * day), audit('new', 9 * day), event('old', 36 * day), event('new', 34 * day)]);
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    await runCron({ AUDIT_RETENTION_DAYS: '10', STRIPE_EVENT_RETENTION_DAYS: '35' });
+    expect(await countRows('audit_log', 'metadata = ?', tag)).toBe(1);
+    expect(await countRows('audit_log', 'id = ?', `new-${tag}`)).toBe(1);
+    expect(await countRows('stripe_events', 'id = ?', `evt_old_${tag}`)).toBe(0);
+    expect(await countRows('stripe_events', 'id = ?', `evt_new_${tag}`)).toBe(1);
+  });
+
+  it('deletes in bounded chunks, oldest first, so a backlog is worked off over several runs', async () => {
+    const db = createDatabase(env);
+    const tag = crypto.randomUUID();
+    const cutoff = 1_000_000;
+    await env.DB.batch(
+      Array.from({ length: 25 }, (_, i) =>
+        env.DB.prepare("INSERT INTO audit_log (id, action, metadata, created_at) VALUES (?, 'test.chunks', ?, ?)").bind(
+          `chunk-${i}-${tag}`,
+          tag,
+          i,
+        ),
+      ),
+    );
+    // Other tests' rows are all newer than this cutoff, so only these 25 are candidates.
+    expect(await pruneOlderThan(db, 'audit_log', 'created_at', cutoff, { chunkRows: 10, maxChunks: 2 })).toBe(20);
+    expect(await countRows('audit_log', 'metadata = ?', tag)).toBe(5);
+    // The oldest went first.
+    expect(await countRows('audit_log', 'metadata = ? AND created_at >= 20', tag)).toBe(5);
+    expect(await pruneOlderThan(db, 'audit_log', 'created_at', cutoff, { chunkRows: 10, maxChunks: 2 })).toBe(5);
+    expect(await countRows('audit_log', 'metadata = ?', tag)).toBe(0);
   });
 });

@@ -9,14 +9,31 @@ export interface CleanupCounts {
   outboxEmails: number;
   rateLimitHits: number;
   oauthStateUses: number;
+  auditEntries: number;
+  stripeEvents: number;
 }
+
+/** What the retention settings keep (days). */
+export interface Retention {
+  auditDays: number;
+  stripeEventDays: number;
+}
+
+/**
+ * Rows per DELETE, and DELETEs per table per run, for the tables pruned by age: a big backlog (the
+ * first run after setting a retention) is worked off over several runs in statements that each stay
+ * small, never in one DELETE that holds the primary for long.
+ */
+export const PRUNE_CHUNK_ROWS = 500;
+export const PRUNE_MAX_CHUNKS = 20;
 
 /**
  * Ended sessions (a day after they ended; their refresh tokens go with them), spent or expired
  * email tokens, delivered emails after a week and failed ones after a month, and rate-limit hits
- * older than the longest window (1 hour), used OAuth states after an hour. One batch.
+ * older than the longest window (1 hour), used OAuth states after an hour: one batch. Then audit
+ * entries and the Stripe event ledger past their retention, in bounded chunks.
  */
-export async function deleteExpiredRows(db: Database, now: Date): Promise<CleanupCounts> {
+export async function deleteExpiredRows(db: Database, now: Date, retention: Retention): Promise<CleanupCounts> {
   const dayAgo = now.getTime() - DAY;
   const results = await runBatch(db, [
     sqlStatement(db, 'DELETE FROM sessions WHERE expires_at < ?1 OR revoked_at < ?1', dayAgo),
@@ -38,5 +55,41 @@ export async function deleteExpiredRows(db: Database, now: Date): Promise<Cleanu
     outboxEmails: changes(2),
     rateLimitHits: changes(3),
     oauthStateUses: changes(4),
+    auditEntries: await pruneOlderThan(db, 'audit_log', 'created_at', now.getTime() - retention.auditDays * DAY),
+    stripeEvents: await pruneOlderThan(
+      db,
+      'stripe_events',
+      'received_at',
+      now.getTime() - retention.stripeEventDays * DAY,
+    ),
   };
+}
+
+/**
+ * Deletes rows whose `column` is before `cutoff`, oldest first, PRUNE_CHUNK_ROWS at a time (through
+ * the column's index), at most `maxChunks` statements; the count deleted.
+ */
+export async function pruneOlderThan(
+  db: Database,
+  table: 'audit_log' | 'stripe_events',
+  column: 'created_at' | 'received_at',
+  cutoff: number,
+  options: { chunkRows?: number; maxChunks?: number } = {},
+): Promise<number> {
+  const { chunkRows = PRUNE_CHUNK_ROWS, maxChunks = PRUNE_MAX_CHUNKS } = options;
+  let deleted = 0;
+  for (let chunk = 0; chunk < maxChunks; chunk++) {
+    const [result] = await runBatch(db, [
+      sqlStatement(
+        db,
+        `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${column} < ? ORDER BY ${column} LIMIT ?)`,
+        cutoff,
+        chunkRows,
+      ),
+    ]);
+    const changes = result?.meta.changes ?? 0;
+    deleted += changes;
+    if (changes < chunkRows) break;
+  }
+  return deleted;
 }

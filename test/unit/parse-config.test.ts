@@ -110,6 +110,23 @@ describe('parseConfig', () => {
     expect((result as ConfigError).details.join()).toContain('npm run --silent keys');
   });
 
+  it('reads the retention settings in days, with defaults, and keeps the Stripe ledger past 30 days', async () => {
+    expect(await parse()).toMatchObject({ auditRetentionDays: 365, stripeEventRetentionDays: 90 });
+    expect(await parse({ AUDIT_RETENTION_DAYS: '30', STRIPE_EVENT_RETENTION_DAYS: '35' })).toMatchObject({
+      auditRetentionDays: 30,
+      stripeEventRetentionDays: 35,
+    });
+    const details = async (overrides: Record<string, string>) =>
+      (parseConfig({ ...(await testSettings()), ...overrides }) as ConfigError).details;
+    expect(await details({ AUDIT_RETENTION_DAYS: 'a year' })).toEqual([
+      'AUDIT_RETENTION_DAYS must be a whole number of days',
+    ]);
+    expect(await details({ AUDIT_RETENTION_DAYS: '0', STRIPE_EVENT_RETENTION_DAYS: '30' })).toEqual([
+      'AUDIT_RETENTION_DAYS must be between 1 and 36500 days',
+      'STRIPE_EVENT_RETENTION_DAYS must be between 35 and 36500 days (Stripe can deliver an event for 30 days)',
+    ]);
+  });
+
   it('returns a ConfigError listing each culprit once', async () => {
     const result = parseConfig({ ...(await testSettings()), APP_URL: 'x', CORS_ORIGINS: '*,*' });
     expect(result).toBeInstanceOf(ConfigError);
