@@ -213,11 +213,11 @@ describe('the scheduled cleanup', () => {
       ),
     );
     // Other tests' rows are all newer than this cutoff, so only these 25 are candidates.
-    expect(await pruneOlderThan(db, 'audit_log', 'created_at', cutoff, { chunkRows: 10, maxChunks: 2 })).toBe(20);
+    expect(await pruneOlderThan(db, 'audit_log', cutoff, { chunkRows: 10, maxChunks: 2 })).toBe(20);
     expect(await countRows('audit_log', 'metadata = ?', tag)).toBe(5);
     // The oldest went first.
     expect(await countRows('audit_log', 'metadata = ? AND created_at >= 20', tag)).toBe(5);
-    expect(await pruneOlderThan(db, 'audit_log', 'created_at', cutoff, { chunkRows: 10, maxChunks: 2 })).toBe(5);
+    expect(await pruneOlderThan(db, 'audit_log', cutoff, { chunkRows: 10, maxChunks: 2 })).toBe(5);
     expect(await countRows('audit_log', 'metadata = ?', tag)).toBe(0);
   });
 });

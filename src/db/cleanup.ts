@@ -27,6 +27,9 @@ export interface Retention {
 export const PRUNE_CHUNK_ROWS = 500;
 export const PRUNE_MAX_CHUNKS = 20;
 
+/** The tables pruned by age, each with its (indexed) time column. */
+const PRUNED_BY_AGE = { audit_log: 'created_at', stripe_events: 'received_at' } as const;
+
 /**
  * Ended sessions (a day after they ended; their refresh tokens go with them), spent or expired
  * email tokens, delivered emails after a week and failed ones after a month, and rate-limit hits
@@ -55,28 +58,23 @@ export async function deleteExpiredRows(db: Database, now: Date, retention: Rete
     outboxEmails: changes(2),
     rateLimitHits: changes(3),
     oauthStateUses: changes(4),
-    auditEntries: await pruneOlderThan(db, 'audit_log', 'created_at', now.getTime() - retention.auditDays * DAY),
-    stripeEvents: await pruneOlderThan(
-      db,
-      'stripe_events',
-      'received_at',
-      now.getTime() - retention.stripeEventDays * DAY,
-    ),
+    auditEntries: await pruneOlderThan(db, 'audit_log', now.getTime() - retention.auditDays * DAY),
+    stripeEvents: await pruneOlderThan(db, 'stripe_events', now.getTime() - retention.stripeEventDays * DAY),
   };
 }
 
 /**
- * Deletes rows whose `column` is before `cutoff`, oldest first, PRUNE_CHUNK_ROWS at a time (through
- * the column's index), at most `maxChunks` statements; the count deleted.
+ * Deletes the table's rows whose time is before `cutoff`, oldest first, PRUNE_CHUNK_ROWS at a time
+ * (through the time column's index), at most `maxChunks` statements; the count deleted.
  */
 export async function pruneOlderThan(
   db: Database,
-  table: 'audit_log' | 'stripe_events',
-  column: 'created_at' | 'received_at',
+  table: keyof typeof PRUNED_BY_AGE,
   cutoff: number,
   options: { chunkRows?: number; maxChunks?: number } = {},
 ): Promise<number> {
   const { chunkRows = PRUNE_CHUNK_ROWS, maxChunks = PRUNE_MAX_CHUNKS } = options;
+  const column = PRUNED_BY_AGE[table];
   let deleted = 0;
   for (let chunk = 0; chunk < maxChunks; chunk++) {
     const [result] = await runBatch(db, [
