@@ -9,9 +9,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DOCS_ASSETS_DIR, DOCS_ASSETS_PATH } from '../../scripts/lib/docs-assets.mjs';
 import { startStack } from './harness';
+import { signInOverHttp } from './accounts';
 
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
-const PASSWORD = 'mauve-orbit-tundra-42';
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -134,13 +134,7 @@ async function watchPolicy(page: Page) {
 describe('/api/docs in Chromium', () => {
   it('authorizes with an access token and sends GET /api/me from "Try it out", with no CSP violation', async () => {
     const email = `docs-${Date.now()}@example.com`;
-    const registered = await fetch(`${stack.api}/api/auth/register`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(registered.status).toBe(201);
-    const { access_token: token } = (await registered.json()) as { access_token: string };
+    const { access_token: token } = await signInOverHttp(stack.api, email, { register: true });
 
     const context = await stack.browser.newContext({ viewport: { width: 1280, height: 1300 } });
     const page = await context.newPage();

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalWorker } from '../../scripts/lib/local-worker';
 import { generateSigningKey } from '../../scripts/lib/signing-keys.mjs';
 import { freePort } from './harness';
+import { signInOverHttp } from './accounts';
 
 const PYTHON = process.env.DEBIAN_PYTHON ?? '/usr/bin/python3';
 const root = new URL('../../', import.meta.url).pathname;
-const PASSWORD = 'mauve-orbit-tundra-42';
 
 let api: string;
 let worker: Awaited<ReturnType<typeof startLocalWorker>>;
@@ -36,15 +36,7 @@ function nodeVerify(token: string) {
   });
 }
 
-async function signIn(email: string, register = false) {
-  const response = await fetch(`${api}/api/auth/${register ? 'register' : 'login'}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  expect(response.status).toBe(register ? 201 : 200);
-  return (await response.json()) as { access_token: string; user: { id: string } };
-}
+const signIn = (email: string, register = false) => signInOverHttp(api, email, { register });
 
 const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
 

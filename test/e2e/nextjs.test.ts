@@ -16,11 +16,11 @@ import { startLocalWorker } from '../../scripts/lib/local-worker';
 import { generateSigningKeySet, type PrivateSigningJwk } from '../../scripts/lib/signing-keys.mjs';
 import { startStripeFake, type StripeRequest } from '../support/fakes/stripe-fake';
 import { freePort, launchChromium } from './harness';
+import { E2E_PASSWORD as PASSWORD, signInOverHttp } from './accounts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const exampleDir = `${root}examples/nextjs`;
 const SHOTS = `${root}test-results/screenshots/`;
-const PASSWORD = 'mauve-orbit-tundra-42';
 const STRIPE_KEY = 'sk_test_nextjs';
 const WEBHOOK_SECRET = 'whsec_nextjs';
 // `next build` on a busy two-core machine takes about a minute; more when the other e2e files run beside it.
@@ -352,12 +352,7 @@ describe('the Next.js starter', () => {
 
   it('resets a forgotten password through the emailed link, and explains a failed provider sign-in', async () => {
     const email = `reset-${Date.now()}@example.com`;
-    const registered = await fetch(`${api}/api/auth/register`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(registered.status).toBe(201);
+    await signInOverHttp(api, email, { register: true });
     const context = await browser.newContext();
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
@@ -402,12 +397,7 @@ describe('the Next.js starter', () => {
 
   it('goes only to its own pages after sign-in, whatever ?next= says', async () => {
     const email = `next-path-${Date.now()}@example.com`;
-    const registered = await fetch(`${api}/api/auth/register`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(registered.status).toBe(201);
+    await signInOverHttp(api, email, { register: true });
     const context = await browser.newContext();
     context.setDefaultTimeout(15_000);
     // Any request for the other site (a navigation, the router's prefetch) is recorded, and answered
@@ -463,12 +453,7 @@ describe('the Next.js starter', () => {
     const whoami = (authorization?: string) =>
       fetch(`${front}/api/whoami`, authorization ? { headers: { Authorization: authorization } } : {});
     const email = `whoami-${Date.now()}@example.com`;
-    const registered = await fetch(`${api}/api/auth/register`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    const { access_token, user } = (await registered.json()) as { access_token: string; user: { id: string } };
+    const { access_token, user } = await signInOverHttp(api, email, { register: true });
 
     const valid = await whoami(`Bearer ${access_token}`);
     expect(valid.status).toBe(200);

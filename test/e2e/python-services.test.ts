@@ -18,10 +18,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalWorker } from '../../scripts/lib/local-worker';
 import { generateSigningKey, type PrivateSigningJwk } from '../../scripts/lib/signing-keys.mjs';
 import { freePort } from '../../scripts/lib/free-port';
+import { signInOverHttp } from './accounts';
 
 const PYTHON = process.env.DEBIAN_PYTHON ?? '/usr/bin/python3';
 const EXAMPLE_DIR = new URL('../../examples/python/', import.meta.url).pathname;
-const PASSWORD = 'mauve-orbit-tundra-42';
 // Short on purpose (defaults: 300 s and 30 s), so the test can wait them out; set through the env
 // variables examples/python/README.md documents.
 const CACHE_SECONDS = 3;
@@ -158,15 +158,7 @@ function expectAnswer(service: Service, actual: { status: number; body: unknown 
   if (code) expect((actual.body as { code?: string }).code, context).toBe(code);
 }
 
-async function signIn(email: string, register = false) {
-  const response = await fetch(`${api}/api/auth/${register ? 'register' : 'login'}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  expect(response.status).toBe(register ? 201 : 200);
-  return (await response.json()) as { access_token: string; user: { id: string } };
-}
+const signIn = (email: string, register = false) => signInOverHttp(api, email, { register });
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const decodePart = (token: string, index: 0 | 1) =>
