@@ -43,6 +43,14 @@ describe('query budgets', () => {
     expect(counts).toMatchObject({ roundTrips: 1, batches: 1 });
   });
 
+  it('a malformed refresh token is refused without touching D1', async () => {
+    for (const token of ['forged', 'a.b.c.d', 'x'.repeat(500)]) {
+      const { response, counts } = await measure('/api/auth/refresh', { method: 'POST', headers: cookieHeader(token) });
+      expect(response.status).toBe(401);
+      expect(counts.roundTrips).toBe(0);
+    }
+  });
+
   it('a successful login takes two round trips, a failed one two as well', async () => {
     const client = await register();
     const body = (password: string) => ({

@@ -8,15 +8,25 @@ import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.useRealTimers());
 
-async function sessionOf(userId: string) {
-  return env.DB.prepare('SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at').bind(userId).first<{
-    id: string;
-    revoked_at: number | null;
-    revoked_reason: string | null;
-    expires_at: number;
-    created_at: number;
-  }>();
+interface SessionRow {
+  id: string;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+  expires_at: number;
+  created_at: number;
+  refresh_generation: number;
+  refresh_token_hash: string | null;
 }
+
+async function sessionOf(userId: string) {
+  return env.DB.prepare('SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at')
+    .bind(userId)
+    .first<SessionRow>();
+}
+
+/** `<session id>.<generation>.<session secret>.<secret>` */
+const TOKEN_FORMAT = /^[a-z2-7]{24}\.(0|[1-9][0-9]*)\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/;
+const generationOf = (token: string) => Number(token.split('.')[1]);
 
 describe('POST /api/auth/refresh', () => {
   it('rotates: a new access token and a new cookie, and the old cookie is now spent', async () => {
@@ -28,8 +38,9 @@ describe('POST /api/auth/refresh', () => {
     expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
     const next = refreshCookieFrom(response);
-    expect(next).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(next).not.toBe(client.refreshToken);
+    expect(client.refreshToken).toMatch(TOKEN_FORMAT);
+    expect(next).toMatch(TOKEN_FORMAT);
+    expect([generationOf(client.refreshToken), generationOf(next!)]).toEqual([0, 1]);
     expect(response.headers.get('Set-Cookie')).toContain('Max-Age=2592000');
     expect((await call('/api/me', { headers: bearer(body.access_token as string) })).status).toBe(200);
     // The successor keeps working, generation after generation.
@@ -43,13 +54,43 @@ describe('POST /api/auth/refresh', () => {
     await expectError(missing, 401, 'REFRESH_TOKEN_MISSING');
     const empty = await call('/api/auth/refresh', { method: 'POST', headers: { Cookie: 'refresh_token=' } });
     await expectError(empty, 401, 'REFRESH_TOKEN_MISSING');
-    const before = await countRows('refresh_tokens');
-    for (const forged of ['forged', 'A'.repeat(43), '../../etc/passwd', 'x'.repeat(5000)]) {
+    // Someone who knows a session's id (access tokens carry it as `sid`) but not its secrets.
+    const victim = await register();
+    const [sessionId, , sessionSecret, secret] = victim.refreshToken.split('.') as [string, string, string, string];
+    const before = await sessionOf(victim.userId);
+    const other = 'A'.repeat(43);
+    for (const forged of [
+      'forged',
+      'A'.repeat(43),
+      '../../etc/passwd',
+      'x'.repeat(5000),
+      `${sessionId}.0.${other}.${other}`,
+      `${sessionId}.0.${other}.${secret}`,
+      `${sessionId}.5.${other}.${other}`,
+      `${sessionId}.01.${sessionSecret}.${secret}`,
+      `${sessionId}.-1.${sessionSecret}.${secret}`,
+      `${sessionId}.1e3.${sessionSecret}.${secret}`,
+      `${sessionId.toUpperCase()}.0.${sessionSecret}.${secret}`,
+      `${victim.refreshToken}.x`,
+    ]) {
       const response = await refresh(forged);
       await expectError(response, 401, 'REFRESH_TOKEN_INVALID');
       expect(response.headers.get('Set-Cookie')).toBeNull();
     }
-    expect(await countRows('refresh_tokens')).toBe(before);
+    expect(await sessionOf(victim.userId)).toEqual(before);
+    expect((await refresh(victim.refreshToken)).status).toBe(200);
+  });
+
+  it('keeps one row per session however often it refreshes', async () => {
+    const client = await register();
+    let token = client.refreshToken;
+    for (let i = 0; i < 20; i++) token = refreshCookieFrom(await refresh(token))!;
+    expect(generationOf(token)).toBe(20);
+    expect(await countRows('sessions', 'user_id = ?', client.userId)).toBe(1);
+    expect(
+      await countRows('refresh_tokens rt JOIN sessions s ON s.id = rt.session_id', 's.user_id = ?', client.userId),
+    ).toBe(0);
+    expect((await sessionOf(client.userId))?.refresh_generation).toBe(20);
   });
 
   it('gives a rotated token replayed within 10 s an access token but no cookie (two tabs)', async () => {
@@ -91,6 +132,16 @@ describe('POST /api/auth/refresh', () => {
     expect((await refresh(token)).status).toBe(401);
   });
 
+  it('treats an old token with its generation edited as reuse, even within the grace window', async () => {
+    const client = await register();
+    const current = refreshCookieFrom(await refresh(client.refreshToken))!;
+    // Generation 0's secret presented as generation 1: it was issued, so it is a replay.
+    const [sessionId, , sessionSecret, secret] = client.refreshToken.split('.');
+    await expectError(await refresh(`${sessionId}.1.${sessionSecret}.${secret}`), 401, 'REFRESH_TOKEN_REUSED');
+    await expectError(await refresh(current), 401, 'REFRESH_TOKEN_INVALID');
+    expect((await sessionOf(client.userId))?.revoked_reason).toBe('refresh_token_reused');
+  });
+
   it('never forks or wrongly revokes a session under 10 concurrent refreshes with one cookie', async () => {
     const client = await register();
     const responses = await Promise.all(Array.from({ length: 10 }, () => refresh(client.refreshToken)));
@@ -99,7 +150,7 @@ describe('POST /api/auth/refresh', () => {
     expect(newCookies).toHaveLength(1);
     const session = await sessionOf(client.userId);
     expect(session?.revoked_at).toBeNull();
-    expect(await countRows('refresh_tokens', 'session_id = ?', session!.id)).toBe(2);
+    expect(session?.refresh_generation).toBe(1);
     expect((await refresh(newCookies[0]!)).status).toBe(200);
   });
 
@@ -132,13 +183,7 @@ describe('POST /api/auth/refresh', () => {
     // The message names the refused origin and the setting to change.
     expect(body.error).toContain('https://evil.example');
     expect(body.error).toContain('CORS_ORIGINS');
-    expect(
-      await countRows(
-        'refresh_tokens',
-        'token_hash IS NOT NULL AND rotated_at IS NOT NULL AND session_id IN (SELECT id FROM sessions WHERE user_id = ?)',
-        client.userId,
-      ),
-    ).toBe(0);
+    expect((await sessionOf(client.userId))?.refresh_generation).toBe(0);
     expect((await refresh(client.refreshToken, { Origin: TEST_APP_URL })).status).toBe(200);
   });
 });
@@ -159,12 +204,7 @@ describe('more than one refresh_token cookie', () => {
       expect(response.headers.get('Set-Cookie')).toMatch(/^refresh_token=;.*Max-Age=0/);
     }
     expect(
-      await countRows(
-        'refresh_tokens rt JOIN sessions s ON s.id = rt.session_id',
-        's.user_id IN (?, ?) AND rt.rotated_at IS NOT NULL',
-        attacker.userId,
-        victim.userId,
-      ),
+      await countRows('sessions', 'user_id IN (?, ?) AND refresh_generation > 0', attacker.userId, victim.userId),
     ).toBe(0);
     expect((await refresh(victim.refreshToken)).status).toBe(200);
   });
@@ -196,6 +236,14 @@ describe('POST /api/auth/logout', () => {
     await expectError(await refresh(client.refreshToken), 401, 'REFRESH_TOKEN_INVALID');
   });
 
+  it('ends the session with any of its tokens, an older generation too', async () => {
+    const client = await register();
+    refreshCookieFrom(await refresh(client.refreshToken));
+    const response = await call('/api/auth/logout', { method: 'POST', headers: cookieHeader(client.refreshToken) });
+    expect(response.status).toBe(204);
+    expect((await sessionOf(client.userId))?.revoked_reason).toBe('logout');
+  });
+
   it('answers 204 when already logged out, with no cookie or a forged one', async () => {
     expect((await call('/api/auth/logout', { method: 'POST' })).status).toBe(204);
     expect((await call('/api/auth/logout', { method: 'POST', headers: cookieHeader('forged') })).status).toBe(204);
@@ -209,5 +257,95 @@ describe('POST /api/auth/logout', () => {
     });
     await expectError(response, 403, 'ORIGIN_NOT_ALLOWED');
     expect((await sessionOf(client.userId))?.revoked_at).toBeNull();
+  });
+});
+
+describe('refresh tokens issued before the current format (migration 0006)', () => {
+  const sha256 = async (text: string) =>
+    btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
+  const randomLegacyToken = () =>
+    btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
+
+  /** A session as the code before 0006 left it: no refresh columns, its tokens in refresh_tokens (oldest first). */
+  async function legacySession(generations = 1) {
+    const client = await register();
+    await env.DB.prepare('DELETE FROM sessions WHERE user_id = ?').bind(client.userId).run();
+    const sessionId = Array.from(
+      crypto.getRandomValues(new Uint8Array(24)),
+      (b) => 'abcdefghijklmnopqrstuvwxyz234567'[b & 31],
+    ).join('');
+    const now = Date.now();
+    const tokens = Array.from({ length: generations }, randomLegacyToken);
+    const hashes = await Promise.all(tokens.map(sha256));
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO sessions (id, user_id, auth_method, created_at, last_used_at, expires_at) VALUES (?, ?, 'password', ?, ?, ?)",
+      ).bind(sessionId, client.userId, now - 60_000, now - 60_000, now + 86_400_000),
+      ...hashes.map((hash, i) =>
+        env.DB.prepare(
+          'INSERT INTO refresh_tokens (token_hash, session_id, created_at, rotated_at, replaced_by) VALUES (?, ?, ?, ?, ?)',
+        ).bind(hash, sessionId, now - 60_000, i < generations - 1 ? now - 50_000 : null, hashes[i + 1] ?? null),
+      ),
+    ]);
+    return { ...client, sessionId, tokens, current: tokens[generations - 1]! };
+  }
+
+  it('accepts one once, signing nobody out, and moves its session to the current format', async () => {
+    const legacy = await legacySession();
+    const response = await refresh(legacy.current);
+    expect(response.status).toBe(200);
+    const next = refreshCookieFrom(response)!;
+    expect(next).toMatch(TOKEN_FORMAT);
+    expect(next.startsWith(`${legacy.sessionId}.0.`)).toBe(true);
+    const { access_token } = await response.json<{ access_token: string }>();
+    expect((await call('/api/auth/sessions', { headers: bearer(access_token) })).status).toBe(200);
+    // Refreshes from now on write the session row only.
+    const again = refreshCookieFrom(await refresh(next))!;
+    expect(generationOf(again)).toBe(1);
+    expect(await countRows('refresh_tokens', 'session_id = ?', legacy.sessionId)).toBe(1);
+  });
+
+  it('gives the old token an access token within 10 s and treats it as theft after', async () => {
+    const legacy = await legacySession();
+    const next = refreshCookieFrom(await refresh(legacy.current))!;
+    const racing = await refresh(legacy.current);
+    expect(racing.status).toBe(200);
+    expect(racing.headers.get('Set-Cookie')).toBeNull();
+    advanceClock(10_500);
+    await expectError(await refresh(legacy.current), 401, 'REFRESH_TOKEN_REUSED');
+    await expectError(await refresh(next), 401, 'REFRESH_TOKEN_INVALID');
+    expect((await sessionOf(legacy.userId))?.revoked_reason).toBe('refresh_token_reused');
+  });
+
+  it('detects reuse of a token rotated before the upgrade', async () => {
+    const legacy = await legacySession(3);
+    await expectError(await refresh(legacy.tokens[0]!), 401, 'REFRESH_TOKEN_REUSED');
+    await expectError(await refresh(legacy.current), 401, 'REFRESH_TOKEN_INVALID');
+  });
+
+  it('moves the session once under 10 concurrent refreshes', async () => {
+    const legacy = await legacySession();
+    const responses = await Promise.all(Array.from({ length: 10 }, () => refresh(legacy.current)));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const newCookies = responses.map(refreshCookieFrom).filter((c) => c !== null);
+    expect(newCookies).toHaveLength(1);
+    expect((await sessionOf(legacy.userId))?.revoked_at).toBeNull();
+    expect((await refresh(newCookies[0]!)).status).toBe(200);
+  });
+
+  it('logs out with one, before or after its rotation', async () => {
+    const before = await legacySession();
+    await call('/api/auth/logout', { method: 'POST', headers: cookieHeader(before.current) });
+    expect((await sessionOf(before.userId))?.revoked_reason).toBe('logout');
+    const after = await legacySession();
+    const next = refreshCookieFrom(await refresh(after.current))!;
+    await call('/api/auth/logout', { method: 'POST', headers: cookieHeader(next) });
+    expect((await sessionOf(after.userId))?.revoked_reason).toBe('logout');
   });
 });

@@ -30,7 +30,7 @@ describe('POST /api/auth/register', () => {
     expect(JSON.stringify(body)).not.toContain(refreshCookieFrom(response)!);
 
     const cookie = response.headers.get('Set-Cookie') ?? '';
-    expect(cookie).toMatch(/^refresh_token=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/^refresh_token=[a-z2-7]{24}\.0\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43};/);
     expect(cookie).toContain('Max-Age=2592000');
     expect(cookie).toContain('Path=/api/auth');
     expect(cookie).toContain('HttpOnly');
@@ -45,13 +45,17 @@ describe('POST /api/auth/register', () => {
       .first<{ password_hash: string }>();
     expect(user?.password_hash).toMatch(/^\$scrypt\$ln=14,r=8,p=5\$/);
     expect(user?.password_hash).not.toContain(STRONG_PASSWORD);
-    const tokens = await env.DB.prepare(
-      'SELECT rt.token_hash FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE s.user_id = ?',
+    const session = await env.DB.prepare(
+      'SELECT refresh_secret_hash, refresh_token_hash, refresh_generation FROM sessions WHERE user_id = ?',
     )
       .bind(client.userId)
-      .all<{ token_hash: string }>();
-    expect(tokens.results).toHaveLength(1);
-    expect(tokens.results[0]!.token_hash).not.toBe(client.refreshToken);
+      .first<{ refresh_secret_hash: string; refresh_token_hash: string; refresh_generation: number }>();
+    const [, , sessionSecret, secret] = client.refreshToken.split('.');
+    expect(session?.refresh_generation).toBe(0);
+    expect(session?.refresh_secret_hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session?.refresh_token_hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect([session?.refresh_secret_hash, session?.refresh_token_hash]).not.toContain(sessionSecret);
+    expect([session?.refresh_secret_hash, session?.refresh_token_hash]).not.toContain(secret);
   });
 
   it('normalises the email (trim + lowercase), so a different case is 409 EMAIL_TAKEN', async () => {

@@ -2,14 +2,16 @@
 import { auditStatement } from '../db/audit-log';
 import { ALWAYS, rowsOf, runBatch, type Condition } from '../db/client';
 import {
-  insertRefreshTokenStatement,
   revokeSessionsByRefreshTokens,
+  rotateLegacyRefreshTokenBatch,
   rotateRefreshTokenBatch,
-  type PresentedToken,
+  type PresentedSession,
+  type RotationOutcome,
 } from '../db/refresh-tokens';
-import type { Session, User } from '../db/schema';
+import type { User } from '../db/schema';
 import {
   insertSessionStatement,
+  type SessionSummary,
   listLiveSessions,
   sessionExists,
   revokeUserSessionsStatement,
@@ -18,9 +20,10 @@ import {
 import { selectRoleStatement } from '../db/users';
 import type { Deps } from '../deps';
 import { AppError, notFound } from '../errors';
-import { newId, randomToken, sha256Base64Url } from '../lib/crypto';
+import { newId } from '../lib/crypto';
 import { signAccessToken, type AccessTokenClaims } from './access-tokens';
 import { adminEmailsPromotion, mayPromote } from './admin-emails';
+import { formatRefreshToken, hashRefreshSecret, newRefreshSecret, parseRefreshToken } from './refresh-token';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -32,8 +35,6 @@ export interface IssuedTokens {
 /** A rotated token presented again within this window is a race, not a theft. */
 export const REUSE_GRACE_MS = 10_000;
 
-export const hashRefreshToken = (token: string) => sha256Base64Url(token);
-
 /**
  * The statements that start a session, for the caller to commit in its own batch (with the user, the
  * audit entry...), plus the new refresh token to put in the cookie. `when` is what the sign-in
@@ -42,7 +43,8 @@ export const hashRefreshToken = (token: string) => sha256Base64Url(token);
  */
 export async function newSession(deps: Deps, user: User, authMethod: string, when: Condition = ALWAYS) {
   const sessionId = newId();
-  const refreshToken = randomToken(32);
+  const sessionSecret = newRefreshSecret();
+  const secret = newRefreshSecret();
   const statements = [
     insertSessionStatement(
       deps.db,
@@ -55,14 +57,15 @@ export async function newSession(deps: Deps, user: User, authMethod: string, whe
         createdAt: deps.now,
         lastUsedAt: deps.now,
         expiresAt: new Date(deps.now.getTime() + deps.config.refreshTokenTtl * 1000),
+        refreshSecretHash: await hashRefreshSecret(sessionSecret),
+        refreshTokenHash: await hashRefreshSecret(secret),
       },
       when,
     ),
-    insertRefreshTokenStatement(deps.db, { tokenHash: await hashRefreshToken(refreshToken), sessionId, now: deps.now }),
   ];
   return {
     sessionId,
-    refreshToken,
+    refreshToken: formatRefreshToken(sessionId, 0, sessionSecret, secret),
     statements,
     started: sessionExists(sessionId),
     /** Whether the batch started the session; `at` is where `statements` begin in it. */
@@ -85,51 +88,83 @@ export async function issueTokens(
 const refreshError = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED') => new AppError(code);
 
 /** ADMIN_EMAILS's rule at refresh: the rare promotion costs its own round trip; the role it leaves goes in the token. */
-async function roleAfterAdminEmails(deps: Deps, token: PresentedToken): Promise<'user' | 'admin'> {
-  if (token.rolePinned === 1 || !mayPromote(deps.config, token)) return token.role;
+async function roleAfterAdminEmails(deps: Deps, session: PresentedSession): Promise<'user' | 'admin'> {
+  if (session.rolePinned === 1 || !mayPromote(deps.config, session)) return session.role;
   const results = await runBatch(deps.db, [
-    ...adminEmailsPromotion(deps, { id: token.userId, email: token.email }),
-    selectRoleStatement(deps.db, token.userId),
+    ...adminEmailsPromotion(deps, { id: session.userId, email: session.email }),
+    selectRoleStatement(deps.db, session.userId),
   ]);
-  return rowsOf<{ role: 'user' | 'admin' }>(results[results.length - 1])[0]?.role ?? token.role;
+  return rowsOf<{ role: 'user' | 'admin' }>(results[results.length - 1])[0]?.role ?? session.role;
 }
 
 /** POST /refresh: rotate the presented token (one D1 batch) and sign a new access token. */
 export async function refreshSession(deps: Deps, presentedToken: string): Promise<IssuedTokens> {
-  const newToken = randomToken(32);
-  const newHash = await hashRefreshToken(newToken);
-  const { token, revokedForReuse } = await rotateRefreshTokenBatch(deps.db, {
-    presentedHash: await hashRefreshToken(presentedToken),
-    newHash,
-    now: deps.now,
-    graceMs: REUSE_GRACE_MS,
-  });
-  if (!token) throw refreshError('REFRESH_TOKEN_INVALID');
+  const presented = parseRefreshToken(presentedToken);
+  if (!presented) throw refreshError('REFRESH_TOKEN_INVALID');
+  // A token from before the current format starts its session's secret now.
+  const sessionSecret = presented.format === 'session' ? presented.sessionSecret : newRefreshSecret();
+  const secret = newRefreshSecret();
+  const rotation = { newTokenHash: await hashRefreshSecret(secret), now: deps.now, graceMs: REUSE_GRACE_MS };
+  const sessionSecretHash = await hashRefreshSecret(sessionSecret);
+  const { session, revokedForReuse }: RotationOutcome =
+    presented.format === 'session'
+      ? await rotateRefreshTokenBatch(deps.db, {
+          ...rotation,
+          sessionId: presented.sessionId,
+          generation: presented.generation,
+          sessionSecretHash,
+          tokenHash: await hashRefreshSecret(presented.secret),
+        })
+      : await rotateLegacyRefreshTokenBatch(deps.db, {
+          ...rotation,
+          sessionSecretHash,
+          tokenHash: await hashRefreshSecret(presented.token),
+        });
+  if (!session) throw refreshError('REFRESH_TOKEN_INVALID');
   const claims = () =>
-    roleAfterAdminEmails(deps, token).then((role) => ({ userId: token.userId, sessionId: token.sessionId, role }));
-  if (token.replacedBy === newHash) return issueTokens(deps, await claims(), newToken);
+    roleAfterAdminEmails(deps, session).then((role) => ({
+      userId: session.userId,
+      sessionId: session.sessionId,
+      role,
+    }));
+  if (session.currentTokenHash === rotation.newTokenHash) {
+    const refreshToken = formatRefreshToken(session.sessionId, session.generation, sessionSecret, secret);
+    return issueTokens(deps, await claims(), refreshToken);
+  }
   if (revokedForReuse) {
     await auditStatement(deps, {
       action: 'session.reuse_detected',
-      userId: token.userId,
-      metadata: { session_id: token.sessionId },
+      userId: session.userId,
+      metadata: { session_id: session.sessionId },
     }).run();
     throw refreshError('REFRESH_TOKEN_REUSED');
   }
   const sessionLive =
-    token.sessionRevokedAt === null && token.sessionExpiresAt > deps.now.getTime() && token.userDisabledAt === null;
-  const justRotated = token.rotatedAt !== null && deps.now.getTime() - token.rotatedAt <= REUSE_GRACE_MS;
+    session.sessionRevokedAt === null &&
+    session.sessionExpiresAt > deps.now.getTime() &&
+    session.userDisabledAt === null;
+  const justReplaced = session.replacedAt !== null && deps.now.getTime() - session.replacedAt <= REUSE_GRACE_MS;
   // Two tabs refreshing at once: the loser gets an access token and keeps the winner's cookie.
-  if (sessionLive && justRotated) return issueTokens(deps, await claims(), null);
+  if (sessionLive && justReplaced) return issueTokens(deps, await claims(), null);
   throw refreshError('REFRESH_TOKEN_INVALID');
 }
 
 /** POST /logout: revoke the sessions of the presented cookies (usually one); unknown tokens are a no-op. */
 export async function logout(deps: Deps, presentedTokens: string[]): Promise<void> {
-  const tokens = presentedTokens.filter((token) => token !== '');
+  const tokens = presentedTokens.map(parseRefreshToken).filter((token) => token !== null);
   if (tokens.length === 0) return;
   const revoked = await revokeSessionsByRefreshTokens(deps.db, {
-    tokenHashes: await Promise.all(tokens.map(hashRefreshToken)),
+    sessions: await Promise.all(
+      tokens
+        .filter((token) => token.format === 'session')
+        .map(async (token) => ({
+          sessionId: token.sessionId,
+          sessionSecretHash: await hashRefreshSecret(token.sessionSecret),
+        })),
+    ),
+    legacyTokenHashes: await Promise.all(
+      tokens.filter((token) => token.format === 'legacy').map((token) => hashRefreshSecret(token.token)),
+    ),
     now: deps.now,
     reason: 'logout',
   });
@@ -166,7 +201,7 @@ export interface SessionView {
 export async function listSessions(deps: Deps, auth: AccessTokenClaims): Promise<SessionView[]> {
   // The guard checked this session at the primary; the list itself may come from a replica.
   const sessions = await listLiveSessions(deps.replica, auth.userId, deps.now);
-  return sessions.map((session: Session) => ({
+  return sessions.map((session: SessionSummary) => ({
     id: session.id,
     created_at: session.createdAt.toISOString(),
     last_used_at: session.lastUsedAt.toISOString(),

@@ -1,26 +1,17 @@
-// Queries on refresh tokens, above all the one-batch rotation with reuse detection.
-import { rowsOf, runBatch, sqlStatement, type Database, type Statement } from './client';
+// Queries on refresh tokens, above all the one-batch rotation with reuse detection. A token lives in
+// its session's row (auth/refresh-token.ts); tokens issued before migration 0006 are in refresh_tokens.
+import { rowsOf, runBatch, sqlStatement, type Database } from './client';
 
-/** Batchable: the session's first refresh token, if the session was started (see insertSessionStatement). */
-export function insertRefreshTokenStatement(
-  db: Database,
-  input: { tokenHash: string; sessionId: string; now: Date },
-): Statement {
-  return sqlStatement(
-    db,
-    'INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT ?, id, ? FROM sessions WHERE id = ?',
-    input.tokenHash,
-    input.now.getTime(),
-    input.sessionId,
-  );
-}
-
-export interface PresentedToken {
+/** The session a presented token belongs to, joined with its user, as the rotation batch left it. */
+export interface PresentedSession {
   sessionId: string;
   userId: string;
   role: 'user' | 'admin';
-  rotatedAt: number | null;
-  replacedBy: string | null;
+  generation: number;
+  /** Hash of the session's current token secret: the caller's new one when its rotation won. */
+  currentTokenHash: string | null;
+  /** When the presented token was replaced, if it is the one its successor replaced; else null. */
+  replacedAt: number | null;
   sessionRevokedAt: number | null;
   sessionExpiresAt: number;
   userDisabledAt: number | null;
@@ -32,51 +23,113 @@ export interface PresentedToken {
 }
 
 export interface RotationOutcome {
-  /** The presented token joined with its session and user, after the batch; null when unknown. */
-  token: PresentedToken | null;
+  /** The presented token's session after the batch; null when the token is unknown. */
+  session: PresentedSession | null;
   /** True when this very batch revoked the session because an old token came back. */
   revokedForReuse: boolean;
 }
 
+interface Rotation {
+  /** Hash of the secret of the token that replaces the presented one. */
+  newTokenHash: string;
+  now: Date;
+  graceMs: number;
+}
+
+const SESSION_LIVE = `revoked_at IS NULL AND expires_at > ?1
+  AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.disabled_at IS NULL)`;
+
+const PRESENTED_SESSION_COLUMNS = `s.id AS sessionId, s.user_id AS userId, u.role AS role,
+  s.refresh_generation AS generation, s.refresh_token_hash AS currentTokenHash,
+  s.revoked_at AS sessionRevokedAt, s.expires_at AS sessionExpiresAt,
+  u.disabled_at AS userDisabledAt, u.email AS email, u.email_verified_at AS emailVerifiedAt,
+  EXISTS (SELECT 1 FROM role_pins p WHERE p.email = u.email) AS rolePinned`;
+
 /**
  * Rotation and reuse detection in one D1 batch (a transaction), so concurrent refreshes with one
- * cookie serialise: exactly one claims the token and inserts its successor; the others find it
- * rotated moments ago (grace) instead of forking the session or revoking it.
+ * cookie serialise: exactly one moves the session to the next generation; the others find their
+ * token replaced moments ago (grace) instead of forking the session or revoking it. Writes one row.
  */
 export async function rotateRefreshTokenBatch(
   db: Database,
-  input: { presentedHash: string; newHash: string; now: Date; graceMs: number },
+  input: Rotation & { sessionId: string; generation: number; sessionSecretHash: string; tokenHash: string },
+): Promise<RotationOutcome> {
+  const now = input.now.getTime();
+  // ?1 now, ?2 session id, ?3 session secret hash, ?4 generation, ?5 presented hash, ?6 new hash, ?7 grace start
+  const params = [
+    now,
+    input.sessionId,
+    input.sessionSecretHash,
+    input.generation,
+    input.tokenHash,
+    input.newTokenHash,
+    now - input.graceMs,
+  ];
+  const results = await runBatch(db, [
+    // 1. Claim: only the current token of a live session whose user is enabled.
+    sqlStatement(
+      db,
+      `UPDATE sessions SET refresh_generation = ?4 + 1, previous_refresh_token_hash = refresh_token_hash,
+         refresh_token_hash = ?6, refreshed_at = ?1, last_used_at = ?1
+       WHERE id = ?2 AND refresh_secret_hash = ?3 AND refresh_generation = ?4 AND refresh_token_hash = ?5
+         AND ${SESSION_LIVE}`,
+      ...params.slice(0, 6),
+    ),
+    // 2. A token of this session that is neither current nor the one just replaced: a replay. End the session.
+    sqlStatement(
+      db,
+      `UPDATE sessions SET revoked_at = ?1, revoked_reason = 'refresh_token_reused'
+       WHERE id = ?2 AND refresh_secret_hash = ?3 AND revoked_at IS NULL
+         AND NOT (refresh_generation = ?4 AND refresh_token_hash = ?5)
+         AND NOT (refresh_generation = ?4 + 1 AND previous_refresh_token_hash = ?5 AND refreshed_at >= ?7)
+       RETURNING id`,
+      ...params,
+    ),
+    sqlStatement(
+      db,
+      `SELECT ${PRESENTED_SESSION_COLUMNS},
+         CASE WHEN s.refresh_generation = ?4 + 1 AND s.previous_refresh_token_hash = ?5 THEN s.refreshed_at END AS replacedAt
+       FROM sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.id = ?2 AND s.refresh_secret_hash = ?3`,
+      ...params.slice(0, 5),
+    ),
+  ]);
+  return {
+    session: rowsOf<PresentedSession>(results[2])[0] ?? null,
+    revokedForReuse: rowsOf(results[1]).length > 0,
+  };
+}
+
+/**
+ * The same for a token issued before migration 0006 (by its hash in refresh_tokens): its rotation
+ * marks the row rotated and moves the session to the current format, generation 0.
+ */
+export async function rotateLegacyRefreshTokenBatch(
+  db: Database,
+  input: Rotation & { tokenHash: string; sessionSecretHash: string },
 ): Promise<RotationOutcome> {
   const now = input.now.getTime();
   const results = await runBatch(db, [
-    // 1. Claim: only an unrotated token of a live session whose user is enabled.
     sqlStatement(
       db,
       `UPDATE refresh_tokens SET rotated_at = ?1, replaced_by = ?2
        WHERE token_hash = ?3 AND rotated_at IS NULL
-         AND EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
-                     WHERE s.id = refresh_tokens.session_id AND s.revoked_at IS NULL
-                       AND s.expires_at > ?1 AND u.disabled_at IS NULL)`,
+         AND EXISTS (SELECT 1 FROM sessions WHERE id = refresh_tokens.session_id AND ${SESSION_LIVE})`,
       now,
-      input.newHash,
-      input.presentedHash,
+      input.newTokenHash,
+      input.tokenHash,
     ),
-    // 2. The successor exists only if step 1 claimed the token for this very call.
+    // The session takes the successor only if the claim above was this very call's.
     sqlStatement(
       db,
-      `INSERT INTO refresh_tokens (token_hash, session_id, created_at)
-       SELECT ?1, session_id, ?2 FROM refresh_tokens WHERE token_hash = ?3 AND replaced_by = ?1`,
-      input.newHash,
+      `UPDATE sessions SET refresh_generation = 0, refresh_secret_hash = ?2, refresh_token_hash = ?3,
+         previous_refresh_token_hash = NULL, refreshed_at = ?1, last_used_at = ?1
+       WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = ?4 AND replaced_by = ?3)`,
       now,
-      input.presentedHash,
+      input.sessionSecretHash,
+      input.newTokenHash,
+      input.tokenHash,
     ),
-    sqlStatement(
-      db,
-      'UPDATE sessions SET last_used_at = ?1 WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = ?2)',
-      now,
-      input.newHash,
-    ),
-    // 3. A token rotated longer ago than the grace period is being replayed: end the session.
     sqlStatement(
       db,
       `UPDATE sessions SET revoked_at = ?1, revoked_reason = 'refresh_token_reused'
@@ -85,42 +138,51 @@ export async function rotateRefreshTokenBatch(
          WHERE token_hash = ?2 AND rotated_at IS NOT NULL AND rotated_at < ?3)
        RETURNING id`,
       now,
-      input.presentedHash,
+      input.tokenHash,
       now - input.graceMs,
     ),
     sqlStatement(
       db,
-      `SELECT rt.session_id AS sessionId, s.user_id AS userId, u.role AS role,
-              rt.rotated_at AS rotatedAt, rt.replaced_by AS replacedBy,
-              s.revoked_at AS sessionRevokedAt, s.expires_at AS sessionExpiresAt,
-              u.disabled_at AS userDisabledAt, u.email AS email, u.email_verified_at AS emailVerifiedAt,
-              EXISTS (SELECT 1 FROM role_pins p WHERE p.email = u.email) AS rolePinned
+      `SELECT ${PRESENTED_SESSION_COLUMNS}, rt.rotated_at AS replacedAt
        FROM refresh_tokens rt
        JOIN sessions s ON s.id = rt.session_id
        JOIN users u ON u.id = s.user_id
        WHERE rt.token_hash = ?`,
-      input.presentedHash,
+      input.tokenHash,
     ),
   ]);
   return {
-    token: rowsOf<PresentedToken>(results[4])[0] ?? null,
-    revokedForReuse: rowsOf(results[3]).length > 0,
+    session: rowsOf<PresentedSession>(results[3])[0] ?? null,
+    revokedForReuse: rowsOf(results[2]).length > 0,
   };
 }
 
-/** Revokes the sessions these refresh tokens belong to (logout); unknown tokens and ended sessions are skipped. */
+/**
+ * Revokes the sessions these refresh tokens belong to (logout), any generation: `sessions` by id and
+ * session secret hash, `legacyTokenHashes` by refresh_tokens. Unknown tokens and ended sessions are skipped.
+ */
 export async function revokeSessionsByRefreshTokens(
   db: Database,
-  input: { tokenHashes: string[]; now: Date; reason: string },
+  input: {
+    sessions: { sessionId: string; sessionSecretHash: string }[];
+    legacyTokenHashes: string[];
+    now: Date;
+    reason: string;
+  },
 ): Promise<{ sessionId: string; userId: string }[]> {
   const revoked = await sqlStatement(
     db,
-    `UPDATE sessions SET revoked_at = ?, revoked_reason = ?
-     WHERE revoked_at IS NULL AND id IN (SELECT session_id FROM refresh_tokens WHERE token_hash IN (SELECT value FROM json_each(?)))
+    `UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2
+     WHERE revoked_at IS NULL AND id IN (
+       SELECT s.id FROM json_each(?3) t
+       JOIN sessions s ON s.id = t.value ->> '$.sessionId' AND s.refresh_secret_hash = t.value ->> '$.sessionSecretHash'
+       UNION ALL
+       SELECT session_id FROM refresh_tokens WHERE token_hash IN (SELECT value FROM json_each(?4)))
      RETURNING id AS sessionId, user_id AS userId`,
     input.now.getTime(),
     input.reason,
-    JSON.stringify(input.tokenHashes),
+    JSON.stringify(input.sessions),
+    JSON.stringify(input.legacyTokenHashes),
   ).all<{ sessionId: string; userId: string }>();
   return revoked.results;
 }

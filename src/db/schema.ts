@@ -62,6 +62,18 @@ export const sessions = sqliteTable(
     expiresAt: timestamp('expires_at').notNull(),
     revokedAt: timestamp('revoked_at'),
     revokedReason: text('revoked_reason'),
+    /**
+     * The refresh token lives in its session's row (see auth/refresh-token.ts): one row per session,
+     * however often it refreshes. Hashes only: of the secret fixed for the session's life (proves a
+     * presented token came from this session), of the current generation's secret, and of the one it
+     * replaced (for the 10-second grace). Null secret hash: a session started before 0006, whose
+     * token is still in refresh_tokens until its first rotation.
+     */
+    refreshGeneration: integer('refresh_generation').notNull().default(0),
+    refreshSecretHash: text('refresh_secret_hash'),
+    refreshTokenHash: text('refresh_token_hash'),
+    previousRefreshTokenHash: text('previous_refresh_token_hash'),
+    refreshedAt: timestamp('refreshed_at'),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );
@@ -69,8 +81,10 @@ export const sessions = sqliteTable(
 export type Session = typeof sessions.$inferSelect;
 
 /**
- * Every refresh token a session has had, by SHA-256 hash (the token itself is never stored).
- * Keeping rotated ones is what lets a replayed old token be recognised as theft.
+ * Refresh tokens issued before migration 0006 (one row per token ever issued, by SHA-256 hash), kept
+ * so those sessions survive the upgrade: such a token is accepted once more, rotated into the
+ * session's row, and recognised as reuse afterwards. No row is written any more; the rows go with
+ * their sessions, so the table is empty REFRESH_TOKEN_TTL (plus a day) after the upgrade.
  */
 export const refreshTokens = sqliteTable(
   'refresh_tokens',

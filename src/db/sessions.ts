@@ -9,19 +9,22 @@ const live = (now: Date) => and(isNull(sessions.revokedAt), gt(sessions.expiresA
 const liveAndEnabled = (sessionId: string, now: Date) =>
   and(eq(sessions.id, sessionId), live(now), isNull(users.disabledAt));
 
+/** What starting a session writes: its row, with the hashes of its first refresh token. */
+export type NewSession = Omit<
+  Session,
+  'revokedAt' | 'revokedReason' | 'refreshGeneration' | 'previousRefreshTokenHash' | 'refreshedAt'
+> & { refreshSecretHash: string; refreshTokenHash: string };
+
 /**
  * Batchable: starts the session if `when` holds when the batch runs (the credential that was
  * checked is still valid: a reset or an unlink between the check and this write leaves no session).
  */
-export function insertSessionStatement(
-  db: Database,
-  session: Omit<Session, 'revokedAt' | 'revokedReason'>,
-  when: Condition = ALWAYS,
-): Statement {
+export function insertSessionStatement(db: Database, session: NewSession, when: Condition = ALWAYS): Statement {
   return sqlStatement(
     db,
-    `INSERT INTO sessions (id, user_id, auth_method, user_agent, ip_address, created_at, last_used_at, expires_at)
-     SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE ${when.sql}`,
+    `INSERT INTO sessions (id, user_id, auth_method, user_agent, ip_address, created_at, last_used_at, expires_at,
+       refresh_secret_hash, refresh_token_hash)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${when.sql}`,
     session.id,
     session.userId,
     session.authMethod,
@@ -30,6 +33,8 @@ export function insertSessionStatement(
     session.createdAt.getTime(),
     session.lastUsedAt.getTime(),
     session.expiresAt.getTime(),
+    session.refreshSecretHash,
+    session.refreshTokenHash,
     ...when.params,
   );
 }
@@ -39,9 +44,17 @@ export function sessionExists(sessionId: string): Condition {
   return { sql: 'EXISTS (SELECT 1 FROM sessions WHERE id = ?)', params: [sessionId] };
 }
 
-export async function listLiveSessions(db: Database, userId: string, now: Date): Promise<Session[]> {
+/** What the sessions list shows (never the refresh token's hashes). */
+export type SessionSummary = Pick<Session, 'id' | 'createdAt' | 'lastUsedAt' | 'userAgent'>;
+
+export async function listLiveSessions(db: Database, userId: string, now: Date): Promise<SessionSummary[]> {
   return db
-    .select()
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastUsedAt: sessions.lastUsedAt,
+      userAgent: sessions.userAgent,
+    })
     .from(sessions)
     .where(and(eq(sessions.userId, userId), live(now)))
     .orderBy(desc(sessions.lastUsedAt))
