@@ -50,8 +50,10 @@ export interface Config {
   jwt: JwtSettings;
   accessTokenTtl: number;
   refreshTokenTtl: number;
-  /** Days the cron job keeps audit entries (AUDIT_RETENTION_DAYS). */
+  /** Days the cron job keeps audit entries (AUDIT_RETENTION_DAYS), in D1 or in the archive. */
   auditRetentionDays: number;
+  /** Days an audit entry stays in D1 before the cron job moves it to the AUDIT_ARCHIVE bucket, when bound. */
+  auditArchiveAfterDays: number;
   /** Days the cron job keeps the Stripe event ledger (STRIPE_EVENT_RETENTION_DAYS). */
   stripeEventRetentionDays: number;
   adminEmails: string[];
@@ -81,6 +83,7 @@ export class ConfigError extends Error {
 
 const DEFAULT_ACCESS_TOKEN_TTL = 900;
 const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+const DEFAULT_AUDIT_ARCHIVE_AFTER_DAYS = 30;
 const DEFAULT_STRIPE_EVENT_RETENTION_DAYS = 90;
 // Stripe keeps an event (and may deliver it, retried or resent by hand) for 30 days: its ledger row
 // must outlive that, or a late redelivery would be applied twice.
@@ -123,6 +126,7 @@ const rawSettingsSchema = z.object({
   ACCESS_TOKEN_TTL: seconds,
   REFRESH_TOKEN_TTL: seconds,
   AUDIT_RETENTION_DAYS: days,
+  AUDIT_ARCHIVE_AFTER_DAYS: days,
   STRIPE_EVENT_RETENTION_DAYS: days,
   ADMIN_EMAILS: list,
   STRIPE_SECRET_KEY: optional,
@@ -223,6 +227,12 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
   if (auditRetentionDays < 1 || auditRetentionDays > 36_500) {
     problems.add('AUDIT_RETENTION_DAYS', 'must be between 1 and 36500 days');
   }
+  const auditArchiveAfterDays =
+    raw.AUDIT_ARCHIVE_AFTER_DAYS ?? Math.min(DEFAULT_AUDIT_ARCHIVE_AFTER_DAYS, auditRetentionDays);
+  const retentionValid = !problems.settings.includes('AUDIT_RETENTION_DAYS');
+  if (retentionValid && (auditArchiveAfterDays < 1 || auditArchiveAfterDays > auditRetentionDays)) {
+    problems.add('AUDIT_ARCHIVE_AFTER_DAYS', 'must be between 1 and AUDIT_RETENTION_DAYS');
+  }
   const stripeEventRetentionDays = raw.STRIPE_EVENT_RETENTION_DAYS ?? DEFAULT_STRIPE_EVENT_RETENTION_DAYS;
   if (stripeEventRetentionDays < MIN_STRIPE_EVENT_RETENTION_DAYS || stripeEventRetentionDays > 36_500) {
     problems.add(
@@ -252,6 +262,7 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
     accessTokenTtl,
     refreshTokenTtl,
     auditRetentionDays,
+    auditArchiveAfterDays,
     stripeEventRetentionDays,
     adminEmails,
     stripe,

@@ -1,10 +1,13 @@
-// The cron trigger's jobs: retry undelivered emails, then delete expired rows.
+// The cron trigger's jobs: retry undelivered emails, delete expired rows, move old audit entries to the archive.
+import { archiveAuditEntries, auditArchiveOf, deleteArchivedBefore } from './admin/audit-archive';
 import { loadConfig } from './config';
 import { deleteExpiredRows } from './db/cleanup';
 import { createDatabase } from './db/client';
 import { retryDueEmails } from './email/outbox';
 import { createEmailSender } from './email/senders';
 import { createLogger } from './lib/log';
+
+const DAY = 86_400_000;
 
 export async function runScheduledJobs(bindings: Env): Promise<void> {
   const config = loadConfig(bindings);
@@ -16,5 +19,15 @@ export async function runScheduledJobs(bindings: Env): Promise<void> {
     auditDays: config.auditRetentionDays,
     stripeEventDays: config.stripeEventRetentionDays,
   });
-  log.info('scheduled jobs', { started: started.toISOString(), emails_tried: retried, deleted });
+  const archive = auditArchiveOf(bindings);
+  const auditArchive = archive && {
+    moved: await archiveAuditEntries(db, archive, started.getTime() - config.auditArchiveAfterDays * DAY),
+    objects_deleted: await deleteArchivedBefore(archive, started.getTime() - config.auditRetentionDays * DAY),
+  };
+  log.info('scheduled jobs', {
+    started: started.toISOString(),
+    emails_tried: retried,
+    deleted,
+    audit_archive: auditArchive,
+  });
 }

@@ -184,7 +184,7 @@ export async function revokeSessionsOf(deps: Deps, admin: AccessTokenClaims, use
 
 export const getStats = (deps: Deps) => readStats(deps.replica, deps.now);
 
-function toAuditView(row: AuditRow) {
+export function toAuditView(row: AuditRow) {
   let metadata: unknown = null;
   try {
     metadata = row.metadata ? JSON.parse(row.metadata) : null;

@@ -1,6 +1,7 @@
-// Writes to the audit log of security events.
+// The audit log of security events: writes, and the reads and deletes of the archive job.
 import type { ClientInfo } from '../lib/client-info';
 import { newId } from '../lib/crypto';
+import type { AuditRow } from './admin';
 import { ALWAYS, sqlStatement, type Condition, type Database, type Statement } from './client';
 
 export interface AuditEvent {
@@ -52,4 +53,25 @@ export function auditStatement(
     deps.now,
     when,
   );
+}
+
+/** The oldest entries created before `cutoff`, oldest first (through the created_at index): the archive's next chunk. */
+export async function selectOldestAuditEntries(db: Database, cutoff: number, limit: number): Promise<AuditRow[]> {
+  const result = await sqlStatement(
+    db,
+    'SELECT * FROM audit_log WHERE created_at < ? ORDER BY created_at, id LIMIT ?',
+    cutoff,
+    limit,
+  ).all<AuditRow>();
+  return result.results;
+}
+
+/** Deletes these entries (once the archive holds them); the count deleted. */
+export async function deleteAuditEntries(db: Database, ids: string[]): Promise<number> {
+  const result = await sqlStatement(
+    db,
+    'DELETE FROM audit_log WHERE id IN (SELECT value FROM json_each(?))',
+    JSON.stringify(ids),
+  ).run();
+  return result.meta.changes;
 }

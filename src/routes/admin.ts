@@ -1,4 +1,4 @@
-// /api/admin: users (search, detail, role, disable/enable, sessions), stats and the audit log. Admins only.
+// /api/admin: users (search, detail, role, disable/enable, sessions), stats, the audit log and its archive. Admins only.
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   changeRole,
@@ -10,6 +10,7 @@ import {
   listUsers,
   revokeSessionsOf,
 } from '../admin/admin';
+import { auditArchiveOf, readArchivedDay } from '../admin/audit-archive';
 import {
   ADMIN_ERRORS,
   adminGuard,
@@ -156,6 +157,24 @@ const statsRoute = createRoute({
   },
 });
 
+const auditEntrySchema = z
+  .object({
+    id: z.string(),
+    user_id: z.string().nullable(),
+    actor_id: z.string().nullable(),
+    action: z.string().openapi({ example: 'login.succeeded' }),
+    ip_address: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    metadata: z.unknown().openapi({ description: "The event's details, as recorded (JSON), or null." }),
+    created_at: dateTime(),
+  })
+  .openapi('AuditEntry');
+
+const auditFilters = {
+  user_id: z.string().max(64).optional(),
+  action: z.string().max(100).optional(),
+};
+
 const auditRoute = createRoute({
   ...guard,
   method: 'get',
@@ -166,8 +185,7 @@ const auditRoute = createRoute({
     '`action` is exact, or a prefix ending in `*` (e.g. `login.*`); `from` and `to` are ISO-8601 times (from inclusive, to exclusive).',
   request: {
     query: z.object({
-      user_id: z.string().max(64).optional(),
-      action: z.string().max(100).optional(),
+      ...auditFilters,
       from: z.iso.datetime({ offset: true }).optional(),
       to: z.iso.datetime({ offset: true }).optional(),
       cursor: z.string().max(200).optional(),
@@ -177,25 +195,39 @@ const auditRoute = createRoute({
   responses: {
     200: jsonResponse(
       z.object({
-        entries: z.array(
-          z
-            .object({
-              id: z.string(),
-              user_id: z.string().nullable(),
-              actor_id: z.string().nullable(),
-              action: z.string().openapi({ example: 'login.succeeded' }),
-              ip_address: z.string().nullable(),
-              user_agent: z.string().nullable(),
-              metadata: z.unknown().openapi({ description: "The event's details, as recorded (JSON), or null." }),
-              created_at: dateTime(),
-            })
-            .openapi('AuditEntry'),
-        ),
+        entries: z.array(auditEntrySchema),
         next_cursor: nextCursor,
       }),
       'A page of entries, newest first.',
     ),
     ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR'),
+  },
+});
+
+const auditArchiveRoute = createRoute({
+  ...guard,
+  method: 'get',
+  path: '/admin/audit/archive',
+  operationId: 'adminReadAuditArchive',
+  summary: 'Archived audit entries of one UTC day, oldest first',
+  description:
+    'Entries the cron job moved to the `AUDIT_ARCHIVE` bucket (older than `AUDIT_ARCHIVE_AFTER_DAYS`). Each page is one archived object (up to 1000 entries before the filters, which work as in `GET /api/admin/audit`); an empty page is not the end unless `next_cursor` is null. 404 when no archive is bound.',
+  request: {
+    query: z.object({
+      day: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a UTC day, YYYY-MM-DD')
+        .openapi({ example: '2026-11-30' }),
+      ...auditFilters,
+      cursor: z.string().max(200).optional(),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ entries: z.array(auditEntrySchema), next_cursor: nextCursor }),
+      'A page of the day, oldest first.',
+    ),
+    ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND'),
   },
 });
 
@@ -219,4 +251,7 @@ export const adminRouter = createRouter()
     c.json(await revokeSessionsOf(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
   )
   .openapi(statsRoute, async (c) => c.json({ ...(await getStats(depsFrom(c))) }, 200))
-  .openapi(auditRoute, async (c) => c.json(await listAudit(depsFrom(c), c.req.valid('query')), 200));
+  .openapi(auditRoute, async (c) => c.json(await listAudit(depsFrom(c), c.req.valid('query')), 200))
+  .openapi(auditArchiveRoute, async (c) =>
+    c.json(await readArchivedDay(auditArchiveOf(c.env), c.req.valid('query')), 200),
+  );

@@ -111,7 +111,17 @@ describe('parseConfig', () => {
   });
 
   it('reads the retention settings in days, with defaults, and keeps the Stripe ledger past 30 days', async () => {
-    expect(await parse()).toMatchObject({ auditRetentionDays: 365, stripeEventRetentionDays: 90 });
+    expect(await parse()).toMatchObject({
+      auditRetentionDays: 365,
+      auditArchiveAfterDays: 30,
+      stripeEventRetentionDays: 90,
+    });
+    // The archive never holds entries the retention has dropped: it waits at most that long.
+    expect(await parse({ AUDIT_RETENTION_DAYS: '7' })).toMatchObject({
+      auditRetentionDays: 7,
+      auditArchiveAfterDays: 7,
+    });
+    expect(await parse({ AUDIT_ARCHIVE_AFTER_DAYS: '90' })).toMatchObject({ auditArchiveAfterDays: 90 });
     expect(await parse({ AUDIT_RETENTION_DAYS: '30', STRIPE_EVENT_RETENTION_DAYS: '35' })).toMatchObject({
       auditRetentionDays: 30,
       stripeEventRetentionDays: 35,
@@ -124,6 +134,12 @@ describe('parseConfig', () => {
     expect(await details({ AUDIT_RETENTION_DAYS: '0', STRIPE_EVENT_RETENTION_DAYS: '30' })).toEqual([
       'AUDIT_RETENTION_DAYS must be between 1 and 36500 days',
       'STRIPE_EVENT_RETENTION_DAYS must be between 35 and 36500 days (Stripe can deliver an event for 30 days)',
+    ]);
+    expect(await details({ AUDIT_RETENTION_DAYS: '10', AUDIT_ARCHIVE_AFTER_DAYS: '11' })).toEqual([
+      'AUDIT_ARCHIVE_AFTER_DAYS must be between 1 and AUDIT_RETENTION_DAYS',
+    ]);
+    expect(await details({ AUDIT_ARCHIVE_AFTER_DAYS: '0' })).toEqual([
+      'AUDIT_ARCHIVE_AFTER_DAYS must be between 1 and AUDIT_RETENTION_DAYS',
     ]);
   });
 
