@@ -17,6 +17,8 @@ export interface AppEnv {
     config: Config;
     /** The request's D1 sessions (primary and replica), opened on first use. */
     databases: RequestDatabases;
+    /** The AUDIT_ARCHIVE R2 bucket, or null where none is bound. */
+    auditArchive: R2Bucket | null;
     /** Set by requestLog: every line carries the request id. */
     log: Logger;
     /** Set by corsForBrowsers: an Origin that CORS_ORIGINS does not list, for the request's log line. */

@@ -1,8 +1,8 @@
 // The cron trigger's jobs: retry undelivered emails, delete expired rows, move old audit entries to the archive.
-import { archiveAuditEntries, auditArchiveOf, deleteArchivedBefore } from './admin/audit-archive';
+import { archiveAuditEntries, deleteArchivedBefore } from './admin/audit-archive';
 import { loadConfig } from './config';
 import { deleteExpiredRows } from './db/cleanup';
-import { createDatabase } from './db/client';
+import { createDatabase, openAuditArchive } from './db/client';
 import { retryDueEmails } from './email/outbox';
 import { createEmailSender } from './email/senders';
 import { createLogger } from './lib/log';
@@ -19,7 +19,7 @@ export async function runScheduledJobs(bindings: Env): Promise<void> {
     auditDays: config.auditRetentionDays,
     stripeEventDays: config.stripeEventRetentionDays,
   });
-  const archive = auditArchiveOf(bindings);
+  const archive = openAuditArchive(bindings);
   const auditArchive = archive && {
     moved: await archiveAuditEntries(db, archive, started.getTime() - config.auditArchiveAfterDays * DAY),
     objects_deleted: await deleteArchivedBefore(archive, started.getTime() - config.auditRetentionDays * DAY),

@@ -24,11 +24,6 @@ const chunkName = (entries: AuditRow[]) =>
 const CHUNK_NAME = /^\d{13}-[\w-]{1,64}-\d{1,6}$/;
 const keyOf = (day: string, name: string) => `${PREFIX}${day}/${name}.ndjson.gz`;
 
-/** The AUDIT_ARCHIVE binding, or null where none is bound (entries then stay in D1 for their retention). */
-export function auditArchiveOf(bindings: object): R2Bucket | null {
-  return (bindings as { AUDIT_ARCHIVE?: R2Bucket }).AUDIT_ARCHIVE ?? null;
-}
-
 async function gzip(text: string): Promise<ArrayBuffer> {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
   return new Response(stream).arrayBuffer();

@@ -31,6 +31,11 @@ export function createDatabase(bindings: { DB: D1Database }): Database {
   return drizzle(bindings.DB);
 }
 
+/** The audit archive's R2 bucket (admin/audit-archive.ts), or null where none is bound: the binding is optional. */
+export function openAuditArchive(bindings: object): R2Bucket | null {
+  return (bindings as { AUDIT_ARCHIVE?: R2Bucket }).AUDIT_ARCHIVE ?? null;
+}
+
 /**
  * One request's two ways to D1 (read replication; README "Reads near the user"). Each is a D1
  * session (Sessions API), opened on first use, so a request that never reads from a replica opens

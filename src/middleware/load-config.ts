@@ -6,7 +6,7 @@
 // not to "forgot password"). Their reads do not need one (see readNearby).
 import type { MiddlewareHandler } from 'hono';
 import { loadConfig } from '../config';
-import { isBookmark, openDatabases } from '../db/client';
+import { isBookmark, openAuditArchive, openDatabases } from '../db/client';
 import type { AppEnv } from '../router';
 
 export const BOOKMARK_HEADER = 'X-D1-Bookmark';
@@ -18,6 +18,7 @@ export function loadSettings(): MiddlewareHandler<AppEnv> {
     const sent = c.req.header(BOOKMARK_HEADER);
     const databases = openDatabases(c.env, isBookmark(sent) ? sent : null);
     c.set('databases', databases);
+    c.set('auditArchive', openAuditArchive(c.env));
     await next();
     const bookmark = databases.bookmark();
     if (bookmark !== null && c.get('auth') !== undefined) c.header(BOOKMARK_HEADER, bookmark);

@@ -10,7 +10,7 @@ import {
   listUsers,
   revokeSessionsOf,
 } from '../admin/admin';
-import { auditArchiveOf, readArchivedDay } from '../admin/audit-archive';
+import { readArchivedDay } from '../admin/audit-archive';
 import {
   ADMIN_ERRORS,
   adminGuard,
@@ -253,5 +253,5 @@ export const adminRouter = createRouter()
   .openapi(statsRoute, async (c) => c.json({ ...(await getStats(depsFrom(c))) }, 200))
   .openapi(auditRoute, async (c) => c.json(await listAudit(depsFrom(c), c.req.valid('query')), 200))
   .openapi(auditArchiveRoute, async (c) =>
-    c.json(await readArchivedDay(auditArchiveOf(c.env), c.req.valid('query')), 200),
+    c.json(await readArchivedDay(c.get('auditArchive'), c.req.valid('query')), 200),
   );
