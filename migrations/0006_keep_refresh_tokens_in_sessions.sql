@@ -4,5 +4,5 @@
 ALTER TABLE `sessions` ADD `refresh_generation` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `sessions` ADD `refresh_secret_hash` text;--> statement-breakpoint
 ALTER TABLE `sessions` ADD `refresh_token_hash` text;--> statement-breakpoint
-ALTER TABLE `sessions` ADD `previous_refresh_token_hash` text;--> statement-breakpoint
+ALTER TABLE `sessions` ADD `recent_refresh_tokens` text;--> statement-breakpoint
 ALTER TABLE `sessions` ADD `refreshed_at` integer;

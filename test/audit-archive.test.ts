@@ -230,6 +230,41 @@ describe('GET /api/admin/audit/archive', () => {
     expect(await empty.json()).toEqual({ entries: [], next_cursor: null });
   });
 
+  it('skips what it cannot read (logged) and goes on to the next object', async () => {
+    const admin = await registerAdmin();
+    const day = '2004-05-06';
+    const gzipped = (text: string) =>
+      new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+    const good = { id: 'a', user_id: null, actor_id: null, action: 'login', created_at: `${day}T00:00:00.000Z` };
+    await env.AUDIT_ARCHIVE.put(
+      `audit/${day}/1-good.ndjson.gz`,
+      await gzipped(`${JSON.stringify(good)}\nnull\n{oops\n`),
+    );
+    await env.AUDIT_ARCHIVE.put(`audit/${day}/2-not gzip..odd name`, 'plain text');
+    await env.AUDIT_ARCHIVE.put(
+      `audit/${day}/3-last.ndjson.gz`,
+      await gzipped(`${JSON.stringify({ ...good, id: 'b' })}\n`),
+    );
+    const logs = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const pages: { entries: { id: string }[]; next_cursor: string | null }[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = `day=${day}&action=log*${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const response = await call(`/api/admin/audit/archive?${query}`, { headers: bearer(admin.accessToken) });
+      expect(response.status).toBe(200);
+      pages.push(await response.json());
+      cursor = pages[pages.length - 1]!.next_cursor;
+    } while (cursor !== null && pages.length < 5);
+    expect(pages.map((page) => page.entries.map((entry) => entry.id))).toEqual([['a'], [], ['b']]);
+    const logged = logs.mock.calls.map(([line]) => JSON.parse(String(line)) as { msg: string; skipped?: number });
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: 'audit archive lines skipped', skipped: 2 }),
+        expect.objectContaining({ msg: 'audit archive object unreadable' }),
+      ]),
+    );
+  });
+
   it('refuses bad input, non-admins and a missing archive', async () => {
     const admin = await registerAdmin();
     const member = await register();
@@ -238,6 +273,7 @@ describe('GET /api/admin/audit/archive', () => {
       '',
       '?day=yesterday',
       '?day=2003-04-05&cursor=../../secrets',
+      '?day=2003-04-05&cursor=',
       `?day=2003-04-05&cursor=${'9'.repeat(300)}`,
     ]) {
       await expectError(await call(`/api/admin/audit/archive${query}`, asAdmin), 400, 'VALIDATION_ERROR');

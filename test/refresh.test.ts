@@ -132,12 +132,46 @@ describe('POST /api/auth/refresh', () => {
     expect((await refresh(token)).status).toBe(401);
   });
 
-  it('treats an old token with its generation edited as reuse, even within the grace window', async () => {
+  it('gives any token replaced in the last 10 s an access token: three tabs restored at once', async () => {
+    const client = await register();
+    // Tab 1 rotates 0 → 1; tab 2, which already has cookie 1, rotates 1 → 2; tab 3 still sends 0.
+    const first = refreshCookieFrom(await refresh(client.refreshToken))!;
+    const second = refreshCookieFrom(await refresh(first))!;
+    for (const late of [client.refreshToken, first]) {
+      const response = await refresh(late);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('Set-Cookie')).toBeNull();
+    }
+    expect((await sessionOf(client.userId))?.revoked_at).toBeNull();
+    expect((await refresh(second)).status).toBe(200);
+    advanceClock(10_500);
+    await expectError(await refresh(first), 401, 'REFRESH_TOKEN_REUSED');
+  });
+
+  it('keeps at most 8 replaced tokens for the grace, so rotating faster cannot grow the row', async () => {
+    const client = await register();
+    const tokens = [client.refreshToken];
+    for (let i = 0; i < 10; i++) tokens.push(refreshCookieFrom(await refresh(tokens[tokens.length - 1]!))!);
+    const row = await env.DB.prepare('SELECT recent_refresh_tokens FROM sessions WHERE user_id = ?')
+      .bind(client.userId)
+      .first<{ recent_refresh_tokens: string }>();
+    expect(JSON.parse(row!.recent_refresh_tokens)).toHaveLength(8);
+    // The eighth most recently replaced still has its grace; the ninth is a replay.
+    expect((await refresh(tokens[2]!)).status).toBe(200);
+    await expectError(await refresh(tokens[1]!), 401, 'REFRESH_TOKEN_REUSED');
+  });
+
+  it('judges a token with its generation edited by its secret: grace within 10 s, reuse after', async () => {
     const client = await register();
     const current = refreshCookieFrom(await refresh(client.refreshToken))!;
-    // Generation 0's secret presented as generation 1: it was issued, so it is a replay.
+    // Generation 0's secret presented as generation 1 (the current generation's number).
     const [sessionId, , sessionSecret, secret] = client.refreshToken.split('.');
-    await expectError(await refresh(`${sessionId}.1.${sessionSecret}.${secret}`), 401, 'REFRESH_TOKEN_REUSED');
+    const edited = `${sessionId}.1.${sessionSecret}.${secret}`;
+    const racing = await refresh(edited);
+    expect(racing.status).toBe(200);
+    expect(racing.headers.get('Set-Cookie')).toBeNull();
+    advanceClock(10_500);
+    await expectError(await refresh(edited), 401, 'REFRESH_TOKEN_REUSED');
     await expectError(await refresh(current), 401, 'REFRESH_TOKEN_INVALID');
     expect((await sessionOf(client.userId))?.revoked_reason).toBe('refresh_token_reused');
   });

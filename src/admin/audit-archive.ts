@@ -11,6 +11,7 @@ import { deleteAuditEntries, selectOldestAuditEntries } from '../db/audit-log';
 import type { AuditRow } from '../db/admin';
 import type { Database } from '../db/client';
 import { AppError, notFound } from '../errors';
+import type { Logger } from '../lib/log';
 import { toAuditView } from './admin';
 
 /** Entries per object, and objects per cron run: a backlog is worked off over several runs. */
@@ -21,7 +22,8 @@ const PREFIX = 'audit/';
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const chunkName = (entries: AuditRow[]) =>
   `${String(entries[0]!.created_at).padStart(13, '0')}-${entries[0]!.id}-${entries.length}`;
-const CHUNK_NAME = /^\d{13}-[\w-]{1,64}-\d{1,6}$/;
+/** A cursor is the name of the last object read: any name within the day (it is only a list position). */
+const CURSOR = /^[^/]{1,150}$/;
 const keyOf = (day: string, name: string) => `${PREFIX}${day}/${name}.ndjson.gz`;
 
 async function gzip(text: string): Promise<ArrayBuffer> {
@@ -89,29 +91,60 @@ const invalidCursor = () =>
  */
 export async function readArchivedDay(
   bucket: R2Bucket | null,
+  log: Logger,
   input: { day: string; user_id?: string; action?: string; cursor?: string },
 ) {
   if (!bucket)
     throw notFound('No audit archive is configured: bind an R2 bucket as AUDIT_ARCHIVE (README, Audit log).');
-  if (input.cursor !== undefined && !CHUNK_NAME.test(input.cursor)) throw invalidCursor();
+  if (input.cursor !== undefined && !CURSOR.test(input.cursor)) throw invalidCursor();
+  const dayPrefix = `${PREFIX}${input.day}/`;
   const listing = await bucket.list({
-    prefix: `${PREFIX}${input.day}/`,
+    prefix: dayPrefix,
     limit: 1,
-    ...(input.cursor ? { startAfter: keyOf(input.day, input.cursor) } : {}),
+    ...(input.cursor ? { startAfter: `${dayPrefix}${input.cursor}` } : {}),
   });
   const listed = listing.objects[0];
-  const object = listed ? await bucket.get(listed.key) : null;
-  if (!listed || !object) return { entries: [], next_cursor: null };
-  const text = await new Response(object.body.pipeThrough(new DecompressionStream('gzip'))).text();
-  const entries = text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as ReturnType<typeof toAuditView>)
-    .filter((entry) => matches(entry, input));
-  return {
-    entries,
-    next_cursor: listing.truncated ? listed.key.slice(PREFIX.length + 11, -'.ndjson.gz'.length) : null,
-  };
+  if (!listed) return { entries: [], next_cursor: null };
+  const entries = (await readArchivedEntries(bucket, listed.key, log)).filter((entry) => matches(entry, input));
+  // The next page starts after this object, whatever it held: one bad object hides no other.
+  return { entries, next_cursor: listing.truncated ? listed.key.slice(dayPrefix.length) : null };
+}
+
+type ArchivedEntry = ReturnType<typeof toAuditView>;
+
+const isEntry = (value: unknown): value is ArchivedEntry =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as ArchivedEntry).id === 'string' &&
+  typeof (value as ArchivedEntry).action === 'string' &&
+  typeof (value as ArchivedEntry).created_at === 'string';
+
+/** One object's entries; what cannot be read (not gzip, a line that is not an entry) is logged and skipped. */
+async function readArchivedEntries(bucket: R2Bucket, key: string, log: Logger): Promise<ArchivedEntry[]> {
+  const object = await bucket.get(key);
+  if (!object) return [];
+  let text: string;
+  try {
+    text = await new Response(object.body.pipeThrough(new DecompressionStream('gzip'))).text();
+  } catch {
+    log.warn('audit archive object unreadable', { key });
+    return [];
+  }
+  const entries: ArchivedEntry[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let value: unknown = null;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      // Counted below with the lines that parse but are not entries.
+    }
+    if (isEntry(value)) entries.push(value);
+    else skipped++;
+  }
+  if (skipped > 0) log.warn('audit archive lines skipped', { key, skipped });
+  return entries;
 }
 
 function matches(

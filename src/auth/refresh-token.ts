@@ -1,11 +1,11 @@
 // The refresh token's format: `<session id>.<generation>.<session secret>.<secret>`, opaque to clients.
 //
 // The session row keeps the hash of the session secret (fixed for the session's life), the current
-// generation and the hashes of its secret and of the one it replaced. So a session is one row however
-// often it refreshes, and a presented token is one of: the current one (rotate it), the one replaced
-// less than REUSE_GRACE_MS ago (a racing tab), or an older one of this session (theft: its session
-// secret proves it was issued, so knowing a session id, which access tokens carry, is not enough to
-// end someone's session). Tokens issued before this format (43 base64url characters, kept in
+// generation and the hashes of its secret and of those replaced in the last REUSE_GRACE_MS. So a
+// session is one row however often it refreshes, and a presented token is one of: the current one
+// (rotate it), one replaced less than REUSE_GRACE_MS ago (a racing tab), or an older one of this
+// session (theft: its session secret proves it was issued, so knowing a session id, which access
+// tokens carry, is not enough to end someone's session). Tokens issued before this format (43 base64url characters, kept in
 // refresh_tokens) are accepted until they rotate.
 import { randomToken, sha256Base64Url } from '../lib/crypto';
 

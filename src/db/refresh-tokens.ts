@@ -10,7 +10,7 @@ export interface PresentedSession {
   generation: number;
   /** Hash of the session's current token secret: the caller's new one when its rotation won. */
   currentTokenHash: string | null;
-  /** When the presented token was replaced, if it is the one its successor replaced; else null. */
+  /** When the presented token was replaced, if it is among the session's recently replaced ones; else null. */
   replacedAt: number | null;
   sessionRevokedAt: number | null;
   sessionExpiresAt: number;
@@ -36,6 +36,13 @@ interface Rotation {
   graceMs: number;
 }
 
+/**
+ * A racing tab may present any token replaced in the grace window (tabs restored at once can rotate
+ * twice in it), so the session keeps those, newest first, at most this many: a script rotating its
+ * own session faster cannot grow the row.
+ */
+export const RECENT_TOKENS_KEPT = 8;
+
 const SESSION_LIVE = `revoked_at IS NULL AND expires_at > ?1
   AND EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.disabled_at IS NULL)`;
 
@@ -44,6 +51,9 @@ const PRESENTED_SESSION_COLUMNS = `s.id AS sessionId, s.user_id AS userId, u.rol
   s.revoked_at AS sessionRevokedAt, s.expires_at AS sessionExpiresAt,
   u.disabled_at AS userDisabledAt, u.email AS email, u.email_verified_at AS emailVerifiedAt,
   EXISTS (SELECT 1 FROM role_pins p WHERE p.email = u.email) AS rolePinned`;
+
+/** The presented token (?5) among the session's recently replaced ones: its replacement time. */
+const REPLACED_AT = `(SELECT MAX(r.value ->> '$[1]') FROM json_each(s.recent_refresh_tokens) r WHERE r.value ->> '$[0]' = ?5)`;
 
 /**
  * Rotation and reuse detection in one D1 batch (a transaction), so concurrent refreshes with one
@@ -66,29 +76,35 @@ export async function rotateRefreshTokenBatch(
     now - input.graceMs,
   ];
   const results = await runBatch(db, [
-    // 1. Claim: only the current token of a live session whose user is enabled.
+    // 1. Claim: only the current token of a live session whose user is enabled. The token it
+    //    replaces joins the recent ones; those older than the grace window leave.
     sqlStatement(
       db,
-      `UPDATE sessions SET refresh_generation = ?4 + 1, previous_refresh_token_hash = refresh_token_hash,
-         refresh_token_hash = ?6, refreshed_at = ?1, last_used_at = ?1
+      `UPDATE sessions SET refresh_generation = ?4 + 1, refresh_token_hash = ?6, refreshed_at = ?1, last_used_at = ?1,
+         recent_refresh_tokens = (
+           SELECT json_group_array(json(value)) FROM (
+             SELECT json_array(sessions.refresh_token_hash, ?1) AS value
+             UNION ALL
+             SELECT * FROM (
+               SELECT r.value FROM json_each(sessions.recent_refresh_tokens) r
+               WHERE r.value ->> '$[1]' >= ?7 ORDER BY r.value ->> '$[1]' DESC LIMIT ${RECENT_TOKENS_KEPT - 1})))
        WHERE id = ?2 AND refresh_secret_hash = ?3 AND refresh_generation = ?4 AND refresh_token_hash = ?5
          AND ${SESSION_LIVE}`,
-      ...params.slice(0, 6),
+      ...params,
     ),
-    // 2. A token of this session that is neither current nor the one just replaced: a replay. End the session.
+    // 2. A token of this session that is neither current nor replaced in the grace window: a replay. End the session.
     sqlStatement(
       db,
-      `UPDATE sessions SET revoked_at = ?1, revoked_reason = 'refresh_token_reused'
-       WHERE id = ?2 AND refresh_secret_hash = ?3 AND revoked_at IS NULL
-         AND NOT (refresh_generation = ?4 AND refresh_token_hash = ?5)
-         AND NOT (refresh_generation = ?4 + 1 AND previous_refresh_token_hash = ?5 AND refreshed_at >= ?7)
+      `UPDATE sessions AS s SET revoked_at = ?1, revoked_reason = 'refresh_token_reused'
+       WHERE s.id = ?2 AND s.refresh_secret_hash = ?3 AND s.revoked_at IS NULL
+         AND NOT (s.refresh_generation = ?4 AND s.refresh_token_hash = ?5)
+         AND coalesce(${REPLACED_AT}, 0) < ?7
        RETURNING id`,
       ...params,
     ),
     sqlStatement(
       db,
-      `SELECT ${PRESENTED_SESSION_COLUMNS},
-         CASE WHEN s.refresh_generation = ?4 + 1 AND s.previous_refresh_token_hash = ?5 THEN s.refreshed_at END AS replacedAt
+      `SELECT ${PRESENTED_SESSION_COLUMNS}, ${REPLACED_AT} AS replacedAt
        FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.id = ?2 AND s.refresh_secret_hash = ?3`,
       ...params.slice(0, 5),
@@ -123,7 +139,7 @@ export async function rotateLegacyRefreshTokenBatch(
     sqlStatement(
       db,
       `UPDATE sessions SET refresh_generation = 0, refresh_secret_hash = ?2, refresh_token_hash = ?3,
-         previous_refresh_token_hash = NULL, refreshed_at = ?1, last_used_at = ?1
+         recent_refresh_tokens = NULL, refreshed_at = ?1, last_used_at = ?1
        WHERE id = (SELECT session_id FROM refresh_tokens WHERE token_hash = ?4 AND replaced_by = ?3)`,
       now,
       input.sessionSecretHash,

@@ -65,14 +65,15 @@ export const sessions = sqliteTable(
     /**
      * The refresh token lives in its session's row (see auth/refresh-token.ts): one row per session,
      * however often it refreshes. Hashes only: of the secret fixed for the session's life (proves a
-     * presented token came from this session), of the current generation's secret, and of the one it
-     * replaced (for the 10-second grace). Null secret hash: a session started before 0006, whose
-     * token is still in refresh_tokens until its first rotation.
+     * presented token came from this session), of the current generation's secret, and of the ones
+     * replaced in the last 10 seconds (the grace for racing tabs), as a JSON array of [hash, ms]. Null
+     * secret hash: a session started before 0006, whose token is still in refresh_tokens until it
+     * next rotates.
      */
     refreshGeneration: integer('refresh_generation').notNull().default(0),
     refreshSecretHash: text('refresh_secret_hash'),
     refreshTokenHash: text('refresh_token_hash'),
-    previousRefreshTokenHash: text('previous_refresh_token_hash'),
+    recentRefreshTokens: text('recent_refresh_tokens'),
     refreshedAt: timestamp('refreshed_at'),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],

@@ -253,5 +253,5 @@ export const adminRouter = createRouter()
   .openapi(statsRoute, async (c) => c.json({ ...(await getStats(depsFrom(c))) }, 200))
   .openapi(auditRoute, async (c) => c.json(await listAudit(depsFrom(c), c.req.valid('query')), 200))
   .openapi(auditArchiveRoute, async (c) =>
-    c.json(await readArchivedDay(c.get('auditArchive'), c.req.valid('query')), 200),
+    c.json(await readArchivedDay(c.get('auditArchive'), c.get('log'), c.req.valid('query')), 200),
   );
