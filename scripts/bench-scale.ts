@@ -1,9 +1,10 @@
 // `npm run bench:scale [-- --users N --days N --seed N]`: a storage and throughput model. Simulates a
 // population over simulated days in a local D1 (Miniflare, migrated from ./migrations) through
 // Liftoff's own domain functions, run in workerd by scripts/bench-scale/worker.ts, so it measures what
-// the code does today. Reports bytes per monthly active user per table, D1 work per operation, and
-// projections (MAU per 10 GB database, refreshes per second per primary); writes
-// bench-results/scale.json.
+// the code does today, in the default deployment: with an R2 bucket bound as AUDIT_ARCHIVE (Miniflare's,
+// in memory), as wrangler.toml binds it. Reports bytes per monthly active user per D1 table and in the
+// archive, D1 work per operation, and projections (MAU per 10 GB database with and without the
+// archive, refreshes per second per primary); writes bench-results/scale.json.
 //
 // The model (seeded, so a run is repeatable; every number below is an assumption, not a measurement):
 // - Users sign up over the first SIGNUP_DAYS days: 30% through OAuth (Google, with an identity as the
@@ -23,14 +24,19 @@
 //   subscription updated; 5% of periods end in a cancellation (updated, then deleted at the period's
 //   end). Events are applied as already verified (checkStripeEventShape + applyStripeEvent, what the
 //   route does after the signature check), so the ledger stripe_events grows as in production.
-// - The cron job (runScheduledJobs: email retries, then deleteExpiredRows with the retention settings'
-//   defaults) runs every simulated hour (production: every 5 minutes) and once more at the end.
+// - The cron job (runScheduledJobs: email retries, deleteExpiredRows with the retention settings'
+//   defaults, then the audit archive: entries older than AUDIT_ARCHIVE_AFTER_DAYS move to R2) runs
+//   every simulated hour (production: every 5 minutes) and once more at the end. An archive object
+//   holds what one run moves (of one UTC day), so its size follows the population and the cadence.
 //   Emails are delivered as with Resend (bodies erased once sent), without the network.
 // - A monthly active user (MAU) signed in or refreshed in the last 30 simulated days.
-// - Storage is measured at the end. A table is at steady state once the days after the sign-up ramp
-//   exceed its rows' lifetime (sessions: the refresh-token TTL plus the day cleanup waits). audit_log
-//   keeps rows a year by default, longer than a default run: its steady-state size is projected from
-//   the last 30 days' rows (so is stripe_events' in runs too short for its 90 days).
+// - Storage is measured at the end: D1 per table (dbstat), and the archive (the sizes and count of the
+//   objects R2 lists). A table is at steady state once the days after the sign-up ramp exceed its rows'
+//   lifetime in D1 (sessions: the refresh-token TTL plus the day cleanup waits; audit_log:
+//   AUDIT_ARCHIVE_AFTER_DAYS, 30). A table pruned by age and short of it (in runs too short) is
+//   projected from its last 30 days' rows at today's bytes per row. Projected too, the same way: D1
+//   without the archive (binding removed), audit_log at its full AUDIT_RETENTION_DAYS (a year), and
+//   the archive at that retention (it keeps entries a year, longer than a default run).
 // The Worker counts, per domain call, D1 round trips, statements and meta.rows_read/rows_written.
 // Local D1's meta.duration is not usable (workerd's clock does not move during a synchronous SQLite
 // call), so a refresh's SQLite time is measured by replaying its batch (captured at the end) with
@@ -81,9 +87,9 @@ const TEN_GB = 10e9;
 const PUBLISHED_QUERIES_PER_SECOND = 1000; // D1 limits FAQ: single-threaded, "1 ms per query ~ 1,000 queries/s"
 const REFRESH_SAMPLES = 400;
 const OPS_PER_REQUEST = 2000;
-/** Tables pruned by age (src/db/cleanup.ts) and the setting that keeps them, for the projection. */
+/** Tables pruned by age (src/db/cleanup.ts, the audit archive) and the setting that keeps them in D1. */
 const PRUNED_BY_AGE = {
-  audit_log: { column: 'created_at', retention: 'auditRetentionDays' },
+  audit_log: { column: 'created_at', retention: 'auditArchiveAfterDays' },
   stripe_events: { column: 'received_at', retention: 'stripeEventRetentionDays' },
 } as const;
 const root = new URL('..', import.meta.url).pathname;
@@ -306,7 +312,7 @@ async function runAndMeasure(config: Config, bindings: Record<string, string>, u
       outdir: workDir,
       plugins: [withoutZodTranslations],
     });
-    const { mf } = await startLocalWorker(workDir, bindings, { persistDir });
+    const { mf } = await startLocalWorker(workDir, bindings, { persistDir, r2Buckets: ['AUDIT_ARCHIVE'] });
     const post: Post = async <T>(path: string, body: unknown) => {
       const response = await mf.dispatchFetch(`http://bench.localhost${path}`, {
         method: 'POST',
@@ -339,6 +345,19 @@ async function runAndMeasure(config: Config, bindings: Record<string, string>, u
       for (const [table, { column }] of Object.entries(PRUNED_BY_AGE)) {
         lastMonthRows[table] = await count(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} >= ${END - 30 * DAY}`);
       }
+      // The archive as R2 lists it: objects, their bytes, and the entries they hold (customMetadata).
+      const archive = { objects: 0, bytes: 0, entries: 0 };
+      const bucket = await mf.getR2Bucket('AUDIT_ARCHIVE');
+      let cursor: string | undefined;
+      do {
+        const listing = await bucket.list({ include: ['customMetadata'], cursor });
+        for (const object of listing.objects) {
+          archive.objects++;
+          archive.bytes += object.size;
+          archive.entries += Number(object.customMetadata?.entries);
+        }
+        cursor = listing.truncated ? listing.cursor : undefined;
+      } while (cursor);
       // The D1 batch of a refresh at the end, for users active on the last day (live sessions): recorded, not run.
       const recent = users.filter((u) => u.lastActive >= END - DAY).map((u) => u.n);
       const batches = await post<CapturedBatch[]>('/capture-refreshes', {
@@ -355,7 +374,18 @@ async function runAndMeasure(config: Config, bindings: Record<string, string>, u
       const file = JSON.parse(
         execFileSync('python3', [measure, database, batchesFile], { encoding: 'utf8', maxBuffer: 64 << 20 }),
       ) as FileMeasures;
-      return { stats, refreshesPerActiveDay, dbstatThroughBinding, schema, tables, rows, lastMonthRows, batches, file };
+      return {
+        stats,
+        refreshesPerActiveDay,
+        dbstatThroughBinding,
+        schema,
+        tables,
+        rows,
+        lastMonthRows,
+        archive,
+        batches,
+        file,
+      };
     } finally {
       await mf.dispose().catch(() => {});
     }
@@ -387,7 +417,7 @@ function buildReport(
     email_outbox: 30,
     rate_limit_hits: 1,
     oauth_state_uses: 1,
-    audit_log: config.auditRetentionDays,
+    audit_log: config.auditArchiveAfterDays, // then in the archive
     stripe_events: config.stripeEventRetentionDays + 14, // + up to 14 days before subscribing
   };
   const pageSize = m.file.pragmas.page_size;
@@ -424,6 +454,26 @@ function buildReport(
   const appBytes = tables.reduce((sum, t) => sum + t.dataBytes + t.indexBytes, 0);
   const bytesPerMau = tables.reduce((sum, t) => sum + t.bytesPerMau, 0);
   const projectedBytesPerMau = tables.reduce((sum, t) => sum + (t.projectedBytesPerMau ?? t.bytesPerMau), 0);
+  // Audit entries a day (the last 30 days'), per MAU: they stay in D1 for AUDIT_ARCHIVE_AFTER_DAYS, then
+  // in the archive until AUDIT_RETENTION_DAYS; without the archive, in D1 for the whole retention.
+  const audit = tables.find((t) => t.table === 'audit_log')!;
+  const auditRowsPerMauPerDay = m.lastMonthRows.audit_log! / 30 / mau;
+  const auditRowsPerMau = auditRowsPerMauPerDay * config.auditRetentionDays;
+  // At what a row holds: the pages of a table pruned every run (30 days kept) have much free space, a
+  // year's table would not.
+  const auditBytesPerMau = (auditRowsPerMau * audit.usedBytesPerMau) / audit.rowsPerMau;
+  const withoutArchive = {
+    auditRowsPerMau,
+    auditBytesPerMau,
+    bytesPerMau: projectedBytesPerMau - (audit.projectedBytesPerMau ?? audit.bytesPerMau) + auditBytesPerMau,
+  };
+  const archiveDays = config.auditRetentionDays - config.auditArchiveAfterDays;
+  const archive = {
+    ...m.archive,
+    bytesPerMau: m.archive.bytes / mau,
+    projectedBytesPerMau:
+      m.archive.entries > 0 ? (auditRowsPerMauPerDay * archiveDays * m.archive.bytes) / m.archive.entries : null,
+  };
 
   const entries = [...m.stats.entries()];
   const operation = (name: string, all: [string, CallStats][]) => {
@@ -468,6 +518,7 @@ function buildReport(
       accessTokenTtl: config.accessTokenTtl,
       refreshTokenTtl: config.refreshTokenTtl,
       auditRetentionDays: config.auditRetentionDays,
+      auditArchiveAfterDays: config.auditArchiveAfterDays,
       stripeEventRetentionDays: config.stripeEventRetentionDays,
     },
     population: { users: USERS, signedUp: users.filter((u) => u.userId).length, mau },
@@ -482,12 +533,15 @@ function buildReport(
       bytesPerMau,
       usedBytesPerMau: tables.reduce((sum, t) => sum + t.usedBytesPerMau, 0),
       projectedBytesPerMau,
+      withoutArchive,
+      archive,
     },
     operations,
     projections: {
       measured: {
         mauPer10GB: TEN_GB / bytesPerMau,
         mauPer10GBWithRetentionsReached: TEN_GB / projectedBytesPerMau,
+        mauPer10GBWithoutArchive: TEN_GB / withoutArchive.bytesPerMau,
         refreshBatchSqliteMsMedian: refreshMs,
         refreshBatchesReplayed: m.file.batchMs.length,
         refreshStatements: refresh.statements,
@@ -519,10 +573,10 @@ function print(r: ReturnType<typeof buildReport>) {
     `MAU at the end (signed in or refreshed in the last 30 simulated days): ${population.mau} of ${population.signedUp} accounts`,
   );
   console.log(
-    `access token ${config.accessTokenTtl} s (${r.model.refreshesPerActiveDay} refreshes per ${ACTIVE_MINUTES}-minute active day), refresh token ${config.refreshTokenTtl / 86_400} days, audit_log kept ${config.auditRetentionDays} days, stripe_events ${config.stripeEventRetentionDays} days; cron ${r.model.cron}`,
+    `access token ${config.accessTokenTtl} s (${r.model.refreshesPerActiveDay} refreshes per ${ACTIVE_MINUTES}-minute active day), refresh token ${config.refreshTokenTtl / 86_400} days, audit entries kept ${config.auditRetentionDays} days (the last ${config.auditArchiveAfterDays} in D1, then in the R2 bucket AUDIT_ARCHIVE), stripe_events ${config.stripeEventRetentionDays} days; cron ${r.model.cron}`,
   );
 
-  console.log(`\n1. Storage per MAU at the end (measured: ${s.method})`);
+  console.log(`\n1. D1 storage per MAU at the end, with the archive (measured: ${s.method})`);
   console.log(
     cols([
       ['table', 17],
@@ -557,9 +611,10 @@ function print(r: ReturnType<typeof buildReport>) {
       ]),
     );
   }
+  const { withoutArchive: w, archive: a } = s;
   console.log(
     cols([
-      ['total', 57],
+      ['total, with the archive (measured)', 57],
       [n(s.bytesPerMau), 10],
       [n(s.usedBytesPerMau), 11],
     ]),
@@ -571,7 +626,33 @@ function print(r: ReturnType<typeof buildReport>) {
     ]),
   );
   console.log(
+    cols([
+      ['total without the archive (projected)', 57],
+      [n(w.bytesPerMau), 10],
+      ['', 11],
+      [
+        `  binding removed: audit_log at its full retention in D1, ${config.auditRetentionDays} days: ~${n(w.auditRowsPerMau, 1)} rows, ~${n(w.auditBytesPerMau)} bytes/MAU`,
+        0,
+      ],
+    ]),
+  );
+  console.log(
     `(KiB: the pages dbstat counts for the table and for its indexes. bytes/MAU: those pages minus the empty schema's (one page per table and index, ${n(s.emptySchemaBytes / 1024)} KiB in all), per MAU; used B/MAU: what the pages hold (pgsize - unused), per MAU, which page rounding does not hide in small tables. Not counted: SQLite's and workerd's own tables, ${n(s.otherBytes / 1024)} KiB. The file: ${n(s.fileBytes / 1024)} KiB, ${n(s.freelistBytes / 1024)} KiB of it free pages)`,
+  );
+
+  const archive = `\nThe archive (R2 bucket AUDIT_ARCHIVE, measured: the objects it lists): ${n(a.objects)} objects, ${n(a.bytes / 1024, 1)} KiB`;
+  if (a.projectedBytesPerMau === null) {
+    console.log(`${archive} (no audit entry older than ${config.auditArchiveAfterDays} days yet)`);
+  } else {
+    console.log(
+      `${archive}, ${n(a.entries)} entries (${n(a.entries / a.objects, 1)} per object) -> ${n(a.bytesPerMau)} bytes/MAU`,
+    );
+    console.log(
+      `the archive at its retention (entries ${config.auditArchiveAfterDays} to ${config.auditRetentionDays} days old, at these bytes per entry): ~${n(a.projectedBytesPerMau)} bytes/MAU (projected)`,
+    );
+  }
+  console.log(
+    `(an object holds what one cron run moves, of one UTC day: runs are hourly here, every 5 minutes in production, so objects there hold fewer entries, which gzip compresses less well)`,
   );
 
   console.log(
@@ -606,10 +687,13 @@ function print(r: ReturnType<typeof buildReport>) {
   const m = p.measured;
   console.log('\n3. Projections');
   console.log(
-    `measured:  ${n(r.storage.bytesPerMau)} bytes per MAU at the end -> ${n(m.mauPer10GB)} MAU per 10 GB database`,
+    `measured:  ${n(s.bytesPerMau)} bytes per MAU in D1 at the end, with the archive -> ${n(m.mauPer10GB)} MAU per 10 GB database`,
   );
   console.log(
-    `           ${n(r.storage.projectedBytesPerMau)} bytes per MAU with audit_log (and any table short of it) at its retention -> ${n(m.mauPer10GBWithRetentionsReached)} MAU per 10 GB (projected)`,
+    `           ${n(s.projectedBytesPerMau)} bytes per MAU with the archive and every table at its retention -> ${n(m.mauPer10GBWithRetentionsReached)} MAU per 10 GB (projected)`,
+  );
+  console.log(
+    `           ${n(w.bytesPerMau)} bytes per MAU without the archive (audit_log's ${config.auditRetentionDays} days in D1) -> ${n(m.mauPer10GBWithoutArchive)} MAU per 10 GB (projected)`,
   );
   console.log(
     `measured:  SQLite execution of one refresh (its ${n(m.refreshStatements, 0)}-statement batch): median ${n(m.refreshBatchSqliteMsMedian, 3)} ms over ${m.refreshBatchesReplayed} refreshes captured at the end and replayed (python3 sqlite3, final database, each rolled back)`,

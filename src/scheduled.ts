@@ -8,6 +8,7 @@ import { createEmailSender } from './email/senders';
 import { createLogger } from './lib/log';
 
 const DAY = 86_400_000;
+const startOfUtcDay = (ms: number) => ms - (ms % DAY);
 
 export async function runScheduledJobs(bindings: Env): Promise<void> {
   const config = loadConfig(bindings);
@@ -21,7 +22,12 @@ export async function runScheduledJobs(bindings: Env): Promise<void> {
   });
   const archive = openAuditArchive(bindings);
   const auditArchive = archive && {
-    moved: await archiveAuditEntries(db, archive, started.getTime() - config.auditArchiveAfterDays * DAY),
+    // Whole UTC days, so a day is a few objects in the archive, not one per run.
+    moved: await archiveAuditEntries(
+      db,
+      archive,
+      startOfUtcDay(started.getTime() - config.auditArchiveAfterDays * DAY),
+    ),
     objects_deleted: await deleteArchivedBefore(archive, started.getTime() - config.auditRetentionDays * DAY),
   };
   log.info('scheduled jobs', {

@@ -1,9 +1,11 @@
 // The Worker behind `npm run bench:scale` (scripts/bench-scale.ts): it runs the simulation's operations,
 // in the order given, through Liftoff's own domain functions (the ones the routes and the cron job
 // call) over a D1 binding that counts, per domain call, the round trips and statements it makes and
-// their meta (rows_read, rows_written, duration). It keeps each simulated user's credentials (the
-// newest refresh token above all) between requests, and at the end records the D1 batch a refresh
-// would send without running it (/capture-refreshes), for the driver to time it. Not part of Liftoff.
+// their meta (rows_read, rows_written, duration); the cron job also gets the R2 bucket bound as
+// AUDIT_ARCHIVE, so it archives audit entries as a default deployment does. It keeps each simulated
+// user's credentials (the newest refresh token above all) between requests, and at the end records the
+// D1 batch a refresh would send without running it (/capture-refreshes), for the driver to time it.
+// Not part of Liftoff.
 import { verifyAccessToken } from '../../src/auth/access-tokens';
 import { loginWithPassword, registerAccount } from '../../src/auth/accounts';
 import { verifyEmail } from '../../src/auth/email-verification';
@@ -13,7 +15,7 @@ import { requestPasswordReset, resetPassword } from '../../src/auth/password-rec
 import { logout, refreshSession } from '../../src/auth/sessions';
 import { applyStripeEvent, checkStripeEventShape } from '../../src/billing/stripe-events';
 import { loadConfig } from '../../src/config';
-import { createDatabase } from '../../src/db/client';
+import { createDatabase, openAuditArchive } from '../../src/db/client';
 import { recordOAuthStateUse } from '../../src/db/oauth-accounts';
 import type { Deps } from '../../src/deps';
 import { deliverEmails } from '../../src/email/outbox';
@@ -44,7 +46,7 @@ export interface OpsResponse {
   userIds: Record<number, string>;
 }
 
-type BenchEnv = Record<string, string> & { DB: D1Database };
+type BenchEnv = Record<string, string> & { DB: D1Database; AUDIT_ARCHIVE: R2Bucket };
 
 // Simulated time for the code that reads the clock itself (email delivery, the cron job, jose's
 // expiry check), as the tests fake Date: every `new Date()` and `Date.now()` answer the operation's `at`.
@@ -157,6 +159,8 @@ const linkToken = () => /token=([^\s&]+)/.exec(lastEmailText)?.[1] ?? '';
 
 function context(env: BenchEnv) {
   const config = loadConfig(env);
+  // Every binding as deployed (AUDIT_ARCHIVE included: the cron job archives), D1 counted.
+  if (!openAuditArchive(env)) throw new Error('bench:scale needs an R2 bucket bound as AUDIT_ARCHIVE');
   const bindings = { ...env, DB: countingD1(env.DB) };
   const db = createDatabase(bindings);
   /** A request's Deps, as the router's depsFrom makes them, at simulated time `at`. */

@@ -36,14 +36,21 @@ const ASSET_CONFIG = { html_handling: 'none' as const };
  * keeps D1 on disk, so `restartWith` can change the settings (say, rotate keys) and keep the data.
  * `assetsDir` puts the asset server in front of the Worker as a deploy does (wrangler.toml `[assets]`,
  * with its `_headers` file): the build's dist-assets/ (DOCS_ASSETS_DIR), the API reference's files.
+ * `r2Buckets` binds in-memory R2 buckets under these names (bench:scale binds AUDIT_ARCHIVE).
  */
 export async function startLocalWorker(
   bundleDir: string,
   bindings: Record<string, string>,
-  options: { port?: number; persistDir?: string; inspectorPort?: number; assetsDir?: string } = {},
+  options: {
+    port?: number;
+    persistDir?: string;
+    inspectorPort?: number;
+    assetsDir?: string;
+    r2Buckets?: string[];
+  } = {},
 ) {
   const { date, flags } = compatibility();
-  const { port, persistDir, inspectorPort, assetsDir } = options;
+  const { port, persistDir, inspectorPort, assetsDir, r2Buckets } = options;
   const workerOptions = (current: Record<string, string>) => ({
     modules: true as const,
     scriptPath: join(bundleDir, 'index.js'),
@@ -53,6 +60,7 @@ export async function startLocalWorker(
     compatibilityDate: date,
     compatibilityFlags: flags,
     d1Databases: ['DB'],
+    ...(r2Buckets ? { r2Buckets } : {}),
     ...(assetsDir
       ? { assets: { directory: assetsDir, routerConfig: { has_user_worker: true }, assetConfig: ASSET_CONFIG } }
       : {}),
