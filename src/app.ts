@@ -23,6 +23,7 @@ import { jwksRouter } from './routes/jwks';
 import { linkedAccountsRouter } from './routes/linked-accounts';
 import { meRouter } from './routes/me';
 import { oauthRouter } from './routes/oauth';
+import { orgsRouter } from './routes/orgs';
 import { passwordsRouter } from './routes/passwords';
 import { sessionsRouter } from './routes/sessions';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
@@ -51,6 +52,7 @@ export function createApp() {
   app.route('/api', oauthRouter);
   app.route('/api', meRouter);
   app.route('/api', linkedAccountsRouter);
+  app.route('/api', orgsRouter);
   app.route('/api', billingRouter);
   app.route('/api', stripeWebhookRouter);
   app.route('/api', examplesRouter);

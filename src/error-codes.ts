@@ -198,6 +198,23 @@ export const ERROR_CODES = {
     message: 'This would leave no enabled admin.',
     when: 'Demoting or disabling the last enabled admin.',
   },
+
+  // Organizations
+  ORG_ROLE_REQUIRED: {
+    status: 403,
+    message: 'Your role in this organization does not allow this.',
+    when: 'An organization route that needs a higher role than the caller has there (the message names it), or granting a role above your own.',
+  },
+  SLUG_TAKEN: {
+    status: 409,
+    message: 'Another organization has this slug.',
+    when: 'Creating or renaming an organization with a slug already in use.',
+  },
+  LAST_OWNER: {
+    status: 409,
+    message: 'An organization must keep an owner.',
+    when: "Removing, demoting or leaving as the last owner of an organization, or deleting the account of an organization's last owner while it has other members.",
+  },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

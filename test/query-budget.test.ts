@@ -43,6 +43,13 @@ describe('query budgets', () => {
     expect(counts).toMatchObject({ roundTrips: 1, batches: 1 });
   });
 
+  it('listing my organizations is one round trip', async () => {
+    const client = await register();
+    const { response, counts } = await measure('/api/orgs', { headers: bearer(client.accessToken) });
+    expect(response.status).toBe(200);
+    expect(counts.roundTrips).toBe(1);
+  });
+
   it('a malformed refresh token is refused without touching D1', async () => {
     for (const token of ['forged', 'a.b.c.d', 'x'.repeat(500)]) {
       const { response, counts } = await measure('/api/auth/refresh', { method: 'POST', headers: cookieHeader(token) });

@@ -1,6 +1,11 @@
 // DELETE /api/me: the user and everything hanging off them, after a fresh proof that it is them.
 import { auditStatement } from '../db/audit-log';
 import { runBatch } from '../db/client';
+import {
+  deleteSoleMemberOrganizationsStatement,
+  isLastOwnerWithMembers,
+  notLastOwnerWithMembersCondition,
+} from '../db/organizations';
 import { findLiveSessionWithUser } from '../db/sessions';
 import { deleteUserStatement } from '../db/users';
 import type { Deps } from '../deps';
@@ -15,8 +20,9 @@ const proofRequired = () =>
   new AppError('INVALID_CREDENTIALS', 'Confirm with your password, or sign in with your provider again first.');
 
 /**
- * Deletes the account: sessions, refresh tokens, email tokens, OAuth links and queued emails go
- * with it (ON DELETE CASCADE); the audit entry stays. `beforeDelete` lets billing cancel the
+ * Deletes the account: sessions, refresh tokens, email tokens, OAuth links, queued emails and
+ * memberships go with it (ON DELETE CASCADE), and so do the organizations it was the only member
+ * of; the audit entry stays. The last owner of an organization with other members is refused. `beforeDelete` lets billing cancel the
  * subscription first, so no one is charged for a deleted account.
  */
 export async function deleteAccount(
@@ -36,9 +42,21 @@ export async function deleteAccount(
       deps.now.getTime() - session.createdAt.getTime() <= RECENT_OAUTH_LOGIN_MS;
     if (!recentOAuth) throw proofRequired();
   }
+  // Checked before billing cancels anything, and again in the batch (a member may join meanwhile).
+  if (await isLastOwnerWithMembers(deps.db, auth.userId)) throw lastOwner();
   await beforeDelete(auth.userId);
-  await runBatch(deps.db, [
-    auditStatement(deps, { action: 'account.deleted', userId: auth.userId }),
-    deleteUserStatement(deps.db, auth.userId),
+  const mayGo = notLastOwnerWithMembersCondition(auth.userId);
+  const results = await runBatch(deps.db, [
+    auditStatement(deps, { action: 'account.deleted', userId: auth.userId }, mayGo),
+    deleteSoleMemberOrganizationsStatement(deps.db, auth.userId, mayGo),
+    deleteUserStatement(deps.db, auth.userId, mayGo),
   ]);
+  // Changes include the rows the delete cascades to.
+  if ((results[2]?.meta.changes ?? 0) === 0) throw lastOwner();
 }
+
+const lastOwner = () =>
+  new AppError(
+    'LAST_OWNER',
+    'You are the last owner of an organization with other members: make one of them an owner, or delete it, first.',
+  );

@@ -266,3 +266,39 @@ export const stripeEvents = sqliteTable(
   },
   (table) => [index('stripe_events_received_at_idx').on(table.receivedAt)],
 );
+
+/** A team: what members share (and, with seat billing, pay for together). */
+export const organizations = sqliteTable('organizations', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** Lower-case letters, digits and hyphens; unique, so it can name the organization in URLs. */
+  slug: text('slug').notNull().unique(),
+  /** Who created it; no foreign key, the organization outlives that account. */
+  createdBy: text('created_by'),
+  createdAt: timestamp('created_at').notNull(),
+  updatedAt: timestamp('updated_at').notNull(),
+});
+
+export type Organization = typeof organizations.$inferSelect;
+
+export const ORG_ROLES = ['member', 'admin', 'owner'] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+
+/** One row per member: the primary key makes a second membership of the same user impossible. */
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ORG_ROLES }).notNull(),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.organizationId, table.userId] }),
+    index('memberships_user_id_idx').on(table.userId),
+  ],
+);

@@ -153,8 +153,8 @@ export function selectUserByIdStatement(db: Database, id: string): Statement {
 }
 
 /** Batchable: deletes the user; sessions, tokens, links and queued emails go with it (ON DELETE CASCADE). */
-export function deleteUserStatement(db: Database, userId: string): Statement {
-  return sqlStatement(db, 'DELETE FROM users WHERE id = ?', userId);
+export function deleteUserStatement(db: Database, userId: string, when: Condition = ALWAYS): Statement {
+  return sqlStatement(db, `DELETE FROM users WHERE id = ? AND ${when.sql}`, userId, ...when.params);
 }
 
 export async function updateUserName(

@@ -51,7 +51,9 @@ const deleteMeRoute = createRoute({
   summary: 'Delete my account and its data',
   description:
     'Confirm with `password`, or omit it within 10 minutes of signing in with an OAuth provider. ' +
-    'Sessions, tokens, linked providers and queued emails are deleted with the account.',
+    'Sessions, tokens, linked providers, queued emails and memberships are deleted with the account, and so are ' +
+    'the organizations it is the only member of. The last owner of an organization with other members is refused ' +
+    '(`409 LAST_OWNER`) before anything is deleted or cancelled.',
   ...liveSessionGuard(),
   request: { body: jsonRequest(z.object({ password: passwordInput.optional() }).strict(), { required: false }) },
   responses: {
@@ -63,6 +65,7 @@ const deleteMeRoute = createRoute({
       'RATE_LIMITED',
       'BILLING_NOT_CONFIGURED',
       'BILLING_UNAVAILABLE',
+      'LAST_OWNER',
     ),
   },
 });

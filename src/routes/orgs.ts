@@ -1,0 +1,240 @@
+// /api/orgs: organizations and their members. Reads trust the access token (one query each);
+// changes need a live session, and each re-checks the caller's role in the organization in D1.
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  changeMemberRole,
+  createOrganization,
+  deleteOrganization,
+  getOrganization,
+  listMyOrganizationsView,
+  listOrganizationMembers,
+  removeMember,
+  renameOrganization,
+} from '../orgs/organizations';
+import {
+  authGuard,
+  BEARER_ERRORS,
+  errorResponses,
+  JSON_BODY_ERRORS,
+  jsonRequest,
+  jsonResponse,
+  liveSessionGuard,
+} from '../openapi';
+import { createRouter, depsFrom } from '../router';
+
+const tags = ['Organizations'];
+const dateTime = () => z.string().openapi({ format: 'date-time' });
+const roleSchema = z.enum(['member', 'admin', 'owner']).openapi('OrgRole');
+const nameInput = z.string().trim().min(1).max(100);
+const slugInput = z
+  .string()
+  .min(3)
+  .max(48)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lower-case letters and digits, joined by single hyphens')
+  .openapi({ example: 'acme' });
+const orgParams = z.object({ id: z.string().min(1).max(64) });
+const memberParams = orgParams.extend({ userId: z.string().min(1).max(64) });
+
+const organizationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    role: roleSchema.openapi({ description: 'Your role in it.' }),
+    created_at: dateTime(),
+  })
+  .openapi('Organization');
+
+const memberSchema = z
+  .object({
+    user_id: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    role: roleSchema,
+    joined_at: dateTime(),
+  })
+  .openapi('OrganizationMember');
+
+const notMember = 'NOT_FOUND' as const;
+
+const createOrgRoute = createRoute({
+  method: 'post',
+  path: '/orgs',
+  operationId: 'createOrganization',
+  tags,
+  summary: 'Create an organization (you become its owner)',
+  description: 'Without `slug`, one is made from the name (`Acme Inc.` → `acme-inc`, with a random suffix if taken).',
+  ...liveSessionGuard(),
+  request: { body: jsonRequest(z.object({ name: nameInput, slug: slugInput.optional() }).strict()) },
+  responses: {
+    201: jsonResponse(organizationSchema, 'The new organization.'),
+    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, 'SLUG_TAKEN'),
+  },
+});
+
+const listOrgsRoute = createRoute({
+  method: 'get',
+  path: '/orgs',
+  operationId: 'listMyOrganizations',
+  tags,
+  summary: 'My organizations, with my role in each',
+  ...authGuard(),
+  responses: {
+    200: jsonResponse(z.object({ organizations: z.array(organizationSchema) }), 'By name.'),
+    ...errorResponses(BEARER_ERRORS),
+  },
+});
+
+const getOrgRoute = createRoute({
+  method: 'get',
+  path: '/orgs/{id}',
+  operationId: 'getOrganization',
+  tags,
+  summary: 'One of my organizations',
+  ...authGuard(),
+  request: { params: orgParams },
+  responses: {
+    200: jsonResponse(organizationSchema, 'The organization, with your role.'),
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', notMember),
+  },
+});
+
+const renameOrgRoute = createRoute({
+  method: 'patch',
+  path: '/orgs/{id}',
+  operationId: 'updateOrganization',
+  tags,
+  summary: "Change an organization's name or slug (admins and owners)",
+  ...liveSessionGuard(),
+  request: {
+    params: orgParams,
+    body: jsonRequest(
+      z
+        .object({ name: nameInput.optional(), slug: slugInput.optional() })
+        .strict()
+        .refine((body) => body.name !== undefined || body.slug !== undefined, 'send name, slug or both'),
+    ),
+  },
+  responses: {
+    200: jsonResponse(organizationSchema, 'The organization as changed.'),
+    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, notMember, 'ORG_ROLE_REQUIRED', 'SLUG_TAKEN'),
+  },
+});
+
+const deleteOrgRoute = createRoute({
+  method: 'delete',
+  path: '/orgs/{id}',
+  operationId: 'deleteOrganization',
+  tags,
+  summary: 'Delete an organization (owners)',
+  ...liveSessionGuard(),
+  request: { params: orgParams },
+  responses: {
+    204: { description: 'Deleted, with its memberships.' },
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', notMember, 'ORG_ROLE_REQUIRED'),
+  },
+});
+
+const listMembersRoute = createRoute({
+  method: 'get',
+  path: '/orgs/{id}/members',
+  operationId: 'listOrganizationMembers',
+  tags,
+  summary: "An organization's members, oldest first",
+  ...authGuard(),
+  request: {
+    params: orgParams,
+    query: z.object({
+      cursor: z.string().max(200).optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        members: z.array(memberSchema),
+        next_cursor: z.string().nullable().openapi({ description: 'Pass it back as `cursor`; null on the last page.' }),
+      }),
+      'A page of members.',
+    ),
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', notMember),
+  },
+});
+
+const memberRoleRoute = createRoute({
+  method: 'patch',
+  path: '/orgs/{id}/members/{userId}',
+  operationId: 'setOrganizationMemberRole',
+  tags,
+  summary: "Change a member's role (admins and owners, up to their own role)",
+  ...liveSessionGuard(),
+  request: { params: memberParams, body: jsonRequest(z.object({ role: roleSchema }).strict()) },
+  responses: {
+    200: jsonResponse(z.object({ user_id: z.string(), role: roleSchema }), 'The member with the role.'),
+    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, notMember, 'ORG_ROLE_REQUIRED', 'LAST_OWNER'),
+  },
+});
+
+const removeMemberRoute = createRoute({
+  method: 'delete',
+  path: '/orgs/{id}/members/{userId}',
+  operationId: 'removeOrganizationMember',
+  tags,
+  summary: 'Remove a member (admins and owners; owners for an owner)',
+  ...liveSessionGuard(),
+  request: { params: memberParams },
+  responses: {
+    204: { description: 'Removed.' },
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', notMember, 'ORG_ROLE_REQUIRED', 'LAST_OWNER'),
+  },
+});
+
+const leaveRoute = createRoute({
+  method: 'post',
+  path: '/orgs/{id}/leave',
+  operationId: 'leaveOrganization',
+  tags,
+  summary: 'Leave an organization',
+  ...liveSessionGuard(),
+  request: { params: orgParams },
+  responses: {
+    204: { description: 'You are no longer a member.' },
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', notMember, 'LAST_OWNER'),
+  },
+});
+
+export const orgsRouter = createRouter()
+  .openapi(createOrgRoute, async (c) =>
+    c.json(await createOrganization(depsFrom(c), c.get('auth'), c.req.valid('json')), 201),
+  )
+  .openapi(listOrgsRoute, async (c) => c.json(await listMyOrganizationsView(depsFrom(c), c.get('auth')), 200))
+  .openapi(getOrgRoute, async (c) =>
+    c.json(await getOrganization(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
+  )
+  .openapi(renameOrgRoute, async (c) =>
+    c.json(await renameOrganization(depsFrom(c), c.get('auth'), c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  .openapi(deleteOrgRoute, async (c) => {
+    await deleteOrganization(depsFrom(c), c.get('auth'), c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  .openapi(listMembersRoute, async (c) =>
+    c.json(
+      await listOrganizationMembers(depsFrom(c), c.get('auth'), c.req.valid('param').id, c.req.valid('query')),
+      200,
+    ),
+  )
+  .openapi(memberRoleRoute, async (c) => {
+    const { id, userId } = c.req.valid('param');
+    return c.json(await changeMemberRole(depsFrom(c), c.get('auth'), id, userId, c.req.valid('json').role), 200);
+  })
+  .openapi(removeMemberRoute, async (c) => {
+    const { id, userId } = c.req.valid('param');
+    await removeMember(depsFrom(c), c.get('auth'), id, userId);
+    return c.body(null, 204);
+  })
+  .openapi(leaveRoute, async (c) => {
+    const auth = c.get('auth');
+    await removeMember(depsFrom(c), auth, c.req.valid('param').id, auth.userId);
+    return c.body(null, 204);
+  });
