@@ -26,8 +26,8 @@
 //   route does after the signature check), so the ledger stripe_events grows as in production.
 // - The cron job (runScheduledJobs: email retries, deleteExpiredRows with the retention settings'
 //   defaults, then the audit archive: entries older than AUDIT_ARCHIVE_AFTER_DAYS move to R2) runs
-//   every simulated hour (production: every 5 minutes) and once more at the end. An archive object
-//   holds what one run moves (of one UTC day), so its size follows the population and the cadence.
+//   every simulated hour (production: every 5 minutes) and once more at the end. It archives whole
+//   UTC days, up to 1,000 entries an object, so an object's size follows the population.
 //   Emails are delivered as with Resend (bodies erased once sent), without the network.
 // - A monthly active user (MAU) signed in or refreshed in the last 30 simulated days.
 // - Storage is measured at the end: D1 per table (dbstat), and the archive (the sizes and count of the

@@ -83,7 +83,7 @@ describe('the cron job and the audit archive', () => {
     expect(await countRows('audit_log', 'id = ?', recentId)).toBe(1);
     const objects = (await archivedDay(dayOf(old))).filter((o) => o.entries.some((e) => e.metadata?.tag === tag));
     expect(objects).toHaveLength(1);
-    expect(objects[0]!.contentType).toBe('application/x-ndjson');
+    expect(objects[0]!.contentType).toBe('application/gzip');
     expect(objects[0]!.entries.map((e) => e.id)).toEqual(oldIds);
     // Each line is the entry as GET /api/admin/audit shows it.
     expect(objects[0]!.entries[0]).toEqual({
@@ -272,6 +272,8 @@ describe('GET /api/admin/audit/archive', () => {
     for (const query of [
       '',
       '?day=yesterday',
+      '?day=2026-13-01',
+      '?day=2026-02-30',
       '?day=2003-04-05&cursor=../../secrets',
       '?day=2003-04-05&cursor=',
       `?day=2003-04-05&cursor=${'9'.repeat(300)}`,

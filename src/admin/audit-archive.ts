@@ -52,7 +52,8 @@ export async function archiveAuditEntries(
     const entries = rows.filter((row) => dayOf(row.created_at) === day);
     const body = entries.map((row) => JSON.stringify(toAuditView(row))).join('\n') + '\n';
     await bucket.put(keyOf(day, chunkName(entries)), await gzip(body), {
-      httpMetadata: { contentType: 'application/x-ndjson', contentEncoding: 'gzip' },
+      // Plain gzip bytes, not Content-Encoding (which R2 would undo on download): a .ndjson.gz file.
+      httpMetadata: { contentType: 'application/gzip' },
       customMetadata: { entries: String(entries.length) },
     });
     archived += await deleteAuditEntries(

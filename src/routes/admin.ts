@@ -170,6 +170,12 @@ const auditEntrySchema = z
   })
   .openapi('AuditEntry');
 
+/** 2026-02-30 is not a day (Date would roll it over to March). */
+function isCalendarDay(day: string): boolean {
+  const date = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(day);
+}
+
 const auditFilters = {
   user_id: z.string().max(64).optional(),
   action: z.string().max(100).optional(),
@@ -217,6 +223,7 @@ const auditArchiveRoute = createRoute({
       day: z
         .string()
         .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a UTC day, YYYY-MM-DD')
+        .refine(isCalendarDay, 'is not a calendar day')
         .openapi({ example: '2026-11-30' }),
       ...auditFilters,
       cursor: z.string().max(200).optional(),
