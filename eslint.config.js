@@ -126,7 +126,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'src/middleware/load-config.ts'],
+    // lazy-router.ts hands a request's bindings on to a feature loaded later; it reads none.
+    files: ['src/config.ts', 'src/middleware/load-config.ts', 'src/lazy-router.ts'],
     rules: { 'no-restricted-syntax': ['error', ...noSqlSyntax] },
   },
   {

@@ -9,6 +9,7 @@ import { securityHeaders } from './middleware/security-headers';
 import { wrapNonErrors } from './middleware/wrap-non-errors';
 import type { Config } from './config';
 import { documentBodyMiddleware, errorComponents, openApiInfo } from './openapi';
+import { lazyFeature } from './lazy-router';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
 import { authRouter } from './routes/auth';
@@ -23,7 +24,6 @@ import { jwksRouter } from './routes/jwks';
 import { linkedAccountsRouter } from './routes/linked-accounts';
 import { meRouter } from './routes/me';
 import { oauthRouter } from './routes/oauth';
-import { orgsRouter } from './routes/orgs';
 import { passwordsRouter } from './routes/passwords';
 import { sessionsRouter } from './routes/sessions';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
@@ -52,7 +52,10 @@ export function createApp() {
   app.route('/api', oauthRouter);
   app.route('/api', meRouter);
   app.route('/api', linkedAccountsRouter);
-  app.route('/api', orgsRouter);
+  // Loaded by the first request to its paths (src/lazy-router.ts): few requests need it.
+  const orgs = lazyFeature('/api', () => import('./routes/orgs').then((module) => module.orgsRouter));
+  app.all('/api/orgs', (c) => orgs.handler(c));
+  app.all('/api/orgs/*', (c) => orgs.handler(c));
   app.route('/api', billingRouter);
   app.route('/api', stripeWebhookRouter);
   app.route('/api', examplesRouter);
@@ -61,10 +64,17 @@ export function createApp() {
   app.route('/', jwksRouter);
   app.route('/', adminPageRouter);
   // Built on the first request for it, then kept while the settings (its `servers`) stay the same.
+  // The lazily loaded features' routes join the registry then, once.
+  let lazyRoutesAdded: Promise<void> | undefined;
+  const addLazyRoutes = async () => {
+    for (const route of await orgs.routeDefinitions()) app.openAPIRegistry.registerPath(route);
+    documentBodyMiddleware(app.openAPIRegistry.definitions, { prefix: '/api/', except: RAW_BODY_PREFIXES });
+  };
   const documents = new WeakMap<Config, ReturnType<typeof app.getOpenAPI31Document>>();
   app.route(
     '/api',
-    createDocsRouter((config) => {
+    createDocsRouter(async (config) => {
+      await (lazyRoutesAdded ??= addLazyRoutes());
       let document = documents.get(config);
       if (!document) {
         document = app.getOpenAPI31Document({ ...openApiInfo, servers: [{ url: config.apiUrl }] });

@@ -158,6 +158,9 @@ describe('PATCH and DELETE /api/orgs/{id}', () => {
     await expectError(await orgCall(null, 'PATCH', `/${org.id}`, { name: 'No' }), 401, 'AUTH_HEADER_MISSING');
     await expectError(await orgCall(as.owner, 'PATCH', `/${org.id}`, {}), 400, 'VALIDATION_ERROR');
     await expectError(await orgCall(as.owner, 'PATCH', `/${org.id}`, { slug: 'Bad Slug' }), 400, 'VALIDATION_ERROR');
+    for (const name of ['\u202eevil', 'a\nb', '\u0000x', '\u200b']) {
+      await expectError(await orgCall(as.owner, 'PATCH', `/${org.id}`, { name }), 400, 'VALIDATION_ERROR');
+    }
     const other = await team();
     await expectError(await orgCall(as.owner, 'PATCH', `/${org.id}`, { slug: other.org.slug }), 409, 'SLUG_TAKEN');
     const row = await env.DB.prepare('SELECT name, slug FROM organizations WHERE id = ?').bind(org.id).first();
@@ -193,10 +196,14 @@ describe('member roles', () => {
       user_id: member.userId,
       role: 'admin',
     });
-    // A member may change no role.
+    // A member may change no role, not even to the role someone already has.
     const plain = await register();
     await addMember(org.id, plain, 'member');
     await expectError(await setRole(plain, org.id, admin.userId, 'member'), 403, 'ORG_ROLE_REQUIRED');
+    await expectError(await setRole(plain, org.id, owner.userId, 'owner'), 403, 'ORG_ROLE_REQUIRED');
+    await expectError(await setRole(plain, org.id, plain.userId, 'member'), 403, 'ORG_ROLE_REQUIRED');
+    // The owner setting the role a member has already: nothing changes, nothing is refused.
+    expect((await setRole(as.owner, org.id, owner.userId, 'owner')).status).toBe(200);
     // The owner may grant ownership.
     expect((await setRole(as.owner, org.id, admin.userId, 'owner')).status).toBe(200);
     expect(await roleOf(org.id, admin.userId)).toBe('owner');

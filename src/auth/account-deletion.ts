@@ -1,11 +1,6 @@
 // DELETE /api/me: the user and everything hanging off them, after a fresh proof that it is them.
 import { auditStatement } from '../db/audit-log';
 import { runBatch } from '../db/client';
-import {
-  deleteSoleMemberOrganizationsStatement,
-  isLastOwnerWithMembers,
-  notLastOwnerWithMembersCondition,
-} from '../db/organizations';
 import { findLiveSessionWithUser } from '../db/sessions';
 import { deleteUserStatement } from '../db/users';
 import type { Deps } from '../deps';
@@ -42,6 +37,9 @@ export async function deleteAccount(
       deps.now.getTime() - session.createdAt.getTime() <= RECENT_OAUTH_LOGIN_MS;
     if (!recentOAuth) throw proofRequired();
   }
+  // Loaded on first use, with the organizations feature (src/lazy-router.ts): deletions are rare.
+  const { deleteSoleMemberOrganizationsStatement, isLastOwnerWithMembers, notLastOwnerWithMembersCondition } =
+    await import('../db/organizations');
   // Checked before billing cancels anything, and again in the batch (a member may join meanwhile).
   if (await isLastOwnerWithMembers(deps.db, auth.userId)) throw lastOwner();
   await beforeDelete(auth.userId);
@@ -51,8 +49,11 @@ export async function deleteAccount(
     deleteSoleMemberOrganizationsStatement(deps.db, auth.userId, mayGo),
     deleteUserStatement(deps.db, auth.userId, mayGo),
   ]);
-  // Changes include the rows the delete cascades to.
-  if ((results[2]?.meta.changes ?? 0) === 0) throw lastOwner();
+  // Changes include the rows the delete cascades to. None: the guard refused, or a concurrent
+  // deletion of this account came first (then this one has nothing left to do).
+  if ((results[2]?.meta.changes ?? 0) === 0 && (await isLastOwnerWithMembers(deps.db, auth.userId))) {
+    throw lastOwner();
+  }
 }
 
 const lastOwner = () =>

@@ -91,14 +91,17 @@ export async function findMyOrganization(
   return (await selectMyOrganizationStatement(db, organizationId, userId).first<MyOrganizationRow>()) ?? null;
 }
 
-/** Batchable: renames when `when` holds and no other organization has the slug. */
+/**
+ * Batchable: sets the name and the slug given (null keeps the stored one, so two changes racing
+ * do not undo each other) when `when` holds and no other organization has the slug.
+ */
 export function renameOrganizationStatement(
   db: Database,
-  input: { organizationId: string; name: string; slug: string; now: Date; when: Condition },
+  input: { organizationId: string; name: string | null; slug: string | null; now: Date; when: Condition },
 ): Statement {
   return sqlStatement(
     db,
-    `UPDATE organizations SET name = ?, slug = ?, updated_at = ?
+    `UPDATE organizations SET name = COALESCE(?, name), slug = COALESCE(?, slug), updated_at = ?
      WHERE id = ? AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.slug = ? AND o.id != ?) AND ${input.when.sql}`,
     input.name,
     input.slug,

@@ -130,15 +130,15 @@ export async function renameOrganization(
 ) {
   const current = await membershipOf(deps, auth, organizationId);
   if (ORG_ROLE_RANK[current.role] < ORG_ROLE_RANK.admin) throw roleRequired('admin');
-  const name = input.name ?? current.name;
-  const slug = input.slug ?? current.slug;
+  const name = input.name ?? null;
+  const slug = input.slug ?? null;
   const when = actsAtLeast(organizationId, auth.userId, 'admin');
   const results = await runBatch(deps.db, [
     renameOrganizationStatement(deps.db, { organizationId, name, slug, now: deps.now, when }),
     auditStatement(
       deps,
-      { action: 'org.renamed', userId: auth.userId, metadata: { organization_id: organizationId, name, slug } },
-      allOf(when, slugFreeCondition(slug, organizationId)),
+      { action: 'org.renamed', userId: auth.userId, metadata: { organization_id: organizationId, ...input } },
+      allOf(when, slugFreeCondition(slug ?? '', organizationId)),
     ),
     selectMyOrganizationStatement(deps.db, organizationId, auth.userId),
   ]);
@@ -207,7 +207,7 @@ function refusal(facts: MembershipFacts, wanted: { role?: OrgRole; leaving: bool
     const role = (Object.keys(ORG_ROLE_RANK) as OrgRole[]).find((r) => ORG_ROLE_RANK[r] === needed)!;
     return roleRequired(role);
   }
-  if (facts.memberRole === 'owner' && facts.owners === 1) {
+  if (facts.memberRole === 'owner' && facts.owners === 1 && wanted.role !== 'owner') {
     return new AppError(
       'LAST_OWNER',
       wanted.leaving
@@ -241,11 +241,11 @@ export async function changeMemberRole(
     membershipFactsStatement(deps.db, change),
   ]);
   const facts = membershipFactsOf(results[2]);
-  // Already that role: nothing to change, nothing to refuse (once the actor may see the member).
-  if (results[1]?.meta.changes !== 1 && !(facts.actorRole && facts.memberRole === role)) {
-    throw refusal(facts, { role, leaving: false });
-  }
-  return { user_id: memberId, role };
+  if (results[1]?.meta.changes === 1) return { user_id: memberId, role };
+  const refused = refusal(facts, { role, leaving: false });
+  // Already that role, asked by someone who could have set it: nothing to change.
+  if (facts.memberRole === role && refused.code === 'INTERNAL_ERROR') return { user_id: memberId, role };
+  throw refused;
 }
 
 /** DELETE /api/orgs/{id}/members/{userId} (or the member themself: POST /api/orgs/{id}/leave). */

@@ -71,11 +71,11 @@ const docsRoute = createRoute({
 });
 
 /** `describeApi` returns the document of the whole app, which only app.ts can see. */
-export function createDocsRouter(describeApi: (config: Config) => object) {
+export function createDocsRouter(describeApi: (config: Config) => Promise<object>) {
   return createRouter()
-    .openapi(openApiRoute, (c) => {
+    .openapi(openApiRoute, async (c) => {
       c.header('Cache-Control', 'public, max-age=300');
-      return c.json(describeApi(c.get('config')) as Record<string, unknown>, 200);
+      return c.json((await describeApi(c.get('config'))) as Record<string, unknown>, 200);
     })
     .openapi(docsRoute, (c) => {
       c.header('Content-Security-Policy', DOCS_CONTENT_SECURITY_POLICY);

@@ -53,7 +53,7 @@ const deleteMeRoute = createRoute({
     'Confirm with `password`, or omit it within 10 minutes of signing in with an OAuth provider. ' +
     'Sessions, tokens, linked providers, queued emails and memberships are deleted with the account, and so are ' +
     'the organizations it is the only member of. The last owner of an organization with other members is refused ' +
-    '(`409 LAST_OWNER`) before anything is deleted or cancelled.',
+    '(`409 LAST_OWNER`): checked before the subscription is cancelled, and again as the account is deleted.',
   ...liveSessionGuard(),
   request: { body: jsonRequest(z.object({ password: passwordInput.optional() }).strict(), { required: false }) },
   responses: {

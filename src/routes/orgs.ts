@@ -20,12 +20,19 @@ import {
   jsonResponse,
   liveSessionGuard,
 } from '../openapi';
+import { NOT_IN_A_NAME } from '../lib/display-name';
 import { createRouter, depsFrom } from '../router';
 
 const tags = ['Organizations'];
 const dateTime = () => z.string().openapi({ format: 'date-time' });
 const roleSchema = z.enum(['member', 'admin', 'owner']).openapi('OrgRole');
-const nameInput = z.string().trim().min(1).max(100);
+// As a person's display name: one line, no control, direction or invisible characters.
+const nameInput = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((value) => !NOT_IN_A_NAME.test(value), { error: 'must be one line of text, without control characters' });
 const slugInput = z
   .string()
   .min(3)
