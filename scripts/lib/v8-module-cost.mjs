@@ -27,13 +27,20 @@ function compile(path) {
   return compiled.get(path);
 }
 
+const synthetic = new Map();
 function link(specifier, referencing) {
   const builtin = builtins.get(specifier);
   if (builtin) {
-    const names = Object.keys(builtin);
-    return new vm.SyntheticModule(names, function () {
-      for (const name of names) this.setExport(name, builtin[name]);
-    });
+    if (!synthetic.has(specifier)) {
+      const names = Object.keys(builtin);
+      synthetic.set(
+        specifier,
+        new vm.SyntheticModule(names, function () {
+          for (const name of names) this.setExport(name, builtin[name]);
+        }),
+      );
+    }
+    return synthetic.get(specifier);
   }
   if (!specifier.startsWith('.')) throw new Error(`unexpected import ${specifier}`);
   return compile(join(dirname(referencing.identifier), specifier));
