@@ -1,9 +1,12 @@
 // /api/orgs: organizations and their members, every route × role (owner, admin, member, non-member,
 // signed out), bad input, the last-owner rule under concurrency, and account deletion.
 import { env } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer, countRows, deleteMe, register, STRONG_PASSWORD, type SignedInClient } from './support/auth';
 import { call, expectError } from './support/http';
+import { TEST_APP_URL } from './support/settings';
+
+afterEach(() => vi.restoreAllMocks());
 
 type Role = 'owner' | 'admin' | 'member';
 
@@ -299,5 +302,43 @@ describe('deleting an account that owns organizations', () => {
     expect(await countRows('organizations', 'id = ?', own.id)).toBe(0);
     expect(await countRows('organizations', 'id = ?', org.id)).toBe(1);
     expect(await countRows('memberships', 'organization_id = ?', org.id)).toBe(2);
+  });
+});
+
+describe('the organizations feature, loaded on first use', () => {
+  it("runs behind the app's middleware like any route: CORS, the log line's code, the bookmark, security headers", async () => {
+    const client = await register();
+    const preflight = await call('/api/orgs', {
+      method: 'OPTIONS',
+      headers: {
+        Origin: TEST_APP_URL,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,authorization',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe(TEST_APP_URL);
+    const logs = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const missing = await call('/api/orgs/no-such-org', {
+      headers: { ...bearer(client.accessToken), Origin: TEST_APP_URL },
+    });
+    await expectError(missing, 404, 'NOT_FOUND');
+    expect(missing.headers.get('Access-Control-Allow-Origin')).toBe(TEST_APP_URL);
+    expect(missing.headers.get('X-Content-Type-Options')).toBe('nosniff');
+    expect(missing.headers.get('X-Request-Id')).toBeTruthy();
+    const line = logs.mock.calls
+      .map(([text]) => JSON.parse(String(text)) as { msg: string; path?: string; status?: number; code?: string })
+      .find((entry) => entry.msg === 'request' && entry.path === '/api/orgs/no-such-org');
+    expect(line).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    const listed = await call('/api/orgs', { headers: bearer(client.accessToken) });
+    expect(listed.headers.get('X-D1-Bookmark')).toBeTruthy();
+    // Unknown paths under the feature are the API's 404, and a body is read once, as elsewhere.
+    await expectError(await call('/api/orgs/a/b/c', { headers: bearer(client.accessToken) }), 404, 'NOT_FOUND');
+    const malformed = await call('/api/orgs', {
+      method: 'POST',
+      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
+      body: '{"name":',
+    });
+    await expectError(malformed, 400, 'INVALID_JSON');
   });
 });
