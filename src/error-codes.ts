@@ -210,6 +210,11 @@ export const ERROR_CODES = {
     message: 'Another organization has this slug.',
     when: 'Creating or renaming an organization with a slug already in use.',
   },
+  ORG_LIMIT_REACHED: {
+    status: 409,
+    message: 'You belong to the most organizations an account may (100): leave or delete one first.',
+    when: 'Creating an organization while a member of 100.',
+  },
   LAST_OWNER: {
     status: 409,
     message: 'An organization must keep an owner.',

@@ -84,6 +84,36 @@ describe('POST /api/orgs', () => {
     expect(await countRows('audit_log', "action = 'org.created' AND metadata LIKE ?", `%${raced}%`)).toBe(1);
   });
 
+  it('caps an account at 100 organizations, exactly, under concurrent creates', async () => {
+    const owner = await register();
+    const now = Date.now();
+    // 99 memberships already (made in SQL, quicker than 99 requests).
+    await env.DB.batch(
+      Array.from({ length: 99 }, (_, i) => {
+        const id = `cap-${owner.userId}-${i}`;
+        return env.DB.prepare(
+          `INSERT INTO organizations (id, name, slug, created_by, created_at, updated_at) VALUES (?1, 'Cap', ?1, ?2, ?3, ?3)`,
+        ).bind(id, owner.userId, now);
+      }),
+    );
+    await env.DB.batch(
+      Array.from({ length: 99 }, (_, i) =>
+        env.DB.prepare(
+          "INSERT INTO memberships (organization_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)",
+        ).bind(`cap-${owner.userId}-${i}`, owner.userId, now),
+      ),
+    );
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => orgCall(owner, 'POST', '', { name: 'One more' })),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    for (const response of responses.filter((r) => r.status === 409)) {
+      await expectError(response, 409, 'ORG_LIMIT_REACHED');
+    }
+    expect(await countRows('memberships', 'user_id = ?', owner.userId)).toBe(100);
+    expect(await countRows('organizations', "created_by = ? AND name = 'One more'", owner.userId)).toBe(1);
+  });
+
   it('refuses bad input and a missing token, creating nothing', async () => {
     const owner = await register();
     const before = await countRows('organizations');

@@ -29,21 +29,33 @@ export const organizationExists = (organizationId: string): Condition => ({
   params: [organizationId],
 });
 
-/** Batchable: the organization, unless its slug is taken (then nothing: check with organizationExists). */
+/**
+ * Batchable: the organization, unless its slug is taken or its creator already belongs to
+ * `maxMemberships` organizations (then nothing: check with organizationExists).
+ */
 export function insertOrganizationStatement(
   db: Database,
-  input: { id: string; name: string; slug: string; createdBy: string; now: Date },
+  input: { id: string; name: string; slug: string; createdBy: string; now: Date; maxMemberships: number },
 ): Statement {
   return sqlStatement(
     db,
     `INSERT INTO organizations (id, name, slug, created_by, created_at, updated_at)
-     SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (SELECT 1 FROM organizations WHERE slug = ?3)`,
+     SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (SELECT 1 FROM organizations WHERE slug = ?3)
+       AND (SELECT COUNT(*) FROM memberships WHERE user_id = ?4) < ?6`,
     input.id,
     input.name,
     input.slug,
     input.createdBy,
     input.now.getTime(),
+    input.maxMemberships,
   );
+}
+
+export async function countMemberships(db: Database, userId: string): Promise<number> {
+  const row = await sqlStatement(db, 'SELECT COUNT(*) AS count FROM memberships WHERE user_id = ?', userId).first<{
+    count: number;
+  }>();
+  return row?.count ?? 0;
 }
 
 /** Batchable: a membership, if the organization exists (after insertOrganizationStatement). */

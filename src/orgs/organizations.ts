@@ -8,6 +8,7 @@ import { auditStatement } from '../db/audit-log';
 import { allOf, rowsOf, runBatch } from '../db/client';
 import {
   actsAtLeast,
+  countMemberships,
   deleteOrganizationStatement,
   findMyOrganization,
   insertMembershipStatement,
@@ -73,6 +74,9 @@ export function slugFromName(name: string): string {
   return slug.length >= 3 ? slug : `org-${slug}`.replace(/-$/, '');
 }
 
+/** Organizations one account may belong to: bounds what one account can create (and list). */
+export const MAX_ORGANIZATIONS_PER_USER = 100;
+
 const randomSuffix = () =>
   randomToken(6)
     .toLowerCase()
@@ -90,7 +94,14 @@ export async function createOrganization(deps: Deps, auth: AccessTokenClaims, in
     const id = newId();
     const created = organizationExists(id);
     const results = await runBatch(deps.db, [
-      insertOrganizationStatement(deps.db, { id, name: input.name, slug, createdBy: auth.userId, now: deps.now }),
+      insertOrganizationStatement(deps.db, {
+        id,
+        name: input.name,
+        slug,
+        createdBy: auth.userId,
+        now: deps.now,
+        maxMemberships: MAX_ORGANIZATIONS_PER_USER,
+      }),
       insertMembershipStatement(deps.db, { organizationId: id, userId: auth.userId, role: 'owner', now: deps.now }),
       auditStatement(
         deps,
@@ -101,6 +112,9 @@ export async function createOrganization(deps: Deps, auth: AccessTokenClaims, in
     ]);
     const row = rowsOf<MyOrganizationRow>(results[3])[0];
     if (row) return toOrganizationView(row);
+    if ((await countMemberships(deps.db, auth.userId)) >= MAX_ORGANIZATIONS_PER_USER) {
+      throw new AppError('ORG_LIMIT_REACHED');
+    }
   }
   throw slugTaken();
 }

@@ -75,7 +75,7 @@ const createOrgRoute = createRoute({
   request: { body: jsonRequest(z.object({ name: nameInput, slug: slugInput.optional() }).strict()) },
   responses: {
     201: jsonResponse(organizationSchema, 'The new organization.'),
-    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, 'SLUG_TAKEN'),
+    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, 'SLUG_TAKEN', 'ORG_LIMIT_REACHED'),
   },
 });
 
