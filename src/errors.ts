@@ -45,6 +45,12 @@ export function validationError(error: ZodError): AppError {
 
 export const notFound = (message?: string) => new AppError('NOT_FOUND', message);
 
+/** A `cursor` query parameter this API did not hand out: 400 VALIDATION_ERROR. */
+export const invalidCursor = () =>
+  new AppError('VALIDATION_ERROR', undefined, {
+    issues: [{ path: 'cursor', message: 'is not a cursor from this API' }],
+  });
+
 // Hono's own exceptions (from its validators and middleware) mapped onto contract codes.
 const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
   400: 'INVALID_JSON',

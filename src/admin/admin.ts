@@ -25,7 +25,7 @@ import type { ProviderName } from '../auth/oauth/identity';
 import type { SubscriptionStatus } from '../billing/subscription';
 import { readNearby, type Deps } from '../deps';
 import { AppError, notFound } from '../errors';
-import { decodeCursor, encodeCursor, type Position } from '../lib/cursor';
+import { encodeCursor, positionFrom } from '../lib/cursor';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -43,18 +43,6 @@ export function toAdminUserView(row: AdminUserRow) {
   };
 }
 
-const invalidCursor = () =>
-  new AppError('VALIDATION_ERROR', undefined, {
-    issues: [{ path: 'cursor', message: 'is not a cursor from this API' }],
-  });
-
-function cursorFrom(cursor: string | undefined): Position | null {
-  if (cursor === undefined) return null;
-  const position = decodeCursor(cursor);
-  if (!position) throw invalidCursor();
-  return position;
-}
-
 /** Fetches one more row than the page holds, to know whether there is a next page. */
 function page<T extends { created_at: number; id: string }>(rows: T[], limit: number) {
   const items = rows.slice(0, limit);
@@ -68,7 +56,7 @@ function page<T extends { created_at: number; id: string }>(rows: T[], limit: nu
 export async function listUsers(deps: Deps, input: { query?: string; cursor?: string; limit: number }) {
   const rows = await searchUsers(deps.replica, {
     query: input.query ?? null,
-    cursor: cursorFrom(input.cursor),
+    cursor: positionFrom(input.cursor),
     limit: input.limit + 1,
   });
   const { items, nextCursor } = page(rows, input.limit);
@@ -212,7 +200,7 @@ export async function listAudit(
     action: input.action ?? null,
     from: input.from ? Date.parse(input.from) : null,
     to: input.to ? Date.parse(input.to) : null,
-    cursor: cursorFrom(input.cursor),
+    cursor: positionFrom(input.cursor),
     limit: input.limit + 1,
   });
   const { items, nextCursor } = page(rows, input.limit);

@@ -10,7 +10,7 @@
 import { deleteAuditEntries, selectOldestAuditEntries } from '../db/audit-log';
 import type { AuditRow } from '../db/admin';
 import type { Database } from '../db/client';
-import { AppError, notFound } from '../errors';
+import { invalidCursor, notFound } from '../errors';
 import type { Logger } from '../lib/log';
 import { toAuditView } from './admin';
 
@@ -80,11 +80,6 @@ export async function deleteArchivedBefore(bucket: R2Bucket, cutoff: number, max
   }
   return deleted;
 }
-
-const invalidCursor = () =>
-  new AppError('VALIDATION_ERROR', undefined, {
-    issues: [{ path: 'cursor', message: 'is not a cursor from this API' }],
-  });
 
 /**
  * GET /api/admin/audit/archive: one archived day's entries, oldest first, a page per archived

@@ -1,5 +1,6 @@
 // Opaque pagination cursors: a (created_at, id) position, base64url-encoded.
 import { Buffer } from 'node:buffer';
+import { invalidCursor } from '../errors';
 
 export interface Position {
   createdAt: number;
@@ -21,4 +22,12 @@ export function decodeCursor(cursor: string): Position | null {
     // fall through
   }
   return null;
+}
+
+/** The position of a `cursor` query parameter (null when none was sent); one not from this API is 400. */
+export function positionFrom(cursor: string | undefined): Position | null {
+  if (cursor === undefined) return null;
+  const position = decodeCursor(cursor);
+  if (!position) throw invalidCursor();
+  return position;
 }
