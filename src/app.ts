@@ -13,7 +13,6 @@ import { lazyFeature } from './lazy-router';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
 import { authRouter } from './routes/auth';
-import { adminRouter } from './routes/admin';
 import { adminPageRouter } from './routes/admin-page';
 import { billingRouter } from './routes/billing';
 import { devRouter } from './routes/dev';
@@ -52,14 +51,15 @@ export function createApp() {
   app.route('/api', oauthRouter);
   app.route('/api', meRouter);
   app.route('/api', linkedAccountsRouter);
-  // Loaded by the first request to its paths (src/lazy-router.ts): few requests need it.
+  // Loaded by the first request to their paths (src/lazy-router.ts): few requests need them.
   const orgs = lazyFeature('/api', () => import('./routes/orgs').then((module) => module.orgsRouter));
   app.all('/api/orgs', (c) => orgs.handler(c));
   app.all('/api/orgs/*', (c) => orgs.handler(c));
+  const admin = lazyFeature('/api', () => import('./routes/admin').then((module) => module.adminRouter));
+  app.all('/api/admin/*', (c) => admin.handler(c));
   app.route('/api', billingRouter);
   app.route('/api', stripeWebhookRouter);
   app.route('/api', examplesRouter);
-  app.route('/api', adminRouter);
   app.route('/api', devRouter);
   app.route('/', jwksRouter);
   app.route('/', adminPageRouter);
@@ -67,7 +67,9 @@ export function createApp() {
   // The lazily loaded features' routes join the registry then, once.
   let lazyRoutesAdded: Promise<void> | undefined;
   const addLazyRoutes = async () => {
-    for (const route of await orgs.routeDefinitions()) app.openAPIRegistry.registerPath(route);
+    for (const feature of [orgs, admin]) {
+      for (const route of await feature.routeDefinitions()) app.openAPIRegistry.registerPath(route);
+    }
     documentBodyMiddleware(app.openAPIRegistry.definitions, { prefix: '/api/', except: RAW_BODY_PREFIXES });
   };
   const documents = new WeakMap<Config, ReturnType<typeof app.getOpenAPI31Document>>();

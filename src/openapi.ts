@@ -6,6 +6,8 @@ import { requireAllowedOrigin } from './middleware/origin-check';
 import { requireAdmin } from './middleware/require-admin';
 import { requireAuth, requireLiveSession } from './middleware/require-auth';
 import { requireSubscription } from './middleware/require-subscription';
+import { requireOrgRole } from './middleware/require-org-role';
+import type { OrgRole } from './lib/org-roles';
 import type { AppEnv } from './router';
 
 /**
@@ -192,6 +194,10 @@ export const liveSessionGuard = () => guard('bearer, live session', bearerSecuri
 /** A valid access token and an active subscription (see requireSubscription). */
 export const subscriberGuard = () =>
   guard('bearer, subscription', bearerSecurity, requireAuth(), requireSubscription());
+
+/** A valid access token whose active organization gives at least `role` (see requireOrgRole). */
+export const orgRoleGuard = (role: OrgRole) =>
+  guard(`bearer, org ${role}`, bearerSecurity, requireAuth(), requireOrgRole(role));
 
 /** A live session of an admin (see requireAdmin). */
 export const adminGuard = () => guard('bearer, admin', bearerSecurity, requireAdmin());

@@ -50,6 +50,22 @@ describe('query budgets', () => {
     expect(counts.roundTrips).toBe(1);
   });
 
+  it('activating an organization is one round trip', async () => {
+    const client = await register();
+    const created = await callWithBindings({}, '/api/orgs', {
+      method: 'POST',
+      headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Budget' }),
+    });
+    const { id } = await created.json<{ id: string }>();
+    const { response, counts } = await measure(`/api/orgs/${id}/activate`, {
+      method: 'POST',
+      headers: bearer(client.accessToken),
+    });
+    expect(response.status).toBe(200);
+    expect(counts).toMatchObject({ roundTrips: 1, batches: 1 });
+  });
+
   it('a malformed refresh token is refused without touching D1', async () => {
     for (const token of ['forged', 'a.b.c.d', 'x'.repeat(500)]) {
       const { response, counts } = await measure('/api/auth/refresh', { method: 'POST', headers: cookieHeader(token) });

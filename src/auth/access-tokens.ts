@@ -1,6 +1,7 @@
 // Access tokens: short-lived JWTs, typ at+jwt, signed by the first key, verified strictly.
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import type { Config } from '../config';
+import { ORG_ROLES, type OrgRole } from '../lib/org-roles';
 import { AppError } from '../errors';
 import { randomToken } from '../lib/crypto';
 import { getKeyRing } from './signing-keys';
@@ -11,6 +12,9 @@ export interface AccessTokenClaims {
   userId: string;
   sessionId: string;
   role: Role;
+  /** The session's active organization (`org_id`) and the role in it (`org_role`), when it has one. */
+  orgId?: string;
+  orgRole?: OrgRole;
 }
 
 const TOKEN_TYPE = 'at+jwt';
@@ -21,7 +25,8 @@ export const accessTokenAudience = (config: Config) => config.apiUrl;
 export async function signAccessToken(config: Config, claims: AccessTokenClaims, now: Date): Promise<string> {
   const { signing } = await getKeyRing(config.jwt);
   const issuedAt = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ sid: claims.sessionId, role: claims.role })
+  const org = claims.orgId && claims.orgRole ? { org_id: claims.orgId, org_role: claims.orgRole } : {};
+  return new SignJWT({ sid: claims.sessionId, role: claims.role, ...org })
     .setProtectedHeader({ alg: signing.alg, typ: TOKEN_TYPE, kid: signing.kid })
     .setIssuer(config.apiUrl)
     .setAudience(accessTokenAudience(config))
@@ -63,11 +68,14 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
         requiredClaims: ['exp', 'iat', 'sub', 'jti'],
       },
     );
-    const { sub, sid, role } = payload;
+    const { sub, sid, role, org_id: orgId, org_role: orgRole } = payload;
     if (typeof sub !== 'string' || typeof sid !== 'string' || (role !== 'user' && role !== 'admin')) {
       throw tokenError('TOKEN_INVALID');
     }
-    return { userId: sub, sessionId: sid, role };
+    if (orgId === undefined && orgRole === undefined) return { userId: sub, sessionId: sid, role };
+    if (typeof orgId !== 'string' || !(ORG_ROLES as readonly unknown[]).includes(orgRole))
+      throw tokenError('TOKEN_INVALID');
+    return { userId: sub, sessionId: sid, role, orgId, orgRole: orgRole as OrgRole };
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw tokenError('TOKEN_EXPIRED');
     throw tokenError('TOKEN_INVALID');

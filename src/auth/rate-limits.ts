@@ -19,6 +19,8 @@ export const RATE_RULES = {
   registrationsPerAddress: { name: 'register-ip', limit: 20, windowMs: 10 * MINUTE },
   emailsPerAccount: { name: 'email', limit: 5, windowMs: 60 * MINUTE },
   resetRequestsPerAddress: { name: 'forgot-ip', limit: 20, windowMs: 60 * MINUTE },
+  /** Invitations mailed to one address, from any organization. */
+  invitationsPerAddress: { name: 'invite', limit: 5, windowMs: 60 * MINUTE },
 } satisfies Record<string, RateRule>;
 
 /** A window counted per account, keyed by its normalised email (known or not). */
@@ -48,6 +50,10 @@ const rateLimited = (retryAfter: number) =>
   new AppError('RATE_LIMITED', undefined, {
     headers: { 'Retry-After': String(retryAfter) },
   });
+
+/** 429 for a window a statement found full (one that checked the room itself); `state` from rateLimitStateStatement. */
+export const windowFull = (window: RateWindow, state: RateState | undefined, now: Date) =>
+  rateLimited(secondsUntilRoom(window, state, now));
 
 /**
  * One attempt counted in every window at once, or in none. The statements go first in the caller's

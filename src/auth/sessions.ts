@@ -126,6 +126,8 @@ export async function refreshSession(deps: Deps, presentedToken: string): Promis
       userId: session.userId,
       sessionId: session.sessionId,
       role,
+      // The role is read again at each refresh: a member who left or was removed loses the claims.
+      ...(session.orgId && session.orgRole ? { orgId: session.orgId, orgRole: session.orgRole } : {}),
     }));
   if (session.currentTokenHash === rotation.newTokenHash) {
     const refreshToken = formatRefreshToken(session.sessionId, session.generation, sessionSecret, secret);

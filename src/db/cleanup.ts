@@ -9,6 +9,7 @@ export interface CleanupCounts {
   outboxEmails: number;
   rateLimitHits: number;
   oauthStateUses: number;
+  invitations: number;
   auditEntries: number;
   stripeEvents: number;
 }
@@ -33,7 +34,7 @@ const PRUNED_BY_AGE = { audit_log: 'created_at', stripe_events: 'received_at' } 
 /**
  * Ended sessions (a day after they ended; their refresh tokens go with them), spent or expired
  * email tokens, delivered emails after a week and failed ones after a month, and rate-limit hits
- * older than the longest window (1 hour), used OAuth states after an hour: one batch. Then audit
+ * older than the longest window (1 hour), used OAuth states after an hour, expired invitations: one batch. Then audit
  * entries and the Stripe event ledger past their retention, in bounded chunks.
  */
 export async function deleteExpiredRows(db: Database, now: Date, retention: Retention): Promise<CleanupCounts> {
@@ -50,6 +51,7 @@ export async function deleteExpiredRows(db: Database, now: Date, retention: Rete
     sqlStatement(db, 'DELETE FROM rate_limit_hits WHERE hit_at < ?', now.getTime() - 3_600_000),
     // A state is refused 10 minutes after it was issued, so its use record is not needed after that.
     sqlStatement(db, 'DELETE FROM oauth_state_uses WHERE used_at < ?', now.getTime() - 3_600_000),
+    sqlStatement(db, 'DELETE FROM invitations WHERE expires_at < ?', now.getTime()),
   ]);
   const changes = (i: number) => results[i]?.meta.changes ?? 0;
   return {
@@ -58,6 +60,7 @@ export async function deleteExpiredRows(db: Database, now: Date, retention: Rete
     outboxEmails: changes(2),
     rateLimitHits: changes(3),
     oauthStateUses: changes(4),
+    invitations: changes(5),
     auditEntries: await pruneOlderThan(db, 'audit_log', now.getTime() - retention.auditDays * DAY),
     stripeEvents: await pruneOlderThan(db, 'stripe_events', now.getTime() - retention.stripeEventDays * DAY),
   };

@@ -284,3 +284,54 @@ export async function isLastOwnerWithMembers(db: Database, userId: string): Prom
   }>();
   return row?.holds === 1;
 }
+
+/**
+ * Batchable: makes the organization (null: none) the session's active one, while the session is
+ * live, its user enabled and, for an organization, a member of it. The same batch's
+ * selectSessionOrganizationStatement reads what the new access token carries.
+ */
+export function setActiveOrganizationStatement(
+  db: Database,
+  input: { sessionId: string; userId: string; organizationId: string | null; now: Date },
+): Statement {
+  return sqlStatement(
+    db,
+    `UPDATE sessions SET active_organization_id = ?1
+     WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL AND expires_at > ?4
+       AND EXISTS (SELECT 1 FROM users u WHERE u.id = ?3 AND u.disabled_at IS NULL)
+       AND (?1 IS NULL OR EXISTS (SELECT 1 FROM memberships WHERE organization_id = ?1 AND user_id = ?3))`,
+    input.organizationId,
+    input.sessionId,
+    input.userId,
+    input.now.getTime(),
+  );
+}
+
+export interface SessionOrganizationRow {
+  /** The user's role now (the new token's `role`). */
+  user_role: 'user' | 'admin';
+  organization: MyOrganizationRow | null;
+}
+
+/** Batchable: the user's role and, when given, the organization as the user sees it. */
+export function selectSessionOrganizationStatement(
+  db: Database,
+  input: { userId: string; organizationId: string | null },
+): Statement {
+  return sqlStatement(
+    db,
+    `SELECT u.role AS user_role, o.id, o.name, o.slug, m.role, o.created_at
+     FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = ?2
+       LEFT JOIN organizations o ON o.id = m.organization_id
+     WHERE u.id = ?1`,
+    input.userId,
+    input.organizationId,
+  );
+}
+
+export function sessionOrganizationOf(result: D1Result | undefined): SessionOrganizationRow | null {
+  const row = rowsOf<MyOrganizationRow & { user_role: 'user' | 'admin'; id: string | null }>(result)[0];
+  if (!row) return null;
+  const { user_role, ...organization } = row;
+  return { user_role, organization: organization.id === null ? null : organization };
+}

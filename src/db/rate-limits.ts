@@ -43,6 +43,17 @@ export function rateLimitStateStatement(db: Database, window: RateWindow, now: D
   );
 }
 
+/** Batchable: counts one attempt in the window if `when` holds (for a statement that checked the room itself). */
+export function recordRateLimitHitStatement(db: Database, window: RateWindow, now: Date, when: Condition): Statement {
+  return sqlStatement(
+    db,
+    `INSERT INTO rate_limit_hits (key, hit_at) SELECT ?, ? WHERE ${when.sql}`,
+    window.key,
+    now.getTime(),
+    ...when.params,
+  );
+}
+
 /** Batchable: gives back one counted attempt (a password check that turned out right). */
 export function releaseRateLimitHitStatement(db: Database, id: number): Statement {
   return sqlStatement(db, 'DELETE FROM rate_limit_hits WHERE id = ?', id);

@@ -1,6 +1,7 @@
 // Queries on refresh tokens, above all the one-batch rotation with reuse detection. A token lives in
 // its session's row (auth/refresh-token.ts); tokens issued before migration 0006 are in refresh_tokens.
 import { rowsOf, runBatch, sqlStatement, type Database } from './client';
+import type { OrgRole } from './schema';
 
 /** The session a presented token belongs to, joined with its user, as the rotation batch left it. */
 export interface PresentedSession {
@@ -20,6 +21,9 @@ export interface PresentedSession {
   emailVerifiedAt: number | null;
   /** 1 when an admin pinned a role for the address. */
   rolePinned: number;
+  /** The session's active organization and the user's role in it now; null when none (or no longer a member). */
+  orgId: string | null;
+  orgRole: OrgRole | null;
 }
 
 export interface RotationOutcome {
@@ -50,7 +54,9 @@ const PRESENTED_SESSION_COLUMNS = `s.id AS sessionId, s.user_id AS userId, u.rol
   s.refresh_generation AS generation, s.refresh_token_hash AS currentTokenHash,
   s.revoked_at AS sessionRevokedAt, s.expires_at AS sessionExpiresAt,
   u.disabled_at AS userDisabledAt, u.email AS email, u.email_verified_at AS emailVerifiedAt,
-  EXISTS (SELECT 1 FROM role_pins p WHERE p.email = u.email) AS rolePinned`;
+  EXISTS (SELECT 1 FROM role_pins p WHERE p.email = u.email) AS rolePinned,
+  s.active_organization_id AS orgId,
+  (SELECT m.role FROM memberships m WHERE m.organization_id = s.active_organization_id AND m.user_id = s.user_id) AS orgRole`;
 
 /** The presented token (?5) among the session's recently replaced ones: its replacement time. */
 const REPLACED_AT = `(SELECT MAX(r.value ->> '$[1]') FROM json_each(s.recent_refresh_tokens) r WHERE r.value ->> '$[0]' = ?5)`;

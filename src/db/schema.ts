@@ -1,5 +1,6 @@
 // The database's tables, in drizzle's schema language; `npm run db:generate` turns changes into migrations/.
 import { sql } from 'drizzle-orm';
+import { ORG_ROLES, type OrgRole } from '../lib/org-roles';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Times are stored as integer milliseconds since the epoch and shown as ISO-8601 UTC in JSON. */
@@ -75,6 +76,12 @@ export const sessions = sqliteTable(
     refreshTokenHash: text('refresh_token_hash'),
     recentRefreshTokens: text('recent_refresh_tokens'),
     refreshedAt: timestamp('refreshed_at'),
+    /**
+     * The organization the session acts for (POST /api/orgs/{id}/activate): its access tokens carry
+     * `org_id` and `org_role`, the role read from memberships at each refresh. No foreign key: a
+     * deleted organization or a lost membership simply leaves the next token without the claims.
+     */
+    activeOrganizationId: text('active_organization_id'),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );
@@ -281,8 +288,7 @@ export const organizations = sqliteTable('organizations', {
 
 export type Organization = typeof organizations.$inferSelect;
 
-export const ORG_ROLES = ['member', 'admin', 'owner'] as const;
-export type OrgRole = (typeof ORG_ROLES)[number];
+export { ORG_ROLES, type OrgRole };
 
 /** One row per member: the primary key makes a second membership of the same user impossible. */
 export const memberships = sqliteTable(
@@ -302,3 +308,32 @@ export const memberships = sqliteTable(
     index('memberships_user_id_idx').on(table.userId),
   ],
 );
+
+/**
+ * Pending invitations to an organization. A row lives until it is accepted, revoked, replaced by a
+ * new invitation to the same address, or expires (the cron job deletes it): single use by deletion.
+ * Only a SHA-256 of the secret half of the emailed `id.secret` token is kept.
+ */
+export const invitations = sqliteTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    /** Lower-cased; only an account with this verified address may accept. */
+    email: text('email').notNull(),
+    role: text('role', { enum: ORG_ROLES }).notNull(),
+    secretHash: text('secret_hash').notNull(),
+    /** Who invited; no foreign key, the invitation stays valid if that account goes. */
+    invitedBy: text('invited_by'),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+  },
+  (table) => [
+    uniqueIndex('invitations_organization_email_idx').on(table.organizationId, table.email),
+    index('invitations_expires_at_idx').on(table.expiresAt),
+  ],
+);
+
+export type Invitation = typeof invitations.$inferSelect;

@@ -12,7 +12,7 @@ const liveAndEnabled = (sessionId: string, now: Date) =>
 /** What starting a session writes: its row, with the hashes of its first refresh token. */
 export type NewSession = Omit<
   Session,
-  'revokedAt' | 'revokedReason' | 'refreshGeneration' | 'recentRefreshTokens' | 'refreshedAt'
+  'revokedAt' | 'revokedReason' | 'refreshGeneration' | 'recentRefreshTokens' | 'refreshedAt' | 'activeOrganizationId'
 > & { refreshSecretHash: string; refreshTokenHash: string };
 
 /**

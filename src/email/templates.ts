@@ -4,7 +4,7 @@
 import { escapeHtml } from '../lib/html';
 
 export interface EmailContent {
-  template: 'verify_email' | 'password_reset' | 'password_changed' | 'payment_failed';
+  template: 'verify_email' | 'password_reset' | 'password_changed' | 'payment_failed' | 'org_invitation';
   subject: string;
   text: string;
   html: string;
@@ -78,5 +78,23 @@ export function paymentFailedEmail(input: { appUrl: string }): EmailContent {
     subject: 'Your payment failed',
     text: `${lines.join('\n\n')}\n\n${url}`,
     html: layout(lines, { label: 'Update payment method', url }),
+  };
+}
+
+/**
+ * An invitation to an organization. Its name (chosen by whoever created it) stays out, as any text
+ * from users does: the accept page shows it once the invited person has signed in.
+ */
+export function invitationEmail(input: { appUrl: string; token: string }): EmailContent {
+  const url = `${input.appUrl}/invitations/accept?token=${encodeURIComponent(input.token)}`;
+  const lines = [
+    GREETING,
+    'You have been invited to join an organization. Sign in (or create an account) with this email address to accept. The link works once and expires in 7 days.',
+  ];
+  return {
+    template: 'org_invitation',
+    subject: 'You have been invited to join an organization',
+    text: `${lines.join('\n\n')}\n\n${url}\n\nIf you did not expect this, ignore this email.`,
+    html: layout([...lines, 'If you did not expect this, ignore this email.'], { label: 'Accept the invitation', url }),
   };
 }

@@ -57,7 +57,7 @@ function toMemberView(row: MemberRow) {
 }
 
 const noSuchOrganization = () => notFound('No such organization.');
-const roleRequired = (role: OrgRole) =>
+export const roleRequired = (role: OrgRole) =>
   new AppError('ORG_ROLE_REQUIRED', `This needs the ${role} role in this organization.`);
 const slugTaken = () => new AppError('SLUG_TAKEN');
 
@@ -125,7 +125,7 @@ export async function listMyOrganizationsView(deps: Deps, auth: AccessTokenClaim
 }
 
 /** The caller's view of the organization; 404 to anyone who is not a member (existence stays private). */
-async function membershipOf(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
+export async function membershipOf(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
   const row = await findMyOrganization(deps.db, organizationId, auth.userId);
   if (!row) throw noSuchOrganization();
   return row;

@@ -1,5 +1,6 @@
-// /api/orgs: organizations and their members. Reads trust the access token (one query each);
-// changes need a live session, and each re-checks the caller's role in the organization in D1.
+// /api/orgs: organizations, their members and invitations, and the session's active organization.
+// Reads trust the access token (one query each); changes need a live session, and each re-checks
+// the caller's role in the organization in D1.
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   changeMemberRole,
@@ -11,6 +12,10 @@ import {
   removeMember,
   renameOrganization,
 } from '../orgs/organizations';
+import { activateOrganization } from '../orgs/active-organization';
+import { acceptInvitation, inviteMember, listInvitations, revokeInvitation } from '../orgs/invitations';
+import { deliverAfterResponse } from '../email/outbox';
+import { emailInput } from './schemas';
 import {
   authGuard,
   BEARER_ERRORS,
@@ -61,6 +66,17 @@ const memberSchema = z
     joined_at: dateTime(),
   })
   .openapi('OrganizationMember');
+
+const invitationSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role: roleSchema,
+    invited_by: z.string().nullable().openapi({ description: 'The id of the member who invited.' }),
+    created_at: dateTime(),
+    expires_at: dateTime(),
+  })
+  .openapi('Invitation');
 
 const notMember = 'NOT_FOUND' as const;
 
@@ -210,6 +226,121 @@ const leaveRoute = createRoute({
   },
 });
 
+const inviteRoute = createRoute({
+  method: 'post',
+  path: '/orgs/{id}/invitations',
+  operationId: 'inviteToOrganization',
+  tags,
+  summary: 'Invite an email address (admins and owners, up to their own role)',
+  description:
+    'Emails a link to `APP_URL/invitations/accept?token=…`, valid 7 days and once. Inviting an address with a pending invitation replaces it (the earlier link stops working). An address gets at most 5 invitations an hour.',
+  ...liveSessionGuard(),
+  request: {
+    params: orgParams,
+    body: jsonRequest(z.object({ email: emailInput, role: roleSchema.default('member') }).strict()),
+  },
+  responses: {
+    201: jsonResponse(invitationSchema, 'The invitation; the link goes only to the address.'),
+    ...errorResponses(
+      BEARER_ERRORS,
+      JSON_BODY_ERRORS,
+      notMember,
+      'ORG_ROLE_REQUIRED',
+      'ALREADY_MEMBER',
+      'INVITATION_LIMIT_REACHED',
+      'RATE_LIMITED',
+    ),
+  },
+});
+
+const listInvitationsRoute = createRoute({
+  method: 'get',
+  path: '/orgs/{id}/invitations',
+  operationId: 'listOrganizationInvitations',
+  tags,
+  summary: 'Pending invitations, newest first (admins and owners)',
+  ...authGuard(),
+  request: { params: orgParams },
+  responses: {
+    200: jsonResponse(z.object({ invitations: z.array(invitationSchema) }), 'At most 100.'),
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', notMember, 'ORG_ROLE_REQUIRED'),
+  },
+});
+
+const revokeInvitationRoute = createRoute({
+  method: 'delete',
+  path: '/orgs/{id}/invitations/{invitationId}',
+  operationId: 'revokeOrganizationInvitation',
+  tags,
+  summary: "Revoke an invitation (admins and owners; owners for an owner's)",
+  ...liveSessionGuard(),
+  request: { params: orgParams.extend({ invitationId: z.string().min(1).max(64) }) },
+  responses: {
+    204: { description: 'Revoked: its link no longer works.' },
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', notMember, 'ORG_ROLE_REQUIRED'),
+  },
+});
+
+const acceptInvitationRoute = createRoute({
+  method: 'post',
+  path: '/orgs/invitations/accept',
+  operationId: 'acceptOrganizationInvitation',
+  tags,
+  summary: 'Accept an invitation (signed in with the invited, verified address)',
+  description:
+    'The token is the `token` query parameter of the emailed link. It works once: a request racing the one that used it (a double click) answers with the organization, a later one with 400 INVITATION_INVALID.',
+  ...liveSessionGuard(),
+  request: { body: jsonRequest(z.object({ token: z.string().min(1).max(200) }).strict()) },
+  responses: {
+    200: jsonResponse(organizationSchema, 'The organization you are now a member of, with your role.'),
+    ...errorResponses(
+      BEARER_ERRORS,
+      JSON_BODY_ERRORS,
+      'INVITATION_INVALID',
+      'INVITATION_EMAIL_MISMATCH',
+      'ORG_LIMIT_REACHED',
+    ),
+  },
+});
+
+const activeOrganizationSchema = z
+  .object({
+    access_token: z.string().openapi({ description: 'With `org_id` and `org_role` claims (none after deactivate).' }),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().openapi({ description: 'Seconds until the access token expires.' }),
+    organization: organizationSchema.nullable(),
+  })
+  .openapi('ActiveOrganization');
+
+const activateRoute = createRoute({
+  method: 'post',
+  path: '/orgs/{id}/activate',
+  operationId: 'activateOrganization',
+  tags,
+  summary: 'Act for this organization: a new access token with org_id and org_role',
+  description:
+    'The session keeps the choice: later refreshes carry the claims, with the role read again each time (none once you are no longer a member).',
+  ...authGuard(),
+  request: { params: orgParams },
+  responses: {
+    200: jsonResponse(activeOrganizationSchema, 'Use this access token from now on.'),
+    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', notMember),
+  },
+});
+
+const deactivateRoute = createRoute({
+  method: 'post',
+  path: '/orgs/deactivate',
+  operationId: 'deactivateOrganization',
+  tags,
+  summary: 'Act for no organization: a new access token without org claims',
+  ...authGuard(),
+  responses: {
+    200: jsonResponse(activeOrganizationSchema, 'Use this access token from now on (`organization` is null).'),
+    ...errorResponses(BEARER_ERRORS),
+  },
+});
+
 export const orgsRouter = createRouter()
   .openapi(createOrgRoute, async (c) =>
     c.json(await createOrganization(depsFrom(c), c.get('auth'), c.req.valid('json')), 201),
@@ -244,4 +375,30 @@ export const orgsRouter = createRouter()
     const auth = c.get('auth');
     await removeMember(depsFrom(c), auth, c.req.valid('param').id, auth.userId);
     return c.body(null, 204);
-  });
+  })
+  .openapi(inviteRoute, async (c) => {
+    const deps = depsFrom(c);
+    const { invitation, outboxIds } = await inviteMember(
+      deps,
+      c.get('auth'),
+      c.req.valid('param').id,
+      c.req.valid('json'),
+    );
+    deliverAfterResponse(c, deps, outboxIds);
+    return c.json(invitation, 201);
+  })
+  .openapi(listInvitationsRoute, async (c) =>
+    c.json(await listInvitations(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
+  )
+  .openapi(revokeInvitationRoute, async (c) => {
+    const { id, invitationId } = c.req.valid('param');
+    await revokeInvitation(depsFrom(c), c.get('auth'), id, invitationId);
+    return c.body(null, 204);
+  })
+  .openapi(acceptInvitationRoute, async (c) =>
+    c.json(await acceptInvitation(depsFrom(c), c.get('auth'), c.req.valid('json').token), 200),
+  )
+  .openapi(activateRoute, async (c) =>
+    c.json(await activateOrganization(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
+  )
+  .openapi(deactivateRoute, async (c) => c.json(await activateOrganization(depsFrom(c), c.get('auth'), null), 200));
