@@ -52,9 +52,10 @@ export function createApp() {
   app.route('/api', meRouter);
   app.route('/api', linkedAccountsRouter);
   // Loaded by the first request to their paths (src/lazy-router.ts): few requests need them.
-  const orgs = lazyFeature('/api', () => import('./routes/orgs').then((module) => module.orgsRouter));
+  const orgs = lazyFeature('/api', () => import('./orgs/feature').then((module) => module.organizationsRouter));
   app.all('/api/orgs', (c) => orgs.handler(c));
   app.all('/api/orgs/*', (c) => orgs.handler(c));
+  app.all('/api/examples/org-admin', (c) => orgs.handler(c));
   const admin = lazyFeature('/api', () => import('./routes/admin').then((module) => module.adminRouter));
   app.all('/api/admin/*', (c) => admin.handler(c));
   app.route('/api', billingRouter);

@@ -20,6 +20,8 @@ export interface StripeSettings {
   secretKey: string;
   webhookSecret: string;
   priceIds: string[];
+  /** The prices (among priceIds) billed per member of an organization: STRIPE_SEAT_PRICE_IDS. */
+  seatPriceIds: string[];
   apiUrl: string | null;
 }
 
@@ -132,6 +134,7 @@ const rawSettingsSchema = z.object({
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_PRICE_IDS: list,
+  STRIPE_SEAT_PRICE_IDS: list,
   STRIPE_API_URL: optional,
   GOOGLE_CLIENT_ID: optional,
   GOOGLE_CLIENT_SECRET: optional,
@@ -418,11 +421,15 @@ function parseStripeSettings(raw: RawSettings, production: boolean, problems: Pr
     { kind: 'origin', production, example: 'http://localhost:12111' },
     problems,
   );
+  const notOffered = raw.STRIPE_SEAT_PRICE_IDS.filter((id) => !raw.STRIPE_PRICE_IDS.includes(id));
+  if (notOffered.length > 0)
+    problems.add('STRIPE_SEAT_PRICE_IDS', `must be among STRIPE_PRICE_IDS (${notOffered.join(', ')})`);
   if (raw.STRIPE_WEBHOOK_SECRET === undefined || raw.STRIPE_PRICE_IDS.length === 0) return null;
   return {
     secretKey: raw.STRIPE_SECRET_KEY,
     webhookSecret: raw.STRIPE_WEBHOOK_SECRET,
     priceIds: raw.STRIPE_PRICE_IDS,
+    seatPriceIds: raw.STRIPE_SEAT_PRICE_IDS,
     apiUrl,
   };
 }

@@ -6,8 +6,6 @@ import { requireAllowedOrigin } from './middleware/origin-check';
 import { requireAdmin } from './middleware/require-admin';
 import { requireAuth, requireLiveSession } from './middleware/require-auth';
 import { requireSubscription } from './middleware/require-subscription';
-import { requireOrgRole } from './middleware/require-org-role';
-import type { OrgRole } from './lib/org-roles';
 import type { AppEnv } from './router';
 
 /**
@@ -177,7 +175,7 @@ export const refreshCookieSecurity = [{ RefreshCookie: [] }];
 // `x-liftoff-guard`, which names the guard in the document (docs/api.md's route table shows it; a
 // bearer scheme alone cannot say "live session" or "admin"). Each call makes new middleware, as
 // writing them out in each route did.
-function guard<M extends MiddlewareHandler<AppEnv>[]>(
+export function guard<M extends MiddlewareHandler<AppEnv>[]>(
   name: string,
   security: Record<string, string[]>[],
   ...middleware: M
@@ -194,10 +192,6 @@ export const liveSessionGuard = () => guard('bearer, live session', bearerSecuri
 /** A valid access token and an active subscription (see requireSubscription). */
 export const subscriberGuard = () =>
   guard('bearer, subscription', bearerSecurity, requireAuth(), requireSubscription());
-
-/** A valid access token whose active organization gives at least `role` (see requireOrgRole). */
-export const orgRoleGuard = (role: OrgRole) =>
-  guard(`bearer, org ${role}`, bearerSecurity, requireAuth(), requireOrgRole(role));
 
 /** A live session of an admin (see requireAdmin). */
 export const adminGuard = () => guard('bearer, admin', bearerSecurity, requireAdmin());

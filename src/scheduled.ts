@@ -1,4 +1,5 @@
-// The cron trigger's jobs: retry undelivered emails, delete expired rows, move old audit entries to the archive.
+// The cron trigger's jobs: retry undelivered emails and unpushed seat counts, delete expired rows,
+// move old audit entries to the archive.
 import { archiveAuditEntries, deleteArchivedBefore } from './admin/audit-archive';
 import { loadConfig } from './config';
 import { deleteExpiredRows } from './db/cleanup';
@@ -16,6 +17,8 @@ export async function runScheduledJobs(bindings: Env): Promise<void> {
   const log = createLogger({ job: 'scheduled' });
   const started = new Date();
   const retried = await retryDueEmails({ db, log, sender: createEmailSender(config.email, log) });
+  // Organizations' seat counts that have not reached Stripe yet (loaded only when billing is on).
+  const seatsTried = config.stripe ? await (await import('./orgs/feature')).retryDueSeatSyncs({ db, config, log }) : 0;
   const deleted = await deleteExpiredRows(db, started, {
     auditDays: config.auditRetentionDays,
     stripeEventDays: config.stripeEventRetentionDays,
@@ -33,6 +36,7 @@ export async function runScheduledJobs(bindings: Env): Promise<void> {
   log.info('scheduled jobs', {
     started: started.toISOString(),
     emails_tried: retried,
+    seat_syncs_tried: seatsTried,
     deleted,
     audit_archive: auditArchive,
   });

@@ -89,6 +89,18 @@ describe('settings validation through the Worker', () => {
     await expectConfigError({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_1' }, 'STRIPE_PRICE_IDS');
   });
 
+  it('refuses a per-seat price that is not offered', async () => {
+    await expectConfigError(
+      {
+        STRIPE_SECRET_KEY: 'sk_test_123',
+        STRIPE_WEBHOOK_SECRET: 'whsec_1',
+        STRIPE_PRICE_IDS: 'price_a',
+        STRIPE_SEAT_PRICE_IDS: 'price_b',
+      },
+      'STRIPE_SEAT_PRICE_IDS',
+    );
+  });
+
   it('needs RESEND_API_KEY for the resend provider, and refuses unknown providers', async () => {
     await expectConfigError({ EMAIL_PROVIDER: 'resend' }, 'RESEND_API_KEY');
     await expectConfigError({ EMAIL_PROVIDER: 'smtp' }, 'EMAIL_PROVIDER');

@@ -17,8 +17,9 @@ const proofRequired = () =>
 /**
  * Deletes the account: sessions, refresh tokens, email tokens, OAuth links, queued emails and
  * memberships go with it (ON DELETE CASCADE), and so do the organizations it was the only member
- * of; the audit entry stays. The last owner of an organization with other members is refused. `beforeDelete` lets billing cancel the
- * subscription first, so no one is charged for a deleted account.
+ * of (src/orgs/account-deletion.ts); the audit entry stays. The last owner of an organization with
+ * other members is refused. `beforeDelete` lets billing cancel the subscription first, so no one is
+ * charged for a deleted account.
  */
 export async function deleteAccount(
   deps: Deps,
@@ -38,26 +39,21 @@ export async function deleteAccount(
     if (!recentOAuth) throw proofRequired();
   }
   // Loaded on first use, with the organizations feature (src/lazy-router.ts): deletions are rare.
-  const { deleteSoleMemberOrganizationsStatement, isLastOwnerWithMembers, notLastOwnerWithMembersCondition } =
-    await import('../db/organizations');
-  // Checked before billing cancels anything, and again in the batch (a member may join meanwhile).
-  if (await isLastOwnerWithMembers(deps.db, auth.userId)) throw lastOwner();
+  const organizations = await import('../orgs/feature');
+  await organizations.prepareAccountDeletion(deps, auth.userId);
   await beforeDelete(auth.userId);
-  const mayGo = notLastOwnerWithMembersCondition(auth.userId);
+  const { mayGo, statements } = organizations.accountDeletionStatements(deps, auth.userId);
   const results = await runBatch(deps.db, [
     auditStatement(deps, { action: 'account.deleted', userId: auth.userId }, mayGo),
-    deleteSoleMemberOrganizationsStatement(deps.db, auth.userId, mayGo),
+    ...statements,
     deleteUserStatement(deps.db, auth.userId, mayGo),
   ]);
   // Changes include the rows the delete cascades to. None: the guard refused, or a concurrent
   // deletion of this account came first (then this one has nothing left to do).
-  if ((results[2]?.meta.changes ?? 0) === 0 && (await isLastOwnerWithMembers(deps.db, auth.userId))) {
-    throw lastOwner();
+  if (
+    (results[results.length - 1]?.meta.changes ?? 0) === 0 &&
+    (await organizations.refusedAsLastOwner(deps, auth.userId))
+  ) {
+    throw organizations.lastOwner();
   }
 }
-
-const lastOwner = () =>
-  new AppError(
-    'LAST_OWNER',
-    'You are the last owner of an organization with other members: make one of them an owner, or delete it, first.',
-  );

@@ -20,16 +20,17 @@ import { validationError } from '../errors';
 import { newId } from '../lib/crypto';
 
 /** The webhook's events come from Stripe, not a user: their audit entries carry no client. */
-type WebhookDeps = Pick<Deps, 'db' | 'config' | 'now'>;
+export type WebhookDeps = Pick<Deps, 'db' | 'config' | 'now'>;
 
 export type EventOutcome = 'applied' | 'stale' | 'unmatched' | 'ignored' | 'duplicate';
 
-interface Plan {
+export interface Plan {
   outcome: Exclude<EventOutcome, 'duplicate'>;
   statements: Statement[];
   outboxIds: string[];
   userId?: string | null;
   subscriptionId?: string | null;
+  organizationId?: string;
 }
 
 /**
@@ -88,7 +89,7 @@ export function checkStripeEventShape(event: Stripe.Event): Stripe.Event {
   return event;
 }
 
-const idOf = (value: unknown): string | null =>
+export const idOf = (value: unknown): string | null =>
   typeof value === 'string'
     ? value
     : value && typeof value === 'object' && 'id' in value && typeof value.id === 'string'
@@ -104,7 +105,11 @@ export async function applyStripeEvent(
   deps: WebhookDeps,
   event: Stripe.Event,
 ): Promise<{ outcome: EventOutcome; outboxIds: string[] }> {
-  const plan = await planEvent(deps, event);
+  let plan = await planEvent(deps, event);
+  // Not a user's: maybe an organization's (its handling loads only for such events).
+  if (plan.outcome === 'unmatched') {
+    plan = (await (await import('../orgs/feature')).planOrganizationEvent(deps, event)) ?? plan;
+  }
   const audit: Statement[] =
     plan.outcome === 'ignored'
       ? []
@@ -115,7 +120,12 @@ export async function applyStripeEvent(
             {
               action: `billing.${event.type}`,
               userId: plan.userId ?? null,
-              metadata: { event_id: event.id, outcome: plan.outcome, subscription_id: plan.subscriptionId ?? null },
+              metadata: {
+                event_id: event.id,
+                outcome: plan.outcome,
+                subscription_id: plan.subscriptionId ?? null,
+                ...(plan.organizationId ? { organization_id: plan.organizationId } : {}),
+              },
             } satisfies AuditEvent,
             deps.now,
           ),
@@ -173,7 +183,7 @@ async function checkoutCompleted(deps: WebhookDeps, session: Stripe.Checkout.Ses
 }
 
 /** Newer API versions keep the period on the subscription item, older ones on the subscription. */
-function snapshotOf(subscription: Stripe.Subscription, userId: string): SubscriptionSnapshot {
+export function snapshotOf(subscription: Stripe.Subscription, userId: string): SubscriptionSnapshot {
   const item = subscription.items?.data?.[0] as (Stripe.SubscriptionItem & { current_period_end?: number }) | undefined;
   const legacy = subscription as unknown as { current_period_end?: number };
   const periodEnd = item?.current_period_end ?? legacy.current_period_end ?? null;
@@ -214,7 +224,7 @@ async function subscriptionChanged(
   };
 }
 
-function subscriptionIdOfInvoice(invoice: Stripe.Invoice): string | null {
+export function subscriptionIdOfInvoice(invoice: Stripe.Invoice): string | null {
   const parent = (invoice as unknown as { parent?: { subscription_details?: { subscription?: unknown } } }).parent;
   const legacy = (invoice as unknown as { subscription?: unknown }).subscription;
   return idOf(parent?.subscription_details?.subscription) ?? idOf(legacy);

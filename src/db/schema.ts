@@ -275,16 +275,36 @@ export const stripeEvents = sqliteTable(
 );
 
 /** A team: what members share (and, with seat billing, pay for together). */
-export const organizations = sqliteTable('organizations', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  /** Lower-case letters, digits and hyphens; unique, so it can name the organization in URLs. */
-  slug: text('slug').notNull().unique(),
-  /** Who created it; no foreign key, the organization outlives that account. */
-  createdBy: text('created_by'),
-  createdAt: timestamp('created_at').notNull(),
-  updatedAt: timestamp('updated_at').notNull(),
-});
+export const organizations = sqliteTable(
+  'organizations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** Lower-case letters, digits and hyphens; unique, so it can name the organization in URLs. */
+    slug: text('slug').notNull().unique(),
+    /** Who created it; no foreign key, the organization outlives that account. */
+    createdBy: text('created_by'),
+    createdAt: timestamp('created_at').notNull(),
+    updatedAt: timestamp('updated_at').notNull(),
+    /** Its Stripe customer, created by the first checkout (an organization pays apart from its members). */
+    stripeCustomerId: text('stripe_customer_id'),
+    /**
+     * Seat billing (src/orgs/seats.ts). Each membership change records, in its own batch, the member
+     * count (`seats_desired`) and a new `seats_version`; pushing a version to Stripe (idempotency key
+     * `liftoff-seats-<id>-<version>`) moves `seats_synced_version` up to it. While they differ,
+     * `seat_sync_next_at` says when the cron job tries (again), with backoff after failures; the lease
+     * lets one pusher at a time talk to Stripe, so an older quantity never lands after a newer one.
+     */
+    seatsDesired: integer('seats_desired').notNull().default(1),
+    seatsVersion: integer('seats_version').notNull().default(0),
+    seatsSyncedVersion: integer('seats_synced_version').notNull().default(0),
+    seatSyncAttempts: integer('seat_sync_attempts').notNull().default(0),
+    seatSyncNextAt: timestamp('seat_sync_next_at'),
+    seatSyncLease: text('seat_sync_lease'),
+    seatSyncLeaseUntil: timestamp('seat_sync_lease_until'),
+  },
+  (table) => [index('organizations_seat_sync_next_at_idx').on(table.seatSyncNextAt)],
+);
 
 export type Organization = typeof organizations.$inferSelect;
 
@@ -337,3 +357,28 @@ export const invitations = sqliteTable(
 );
 
 export type Invitation = typeof invitations.$inferSelect;
+
+/**
+ * Organizations' Stripe subscriptions as the webhooks last described them (as `subscriptions` is
+ * for users), with the subscription item and quantity that seat billing updates.
+ */
+export const organizationSubscriptions = sqliteTable(
+  'organization_subscriptions',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id').notNull(),
+    status: text('status').notNull(),
+    priceId: text('price_id'),
+    /** The subscription item whose quantity is the seat count. */
+    itemId: text('item_id'),
+    quantity: integer('quantity'),
+    currentPeriodEnd: timestamp('current_period_end'),
+    cancelAtPeriodEnd: integer('cancel_at_period_end', { mode: 'boolean' }).notNull().default(false),
+    lastEventCreated: integer('last_event_created').notNull(),
+    updatedAt: timestamp('updated_at').notNull(),
+  },
+  (table) => [index('organization_subscriptions_organization_id_idx').on(table.organizationId)],
+);

@@ -5,7 +5,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { orgRoleAtLeast, type OrgRole } from '../lib/org-roles';
 import { AppError } from '../errors';
+import { bearerSecurity, guard } from '../openapi';
 import type { AppEnv } from '../router';
+import { requireAuth } from './require-auth';
 
 export function requireOrgRole(role: OrgRole): MiddlewareHandler<AppEnv> {
   return async function requireOrgRole(c, next) {
@@ -19,3 +21,7 @@ export function requireOrgRole(role: OrgRole): MiddlewareHandler<AppEnv> {
     await next();
   };
 }
+
+/** For createRoute(): a valid access token whose active organization gives at least `role`. */
+export const orgRoleGuard = (role: OrgRole) =>
+  guard(`bearer, org ${role}`, bearerSecurity, requireAuth(), requireOrgRole(role));

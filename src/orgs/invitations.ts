@@ -20,6 +20,7 @@ import {
   upsertInvitationStatement,
   type InvitationRow,
 } from '../db/invitations';
+import { recordSeatsStatement } from '../db/org-billing';
 import { rateLimitStateStatement, recordRateLimitHitStatement, type RateState } from '../db/rate-limits';
 import { actsAtLeast, ORG_ROLE_RANK, selectMyOrganizationStatement, type MyOrganizationRow } from '../db/organizations';
 import type { OrgRole } from '../db/schema';
@@ -195,13 +196,15 @@ export async function acceptInvitation(deps: Deps, auth: AccessTokenClaims, toke
       },
       allOf(acceptable, member),
     ),
+    // The seat count, in the same batch as the membership (seats.ts pushes it to Stripe).
+    recordSeatsStatement(deps.db, { organizationId: found.organization_id, now: deps.now, when: acceptable }),
     consumeInvitationStatement(deps.db, { id, userId: auth.userId, when: acceptable }),
     selectMyOrganizationStatement(deps.db, found.organization_id, auth.userId),
   ]);
-  const organization = rowsOf<MyOrganizationRow>(results[3])[0];
+  const organization = rowsOf<MyOrganizationRow>(results[4])[0];
   if (organization) return toOrganizationView(organization);
   // Not a member: the invitation went in the meantime (revoked, replaced), or the account is full.
-  if (results[2]?.meta.changes === 0 && (await findInvitationToAccept(deps.db, id, auth.userId))) {
+  if (results[3]?.meta.changes === 0 && (await findInvitationToAccept(deps.db, id, auth.userId))) {
     throw new AppError('ORG_LIMIT_REACHED');
   }
   throw invitationInvalid();

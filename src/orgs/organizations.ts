@@ -6,6 +6,8 @@
 import type { AccessTokenClaims } from '../auth/access-tokens';
 import { auditStatement } from '../db/audit-log';
 import { allOf, rowsOf, runBatch } from '../db/client';
+import { recordSeatsStatement } from '../db/org-billing';
+import { cancelOrganizationSubscriptions } from './billing';
 import {
   actsAtLeast,
   countMemberships,
@@ -164,8 +166,14 @@ export async function renameOrganization(
   return toOrganizationView(after);
 }
 
-/** DELETE /api/orgs/{id}: owners only; memberships go with it. */
+/**
+ * DELETE /api/orgs/{id}: owners only; memberships go with it. Its subscription is cancelled at
+ * Stripe first (a failure stops the deletion, 502 BILLING_UNAVAILABLE), as for a deleted account.
+ */
 export async function deleteOrganization(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
+  const membership = await membershipOf(deps, auth, organizationId);
+  if (ORG_ROLE_RANK[membership.role] < ORG_ROLE_RANK.owner) throw roleRequired('owner');
+  await cancelOrganizationSubscriptions(deps, organizationId);
   const owner = actsAtLeast(organizationId, auth.userId, 'owner');
   const results = await runBatch(deps.db, [
     auditStatement(
@@ -269,9 +277,16 @@ export async function removeMember(deps: Deps, auth: AccessTokenClaims, organiza
       },
       removalCondition(change),
     ),
+    // The seat count without the member, in the same batch (seats.ts pushes it to Stripe).
+    recordSeatsStatement(deps.db, {
+      organizationId,
+      now: deps.now,
+      leaving: memberId,
+      when: removalCondition(change),
+    }),
     removeMemberStatement(deps.db, change),
     membershipFactsStatement(deps.db, change),
   ]);
-  if (results[1]?.meta.changes === 1) return;
-  throw refusal(membershipFactsOf(results[2]), { leaving });
+  if (results[2]?.meta.changes === 1) return;
+  throw refusal(membershipFactsOf(results[3]), { leaving });
 }

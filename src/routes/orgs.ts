@@ -13,6 +13,7 @@ import {
   renameOrganization,
 } from '../orgs/organizations';
 import { activateOrganization } from '../orgs/active-organization';
+import { pushSeatsAfterResponse } from '../orgs/seats';
 import { acceptInvitation, inviteMember, listInvitations, revokeInvitation } from '../orgs/invitations';
 import { deliverAfterResponse } from '../email/outbox';
 import { emailInput } from './schemas';
@@ -149,12 +150,19 @@ const deleteOrgRoute = createRoute({
   path: '/orgs/{id}',
   operationId: 'deleteOrganization',
   tags,
-  summary: 'Delete an organization (owners)',
+  summary: 'Delete an organization (owners); its subscription is cancelled first',
   ...liveSessionGuard(),
   request: { params: orgParams },
   responses: {
     204: { description: 'Deleted, with its memberships.' },
-    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', notMember, 'ORG_ROLE_REQUIRED'),
+    ...errorResponses(
+      BEARER_ERRORS,
+      'VALIDATION_ERROR',
+      notMember,
+      'ORG_ROLE_REQUIRED',
+      'BILLING_UNAVAILABLE',
+      'BILLING_NOT_CONFIGURED',
+    ),
   },
 });
 
@@ -308,7 +316,7 @@ const activeOrganizationSchema = z
     access_token: z.string().openapi({ description: 'With `org_id` and `org_role` claims (none after deactivate).' }),
     token_type: z.literal('Bearer'),
     expires_in: z.number().int().openapi({ description: 'Seconds until the access token expires.' }),
-    organization: organizationSchema.nullable(),
+    organization: z.union([organizationSchema, z.null()]),
   })
   .openapi('ActiveOrganization');
 
@@ -368,12 +376,17 @@ export const orgsRouter = createRouter()
   })
   .openapi(removeMemberRoute, async (c) => {
     const { id, userId } = c.req.valid('param');
-    await removeMember(depsFrom(c), c.get('auth'), id, userId);
+    const deps = depsFrom(c);
+    await removeMember(deps, c.get('auth'), id, userId);
+    pushSeatsAfterResponse(c, deps, [id]);
     return c.body(null, 204);
   })
   .openapi(leaveRoute, async (c) => {
     const auth = c.get('auth');
-    await removeMember(depsFrom(c), auth, c.req.valid('param').id, auth.userId);
+    const deps = depsFrom(c);
+    const { id } = c.req.valid('param');
+    await removeMember(deps, auth, id, auth.userId);
+    pushSeatsAfterResponse(c, deps, [id]);
     return c.body(null, 204);
   })
   .openapi(inviteRoute, async (c) => {
@@ -395,9 +408,12 @@ export const orgsRouter = createRouter()
     await revokeInvitation(depsFrom(c), c.get('auth'), id, invitationId);
     return c.body(null, 204);
   })
-  .openapi(acceptInvitationRoute, async (c) =>
-    c.json(await acceptInvitation(depsFrom(c), c.get('auth'), c.req.valid('json').token), 200),
-  )
+  .openapi(acceptInvitationRoute, async (c) => {
+    const deps = depsFrom(c);
+    const organization = await acceptInvitation(deps, c.get('auth'), c.req.valid('json').token);
+    pushSeatsAfterResponse(c, deps, [organization.id]);
+    return c.json(organization, 200);
+  })
   .openapi(activateRoute, async (c) =>
     c.json(await activateOrganization(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
   )

@@ -92,12 +92,14 @@ describe('parseConfig', () => {
       STRIPE_SECRET_KEY: 'sk_test_1',
       STRIPE_WEBHOOK_SECRET: 'whsec_1',
       STRIPE_PRICE_IDS: 'price_a, price_b',
+      STRIPE_SEAT_PRICE_IDS: 'price_b',
       STRIPE_API_URL: 'http://127.0.0.1:12111',
     });
     expect(config.stripe).toEqual({
       secretKey: 'sk_test_1',
       webhookSecret: 'whsec_1',
       priceIds: ['price_a', 'price_b'],
+      seatPriceIds: ['price_b'],
       apiUrl: 'http://127.0.0.1:12111',
     });
   });

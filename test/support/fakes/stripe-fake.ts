@@ -1,5 +1,5 @@
 // A local stand-in for the Stripe API endpoints Liftoff calls (customers, Checkout, portal,
-// subscription cancel), run in Node on loopback by test/support/global-setup.ts. Responses follow Stripe's
+// subscription update and cancel), run in Node on loopback by test/support/global-setup.ts. Responses follow Stripe's
 // shapes; each test is a namespace by its secret key, and can read back what was requested.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -14,7 +14,11 @@ export interface StripeRequest {
 
 interface Namespace {
   requests: StripeRequest[];
-  idempotent: Map<string, unknown>;
+  idempotent: Map<string, { status: number; body: unknown }>;
+  /** Requests still to answer with a 500 (POST /__fake/fail-next). */
+  failNext: number;
+  /** Subscription item quantities as updates left them, by subscription id. */
+  quantities: Map<string, number>;
 }
 
 const id = (prefix: string) => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
@@ -23,7 +27,7 @@ export async function startStripeFake(): Promise<{ url: string; server: Server }
   const namespaces = new Map<string, Namespace>();
   const namespace = (key: string) => {
     let ns = namespaces.get(key);
-    if (!ns) namespaces.set(key, (ns = { requests: [], idempotent: new Map() }));
+    if (!ns) namespaces.set(key, (ns = { requests: [], idempotent: new Map(), failNext: 0, quantities: new Map() }));
     return ns;
   };
   const server = createServer(async (req, res) => {
@@ -35,6 +39,14 @@ export async function startStripeFake(): Promise<{ url: string; server: Server }
       res.end(JSON.stringify(body));
     };
     if (url.pathname === '/__fake/requests') return reply(200, namespace(url.searchParams.get('key') ?? '').requests);
+    if (url.pathname === '/__fake/fail-next') {
+      namespace(url.searchParams.get('key') ?? '').failNext = Number(url.searchParams.get('count') ?? '1');
+      return reply(200, {});
+    }
+    if (url.pathname === '/__fake/quantity') {
+      const quantity = namespace(url.searchParams.get('key') ?? '').quantities.get(url.searchParams.get('id') ?? '');
+      return reply(200, { quantity: quantity ?? null });
+    }
 
     const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!key)
@@ -43,22 +55,28 @@ export async function startStripeFake(): Promise<{ url: string; server: Server }
     const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
     const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) ?? null;
     ns.requests.push({ method: req.method ?? '', path: url.pathname, params, idempotencyKey });
-    // Stripe replays the first response for a repeated idempotency key.
+    // Stripe replays the first response for a repeated idempotency key, a failure included.
     const replayKey = idempotencyKey ? `${req.method} ${url.pathname} ${idempotencyKey}` : null;
-    if (replayKey && ns.idempotent.has(replayKey)) return reply(200, ns.idempotent.get(replayKey));
-    // Keys named sk_test_outage_* get Stripe's answer to an internal failure, for fault tests.
-    if (key.startsWith('sk_test_outage_')) {
-      return reply(500, { error: { type: 'api_error', message: 'An unknown error occurred' } });
+    const replayed = replayKey ? ns.idempotent.get(replayKey) : undefined;
+    if (replayed) return reply(replayed.status, replayed.body);
+    // Keys named sk_test_outage_* get Stripe's answer to an internal failure, for fault tests; so do
+    // the next requests after POST /__fake/fail-next.
+    if (key.startsWith('sk_test_outage_') || ns.failNext > 0) {
+      ns.failNext = Math.max(0, ns.failNext - 1);
+      const failure = { error: { type: 'api_error', message: 'An unknown error occurred' } };
+      if (replayKey) ns.idempotent.set(replayKey, { status: 500, body: failure });
+      return reply(500, failure);
     }
     const remember = (body: unknown) => {
-      if (replayKey) ns.idempotent.set(replayKey, body);
+      if (replayKey) ns.idempotent.set(replayKey, { status: 200, body });
       reply(200, body);
     };
 
     if (req.method === 'POST' && url.pathname === '/v1/customers') {
       // A slow create widens the window in which concurrent first checkouts overlap.
       await new Promise((resolve) => setTimeout(resolve, 50));
-      if (replayKey && ns.idempotent.has(replayKey)) return reply(200, ns.idempotent.get(replayKey));
+      const raced = replayKey ? ns.idempotent.get(replayKey) : undefined;
+      if (raced) return reply(raced.status, raced.body);
       return remember({
         id: id('cus'),
         object: 'customer',
@@ -87,9 +105,21 @@ export async function startStripeFake(): Promise<{ url: string; server: Server }
         url: `https://billing.stripe.com/p/session/test_${randomUUID()}`,
       });
     }
-    const cancel = /^\/v1\/subscriptions\/([^/]+)$/.exec(url.pathname);
-    if (req.method === 'DELETE' && cancel) {
-      return reply(200, { id: cancel[1], object: 'subscription', status: 'canceled' });
+    const subscriptionPath = /^\/v1\/subscriptions\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'POST' && subscriptionPath) {
+      // A slow update widens the window in which concurrent pushes could overlap.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const quantity = Number(params['items[0][quantity]']);
+      ns.quantities.set(subscriptionPath[1]!, quantity);
+      return remember({
+        id: subscriptionPath[1],
+        object: 'subscription',
+        status: 'active',
+        items: { object: 'list', data: [{ id: params['items[0][id]'], object: 'subscription_item', quantity }] },
+      });
+    }
+    if (req.method === 'DELETE' && subscriptionPath) {
+      return reply(200, { id: subscriptionPath[1], object: 'subscription', status: 'subscriptionPathed' });
     }
     reply(404, {
       error: {
