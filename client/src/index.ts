@@ -3,6 +3,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './api.js';
 import { errorFrom } from './errors.js';
+import { createOrgs, type OrgsApi } from './orgs.js';
 import { Session, withCredentials, type AuthState, type User } from './session.js';
 
 export type { components, operations, paths } from './api.js';
@@ -13,7 +14,8 @@ export {
   type OperationErrorCode,
   type ValidationIssue,
 } from './errors.js';
-export type { AuthState, User } from './session.js';
+export type { Invitation, Organization, OrganizationMember, OrgsApi } from './orgs.js';
+export type { ActiveOrganization, AuthState, OrgRole, User } from './session.js';
 
 export interface LiftoffClientOptions {
   /** The API's origin, e.g. `https://api.example.com` (its routes are under /api). */
@@ -60,9 +62,17 @@ export interface LiftoffClient {
     /** The access token (refreshed if it is about to expire), for calls made without `api`; null when signed out. */
     getAccessToken(): Promise<string | null>;
     readonly state: AuthState;
-    /** Called on every sign-in and sign-out (in this tab, or one another tab reported); returns an unsubscribe. */
+    /**
+     * Called on every sign-in and sign-out, and when the active organization or role changes (in this
+     * tab, or one another tab reported); returns an unsubscribe.
+     */
     onChange(listener: (state: AuthState) => void): () => void;
   };
+  /**
+   * Organizations, their members and invitations, and the active one (`activate`, `deactivate`,
+   * shown as `auth.state.organization`). Errors are thrown as LiftoffError, as by `api`.
+   */
+  orgs: OrgsApi;
   /** Stops listening to the other tabs (a page that drops the client; tests). */
   close(): void;
 }
@@ -177,5 +187,5 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     onChange: (listener) => session.onChange(listener),
   };
 
-  return { api, auth, close: () => session.close() };
+  return { api, auth, orgs: createOrgs(api, session), close: () => session.close() };
 }

@@ -3,8 +3,12 @@
 import type { components } from './api.js';
 import { errorFrom, isLiftoffError } from './errors.js';
 
-/** What one tab tells the others (BroadcastChannel). */
-type TabMessage = { type: 'token'; token: Token; user?: User; startedAt: number } | { type: 'signed-out' };
+/**
+ * What one tab tells the others (BroadcastChannel). `switched`: the token of an organization switch
+ * (activate, deactivate), which a refresh started before it must not replace.
+ */
+type TabMessage =
+  { type: 'token'; token: Token; user?: User; startedAt: number; switched?: boolean } | { type: 'signed-out' };
 
 /** What the client uses of BroadcastChannel and Web Locks, which not every runtime has. */
 interface TabChannel {
@@ -38,15 +42,42 @@ export function withCredentials(init: RequestInit): RequestInit {
 /** The signed-in user, as the API describes it. */
 export type User = components['schemas']['User'];
 
+/** A role in an organization. */
+export type OrgRole = components['schemas']['OrgRole'];
+
+/** The organization the session acts for: the access token's `org_id` and `org_role` claims. */
+export interface ActiveOrganization {
+  id: string;
+  role: OrgRole;
+}
+
 export interface AuthState {
   signedIn: boolean;
   user: User | null;
+  /** The active organization (POST /api/orgs/{id}/activate), from the access token; null for none. */
+  organization: ActiveOrganization | null;
 }
 
 interface Token {
   value: string;
   /** Milliseconds since the epoch. */
   expiresAt: number;
+}
+
+/**
+ * The `org_id` and `org_role` claims of an access token, read without verifying it (the API does
+ * that): what the app shows, never what it trusts.
+ */
+function organizationOf(token: Token | null): ActiveOrganization | null {
+  try {
+    const base64 = token!.value.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(base64)) as { org_id?: unknown; org_role?: unknown };
+    return typeof claims.org_id === 'string' && typeof claims.org_role === 'string'
+      ? { id: claims.org_id, role: claims.org_role as OrgRole }
+      : null;
+  } catch {
+    return null; // no token, or not a JWT
+  }
 }
 
 /** A refresh answered with one of these means the session is over: the user is signed out. */
@@ -75,6 +106,12 @@ export class Session {
   private signedOutAt = -Infinity;
   /** Sign-outs in this tab so far: a refresh that saw fewer is stale. */
   private signOuts = 0;
+  /**
+   * Organization switches (here or in another tab) so far, and when the last one's token arrived:
+   * a refresh that saw fewer, or started before then, may carry the previous organization's claims.
+   */
+  private switches = 0;
+  private switchedAt = -Infinity;
   /** Callers waiting for the token another tab is fetching. */
   private readonly tokenWaiters = new Set<(token: Token) => void>();
   private readonly listeners = new Set<(state: AuthState) => void>();
@@ -90,7 +127,7 @@ export class Session {
   }
 
   get state(): AuthState {
-    return { signedIn: this.token !== null, user: this.user };
+    return { signedIn: this.token !== null, user: this.user, organization: organizationOf(this.token) };
   }
 
   /** The token this tab holds, if it is not about to expire (no refresh). */
@@ -112,14 +149,44 @@ export class Session {
     this.emit();
   }
 
-  /** A token (and, after a sign-in, the user) from another tab, unless it predates this tab's sign-out. */
+  /**
+   * After POST /api/orgs/{id}/activate or /deactivate: the new token replaces this tab's at once, and
+   * every other tab's (refreshes started earlier are ignored, here and there: see callRefresh).
+   */
+  switchedOrganization(accessToken: string, expiresInSeconds: number): void {
+    // Signed out while the call was on its way: not signed in again by its answer.
+    if (!this.token) return;
+    const startedAt = this.options.now();
+    const before = this.orgKey();
+    this.token = { value: accessToken, expiresAt: startedAt + expiresInSeconds * 1000 };
+    this.switches += 1;
+    this.switchedAt = startedAt;
+    this.broadcast({ type: 'token', token: this.token, startedAt, switched: true });
+    if (this.orgKey() !== before) this.emit();
+  }
+
+  /**
+   * A token (and, after a sign-in, the user) from another tab, unless it predates this tab's sign-out
+   * or its last organization switch.
+   */
   private receivedToken(message: Extract<TabMessage, { type: 'token' }>): void {
-    if (message.startedAt <= this.signedOutAt) return;
+    if (message.startedAt <= this.signedOutAt || message.startedAt < this.switchedAt) return;
+    if (message.switched) {
+      this.switches += 1;
+      this.switchedAt = message.startedAt;
+    }
+    const before = this.orgKey();
     const changed = this.token === null || (message.user !== undefined && message.user.id !== this.user?.id);
     this.token = message.token;
     if (message.user) this.user = message.user;
     for (const resolve of this.tokenWaiters) resolve(message.token);
-    if (changed) this.emit();
+    if (changed || this.orgKey() !== before) this.emit();
+  }
+
+  /** The active organization and role, as one comparable string. */
+  private orgKey(): string {
+    const organization = organizationOf(this.token);
+    return organization ? `${organization.id} ${organization.role}` : '';
   }
 
   setUser(user: User): void {
@@ -148,7 +215,8 @@ export class Session {
   /**
    * One refresh for every caller that asks while it runs (and for every tab: see refreshOnce). A
    * refresh the API refuses as the end of the session signs the user out; a network error or a 5xx
-   * does not (it is thrown). Listeners are not told: restore() tells them once it knows the user.
+   * does not (it is thrown). Listeners are not told (restore() tells them once it knows the user),
+   * except of a new active organization or role once the user is known.
    */
   refresh(): Promise<Token | null> {
     this.refreshing ??= this.refreshOnce().finally(() => {
@@ -194,6 +262,7 @@ export class Session {
   private async callRefresh(): Promise<Token | null> {
     const startedAt = this.options.now();
     const signOuts = this.signOuts;
+    const switches = this.switches;
     const response = await this.options.fetch(
       new URL('/api/auth/refresh', this.options.baseUrl),
       withCredentials({ method: 'POST', signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS) }),
@@ -210,8 +279,14 @@ export class Session {
     }
     const body = (await response.json()) as { access_token: string; expires_in: number };
     if (signOuts !== this.signOuts) return null;
+    // The organization was switched meanwhile: the switch's token is as new, and surely has its claims.
+    if (switches !== this.switches) return this.token;
+    const before = this.orgKey();
     this.token = { value: body.access_token, expiresAt: this.options.now() + body.expires_in * 1000 };
     this.broadcast({ type: 'token', token: this.token, startedAt });
+    // The claims are read again at each refresh: a changed role, or a membership that ended, is told
+    // (but not the first refresh of restore(), which tells once it knows the user).
+    if (this.user && this.orgKey() !== before) this.emit();
     return this.token;
   }
 

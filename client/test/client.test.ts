@@ -16,10 +16,17 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
 const apiError = (status: number, code: string, headers: Record<string, string> = {}) =>
   json(status, { error: `${code} happened`, code }, { 'X-Request-Id': 'req-1', ...headers });
+const ORG = { id: 'o1', name: 'Acme', slug: 'acme', role: 'admin' as const, created_at: '2026-12-01T00:00:00.000Z' };
+/** A token shaped like the API's (header.claims.signature), with org claims when `orgId` is set. */
+const jwt = (n: number, orgId: string | null) =>
+  orgId === null
+    ? `t${n}`
+    : `h.${Buffer.from(JSON.stringify({ sub: 'u1', org_id: orgId, org_role: 'admin' })).toString('base64url')}.t${n}`;
 
 /**
  * A fake API: tokens `t0`, `t1`... (each refresh issues the next), valid while the test clock says
- * so; `routes` answer everything else. Records every request.
+ * so; `routes` answer everything else. Records every request. Like the API's session, it remembers
+ * the active organization (POST /api/orgs/{id}/activate, /deactivate): its tokens carry the claims.
  */
 function fakeApi(
   routes: (request: Request, token: string | null) => Response | Promise<Response> = () => json(200, { ok: true }),
@@ -28,8 +35,9 @@ function fakeApi(
   let issued = 0;
   // The one access token the server accepts, until its expiry (the session's newest).
   let current = { value: 't0', expiresAt: 900_000 };
+  let activeOrg: string | null = null;
   const issue = () => {
-    current = { value: `t${issued++}`, expiresAt: clock + 900_000 };
+    current = { value: jwt(issued++, activeOrg), expiresAt: clock + 900_000 };
     return json(200, { access_token: current.value, token_type: 'Bearer', expires_in: 900 });
   };
   let refreshAnswer: () => Response = issue;
@@ -47,6 +55,12 @@ function fakeApi(
     const token = request.headers.get('Authorization')?.replace('Bearer ', '') ?? null;
     if (token !== null && (token !== current.value || clock >= current.expiresAt))
       return apiError(401, 'TOKEN_EXPIRED');
+    const activate = /^\/api\/orgs\/([^/]+)\/activate$/.exec(pathname);
+    if (token && (activate || pathname === '/api/orgs/deactivate')) {
+      activeOrg = activate ? activate[1]! : null;
+      const tokens = (await issue().json()) as object;
+      return json(200, { ...tokens, organization: activeOrg ? { ...ORG, id: activeOrg } : null });
+    }
     return routes(request, token);
   };
   return {
@@ -104,7 +118,7 @@ describe('@liftoff/client', () => {
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => client.api.GET('/api/me')));
     expect(api.refreshes()).toBe(1);
     expect(states).toEqual([false]);
-    expect(client.auth.state).toEqual({ signedIn: false, user: null });
+    expect(client.auth.state).toEqual({ signedIn: false, user: null, organization: null });
     // The calls went out without a token, and the fake answers them as any anonymous call.
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(await client.auth.getAccessToken()).toBeNull();
@@ -187,7 +201,7 @@ describe('@liftoff/client', () => {
     const seenByB: (string | null)[] = [];
     tabB.auth.onChange((state) => seenByB.push(state.user?.email ?? null));
     await tabA.auth.signIn({ email: USER.email, password: 'pw' });
-    await expect.poll(() => tabB.auth.state).toEqual({ signedIn: true, user: USER });
+    await expect.poll(() => tabB.auth.state).toEqual({ signedIn: true, user: USER, organization: null });
     // B calls with A's token, without a refresh of its own.
     await tabB.api.GET('/api/me');
     expect(api.refreshes()).toBe(0);
@@ -205,7 +219,7 @@ describe('@liftoff/client', () => {
     );
     await alice!.auth.signIn({ email: USER.email, password: 'pw' });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(bob!.auth.state).toEqual({ signedIn: false, user: null });
+    expect(bob!.auth.state).toEqual({ signedIn: false, user: null, organization: null });
   });
 
   it('stays signed out when a refresh that was on its way when the user signed out comes back', async () => {
@@ -216,7 +230,7 @@ describe('@liftoff/client', () => {
     const restoring = client.auth.restore();
     await client.auth.signOut();
     expect(await restoring.catch(() => null)).toBeNull();
-    expect(client.auth.state).toEqual({ signedIn: false, user: null });
+    expect(client.auth.state).toEqual({ signedIn: false, user: null, organization: null });
   });
 
   it('sends the token and the bookmark to the API only, even when a call names another baseUrl', async () => {
@@ -281,10 +295,131 @@ describe('@liftoff/client', () => {
     const states: boolean[] = [];
     client.auth.onChange((state) => states.push(state.signedIn));
     expect(await client.auth.restore()).toEqual(USER);
-    expect(client.auth.state).toEqual({ signedIn: true, user: USER });
+    expect(client.auth.state).toEqual({ signedIn: true, user: USER, organization: null });
     await client.auth.signOut();
     expect(client.auth.state.signedIn).toBe(false);
     expect(states).toEqual([true, false]); // told once, with the user, then once on sign-out
     expect(api.requests.find((r) => new URL(r.url).pathname === '/api/auth/logout')?.credentials).toBe('include');
+  });
+
+  it('calls the organization routes, and throws their error answers as LiftoffError', async () => {
+    const member = { user_id: 'u1', email: USER.email, name: null, role: 'owner', joined_at: ORG.created_at };
+    const api = fakeApi((request) => {
+      const { pathname } = new URL(request.url);
+      if (pathname === '/api/orgs' && request.method === 'GET') return json(200, { organizations: [ORG] });
+      if (pathname === '/api/orgs/o1/members') return json(200, { members: [member], next_cursor: null });
+      if (pathname === '/api/orgs/o1/invitations') return apiError(409, 'ALREADY_MEMBER');
+      if (pathname === '/api/orgs/invitations/accept') return apiError(403, 'INVITATION_EMAIL_MISMATCH');
+      return apiError(404, 'NOT_FOUND');
+    });
+    const client = await signedInClient(api);
+    expect(await client.orgs.list()).toEqual([ORG]);
+    expect(await client.orgs.members('o1', { cursor: 'c1', limit: 10 })).toEqual({
+      members: [member],
+      next_cursor: null,
+    });
+    expect(api.requests.at(-1)!.url).toBe(`${BASE}/api/orgs/o1/members?cursor=c1&limit=10`);
+    const error = await client.orgs.invite('o1', { email: 'bob@example.com', role: 'admin' }).catch((e: unknown) => e);
+    expect(isLiftoffError(error, 'ALREADY_MEMBER')).toBe(true);
+    expect(error).toMatchObject({ status: 409, requestId: 'req-1' });
+    const invite = api.requests.at(-1)!;
+    expect([invite.method, await invite.text()]).toEqual(['POST', '{"email":"bob@example.com","role":"admin"}']);
+    await expect(client.orgs.acceptInvitation('id.secret')).rejects.toMatchObject({
+      name: 'LiftoffError',
+      status: 403,
+      code: 'INVITATION_EMAIL_MISMATCH',
+    });
+    await expect(client.orgs.get('nope')).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('activate replaces the access token: later calls carry the org claims, a refresh keeps them, deactivate drops them', async () => {
+    const api = fakeApi((request) => json(200, { path: new URL(request.url).pathname }));
+    const client = await signedInClient(api);
+    const seen: (string | null)[] = [];
+    client.auth.onChange((state) => seen.push(state.organization?.id ?? null));
+    const authorization = () => api.requests.at(-1)!.headers.get('Authorization');
+
+    expect(await client.orgs.activate('o1')).toEqual(ORG);
+    expect(client.auth.state.organization).toEqual({ id: 'o1', role: 'admin' });
+    await client.api.GET('/api/examples/org-admin');
+    expect(authorization()).toBe(`Bearer ${jwt(1, 'o1')}`);
+    expect(await client.auth.getAccessToken()).toBe(jwt(1, 'o1'));
+
+    // The API's session remembers the choice: the next refresh's token has the claims too.
+    api.advance(900_000);
+    await client.api.GET('/api/me');
+    expect(api.refreshes()).toBe(1);
+    expect(authorization()).toBe(`Bearer ${jwt(2, 'o1')}`);
+    expect(client.auth.state.organization).toEqual({ id: 'o1', role: 'admin' });
+
+    await client.orgs.deactivate();
+    expect(client.auth.state).toEqual({ signedIn: true, user: USER, organization: null });
+    await client.api.GET('/api/me');
+    expect(authorization()).toBe('Bearer t3');
+    // Told at each switch, not at the refresh that kept the organization.
+    expect(seen).toEqual(['o1', null]);
+  });
+
+  it('keeps the activated token when a refresh that left before the switch answers after it', async () => {
+    let answerRefresh!: () => void;
+    const refreshHeld = new Promise<void>((resolve) => (answerRefresh = resolve));
+    const tokens = (access_token: string) => ({ access_token, token_type: 'Bearer', expires_in: 900 });
+    const requests: Request[] = [];
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      requests.push(request);
+      const { pathname } = new URL(request.url);
+      if (pathname === '/api/auth/login') return json(200, { ...tokens('t0'), user: USER });
+      // Read by the API before the switch, so without org claims; its answer arrives after it.
+      if (pathname === '/api/auth/refresh') return refreshHeld.then(() => json(200, tokens('t1')));
+      if (pathname === '/api/orgs/o1/activate') return json(200, { ...tokens(jwt(2, 'o1')), organization: ORG });
+      return json(200, USER);
+    };
+    const client = createLiftoffClient({
+      baseUrl: BASE,
+      fetch: fetch as typeof globalThis.fetch,
+      coordinateTabs: false,
+    });
+    await client.auth.signIn({ email: USER.email, password: 'pw' });
+    const restoring = client.auth.restore();
+    await client.orgs.activate('o1');
+    answerRefresh();
+    expect(await restoring).toEqual(USER);
+    expect(client.auth.state.organization).toEqual({ id: 'o1', role: 'admin' });
+    await client.api.GET('/api/me');
+    expect(requests.at(-1)!.headers.get('Authorization')).toBe(`Bearer ${jwt(2, 'o1')}`);
+  });
+
+  it('gives the other tabs the activated token at once (BroadcastChannel), without a refresh of theirs', async () => {
+    const api = fakeApi(() => json(200, {}));
+    const tab = () =>
+      createLiftoffClient({ baseUrl: 'https://org-tabs.test', fetch: api.fetch, now: api.now, coordinateTabs: true });
+    const [tabA, tabB] = [tab(), tab()];
+    await tabA.auth.signIn({ email: USER.email, password: 'pw' });
+    await expect.poll(() => tabB.auth.state.signedIn).toBe(true);
+    const seenByB: (string | null)[] = [];
+    tabB.auth.onChange((state) => seenByB.push(state.organization?.id ?? null));
+    await tabA.orgs.activate('o1');
+    await expect.poll(() => tabB.auth.state.organization).toEqual({ id: 'o1', role: 'admin' });
+    await tabB.api.GET('/api/me');
+    expect(api.requests.at(-1)!.headers.get('Authorization')).toBe(`Bearer ${jwt(1, 'o1')}`);
+    await tabA.orgs.deactivate();
+    await expect.poll(() => tabB.auth.state.organization).toBeNull();
+    expect(seenByB).toEqual(['o1', null]);
+    expect(api.refreshes()).toBe(0);
+    tabA.close();
+    tabB.close();
+  });
+
+  it('drops the claims of an organization it leaves while it is the active one', async () => {
+    const api = fakeApi(() => new Response(null, { status: 204 }));
+    const client = await signedInClient(api);
+    await client.orgs.activate('o1');
+    await client.orgs.leave('o1');
+    expect(client.auth.state.organization).toBeNull();
+    expect(api.requests.map((r) => new URL(r.url).pathname).slice(-2)).toEqual([
+      '/api/orgs/o1/leave',
+      '/api/orgs/deactivate',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import type { NextConfig } from 'next';
 
 // Pages whose URL carries a one-time token (the links in emails).
-const TOKEN_PAGES = ['/verify-email', '/reset-password'];
+const TOKEN_PAGES = ['/verify-email', '/reset-password', '/invitations/accept'];
 
 const config: NextConfig = {
   poweredByHeader: false,

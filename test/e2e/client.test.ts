@@ -42,7 +42,7 @@ describe('@liftoff/client', () => {
       expect(JSON.parse(node.stdout)).toEqual({
         api: 'function',
         error: 'function',
-        state: { signedIn: false, user: null },
+        state: { signedIn: false, user: null, organization: null },
       });
     } finally {
       rmSync(outDir, { recursive: true, force: true });

@@ -2,8 +2,10 @@
 // then `next start` against the built Worker with the Stripe fake. One user's whole path: sign up,
 // the verification link from the dev mailbox, sign in, a reload, a 402 before paying, a checkout,
 // the paid page, the sessions list, sign out; the reset-password link; `?next=` kept on the site;
-// the security headers; and the app's own route handler verifying Liftoff's access tokens through
-// the JWKS. Screenshots: test-results/screenshots/nextjs-*.png.
+// the security headers; the app's own route handler verifying Liftoff's access tokens through
+// the JWKS; and organizations between two users in two browser contexts (create, invite, the
+// emailed invitation link, accept, the switcher, members and roles).
+// Screenshots: test-results/screenshots/nextjs-*.png.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -163,6 +165,26 @@ function watchForErrors(page: Page): string[] {
   });
   return problems;
 }
+
+/** Fills and sends the sign-up form of the page (/signup, with or without ?next=). */
+async function signUp(page: Page, email: string, name: string) {
+  await page.getByLabel('Name (optional)').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+/** Opens the verification link emailed to `email` in the signed-in `page`. */
+async function verifyEmail(page: Page, email: string) {
+  await page.goto(await emailedLink(email, `${front}/verify-email?token=`));
+  await expect
+    .poll(() => page.getByRole('main').getByRole('status').textContent())
+    .toContain('Your email address is verified');
+}
+
+/** The organization the nav's switcher shows as active ("Personal" for none). */
+const switcherShows = (page: Page) =>
+  page.getByLabel('Organization', { exact: true }).locator('option:checked').textContent();
 
 async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel('Email').fill(email);
@@ -447,6 +469,142 @@ describe('the Next.js starter', () => {
     expect(offSite).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it('runs an organization between two users: create, invite from the members page, accept the emailed link, switch, roles', async () => {
+    const stamp = Date.now();
+    const emailA = `org-owner-${stamp}@example.com`;
+    const emailB = `org-member-${stamp}@example.com`;
+    const revokedEmail = `org-revoked-${stamp}@example.com`;
+    const orgName = `Acme ${stamp}`;
+
+    // A signs up and verifies, then creates an organization, and acts for it at once.
+    const contextA = await browser.newContext();
+    contextA.setDefaultTimeout(15_000);
+    const pageA = await contextA.newPage();
+    const problemsA = watchForErrors(pageA);
+    await pageA.goto(`${front}/signup`);
+    await signUp(pageA, emailA, 'Ada');
+    await pageA.waitForURL(`${front}/account?welcome=1`);
+    await verifyEmail(pageA, emailA);
+    await expect.poll(() => switcherShows(pageA)).toBe('Personal');
+    await pageA.getByRole('navigation').getByRole('link', { name: 'Organizations' }).click();
+    await pageA.waitForURL(`${front}/organizations`);
+    await pageA.getByLabel('Name', { exact: true }).fill(orgName);
+    await pageA.getByRole('button', { name: 'Create organization' }).click();
+    await expect
+      .poll(() => pageA.getByRole('main').getByRole('status').textContent())
+      .toContain(`${orgName} is created, and you are now acting for it.`);
+    await expect.poll(() => switcherShows(pageA)).toBe(orgName);
+    await expect.poll(() => pageA.getByTestId('organizations').textContent()).toContain('your role: owner');
+
+    // From the members page, A invites B's address as a member, and another address it then revokes.
+    await pageA.getByRole('navigation').getByRole('link', { name: 'Members' }).click();
+    await pageA.waitForURL(`${front}/members`);
+    await expect
+      .poll(() => pageA.getByTestId('active-organization').textContent())
+      .toBe(`You are acting for ${orgName} as owner.`);
+    const invite = async (email: string) => {
+      await pageA.getByLabel('Email').fill(email);
+      await pageA.getByLabel('Role', { exact: true }).selectOption('member');
+      await pageA.getByRole('button', { name: 'Send invitation' }).click();
+      await expect
+        .poll(() => pageA.getByRole('main').getByRole('status').textContent())
+        .toBe(`An invitation is on its way to ${email}.`);
+    };
+    await invite(emailB);
+    await invite(revokedEmail);
+    const pending = pageA.getByTestId('invitations').locator('li');
+    await expect.poll(() => pending.count()).toBe(2);
+    await pending.filter({ hasText: revokedEmail }).getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => pending.count()).toBe(1);
+    expect(await pending.first().textContent()).toContain(emailB);
+    await pageA.screenshot({ path: `${SHOTS}nextjs-org-members-owner.png`, fullPage: true });
+
+    // The links in the two emails. Opened by A (verified, but not the invited address): refused,
+    // and the revoked one is no longer valid at all.
+    const link = await emailedLink(emailB, `${front}/invitations/accept?token=`);
+    const revokedLink = await emailedLink(revokedEmail, `${front}/invitations/accept?token=`);
+    await pageA.goto(link);
+    await pageA.getByRole('button', { name: 'Accept invitation' }).click();
+    await expect
+      .poll(() => pageA.getByRole('main').getByRole('alert').textContent())
+      .toBe('This invitation was sent to another email address. Sign in with the address it was sent to.');
+    expect(await pageA.getByRole('button', { name: 'Sign out, to sign in with another address' }).count()).toBe(1);
+    await pageA.goto(revokedLink);
+    await pageA.getByRole('button', { name: 'Accept invitation' }).click();
+    await expect
+      .poll(() => pageA.getByRole('main').getByRole('alert').textContent())
+      .toBe('This invitation is invalid, already used, revoked or expired. Ask for a new one.');
+
+    // B, in a browser of its own, opens the link signed out: the page sends it to create an account
+    // and back (?next=); the address must be verified before it can accept.
+    const contextB = await browser.newContext();
+    contextB.setDefaultTimeout(15_000);
+    const pageB = await contextB.newPage();
+    const problemsB = watchForErrors(pageB);
+    const invitationPage = await pageB.goto(link);
+    // Its URL carries the token: no Referer takes it to another site.
+    expect(invitationPage!.headers()['referrer-policy']).toBe('no-referrer');
+    expect(invitationPage!.headers()['x-frame-options']).toBe('DENY');
+    await pageB.getByRole('main').getByRole('link', { name: 'Create an account' }).click();
+    await pageB.waitForURL(/\/signup\?next=/);
+    await signUp(pageB, emailB, 'Bob');
+    await pageB.waitForURL(link);
+    await expect
+      .poll(() => pageB.getByRole('main').getByRole('status').textContent())
+      .toContain(`Verify your email address first: open the link we emailed to ${emailB}`);
+    await verifyEmail(pageB, emailB);
+    await pageB.goto(link);
+    await pageB.getByRole('button', { name: 'Accept invitation' }).click();
+    await expect
+      .poll(() => pageB.getByRole('main').getByRole('status').textContent())
+      .toBe(`You are now a member of ${orgName}, as member.`);
+    await pageB.screenshot({ path: `${SHOTS}nextjs-invitation-accepted.png`, fullPage: true });
+
+    // B switches to the organization in the nav: the access token now carries it, and the members
+    // page shows both members with their roles (and no invitation form: B is a member).
+    await expect.poll(() => switcherShows(pageB)).toBe('Personal');
+    await pageB.getByLabel('Organization', { exact: true }).selectOption({ label: orgName });
+    await expect.poll(() => switcherShows(pageB)).toBe(orgName);
+    await pageB.getByRole('navigation').getByRole('link', { name: 'Members' }).click();
+    await pageB.waitForURL(`${front}/members`);
+    await expect
+      .poll(() => pageB.getByTestId('active-organization').textContent())
+      .toBe(`You are acting for ${orgName} as member.`);
+    const roleOf = (page: Page, email: string) =>
+      page.getByTestId('members').locator('li', { hasText: email }).getByTestId('role').textContent();
+    await expect.poll(() => roleOf(pageB, emailA)).toBe('owner');
+    await expect.poll(() => roleOf(pageB, emailB)).toBe('member');
+    expect(await pageB.getByRole('button', { name: 'Send invitation' }).count()).toBe(0);
+    expect(await pageB.getByRole('button', { name: 'Change role' }).count()).toBe(0);
+    // A reload keeps it: the session remembers the active organization, and the refreshed token has it.
+    await pageB.reload();
+    await expect.poll(() => switcherShows(pageB)).toBe(orgName);
+    await expect
+      .poll(() => pageB.getByTestId('active-organization').textContent())
+      .toBe(`You are acting for ${orgName} as member.`);
+    await pageB.screenshot({ path: `${SHOTS}nextjs-org-members.png`, fullPage: true });
+
+    // A sees B among the members, no pending invitation left, and makes B an admin.
+    await pageA.goto(`${front}/members`);
+    await expect.poll(() => roleOf(pageA, emailB)).toBe('member');
+    await expect.poll(() => pageA.getByText('None.').count()).toBe(1);
+    const rowB = pageA.getByTestId('members').locator('li', { hasText: emailB });
+    await rowB.getByLabel(`Role of ${emailB}`).selectOption('admin');
+    await rowB.getByRole('button', { name: 'Change role' }).click();
+    await expect.poll(() => roleOf(pageA, emailB)).toBe('admin');
+    await pageA.screenshot({ path: `${SHOTS}nextjs-org-members-owner-after.png`, fullPage: true });
+
+    // B, back to acting for no organization: the Members link goes with it.
+    await pageB.getByLabel('Organization', { exact: true }).selectOption({ label: 'Personal' });
+    await expect.poll(() => switcherShows(pageB)).toBe('Personal');
+    await expect.poll(() => pageB.getByRole('navigation').getByRole('link', { name: 'Members' }).count()).toBe(0);
+
+    expect(problemsA).toEqual([]);
+    expect(problemsB).toEqual([]);
+    await contextA.close();
+    await contextB.close();
   });
 
   it("has a route handler that trusts the API's access tokens through the JWKS, and refuses others like the API", async () => {

@@ -1,9 +1,16 @@
 'use client';
 // One @liftoff/client for the whole browser tab, shared by every page through React context. The
 // access token lives in this client's memory; on every full page load, restore() brings the session
-// back from the API's HttpOnly refresh cookie.
-import { createLiftoffClient, type LiftoffClient, type User } from '@liftoff/client';
-import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+// back from the API's HttpOnly refresh cookie. The active organization comes with the session: it
+// is in the access token's claims (client.auth.state.organization), so it survives a reload too.
+import {
+  createLiftoffClient,
+  type ActiveOrganization,
+  type LiftoffClient,
+  type Organization,
+  type User,
+} from '@liftoff/client';
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 
 interface Liftoff {
   client: LiftoffClient;
@@ -15,6 +22,12 @@ interface Liftoff {
   ready: boolean;
   /** Reads /api/me again (after a change to the name or the email's verification). */
   reloadUser(): Promise<void>;
+  /** The organization this session acts for (`orgs.activate`), with my role in it; null for personal. */
+  organization: ActiveOrganization | null;
+  /** My organizations (GET /api/orgs); null while loading or signed out. */
+  organizations: Organization[] | null;
+  /** Reads my organizations again (after creating, joining or leaving one). */
+  reloadOrganizations(): Promise<void>;
 }
 
 const LiftoffContext = createContext<Liftoff | null>(null);
@@ -24,10 +37,15 @@ export function LiftoffProvider({ apiUrl, children }: { apiUrl: string; children
   const [client] = useState(() => createLiftoffClient({ baseUrl: apiUrl }));
   const [user, setUser] = useState<User | null>(client.auth.state.user);
   const [ready, setReady] = useState(false);
+  const [organization, setOrganization] = useState<ActiveOrganization | null>(client.auth.state.organization);
+  const [organizations, setOrganizations] = useState<Organization[] | null>(null);
 
   useEffect(() => {
-    // Sign-ins and sign-outs in this tab or another one.
-    const unsubscribe = client.auth.onChange((state) => setUser(state.user));
+    // Sign-ins and sign-outs, and organization switches, in this tab or another one.
+    const unsubscribe = client.auth.onChange((state) => {
+      setUser(state.user);
+      setOrganization(state.organization);
+    });
     client.auth
       .restore()
       .then(setUser)
@@ -37,6 +55,16 @@ export function LiftoffProvider({ apiUrl, children }: { apiUrl: string; children
     return unsubscribe;
   }, [client]);
 
+  const reloadOrganizations = useCallback(async () => {
+    setOrganizations(await client.orgs.list());
+  }, [client]);
+  // Once per signed-in user; the switcher shows them.
+  const userId = user?.id;
+  useEffect(() => {
+    setOrganizations(null);
+    if (userId) reloadOrganizations().catch(() => setOrganizations([]));
+  }, [userId, reloadOrganizations]);
+
   async function reloadUser() {
     const { data } = await client.api.GET('/api/me');
     const { subscription: _subscription, ...me } = data!;
@@ -44,7 +72,11 @@ export function LiftoffProvider({ apiUrl, children }: { apiUrl: string; children
   }
 
   return (
-    <LiftoffContext.Provider value={{ client, apiUrl, user, ready, reloadUser }}>{children}</LiftoffContext.Provider>
+    <LiftoffContext.Provider
+      value={{ client, apiUrl, user, ready, reloadUser, organization, organizations, reloadOrganizations }}
+    >
+      {children}
+    </LiftoffContext.Provider>
   );
 }
 

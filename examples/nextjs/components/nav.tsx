@@ -4,9 +4,10 @@ import { usePathname, useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { errorMessage } from '@/lib/errors';
 import { useLiftoff } from './liftoff-provider';
+import { OrgSwitcher } from './org-switcher';
 
 export function Nav() {
-  const { client, apiUrl, user, ready } = useLiftoff();
+  const { client, apiUrl, user, ready, organization } = useLiftoff();
   const router = useRouter();
   const pathname = usePathname();
   const [error, setError] = useState<string | null>(null);
@@ -35,18 +36,22 @@ export function Nav() {
         {link('/paid', 'Paid feature')}
         {link('/billing', 'Billing')}
         {user && link('/account', 'Account')}
+        {user && link('/organizations', 'Organizations')}
+        {user && organization && link('/members', 'Members')}
         {/* The admin dashboard is served by the API itself; the API checks the role again. */}
         {user?.role === 'admin' && <a href={`${apiUrl}/admin`}>Admin</a>}
         <span className="spacer" />
         {!ready ? null : user ? (
-          <>
+          // One group, which wraps to a line of its own on a narrow screen.
+          <div className="nav-account">
+            <OrgSwitcher />
             <span className="who" data-testid="who">
               {user.email}
             </span>
             <button type="button" className="link-button" onClick={signOut}>
               Sign out
             </button>
-          </>
+          </div>
         ) : (
           <>
             {link('/login', 'Sign in')}

@@ -1,8 +1,9 @@
 'use client';
-// Small building blocks shared by the pages: a labelled field, an alert, a submit button that is
-// disabled while its form is being sent, and a hook that runs an action and maps its error.
+// Small building blocks shared by the pages: a labelled field (input or drop-down), an alert, a
+// submit button that is disabled while its form is being sent, and a hook that runs an action and
+// maps its error.
 import Link from 'next/link';
-import { useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
+import { useId, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
 import { errorMessage } from '@/lib/errors';
 import { useLiftoff } from './liftoff-provider';
 
@@ -21,6 +22,27 @@ export function Field({
           {hint}
         </p>
       )}
+    </div>
+  );
+}
+
+/** A labelled drop-down, as Field is a labelled input. */
+export function SelectField({
+  label,
+  options,
+  ...select
+}: { label: string; options: readonly string[] } & SelectHTMLAttributes<HTMLSelectElement>) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} {...select}>
+        {options.map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }

@@ -24,6 +24,15 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   NO_BILLING_ACCOUNT: 'You have no billing account yet: subscribe to a plan first.',
   SUBSCRIPTION_REQUIRED: 'This feature is for subscribers.',
   FORBIDDEN: 'You are not allowed to do that.',
+  ORG_ROLE_REQUIRED: 'Your role in this organization does not allow that.',
+  SLUG_TAKEN: 'That short name is taken. Choose another one.',
+  ORG_LIMIT_REACHED: 'You belong to as many organizations as an account may. Leave one first.',
+  LAST_OWNER: 'An organization needs an owner: make someone else an owner first.',
+  ALREADY_MEMBER: 'That person is already a member.',
+  INVITATION_LIMIT_REACHED: 'This organization has too many pending invitations. Revoke some first.',
+  INVITATION_INVALID: 'This invitation is invalid, already used, revoked or expired. Ask for a new one.',
+  INVITATION_EMAIL_MISMATCH:
+    'This invitation was sent to another email address. Sign in with the address it was sent to.',
   CONFIG_ERROR: 'The server is misconfigured. Try again later.',
   DATABASE_UNAVAILABLE: 'The server is having trouble. Try again later.',
 };

@@ -23,7 +23,7 @@ export function LoginPage({ oauthError, next }: { oauthError: string | null; nex
         <SignInForm next={target} onSignedIn={() => router.push(target)} />
       )}
       <p className="muted">
-        New here? <Link href="/signup">Create an account</Link>
+        New here? <Link href={next ? `/signup?next=${encodeURIComponent(target)}` : '/signup'}>Create an account</Link>
       </p>
     </section>
   );
