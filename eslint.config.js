@@ -120,8 +120,8 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
-    // app.ts mounts the routers; a lazily loaded feature's entry (src/orgs/feature.ts) assembles its own.
-    files: ['src/app.ts', 'src/orgs/feature.ts'],
+    // app.ts mounts the routers; a lazily loaded feature's entry (src/*/feature.ts) assembles its own.
+    files: ['src/app.ts', 'src/orgs/feature.ts', 'src/admin/feature.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...noSqlImports, ...noBindingImports] }],
     },

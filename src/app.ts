@@ -13,7 +13,6 @@ import { lazyFeature } from './lazy-router';
 import { createRouter } from './router';
 import { createDocsRouter } from './routes/docs';
 import { authRouter } from './routes/auth';
-import { adminPageRouter } from './routes/admin-page';
 import { billingRouter } from './routes/billing';
 import { devRouter } from './routes/dev';
 import { emailVerificationRouter } from './routes/email-verification';
@@ -56,14 +55,15 @@ export function createApp() {
   app.all('/api/orgs', (c) => orgs.handler(c));
   app.all('/api/orgs/*', (c) => orgs.handler(c));
   app.all('/api/examples/org-admin', (c) => orgs.handler(c));
-  const admin = lazyFeature('/api', () => import('./routes/admin').then((module) => module.adminRouter));
+  const admin = lazyFeature('', () => import('./admin/feature').then((module) => module.adminAreaRouter));
   app.all('/api/admin/*', (c) => admin.handler(c));
+  app.all('/admin', (c) => admin.handler(c));
+  app.all('/admin/*', (c) => admin.handler(c));
   app.route('/api', billingRouter);
   app.route('/api', stripeWebhookRouter);
   app.route('/api', examplesRouter);
   app.route('/api', devRouter);
   app.route('/', jwksRouter);
-  app.route('/', adminPageRouter);
   // Built on the first request for it, then kept while the settings (its `servers`) stay the same.
   // The lazily loaded features' routes join the registry then, once.
   let lazyRoutesAdded: Promise<void> | undefined;

@@ -1,4 +1,5 @@
-// /api/admin: admins only (checked in D1), search and pagination, user detail, role, disable/enable, stats, audit.
+// /api/admin: admins only (checked in D1), search and pagination, user detail, role, disable/enable, stats, audit
+// (organizations: admin-orgs.test.ts).
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import {
@@ -37,6 +38,8 @@ const ROUTES: [string, string, unknown?][] = [
   ['POST', '/api/admin/users/x/disable'],
   ['POST', '/api/admin/users/x/enable'],
   ['POST', '/api/admin/users/x/revoke-sessions'],
+  ['GET', '/api/admin/orgs'],
+  ['GET', '/api/admin/orgs/x'],
   ['GET', '/api/admin/stats'],
   ['GET', '/api/admin/audit'],
 ];
@@ -154,12 +157,14 @@ describe('users', () => {
       sessions: { auth_method: string }[];
       linked_accounts: unknown[];
       subscription: unknown;
+      organizations: unknown[];
     }>();
     expect(detail.user.id).toBe(client.userId);
     expect(detail.sessions).toHaveLength(1);
     expect(detail.sessions[0]!.auth_method).toBe('password');
     expect(detail.linked_accounts).toEqual([]);
     expect(detail.subscription).toEqual({ status: 'none' });
+    expect(detail.organizations).toEqual([]);
     const missing = await adminCall(boss.accessToken, '/api/admin/users/nobody');
     await expectError(missing, 404, 'NOT_FOUND');
   });

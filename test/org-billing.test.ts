@@ -42,6 +42,7 @@ async function addMember(orgId: string, client: SignedInClient, role = 'member')
 /** An organization with an owner, an admin and a member (3 seats), not subscribed yet. */
 async function team(settings: Settings) {
   const [owner, admin, member, outsider] = await Promise.all([register(), register(), register(), register()]);
+  await env.DB.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?').bind(Date.now(), owner.userId).run();
   const response = await orgCall(settings, owner, 'POST', '', { name: 'Seats Inc' });
   expect(response.status).toBe(201);
   const org = await response.json<{ id: string }>();
@@ -408,29 +409,29 @@ describe('the organization context', () => {
 });
 
 describe('deleting', () => {
-  it("cancels an organization's subscription before deleting it; a Stripe failure deletes nothing", async () => {
+  it("deletes an organization's Stripe customer (so its subscriptions) before deleting it; a Stripe failure deletes nothing", async () => {
     const settings = seatSettings();
     const { org, owner } = await team(settings);
-    const { subscriptionId } = await subscribe(settings, org.id, { quantity: 3 });
+    const { customer } = await subscribe(settings, org.id, { quantity: 3 });
     const outage = { ...settings, STRIPE_SECRET_KEY: `sk_test_outage_${crypto.randomUUID().replace(/-/g, '')}` };
     await expectError(await orgCall(outage, owner, 'DELETE', `/${org.id}`), 502, 'BILLING_UNAVAILABLE');
     expect(await countRows('organizations', 'id = ?', org.id)).toBe(1);
     expect((await orgCall(settings, owner, 'DELETE', `/${org.id}`)).status).toBe(204);
     const cancel = (await stripeRequests(settings.STRIPE_SECRET_KEY)).find(
-      (r) => r.method === 'DELETE' && r.path === `/v1/subscriptions/${subscriptionId}`,
+      (r) => r.method === 'DELETE' && r.path === `/v1/customers/${customer}`,
     );
     expect(cancel).toBeDefined();
     expect(await countRows('organizations', 'id = ?', org.id)).toBe(0);
   });
 
-  it("cancels the subscription of an organization deleted with its only member's account; others lose a seat", async () => {
+  it("deletes the Stripe customer of an organization deleted with its only member's account; others lose a seat", async () => {
     const settings = seatSettings();
     const solo = await register();
     const created = await orgCall(settings, solo, 'POST', '', { name: 'Solo' });
     const soloOrg = await created.json<{ id: string }>();
-    const { subscriptionId: soloSubscription } = await subscribe(settings, soloOrg.id, { quantity: 1 });
+    const { customer: soloCustomer } = await subscribe(settings, soloOrg.id, { quantity: 1 });
     const { org, member } = await team(settings);
-    const { subscriptionId } = await subscribe(settings, org.id, { quantity: 3 });
+    const { subscriptionId, customer } = await subscribe(settings, org.id, { quantity: 3 });
     for (const client of [solo, member]) {
       const response = await callWithBindings(settings, '/api/me', {
         method: 'DELETE',
@@ -440,10 +441,8 @@ describe('deleting', () => {
       expect(response.status).toBe(204);
     }
     const requests = await stripeRequests(settings.STRIPE_SECRET_KEY);
-    expect(requests.some((r) => r.method === 'DELETE' && r.path === `/v1/subscriptions/${soloSubscription}`)).toBe(
-      true,
-    );
-    expect(requests.some((r) => r.method === 'DELETE' && r.path === `/v1/subscriptions/${subscriptionId}`)).toBe(false);
+    expect(requests.some((r) => r.method === 'DELETE' && r.path === `/v1/customers/${soloCustomer}`)).toBe(true);
+    expect(requests.some((r) => r.method === 'DELETE' && r.path === `/v1/customers/${customer}`)).toBe(false);
     expect(await countRows('organizations', 'id = ?', soloOrg.id)).toBe(0);
     // The member's seat goes at the next cron run.
     expect((await seatRow(org.id))!.seats_desired).toBe(2);

@@ -25,9 +25,10 @@ async function verify(client: SignedInClient) {
   await env.DB.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();
 }
 
-/** An organization with an owner, an admin and a member (added directly), and an outsider. */
+/** An organization with an owner, an admin and a member (added directly; all verified), and an outsider. */
 async function team() {
   const [owner, admin, member, outsider] = await Promise.all([register(), register(), register(), register()]);
+  for (const client of [owner, admin, member]) await verify(client);
   const response = await orgCall(owner, 'POST', '', { name: 'Acme' });
   expect(response.status).toBe(201);
   const org = await response.json<{ id: string }>();
@@ -154,6 +155,29 @@ describe('POST /api/orgs/{id}/invitations', () => {
     expect(await accepted.json()).toMatchObject({ id: org.id, role: 'admin' });
   });
 
+  it('refuses an inviter whose own address is not verified (403 FORBIDDEN)', async () => {
+    const owner = await register();
+    const org = await (await orgCall(owner, 'POST', '', { name: 'Unverified' })).json<{ id: string }>();
+    const refused = await orgCall(owner, 'POST', `/${org.id}/invitations`, { email: 'someone@example.com' });
+    expect((await expectError(refused, 403, 'FORBIDDEN')).error).toContain('Verify');
+    expect(await countRows('invitations', 'organization_id = ?', org.id)).toBe(0);
+    expect(await countRows('email_outbox', 'to_address = ?', 'someone@example.com')).toBe(0);
+  });
+
+  it('mails at most 50 invitations an hour from one organization, revoked ones included', async () => {
+    const { org, owner } = await team();
+    const now = Date.now();
+    await env.DB.batch(
+      Array.from({ length: 50 }, () =>
+        env.DB.prepare('INSERT INTO rate_limit_hits (key, hit_at) VALUES (?, ?)').bind(`invite-org:${org.id}`, now),
+      ),
+    );
+    const refused = await orgCall(owner, 'POST', `/${org.id}/invitations`, { email: 'fifty-one@example.com' });
+    await expectError(refused, 429, 'RATE_LIMITED');
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThan(3000);
+    expect(await countRows('invitations', 'organization_id = ?', org.id)).toBe(0);
+  });
+
   it("does not let an admin replace an owner's invitation", async () => {
     const { org, owner, admin } = await team();
     const email = `inv-${crypto.randomUUID().slice(0, 8)}@example.com`;
@@ -182,6 +206,7 @@ describe('POST /api/orgs/{id}/invitations', () => {
 
   it('mails one address at most 5 invitations an hour, exactly, under concurrency (429 with Retry-After)', async () => {
     const owners = await Promise.all(Array.from({ length: 8 }, () => register()));
+    for (const owner of owners) await verify(owner);
     const orgs = await Promise.all(
       owners.map(
         async (owner) => (await (await orgCall(owner, 'POST', '', { name: 'Many' })).json<{ id: string }>()).id,
@@ -317,6 +342,31 @@ describe('POST /api/orgs/invitations/accept', () => {
     await env.DB.prepare('UPDATE invitations SET expires_at = ? WHERE id = ?')
       .bind(Date.now() - 1, invitation.id)
       .run();
+    await expectError(await orgCall(invitee, 'POST', '/invitations/accept', { token }), 400, 'INVITATION_INVALID');
+    expect(await membershipCount(org.id, invitee.userId)).toBe(0);
+  });
+
+  it('stops working once its sender is demoted below the invited role, or removed', async () => {
+    const { org, owner, admin } = await team();
+    const invitee = await register();
+    const other = await register();
+    await verify(invitee);
+    await verify(other);
+    const { token } = await invite(admin, org.id, invitee.email, 'admin');
+    const { token: memberToken } = await invite(admin, org.id, other.email, 'member');
+    expect((await orgCall(owner, 'PATCH', `/${org.id}/members/${admin.userId}`, { role: 'member' })).status).toBe(200);
+    const refused = await orgCall(invitee, 'POST', '/invitations/accept', { token });
+    expect((await expectError(refused, 400, 'INVITATION_INVALID')).error).toContain('no longer valid');
+    // A member may not invite anyone: the sender's member invitation goes too.
+    await expectError(
+      await orgCall(other, 'POST', '/invitations/accept', { token: memberToken }),
+      400,
+      'INVITATION_INVALID',
+    );
+    expect(await membershipCount(org.id, invitee.userId)).toBe(0);
+    // Promoted again, the sender's invitations work again; removed, they stop.
+    expect((await orgCall(owner, 'PATCH', `/${org.id}/members/${admin.userId}`, { role: 'admin' })).status).toBe(200);
+    expect((await orgCall(owner, 'DELETE', `/${org.id}/members/${admin.userId}`)).status).toBe(204);
     await expectError(await orgCall(invitee, 'POST', '/invitations/accept', { token }), 400, 'INVITATION_INVALID');
     expect(await membershipCount(org.id, invitee.userId)).toBe(0);
   });

@@ -486,57 +486,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The admin dashboard (HTML) */
-        get: operations["getAdminPage"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/admin.js": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Its script */
-        get: operations["getAdminScript"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/admin.css": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Its stylesheet */
-        get: operations["getAdminStylesheet"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -675,7 +624,7 @@ export interface paths {
         put?: never;
         /**
          * Invite an email address (admins and owners, up to their own role)
-         * @description Emails a link to `APP_URL/invitations/accept?token=…`, valid 7 days and once. Inviting an address with a pending invitation replaces it (the earlier link stops working). An address gets at most 5 invitations an hour.
+         * @description Emails a link to `APP_URL/invitations/accept?token=…`, valid 7 days and once, and only while its sender may still grant its role. Inviting an address with a pending invitation replaces it (the earlier link stops working). The inviter needs a verified address (403 FORBIDDEN otherwise). An address gets at most 5 invitations an hour; an inviter and an organization each send at most 50.
          */
         post: operations["inviteToOrganization"];
         delete?: never;
@@ -712,7 +661,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invitation (signed in with the invited, verified address)
-         * @description The token is the `token` query parameter of the emailed link. It works once: a request racing the one that used it (a double click) answers with the organization, a later one with 400 INVITATION_INVALID.
+         * @description The token is the `token` query parameter of the emailed link. It works once: a request racing the one that used it (a double click) answers with the organization or 400 INVITATION_INVALID, depending on which read first; either way there is one membership.
          */
         post: operations["acceptOrganizationInvitation"];
         delete?: never;
@@ -931,6 +880,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/orgs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search organizations by name or slug, newest first */
+        get: operations["adminListOrganizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/orgs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One organization with members, pending invitations, subscription and seats */
+        get: operations["adminGetOrganization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/stats": {
         parameters: {
             query?: never;
@@ -980,6 +963,57 @@ export interface paths {
          * @description Entries the cron job moved to the `AUDIT_ARCHIVE` bucket (older than `AUDIT_ARCHIVE_AFTER_DAYS`). Each page is one archived object (up to 1000 entries before the filters, which work as in `GET /api/admin/audit`); an empty page is not the end unless `next_cursor` is null. 404 when no archive is bound.
          */
         get: operations["adminReadAuditArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The admin dashboard (HTML) */
+        get: operations["getAdminPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/admin.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Its script */
+        get: operations["getAdminScript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/admin.css": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Its stylesheet */
+        get: operations["getAdminStylesheet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1161,6 +1195,70 @@ export interface components {
                 last_login_at: string;
             }[];
             subscription: components["schemas"]["Subscription"];
+            /** @description The organizations the user belongs to, by name, with their role. */
+            organizations: {
+                id: string;
+                name: string;
+                slug: string;
+                /** @enum {string} */
+                role: "member" | "admin" | "owner";
+            }[];
+        };
+        AdminOrganization: {
+            id: string;
+            name: string;
+            slug: string;
+            /** Format: date-time */
+            created_at: string;
+            member_count: number;
+            /**
+             * @description The current subscription's status (as in `GET /api/orgs/{id}/billing`), or "none"
+             * @example active
+             * @enum {string}
+             */
+            subscription_status: "none" | "incomplete" | "incomplete_expired" | "trialing" | "active" | "past_due" | "canceled" | "unpaid" | "paused";
+        };
+        AdminOrganizationDetail: {
+            organization: {
+                id: string;
+                name: string;
+                slug: string;
+                /** @description The id of the user who created it. */
+                created_by: string | null;
+                /** Format: date-time */
+                created_at: string;
+            };
+            member_count: number;
+            /** @description The first 100 members by join time; `member_count` counts them all. */
+            members: {
+                user_id: string;
+                email: string;
+                name: string | null;
+                /** @enum {string} */
+                role: "member" | "admin" | "owner";
+                /** Format: date-time */
+                joined_at: string;
+            }[];
+            /** @description The pending invitations, newest first. */
+            invitations: {
+                id: string;
+                email: string;
+                /** @enum {string} */
+                role: "member" | "admin" | "owner";
+                invited_by: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                expires_at: string;
+            }[];
+            subscription: components["schemas"]["Subscription"];
+            /** @description As `GET /api/orgs/{id}/billing` shows them. */
+            seats: {
+                per_seat: boolean;
+                members: number;
+                billed: number | null;
+                in_sync: boolean;
+            };
         };
         AdminStats: {
             users: number;
@@ -3801,109 +3899,6 @@ export interface operations {
             };
         };
     };
-    getAdminPage: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The file. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
-            /** @description To API_URL/admin, when opened under another address of this Worker. */
-            302: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "CONFIG_ERROR" | "INTERNAL_ERROR";
-                    };
-                };
-            };
-        };
-    };
-    getAdminScript: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The file. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/javascript": string;
-                };
-            };
-            /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "CONFIG_ERROR" | "INTERNAL_ERROR";
-                    };
-                };
-            };
-        };
-    };
-    getAdminStylesheet: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The file. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/css": string;
-                };
-            };
-            /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        /** @enum {string} */
-                        code?: "CONFIG_ERROR" | "INTERNAL_ERROR";
-                    };
-                };
-            };
-        };
-    };
     getOpenApiDocument: {
         parameters: {
             query?: never;
@@ -5193,7 +5188,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
-                        code?: "ORG_ROLE_REQUIRED";
+                        code?: "ORG_ROLE_REQUIRED" | "FORBIDDEN";
                     };
                 };
             };
@@ -6784,6 +6779,212 @@ export interface operations {
             };
         };
     };
+    adminListOrganizations: {
+        parameters: {
+            query?: {
+                q?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of organizations, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        organizations: components["schemas"]["AdminOrganization"][];
+                        /** @description Pass it back as `cursor` for the next page; null on the last one. */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
+                    };
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_HEADER_MISSING" | "AUTH_HEADER_MALFORMED" | "TOKEN_EXPIRED" | "TOKEN_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Wrong content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "CONFIG_ERROR" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    adminGetOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organization. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrganizationDetail"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_ERROR" | "INVALID_JSON";
+                    };
+                };
+            };
+            /** @description Not authenticated. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_HEADER_MISSING" | "AUTH_HEADER_MALFORMED" | "TOKEN_EXPIRED" | "TOKEN_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Body too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Wrong content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "CONFIG_ERROR" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
     adminGetStats: {
         parameters: {
             query?: never;
@@ -7076,6 +7277,109 @@ export interface operations {
                         /** @enum {string} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
                     };
+                };
+            };
+            /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "CONFIG_ERROR" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    getAdminPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To API_URL/admin, when opened under another address of this Worker. */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "CONFIG_ERROR" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    getAdminScript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "CONFIG_ERROR" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+        };
+    };
+    getAdminStylesheet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
                 };
             };
             /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */

@@ -46,6 +46,26 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
       <table id="detail-sessions"><thead><tr><th>Started</th><th>Last used</th><th>Method</th><th>Address</th><th>User agent</th></tr></thead><tbody></tbody></table>
       <h3>Linked providers</h3>
       <ul id="detail-accounts"></ul>
+      <h3>Organizations</h3>
+      <ul id="detail-orgs"></ul>
+    </section>
+    <section aria-labelledby="orgs-title">
+      <h2 id="orgs-title">Organizations</h2>
+      <form id="org-search-form" role="search">
+        <label>Search name or slug <input name="q" type="search"></label>
+        <button type="submit">Search</button>
+      </form>
+      <table id="orgs"><thead><tr><th>Name</th><th>Slug</th><th>Members</th><th>Subscription</th><th>Created</th></tr></thead><tbody></tbody></table>
+      <button id="more-orgs" type="button" hidden>Load more</button>
+    </section>
+    <section id="org-detail" hidden aria-labelledby="org-detail-title">
+      <h2 id="org-detail-title">Organization</h2>
+      <dl id="org-fields"></dl>
+      <h3>Members</h3>
+      <p id="org-members-note" hidden></p>
+      <table id="org-members"><thead><tr><th>Email</th><th>Name</th><th>Role</th><th>Joined</th></tr></thead><tbody></tbody></table>
+      <h3>Pending invitations</h3>
+      <table id="org-invitations"><thead><tr><th>Email</th><th>Role</th><th>Invited</th><th>Expires</th></tr></thead><tbody></tbody></table>
     </section>
     <section aria-labelledby="audit-title">
       <h2 id="audit-title">Audit log</h2>

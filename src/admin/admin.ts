@@ -94,6 +94,7 @@ function toUserDetailView(detail: AdminUserDetail) {
           cancel_at_period_end: detail.subscription.cancel_at_period_end === 1,
         }
       : { status: 'none' as const },
+    organizations: detail.organizations.map((o) => ({ id: o.id, name: o.name, slug: o.slug, role: o.role })),
   };
 }
 

@@ -19,8 +19,10 @@ export const RATE_RULES = {
   registrationsPerAddress: { name: 'register-ip', limit: 20, windowMs: 10 * MINUTE },
   emailsPerAccount: { name: 'email', limit: 5, windowMs: 60 * MINUTE },
   resetRequestsPerAddress: { name: 'forgot-ip', limit: 20, windowMs: 60 * MINUTE },
-  /** Invitations mailed to one address, from any organization. */
+  /** Invitations mailed to one address, from any organization; by one inviter; from one organization. */
   invitationsPerAddress: { name: 'invite', limit: 5, windowMs: 60 * MINUTE },
+  invitationsPerInviter: { name: 'invite-by', limit: 50, windowMs: 60 * MINUTE },
+  invitationsPerOrganization: { name: 'invite-org', limit: 50, windowMs: 60 * MINUTE },
 } satisfies Record<string, RateRule>;
 
 /** A window counted per account, keyed by its normalised email (known or not). */
@@ -51,9 +53,14 @@ const rateLimited = (retryAfter: number) =>
     headers: { 'Retry-After': String(retryAfter) },
   });
 
-/** 429 for a window a statement found full (one that checked the room itself); `state` from rateLimitStateStatement. */
-export const windowFull = (window: RateWindow, state: RateState | undefined, now: Date) =>
-  rateLimited(secondsUntilRoom(window, state, now));
+/** 429 for a request refused by a full window; `states` from rateLimitStateStatement, in order. The window that frees up last says when to come back. */
+export function windowsFull(windows: RateWindow[], states: (RateState | undefined)[], now: Date) {
+  const waits = windows
+    .map((window, i) => ({ window, state: states[i] }))
+    .filter(({ window, state }) => (state?.hits ?? 0) >= window.limit)
+    .map(({ window, state }) => secondsUntilRoom(window, state, now));
+  return rateLimited(Math.max(1, ...waits));
+}
 
 /**
  * One attempt counted in every window at once, or in none. The statements go first in the caller's
@@ -69,12 +76,11 @@ export function countAttempt(db: Database, windows: RateWindow[], now: Date) {
   function settle(results: D1Result[]): Map<string, number> {
     const taken = rowsOf<{ id: number; key: string }>(results[0]);
     if (taken.length === windows.length) return new Map(taken.map((row) => [row.key, row.id]));
-    // Refused: the full window that frees up last says when to come back.
-    const waits = windows
-      .map((window, i) => ({ window, state: rowsOf<RateState>(results[i + 1])[0] }))
-      .filter(({ window, state }) => (state?.hits ?? 0) >= window.limit)
-      .map(({ window, state }) => secondsUntilRoom(window, state, now));
-    throw rateLimited(Math.max(1, ...waits));
+    throw windowsFull(
+      windows,
+      windows.map((_, i) => rowsOf<RateState>(results[i + 1])[0]),
+      now,
+    );
   }
   return { statements, settle };
 }

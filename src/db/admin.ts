@@ -1,7 +1,9 @@
-// Queries behind the admin area: user search, one user's details, role and status changes, stats, the audit log.
+// Queries behind the admin area: user search, one user's details, role and status changes, stats, the audit log
+// (organizations: db/admin-orgs.ts).
 import type { Stats } from './admin-stats';
 import { currentSubscriptionQuery } from './billing';
 import { rowsOf, runBatch, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
+import type { OrgRole } from './schema';
 
 export interface AdminUserRow {
   id: string;
@@ -23,7 +25,7 @@ const USER_COLUMNS =
   'id, email, name, role, email_verified_at, disabled_at, created_at, password_hash IS NOT NULL AS has_password';
 
 /** Conditions accumulated for a WHERE clause, with their parameters in order. */
-class Where {
+export class Where {
   readonly conditions: string[] = [];
   readonly params: unknown[] = [];
   add(condition: string, ...params: unknown[]): void {
@@ -77,11 +79,12 @@ export interface AdminUserDetail {
     current_period_end: number | null;
     cancel_at_period_end: number;
   } | null;
+  organizations: { id: string; name: string; slug: string; role: OrgRole }[];
 }
 
-/** One user with their live sessions, linked providers and current subscription, in one batch. */
+/** One user with their live sessions, linked providers, current subscription and organizations, in one batch. */
 export async function findAdminUserDetail(db: Database, userId: string, now: Date): Promise<AdminUserDetail | null> {
-  const [users, sessions, accounts, subscriptions] = await runBatch(db, [
+  const [users, sessions, accounts, subscriptions, organizations] = await runBatch(db, [
     sqlStatement(db, `SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, userId),
     sqlStatement(
       db,
@@ -97,6 +100,13 @@ export async function findAdminUserDetail(db: Database, userId: string, now: Dat
     ),
     // The same choice of "current" subscription as /api/me and the paid-feature guard.
     statementFrom(db, currentSubscriptionQuery(db, userId)),
+    // At most 100 (the cap on an account's organizations).
+    sqlStatement(
+      db,
+      `SELECT o.id, o.name, o.slug, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
+       WHERE m.user_id = ? ORDER BY o.name, o.id`,
+      userId,
+    ),
   ]);
   const user = rowsOf<AdminUserRow>(users)[0];
   if (!user) return null;
@@ -105,6 +115,7 @@ export async function findAdminUserDetail(db: Database, userId: string, now: Dat
     sessions: rowsOf(sessions),
     accounts: rowsOf(accounts),
     subscription: rowsOf<AdminUserDetail['subscription'] & object>(subscriptions)[0] ?? null,
+    organizations: rowsOf(organizations),
   };
 }
 

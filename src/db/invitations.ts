@@ -22,8 +22,8 @@ const INVITATION_COLUMNS = 'id, organization_id, email, role, invited_by, create
  * Batchable: the invitation, or the pending one to the same address replaced by it (a new id and
  * secret, so the earlier email's link stops working). Only when the inviter is an admin or owner of
  * the organization granting at most their own role (replacing needs that rank over the old role
- * too), the address is not a member's, the organization has fewer than `maxPending` other
- * pending invitations, and the address's rate-limit window has room.
+ * too) and has a verified address, the invited address is not a member's, the organization has
+ * fewer than `maxPending` other pending invitations, and every rate-limit window has room.
  */
 export function upsertInvitationStatement(
   db: Database,
@@ -37,10 +37,17 @@ export function upsertInvitationStatement(
     now: Date;
     expiresAt: Date;
     maxPending: number;
-    /** A rate-limit window that must have room (counted by recordRateLimitHitStatement after). */
-    window: RateWindow;
+    /** Rate-limit windows that must have room (counted by recordRateLimitHitStatement after). */
+    windows: RateWindow[];
   },
 ): Statement {
+  // ?10 onwards: each window's key, start and limit.
+  const room = input.windows
+    .map(
+      (_, i) =>
+        `AND (SELECT COUNT(*) FROM rate_limit_hits WHERE key = ?${10 + 3 * i} AND hit_at > ?${11 + 3 * i}) < ?${12 + 3 * i}`,
+    )
+    .join(' ');
   const inviterRank = `(SELECT ${rankSql('role')} FROM memberships WHERE organization_id = ?2 AND user_id = ?6)`;
   return sqlStatement(
     db,
@@ -50,7 +57,8 @@ export function upsertInvitationStatement(
        AND NOT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
                        WHERE m.organization_id = ?2 AND u.email = ?3)
        AND (SELECT COUNT(*) FROM invitations WHERE organization_id = ?2 AND email != ?3 AND expires_at > ?7) < ?9
-       AND (SELECT COUNT(*) FROM rate_limit_hits WHERE key = ?10 AND hit_at > ?11) < ?12
+       AND EXISTS (SELECT 1 FROM users WHERE id = ?6 AND email_verified_at IS NOT NULL)
+       ${room}
      ON CONFLICT (organization_id, email) DO UPDATE SET id = excluded.id, role = excluded.role,
        secret_hash = excluded.secret_hash, invited_by = excluded.invited_by, created_at = excluded.created_at,
        expires_at = excluded.expires_at
@@ -64,9 +72,7 @@ export function upsertInvitationStatement(
     input.now.getTime(),
     input.expiresAt.getTime(),
     input.maxPending,
-    input.window.key,
-    input.now.getTime() - input.window.windowMs,
-    input.window.limit,
+    ...input.windows.flatMap((window) => [window.key, input.now.getTime() - window.windowMs, window.limit]),
   );
 }
 
@@ -77,6 +83,7 @@ export const invitationStored = (id: string): Condition => ({
 
 export interface InvitationFacts {
   inviterRole: OrgRole | null;
+  inviterVerified: number;
   /** The address is a member's already. */
   isMember: number;
   /** The role of the pending invitation to the address, if any. */
@@ -93,6 +100,7 @@ export function invitationFactsStatement(
   return sqlStatement(
     db,
     `SELECT (SELECT role FROM memberships WHERE organization_id = ?1 AND user_id = ?2) AS inviterRole,
+            EXISTS (SELECT 1 FROM users WHERE id = ?2 AND email_verified_at IS NOT NULL) AS inviterVerified,
             EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
                     WHERE m.organization_id = ?1 AND u.email = ?3) AS isMember,
             (SELECT role FROM invitations WHERE organization_id = ?1 AND email = ?3 AND expires_at > ?4) AS pendingRole,
@@ -105,7 +113,13 @@ export function invitationFactsStatement(
 }
 
 export const invitationFactsOf = (result: D1Result | undefined): InvitationFacts =>
-  rowsOf<InvitationFacts>(result)[0] ?? { inviterRole: null, isMember: 0, pendingRole: null, pendingOthers: 0 };
+  rowsOf<InvitationFacts>(result)[0] ?? {
+    inviterRole: null,
+    inviterVerified: 0,
+    isMember: 0,
+    pendingRole: null,
+    pendingOthers: 0,
+  };
 
 export function selectInvitationStatement(db: Database, id: string): Statement {
   return sqlStatement(db, `SELECT ${INVITATION_COLUMNS} FROM invitations WHERE id = ?`, id);
@@ -148,7 +162,19 @@ export interface InvitationToAccept extends InvitationRow {
   secret_hash: string;
   user_email: string;
   user_email_verified: number;
+  /** 1 while whoever invited is still an admin or owner with at least the invited role. */
+  inviter_may: number;
+  /** The organizations the accepting account belongs to. */
+  user_memberships: number;
 }
+
+/**
+ * An invitation is only as good as its sender's authority: once they are removed, leave, or are
+ * demoted below the role they granted (or below admin), it can no longer be accepted, so a member
+ * cannot plant invitations to win back a role taken from them.
+ */
+const INVITER_MAY = `(SELECT ${rankSql('m.role')} FROM memberships m
+  WHERE m.organization_id = i.organization_id AND m.user_id = i.invited_by) >= MAX(2, ${rankSql('i.role')})`;
 
 export async function findInvitationToAccept(
   db: Database,
@@ -158,16 +184,18 @@ export async function findInvitationToAccept(
   return sqlStatement(
     db,
     `SELECT i.id, i.organization_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at, i.secret_hash,
-            u.email AS user_email, u.email_verified_at IS NOT NULL AS user_email_verified
-     FROM invitations i JOIN users u ON u.id = ? WHERE i.id = ?`,
+            u.email AS user_email, u.email_verified_at IS NOT NULL AS user_email_verified,
+            coalesce(${INVITER_MAY}, 0) AS inviter_may,
+            (SELECT COUNT(*) FROM memberships WHERE user_id = ?1) AS user_memberships
+     FROM invitations i JOIN users u ON u.id = ?1 WHERE i.id = ?2`,
     userId,
     id,
   ).first<InvitationToAccept>();
 }
 
 /**
- * The invitation is still there, unchanged and unexpired, and the account still has its verified
- * address and is enabled: what the accept batch's statements are gated on.
+ * The invitation is still there, unchanged and unexpired, its sender still may grant it, and the
+ * account still has its verified address and is enabled: what the accept batch's statements are gated on.
  */
 export const invitationAcceptable = (input: {
   id: string;
@@ -176,7 +204,8 @@ export const invitationAcceptable = (input: {
   now: Date;
 }): Condition => ({
   sql: `EXISTS (SELECT 1 FROM invitations i JOIN users u ON u.id = ? WHERE i.id = ? AND i.secret_hash = ?
-    AND i.expires_at > ? AND u.email = i.email AND u.email_verified_at IS NOT NULL AND u.disabled_at IS NULL)`,
+    AND i.expires_at > ? AND u.email = i.email AND u.email_verified_at IS NOT NULL AND u.disabled_at IS NULL
+    AND ${INVITER_MAY})`,
   params: [input.userId, input.id, input.secretHash, input.now.getTime()],
 });
 

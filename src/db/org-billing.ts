@@ -29,9 +29,10 @@ export interface OrganizationBillingRow {
 }
 
 /** The subscription that describes the organization now: one that grants access, else a live one, else the latest. */
+export const CURRENT_SUBSCRIPTION_ORDER = `ORDER BY CASE WHEN status IN ('active', 'trialing') THEN 2
+    WHEN status IN ('past_due', 'unpaid') THEN 1 ELSE 0 END DESC, last_event_created DESC, updated_at DESC`;
 const CURRENT_SUBSCRIPTION = `SELECT * FROM organization_subscriptions WHERE organization_id = ?
-  ORDER BY CASE WHEN status IN ('active', 'trialing') THEN 2 WHEN status IN ('past_due', 'unpaid') THEN 1 ELSE 0 END DESC,
-    last_event_created DESC, updated_at DESC LIMIT 1`;
+  ${CURRENT_SUBSCRIPTION_ORDER} LIMIT 1`;
 
 export function selectCurrentOrganizationSubscriptionStatement(db: Database, organizationId: string): Statement {
   return sqlStatement(db, CURRENT_SUBSCRIPTION, organizationId);
@@ -78,18 +79,6 @@ export function fillOrganizationCustomerIdStatement(
     customerId,
     organizationId,
   );
-}
-
-export async function listCancellableOrganizationSubscriptionIds(
-  db: Database,
-  organizationId: string,
-): Promise<string[]> {
-  const result = await sqlStatement(
-    db,
-    `SELECT id FROM organization_subscriptions WHERE organization_id = ? AND status NOT IN ('canceled', 'incomplete_expired')`,
-    organizationId,
-  ).all<{ id: string }>();
-  return result.results.map((row) => row.id);
 }
 
 export const organizationSubscribed = (organizationId: string): Condition => ({
@@ -222,13 +211,13 @@ export function recordSeatsWithoutMemberStatement(
   );
 }
 
-/** Sole-member organizations of the user with a subscription to cancel before the account (and they) go. */
-export async function listSoleMemberOrganizationSubscriptionIds(db: Database, userId: string): Promise<string[]> {
+/** The Stripe customers of the organizations the user is the only member of (they go with the account). */
+export async function listSoleMemberOrganizationCustomerIds(db: Database, userId: string): Promise<string[]> {
   const result = await sqlStatement(
     db,
-    `SELECT s.id FROM organization_subscriptions s JOIN memberships m ON m.organization_id = s.organization_id
-     WHERE m.user_id = ? AND s.status NOT IN ('canceled', 'incomplete_expired')
-       AND (SELECT COUNT(*) FROM memberships x WHERE x.organization_id = m.organization_id) = 1`,
+    `SELECT o.stripe_customer_id AS id FROM organizations o JOIN memberships m ON m.organization_id = o.id
+     WHERE m.user_id = ? AND o.stripe_customer_id IS NOT NULL
+       AND (SELECT COUNT(*) FROM memberships x WHERE x.organization_id = o.id) = 1`,
     userId,
   ).all<{ id: string }>();
   return result.results.map((row) => row.id);

@@ -1,8 +1,8 @@
 // What deleting an account does to its organizations (loaded by auth/account-deletion.ts on use):
 // the last owner of one with other members is refused; those it is the only member of are deleted
-// with it, their subscriptions cancelled at Stripe first; the others pay for one seat less.
+// with it, their Stripe customers (so their subscriptions) deleted first; the others pay for one seat less.
 import type { Statement } from '../db/client';
-import { listSoleMemberOrganizationSubscriptionIds, recordSeatsWithoutMemberStatement } from '../db/org-billing';
+import { listSoleMemberOrganizationCustomerIds, recordSeatsWithoutMemberStatement } from '../db/org-billing';
 import {
   deleteSoleMemberOrganizationsStatement,
   isLastOwnerWithMembers,
@@ -10,7 +10,7 @@ import {
 } from '../db/organizations';
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
-import { cancelAtStripe } from './billing';
+import { deleteCustomers } from './billing';
 
 export const lastOwner = () =>
   new AppError(
@@ -21,7 +21,7 @@ export const lastOwner = () =>
 /** Before anything is cancelled or deleted: refuse the last owner; cancel what the organizations going with the account pay. */
 export async function prepareAccountDeletion(deps: Deps, userId: string): Promise<void> {
   if (await isLastOwnerWithMembers(deps.db, userId)) throw lastOwner();
-  await cancelAtStripe(deps, await listSoleMemberOrganizationSubscriptionIds(deps.db, userId));
+  await deleteCustomers(deps, await listSoleMemberOrganizationCustomerIds(deps.db, userId));
 }
 
 /**

@@ -9,14 +9,13 @@ import type { SubscriptionStatus, SubscriptionSummary } from '../billing/subscri
 import {
   findOrganizationAccess,
   findOrganizationBilling,
-  listCancellableOrganizationSubscriptionIds,
   storeOrganizationCustomerId,
   type OrganizationSubscriptionRow,
 } from '../db/org-billing';
 import { ORG_ROLE_RANK } from '../db/organizations';
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
-import { membershipOf, roleRequired } from './organizations';
+import { membershipOf, roleRequired } from './membership';
 import { isSeatPrice } from './seats';
 
 const LIVE = ['active', 'trialing', 'past_due', 'unpaid'];
@@ -108,16 +107,24 @@ export async function getOrganizationBilling(deps: Deps, auth: AccessTokenClaims
   await membershipOf(deps, auth, organizationId);
   const billing = await findOrganizationBilling(deps.db, organizationId);
   if (!billing) throw new AppError('NOT_FOUND');
-  const subscription = billing.subscription;
+  return toBillingView(deps, billing, billing.subscription);
+}
+
+/** The subscription and the seats, as members (GET /api/orgs/{id}/billing) and admins see them. */
+export function toBillingView(
+  deps: Pick<Deps, 'config'>,
+  seats: { seats_desired: number; seats_version: number; seats_synced_version: number },
+  subscription: OrganizationSubscriptionRow | null,
+) {
   const perSeat =
     subscription !== null && deps.config.stripe !== null && isSeatPrice(deps.config.stripe, subscription.price_id);
   return {
     subscription: toSummary(subscription),
     seats: {
       per_seat: perSeat,
-      members: billing.seats_desired,
+      members: seats.seats_desired,
       billed: subscription?.quantity ?? null,
-      in_sync: billing.seats_synced_version >= billing.seats_version || !perSeat,
+      in_sync: seats.seats_synced_version >= seats.seats_version || !perSeat,
     },
   };
 }
@@ -127,20 +134,22 @@ export const organizationGrantsPaidFeatures = (subscription: OrganizationSubscri
   subscription !== null && (subscription.status === 'active' || subscription.status === 'trialing');
 
 /**
- * Cancels the organization's subscriptions at Stripe before it is deleted; a Stripe failure stops
- * the deletion (502 BILLING_UNAVAILABLE) rather than leave a charge for an organization that is gone.
+ * Before an organization is deleted: deletes its Stripe customer, which cancels every subscription
+ * it has at once, including one whose webhook has not arrived yet, and makes a checkout still open
+ * in someone's tab fail instead of charging for an organization that is gone. A Stripe failure
+ * stops the deletion (502 BILLING_UNAVAILABLE); already gone at Stripe is fine.
  */
-export async function cancelOrganizationSubscriptions(deps: Pick<Deps, 'db' | 'config'>, organizationId: string) {
-  await cancelAtStripe(deps, await listCancellableOrganizationSubscriptionIds(deps.db, organizationId));
+export async function closeOrganizationBilling(deps: Pick<Deps, 'db' | 'config'>, organizationId: string) {
+  const billing = await findOrganizationBilling(deps.db, organizationId);
+  await deleteCustomers(deps, billing?.stripe_customer_id ? [billing.stripe_customer_id] : []);
 }
 
-/** Cancels these subscriptions at Stripe now; already gone is fine, any other failure is 502. */
-export async function cancelAtStripe(deps: Pick<Deps, 'config'>, ids: string[]) {
-  if (ids.length === 0) return;
+export async function deleteCustomers(deps: Pick<Deps, 'config'>, customerIds: string[]) {
+  if (customerIds.length === 0) return;
   const stripe = await getStripe(stripeSettings(deps.config));
-  for (const id of ids) {
+  for (const id of customerIds) {
     try {
-      await stripe.subscriptions.cancel(id);
+      await stripe.customers.del(id);
     } catch (err) {
       if ((err as { code?: string }).code === 'resource_missing') continue;
       throw new AppError('BILLING_UNAVAILABLE');

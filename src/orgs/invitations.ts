@@ -3,7 +3,7 @@
 // address, accepts within 7 days. Accepting inserts the membership and deletes the invitation in
 // one batch, so concurrent accepts make one membership and a link works once.
 import type { AccessTokenClaims } from '../auth/access-tokens';
-import { accountWindow, RATE_RULES, windowFull } from '../auth/rate-limits';
+import { accountWindow, RATE_RULES, windowsFull } from '../auth/rate-limits';
 import { auditStatement } from '../db/audit-log';
 import { allOf, rowsOf, runBatch } from '../db/client';
 import {
@@ -29,7 +29,8 @@ import { queueEmail } from '../email/outbox';
 import { invitationEmail } from '../email/templates';
 import { AppError, notFound } from '../errors';
 import { constantTimeEqual, newId, randomToken, sha256Base64Url } from '../lib/crypto';
-import { MAX_ORGANIZATIONS_PER_USER, membershipOf, roleRequired, toOrganizationView } from './organizations';
+import { membershipOf, roleRequired } from './membership';
+import { MAX_ORGANIZATIONS_PER_USER, toOrganizationView } from './organizations';
 
 export const INVITATION_LIFETIME_MS = 7 * 86_400_000;
 /** Pending invitations an organization may have at once: bounds its rows and what one admin can mail. */
@@ -70,9 +71,14 @@ export async function inviteMember(
     now: deps.now,
     when: stored,
   });
-  // Invitations mailed to one address, from any organization: nobody's inbox can be flooded. Only
-  // an invitation that is stored counts, so a refused one cannot use up another address's window.
-  const window = accountWindow(RATE_RULES.invitationsPerAddress, input.email);
+  // Invitations mailed to one address (from any organization: nobody's inbox can be flooded), by one
+  // inviter and from one organization (nobody can use the outbox as a relay; revoking gives nothing
+  // back). Only an invitation that is stored counts, so a refused one uses up no one's window.
+  const windows = [
+    accountWindow(RATE_RULES.invitationsPerAddress, input.email),
+    accountWindow(RATE_RULES.invitationsPerInviter, auth.userId),
+    accountWindow(RATE_RULES.invitationsPerOrganization, organizationId),
+  ];
   const facts = { organizationId, email: input.email, invitedBy: auth.userId, now: deps.now };
   const results = await runBatch(deps.db, [
     upsertInvitationStatement(deps.db, {
@@ -82,9 +88,9 @@ export async function inviteMember(
       secretHash: await sha256Base64Url(secret),
       expiresAt: new Date(deps.now.getTime() + INVITATION_LIFETIME_MS),
       maxPending: MAX_PENDING_INVITATIONS,
-      window,
+      windows,
     }),
-    recordRateLimitHitStatement(deps.db, window, deps.now, stored),
+    ...windows.map((window) => recordRateLimitHitStatement(deps.db, window, deps.now, stored)),
     email.statement,
     auditStatement(
       deps,
@@ -97,11 +103,12 @@ export async function inviteMember(
     ),
     selectInvitationStatement(deps.db, id),
     invitationFactsStatement(deps.db, facts),
-    rateLimitStateStatement(deps.db, window, deps.now),
+    ...windows.map((window) => rateLimitStateStatement(deps.db, window, deps.now)),
   ]);
-  const row = rowsOf<InvitationRow>(results[4])[0];
+  const at = 3 + windows.length; // the upsert, the hits, the email, the audit entry
+  const row = rowsOf<InvitationRow>(results[at])[0];
   if (row) return { invitation: toInvitationView(row), outboxIds: [email.id] };
-  const why = invitationFactsOf(results[5]);
+  const why = invitationFactsOf(results[at + 1]);
   if (!why.inviterRole) throw notFound('No such organization.');
   const needed = Math.max(
     ORG_ROLE_RANK.admin,
@@ -111,9 +118,13 @@ export async function inviteMember(
   if (ORG_ROLE_RANK[why.inviterRole] < needed) {
     throw roleRequired((Object.keys(ORG_ROLE_RANK) as OrgRole[]).find((r) => ORG_ROLE_RANK[r] === needed)!);
   }
+  if (!why.inviterVerified) {
+    throw new AppError('FORBIDDEN', 'Verify your email address before inviting others.');
+  }
   if (why.isMember) throw new AppError('ALREADY_MEMBER');
   if (why.pendingOthers >= MAX_PENDING_INVITATIONS) throw new AppError('INVITATION_LIMIT_REACHED');
-  throw windowFull(window, rowsOf<RateState>(results[6])[0], deps.now);
+  const states = windows.map((_, i) => rowsOf<RateState>(results[at + 2 + i])[0]);
+  throw windowsFull(windows, states, deps.now);
 }
 
 /** GET /api/orgs/{id}/invitations: pending invitations, for admins and owners. */
@@ -177,6 +188,10 @@ export async function acceptInvitation(deps: Deps, auth: AccessTokenClaims, toke
   if (!found.user_email_verified) {
     throw new AppError('INVITATION_EMAIL_MISMATCH', 'Verify your email address first, then accept the invitation.');
   }
+  if (!found.inviter_may) {
+    throw new AppError('INVITATION_INVALID', 'This invitation is no longer valid: ask the organization for a new one.');
+  }
+  if (found.user_memberships >= MAX_ORGANIZATIONS_PER_USER) throw new AppError('ORG_LIMIT_REACHED');
   const acceptable = invitationAcceptable({ id, secretHash, userId: auth.userId, now: deps.now });
   const member = actsAtLeast(found.organization_id, auth.userId, 'member');
   const results = await runBatch(deps.db, [
@@ -203,9 +218,6 @@ export async function acceptInvitation(deps: Deps, auth: AccessTokenClaims, toke
   ]);
   const organization = rowsOf<MyOrganizationRow>(results[4])[0];
   if (organization) return toOrganizationView(organization);
-  // Not a member: the invitation went in the meantime (revoked, replaced), or the account is full.
-  if (results[3]?.meta.changes === 0 && (await findInvitationToAccept(deps.db, id, auth.userId))) {
-    throw new AppError('ORG_LIMIT_REACHED');
-  }
+  // Not a member: the invitation went in the meantime (used, revoked, replaced), or its sender's role did.
   throw invitationInvalid();
 }

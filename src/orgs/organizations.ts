@@ -7,12 +7,12 @@ import type { AccessTokenClaims } from '../auth/access-tokens';
 import { auditStatement } from '../db/audit-log';
 import { allOf, rowsOf, runBatch } from '../db/client';
 import { recordSeatsStatement } from '../db/org-billing';
-import { cancelOrganizationSubscriptions } from './billing';
+import { closeOrganizationBilling } from './billing';
+import { membershipOf, noSuchOrganization, roleRequired } from './membership';
 import {
   actsAtLeast,
   countMemberships,
   deleteOrganizationStatement,
-  findMyOrganization,
   insertMembershipStatement,
   insertOrganizationStatement,
   listMembers,
@@ -58,9 +58,6 @@ function toMemberView(row: MemberRow) {
   };
 }
 
-const noSuchOrganization = () => notFound('No such organization.');
-export const roleRequired = (role: OrgRole) =>
-  new AppError('ORG_ROLE_REQUIRED', `This needs the ${role} role in this organization.`);
 const slugTaken = () => new AppError('SLUG_TAKEN');
 
 /** A slug from a name: lower-case ASCII letters and digits joined by hyphens (`Acme Inc.` → `acme-inc`). */
@@ -126,13 +123,6 @@ export async function listMyOrganizationsView(deps: Deps, auth: AccessTokenClaim
   return { organizations: rows.map(toOrganizationView) };
 }
 
-/** The caller's view of the organization; 404 to anyone who is not a member (existence stays private). */
-export async function membershipOf(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
-  const row = await findMyOrganization(deps.db, organizationId, auth.userId);
-  if (!row) throw noSuchOrganization();
-  return row;
-}
-
 export async function getOrganization(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
   return toOrganizationView(await membershipOf(deps, auth, organizationId));
 }
@@ -167,13 +157,13 @@ export async function renameOrganization(
 }
 
 /**
- * DELETE /api/orgs/{id}: owners only; memberships go with it. Its subscription is cancelled at
- * Stripe first (a failure stops the deletion, 502 BILLING_UNAVAILABLE), as for a deleted account.
+ * DELETE /api/orgs/{id}: owners only; memberships go with it. Its Stripe customer (so its
+ * subscription) is deleted at Stripe first (a failure stops the deletion, 502 BILLING_UNAVAILABLE), as for a deleted account.
  */
 export async function deleteOrganization(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
   const membership = await membershipOf(deps, auth, organizationId);
   if (ORG_ROLE_RANK[membership.role] < ORG_ROLE_RANK.owner) throw roleRequired('owner');
-  await cancelOrganizationSubscriptions(deps, organizationId);
+  await closeOrganizationBilling(deps, organizationId);
   const owner = actsAtLeast(organizationId, auth.userId, 'owner');
   const results = await runBatch(deps.db, [
     auditStatement(

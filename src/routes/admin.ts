@@ -1,4 +1,5 @@
-// /api/admin: users (search, detail, role, disable/enable, sessions), stats, the audit log and its archive. Admins only.
+// /api/admin: users (search, detail, role, disable/enable, sessions), organizations (search, detail), stats, the
+// audit log and its archive. Admins only.
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   changeRole,
@@ -11,6 +12,7 @@ import {
   revokeSessionsOf,
 } from '../admin/admin';
 import { readArchivedDay } from '../admin/audit-archive';
+import { getOrganizationDetail, listOrganizations } from '../admin/organizations';
 import {
   ADMIN_ERRORS,
   adminGuard,
@@ -46,6 +48,8 @@ const adminUserSchema = z
   })
   .openapi('AdminUser');
 
+const orgRole = z.enum(['member', 'admin', 'owner']);
+
 const adminUserDetailSchema = z
   .object({
     user: adminUserSchema,
@@ -68,6 +72,9 @@ const adminUserDetailSchema = z
       }),
     ),
     subscription: subscriptionSummarySchema,
+    organizations: z
+      .array(z.object({ id: z.string(), name: z.string(), slug: z.string(), role: orgRole }))
+      .openapi({ description: 'The organizations the user belongs to, by name, with their role.' }),
   })
   .openapi('AdminUserDetail');
 
@@ -127,6 +134,96 @@ const actionRoute = (path: string, operationId: string, summary: string, errors:
     request: { params: userIdParam },
     responses: { 200: userAnswer, ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', ...errors) },
   });
+
+const adminOrganizationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    created_at: dateTime(),
+    member_count: z.number().int(),
+    subscription_status: subscriptionSummarySchema.shape.status.openapi({
+      description: 'The current subscription\'s status (as in `GET /api/orgs/{id}/billing`), or "none"',
+    }),
+  })
+  .openapi('AdminOrganization');
+
+const listOrganizationsRoute = createRoute({
+  ...guard,
+  method: 'get',
+  path: '/admin/orgs',
+  operationId: 'adminListOrganizations',
+  summary: 'Search organizations by name or slug, newest first',
+  request: {
+    query: z.object({ q: z.string().trim().min(1).max(200).optional(), cursor: z.string().max(200).optional(), limit }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ organizations: z.array(adminOrganizationSchema), next_cursor: nextCursor }),
+      'A page of organizations, newest first.',
+    ),
+    ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR'),
+  },
+});
+
+const organizationRoute = createRoute({
+  ...guard,
+  method: 'get',
+  path: '/admin/orgs/{id}',
+  operationId: 'adminGetOrganization',
+  summary: 'One organization with members, pending invitations, subscription and seats',
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({
+          organization: z.object({
+            id: z.string(),
+            name: z.string(),
+            slug: z.string(),
+            created_by: z.string().nullable().openapi({ description: 'The id of the user who created it.' }),
+            created_at: dateTime(),
+          }),
+          member_count: z.number().int(),
+          members: z
+            .array(
+              z.object({
+                user_id: z.string(),
+                email: z.string(),
+                name: z.string().nullable(),
+                role: orgRole,
+                joined_at: dateTime(),
+              }),
+            )
+            .openapi({ description: 'The first 100 members by join time; `member_count` counts them all.' }),
+          invitations: z
+            .array(
+              z.object({
+                id: z.string(),
+                email: z.string(),
+                role: orgRole,
+                invited_by: z.string().nullable(),
+                created_at: dateTime(),
+                expires_at: dateTime(),
+              }),
+            )
+            .openapi({ description: 'The pending invitations, newest first.' }),
+          subscription: subscriptionSummarySchema,
+          seats: z
+            .object({
+              per_seat: z.boolean(),
+              members: z.number().int(),
+              billed: z.number().int().nullable(),
+              in_sync: z.boolean(),
+            })
+            .openapi({ description: 'As `GET /api/orgs/{id}/billing` shows them.' }),
+        })
+        .openapi('AdminOrganizationDetail'),
+      'The organization.',
+    ),
+    ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND'),
+  },
+});
 
 const statsRoute = createRoute({
   ...guard,
@@ -256,6 +353,13 @@ export const adminRouter = createRouter()
   )
   .openapi(actionRoute('revoke-sessions', 'adminRevokeSessions', 'Revoke every session of a user'), async (c) =>
     c.json(await revokeSessionsOf(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
+  )
+  .openapi(listOrganizationsRoute, async (c) => {
+    const { q, cursor, limit } = c.req.valid('query');
+    return c.json(await listOrganizations(depsFrom(c), { query: q, cursor, limit }), 200);
+  })
+  .openapi(organizationRoute, async (c) =>
+    c.json(await getOrganizationDetail(depsFrom(c), c.req.valid('param').id), 200),
   )
   .openapi(statsRoute, async (c) => c.json({ ...(await getStats(depsFrom(c))) }, 200))
   .openapi(auditRoute, async (c) => c.json(await listAudit(depsFrom(c), c.req.valid('query')), 200))

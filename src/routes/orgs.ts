@@ -241,7 +241,7 @@ const inviteRoute = createRoute({
   tags,
   summary: 'Invite an email address (admins and owners, up to their own role)',
   description:
-    'Emails a link to `APP_URL/invitations/accept?token=…`, valid 7 days and once. Inviting an address with a pending invitation replaces it (the earlier link stops working). An address gets at most 5 invitations an hour.',
+    'Emails a link to `APP_URL/invitations/accept?token=…`, valid 7 days and once, and only while its sender may still grant its role. Inviting an address with a pending invitation replaces it (the earlier link stops working). The inviter needs a verified address (403 FORBIDDEN otherwise). An address gets at most 5 invitations an hour; an inviter and an organization each send at most 50.',
   ...liveSessionGuard(),
   request: {
     params: orgParams,
@@ -254,6 +254,7 @@ const inviteRoute = createRoute({
       JSON_BODY_ERRORS,
       notMember,
       'ORG_ROLE_REQUIRED',
+      'FORBIDDEN',
       'ALREADY_MEMBER',
       'INVITATION_LIMIT_REACHED',
       'RATE_LIMITED',
@@ -296,7 +297,7 @@ const acceptInvitationRoute = createRoute({
   tags,
   summary: 'Accept an invitation (signed in with the invited, verified address)',
   description:
-    'The token is the `token` query parameter of the emailed link. It works once: a request racing the one that used it (a double click) answers with the organization, a later one with 400 INVITATION_INVALID.',
+    'The token is the `token` query parameter of the emailed link. It works once: a request racing the one that used it (a double click) answers with the organization or 400 INVITATION_INVALID, depending on which read first; either way there is one membership.',
   ...liveSessionGuard(),
   request: { body: jsonRequest(z.object({ token: z.string().min(1).max(200) }).strict()) },
   responses: {

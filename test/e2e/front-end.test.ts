@@ -130,7 +130,7 @@ describe('@liftoff/client in two tabs', () => {
 });
 
 describe('the admin page', () => {
-  it('signs an admin in, shows stats, finds a user, disables and re-enables them, and shows it in the audit log', async () => {
+  it('signs an admin in, shows stats, finds a user, disables and re-enables them, shows it in the audit log, and finds their organization', async () => {
     // An admin and a user, created through the API itself.
     const register = async (email: string) => {
       const response = await fetch(`${stack.api}/api/auth/register`, {
@@ -144,11 +144,24 @@ describe('the admin page', () => {
     const adminEmail = `admin-${Date.now()}@example.com`;
     const userEmail = `member-${Date.now()}@example.com`;
     const adminId = await register(adminEmail);
-    await register(userEmail);
+    const userId = await register(userEmail);
     await stack.db
       .prepare("UPDATE users SET role = 'admin', email_verified_at = ? WHERE id = ?")
       .bind(Date.now(), adminId)
       .run();
+    // The user's organization, with them as its owner.
+    const orgSlug = `browser-org-${Date.now()}`;
+    const orgId = crypto.randomUUID();
+    await stack.db.batch([
+      stack.db
+        .prepare(
+          'INSERT INTO organizations (id, name, slug, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .bind(orgId, 'Browser Org', orgSlug, userId, Date.now(), Date.now()),
+      stack.db
+        .prepare("INSERT INTO memberships (organization_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)")
+        .bind(orgId, userId, Date.now()),
+    ]);
 
     const context = await stack.browser.newContext();
     const page = await context.newPage();
@@ -189,6 +202,26 @@ describe('the admin page', () => {
     await expect.poll(() => page.textContent('[data-field="Status"]')).toBe('active');
     await page.click('#toggle-role');
     await expect.poll(() => page.textContent('[data-field="Role"]')).toBe('admin');
+    expect(await page.textContent('#detail-orgs')).toBe(`Browser Org (${orgSlug}) — owner`);
+
+    // The organization: found by its slug, then its detail with the members and their roles.
+    await page.fill('#org-search-form input[name=q]', orgSlug);
+    await page.click('#org-search-form button');
+    const orgRow = page.locator('#orgs tbody tr', { hasText: orgSlug });
+    await expect.poll(() => orgRow.count()).toBe(1);
+    expect(await orgRow.locator('td').allTextContents()).toEqual([
+      'Browser Org',
+      orgSlug,
+      '1',
+      'none',
+      expect.any(String),
+    ]);
+    await orgRow.click();
+    await expect.poll(() => page.textContent('#org-detail-title')).toBe('Organization Browser Org');
+    expect(await page.textContent('[data-org-field="Subscription"]')).toBe('none');
+    const memberRow = page.locator('#org-members tbody tr', { hasText: userEmail });
+    expect(await memberRow.locator('td').nth(2).textContent()).toBe('owner');
+    await page.screenshot({ path: `${SHOTS}admin-organization.png`, fullPage: true });
 
     // Reloading keeps the admin signed in through the refresh cookie.
     await page.reload();

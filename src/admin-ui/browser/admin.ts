@@ -33,6 +33,25 @@ interface UserDetail {
   }[];
   linked_accounts: { provider: string; email: string | null }[];
   subscription: { status: string; price_id?: string | null };
+  organizations: { id: string; name: string; slug: string; role: string }[];
+}
+
+interface AdminOrganization {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: string;
+  member_count: number;
+  subscription_status: string;
+}
+
+interface OrganizationDetail {
+  organization: { id: string; name: string; slug: string; created_by: string | null; created_at: string };
+  member_count: number;
+  members: { user_id: string; email: string; name: string | null; role: string; joined_at: string }[];
+  invitations: { email: string; role: string; created_at: string; expires_at: string }[];
+  subscription: { status: string; price_id?: string | null; current_period_end?: string | null };
+  seats: { per_seat: boolean; members: number; billed: number | null; in_sync: boolean };
 }
 
 interface AuditEntry {
@@ -53,6 +72,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 let accessToken: string | null = null;
 let usersCursor: string | null = null;
 let auditCursor: string | null = null;
+let orgsCursor: string | null = null;
 let selected: UserDetail | null = null;
 
 function status(message: string, isError = false) {
@@ -118,6 +138,29 @@ function cell(row: HTMLTableRowElement, text: string | null | undefined) {
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
 
+/** Fills a <dl> with label/value pairs; each value carries its label in `data-<key>`. */
+function fillFields(dl: HTMLElement, key: 'field' | 'orgField', fields: [string, string][]) {
+  dl.replaceChildren();
+  for (const [label, value] of fields) {
+    const dt = document.createElement('dt');
+    dt.textContent = label;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    dd.dataset[key] = label;
+    dl.append(dt, dd);
+  }
+}
+
+/** A row that opens something on a click or Enter. */
+function opens(row: HTMLTableRowElement, id: string, open: (id: string) => void) {
+  row.dataset.id = id;
+  row.tabIndex = 0;
+  row.addEventListener('click', () => open(id));
+  row.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') open(id);
+  });
+}
+
 async function showApp() {
   const me = await api<Me>('/api/me');
   $('who').textContent = me.email + ' (' + me.role + ')';
@@ -131,7 +174,7 @@ async function showApp() {
   $('signin').hidden = true;
   $('app').hidden = false;
   status('');
-  await Promise.all([loadStats(), loadUsers(true), loadAudit(true)]);
+  await Promise.all([loadStats(), loadUsers(true), loadOrganizations(true), loadAudit(true)]);
 }
 
 async function loadStats() {
@@ -198,9 +241,7 @@ function renderUser(detail: UserDetail) {
   const user = detail.user;
   $('detail').hidden = false;
   $('detail-title').textContent = 'User ' + user.email;
-  const dl = $('detail-fields');
-  dl.replaceChildren();
-  const fields: [string, string][] = [
+  fillFields($('detail-fields'), 'field', [
     ['Id', user.id],
     ['Name', user.name || ''],
     ['Role', user.role],
@@ -212,15 +253,7 @@ function renderUser(detail: UserDetail) {
       'Subscription',
       detail.subscription.status + (detail.subscription.price_id ? ' (' + detail.subscription.price_id + ')' : ''),
     ],
-  ];
-  for (const [label, value] of fields) {
-    const dt = document.createElement('dt');
-    dt.textContent = label;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    dd.dataset.field = label;
-    dl.append(dt, dd);
-  }
+  ]);
   $('toggle-disabled').textContent = user.disabled ? 'Enable' : 'Disable';
   $('toggle-role').textContent = user.role === 'admin' ? 'Make user' : 'Make admin';
   const sessions = $<HTMLTableElement>('detail-sessions').tBodies[0]!;
@@ -249,6 +282,18 @@ function renderUser(detail: UserDetail) {
     li.textContent = 'none';
     accounts.appendChild(li);
   }
+  const organizations = $('detail-orgs');
+  organizations.replaceChildren();
+  for (const organization of detail.organizations) {
+    const li = document.createElement('li');
+    li.textContent = organization.name + ' (' + organization.slug + ') — ' + organization.role;
+    organizations.appendChild(li);
+  }
+  if (detail.organizations.length === 0) {
+    const li = document.createElement('li');
+    li.textContent = 'none';
+    organizations.appendChild(li);
+  }
 }
 
 async function showUser(id: string) {
@@ -265,6 +310,83 @@ async function act(user: AdminUser, path: string, init: RequestInit, done: strin
     renderUser(await api<UserDetail>('/api/admin/users/' + encodeURIComponent(user.id) + path, init));
     status(done);
     await Promise.all([loadStats(), loadUsers(true), loadAudit(true)]);
+  } catch (error) {
+    status(messageOf(error), true);
+  }
+}
+
+async function loadOrganizations(reset: boolean) {
+  const q = fieldOf(new FormData($<HTMLFormElement>('org-search-form')), 'q');
+  const params = new URLSearchParams({ limit: '20' });
+  if (q) params.set('q', q);
+  if (!reset && orgsCursor) params.set('cursor', orgsCursor);
+  const page = await api<Page & { organizations: AdminOrganization[] }>('/api/admin/orgs?' + params);
+  const tbody = $<HTMLTableElement>('orgs').tBodies[0]!;
+  if (reset) tbody.replaceChildren();
+  for (const organization of page.organizations) {
+    const row = document.createElement('tr');
+    for (const value of [
+      organization.name,
+      organization.slug,
+      String(organization.member_count),
+      organization.subscription_status,
+      when(organization.created_at),
+    ])
+      cell(row, value);
+    opens(row, organization.id, showOrganization);
+    tbody.appendChild(row);
+  }
+  orgsCursor = page.next_cursor;
+  $('more-orgs').hidden = !orgsCursor;
+}
+
+function renderOrganization(detail: OrganizationDetail) {
+  const { organization, subscription, seats } = detail;
+  $('org-detail').hidden = false;
+  $('org-detail-title').textContent = 'Organization ' + organization.name;
+  fillFields($('org-fields'), 'orgField', [
+    ['Id', organization.id],
+    ['Slug', organization.slug],
+    ['Created', when(organization.created_at)],
+    ['Created by', organization.created_by || ''],
+    ['Members', String(detail.member_count)],
+    [
+      'Subscription',
+      subscription.status +
+        (subscription.price_id ? ' (' + subscription.price_id + ')' : '') +
+        (subscription.current_period_end ? ', period ends ' + when(subscription.current_period_end) : ''),
+    ],
+    [
+      'Seats',
+      seats.per_seat
+        ? seats.members + ' wanted, ' + (seats.billed ?? '?') + ' billed' + (seats.in_sync ? '' : ', not yet at Stripe')
+        : 'not billed per seat',
+    ],
+  ]);
+  const note = $('org-members-note');
+  note.hidden = detail.member_count <= detail.members.length;
+  note.textContent = 'The first ' + detail.members.length + ' of ' + detail.member_count + ', by join time.';
+  const members = $<HTMLTableElement>('org-members').tBodies[0]!;
+  members.replaceChildren();
+  for (const member of detail.members) {
+    const row = document.createElement('tr');
+    for (const value of [member.email, member.name, member.role, when(member.joined_at)]) cell(row, value);
+    opens(row, member.user_id, showUser);
+    members.appendChild(row);
+  }
+  const invitations = $<HTMLTableElement>('org-invitations').tBodies[0]!;
+  invitations.replaceChildren();
+  for (const invitation of detail.invitations) {
+    const row = document.createElement('tr');
+    for (const value of [invitation.email, invitation.role, when(invitation.created_at), when(invitation.expires_at)])
+      cell(row, value);
+    invitations.appendChild(row);
+  }
+}
+
+async function showOrganization(id: string) {
+  try {
+    renderOrganization(await api<OrganizationDetail>('/api/admin/orgs/' + encodeURIComponent(id)));
   } catch (error) {
     status(messageOf(error), true);
   }
@@ -323,11 +445,16 @@ $('search-form').addEventListener('submit', (event) => {
   event.preventDefault();
   loadUsers(true).catch((e) => status(messageOf(e), true));
 });
+$('org-search-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  loadOrganizations(true).catch((e) => status(messageOf(e), true));
+});
 $('audit-form').addEventListener('submit', (event) => {
   event.preventDefault();
   loadAudit(true).catch((e) => status(messageOf(e), true));
 });
 $('more-users').addEventListener('click', () => loadUsers(false).catch((e) => status(messageOf(e), true)));
+$('more-orgs').addEventListener('click', () => loadOrganizations(false).catch((e) => status(messageOf(e), true)));
 $('more-audit').addEventListener('click', () => loadAudit(false).catch((e) => status(messageOf(e), true)));
 $('toggle-disabled').addEventListener('click', () => {
   if (selected) act(selected.user, selected.user.disabled ? '/enable' : '/disable', { method: 'POST' }, 'Saved.');

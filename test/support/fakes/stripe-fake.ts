@@ -1,5 +1,5 @@
 // A local stand-in for the Stripe API endpoints Liftoff calls (customers, Checkout, portal,
-// subscription update and cancel), run in Node on loopback by test/support/global-setup.ts. Responses follow Stripe's
+// subscription update and cancel, customer deletion), run in Node on loopback by test/support/global-setup.ts. Responses follow Stripe's
 // shapes; each test is a namespace by its secret key, and can read back what was requested.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -83,6 +83,10 @@ export async function startStripeFake(): Promise<{ url: string; server: Server }
         email: params.email ?? null,
         metadata: { user_id: params['metadata[user_id]'] },
       });
+    }
+    const customerPath = /^\/v1\/customers\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'DELETE' && customerPath) {
+      return reply(200, { id: customerPath[1], object: 'customer', deleted: true });
     }
     if (req.method === 'POST' && url.pathname === '/v1/checkout/sessions') {
       const sessionId = id('cs_test');
