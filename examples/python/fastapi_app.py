@@ -48,8 +48,14 @@ def create_app(verifier: LiftoffVerifier) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/me")
-    def me(user: LiftoffUser = Depends(current_user)) -> dict[str, str]:
-        return {"user_id": user.user_id, "session_id": user.session_id, "role": user.role}
+    def me(user: LiftoffUser = Depends(current_user)) -> dict[str, Optional[str]]:
+        return {
+            "user_id": user.user_id,
+            "session_id": user.session_id,
+            "role": user.role,
+            "org_id": user.org_id,
+            "org_role": user.org_role,
+        }
 
     return app
 

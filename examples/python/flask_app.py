@@ -10,7 +10,7 @@ Copy `require_liftoff_user` into your service; the routes are the demo.
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 from flask import Flask, current_app, g, jsonify, request
 
@@ -50,7 +50,13 @@ def create_app(verifier: LiftoffVerifier) -> Flask:
     @require_liftoff_user
     def me() -> dict[str, str]:
         user = g.liftoff_user
-        return {"user_id": user.user_id, "session_id": user.session_id, "role": user.role}
+        return {
+            "user_id": user.user_id,
+            "session_id": user.session_id,
+            "role": user.role,
+            "org_id": user.org_id,
+            "org_role": user.org_role,
+        }
 
     return app
 

@@ -10,7 +10,8 @@ same error codes, so a client handles a 401 from this service exactly like one f
   how it is checked: no `none`, no HS256 signed with the public key), no `crit` extensions;
 - the signature, with the key from /.well-known/jwks.json (`jku`, `jwk` and `x5u` are never followed);
 - `iss` and `aud` (both Liftoff's API_URL by default), `exp` (TOKEN_EXPIRED), and the claims Liftoff
-  requires (`sub`, `sid`, `role`, `iat`, `jti`); anything else is TOKEN_INVALID.
+  requires (`sub`, `sid`, `role`, `iat`, `jti`); anything else is TOKEN_INVALID. A token of a
+  session with an active organization also carries `org_id` and `org_role` (both, or neither).
 
 When the keys cannot be had it answers 503 (JWKS_UNAVAILABLE, or JWKS_EMPTY when Liftoff runs in HS256
 mode), never "your token is invalid": the token may be fine, and a client told TOKEN_INVALID would
@@ -47,6 +48,8 @@ from jwt.exceptions import PyJWKClientError, PyJWKSetError
 ALGORITHMS = ("ES256", "EdDSA")
 TOKEN_TYPE = "at+jwt"
 ROLES = ("user", "admin")
+# Roles in an organization, lowest first (the `org_role` claim of a session with an active organization).
+ORG_ROLES = ("member", "admin", "owner")
 # Same rule as Liftoff's requireAuth (src/middleware/require-auth.ts): scheme case-insensitive, one
 # or more spaces, a token without whitespace, nothing after it.
 BEARER = re.compile(r"^Bearer +([^\s]+)$", re.IGNORECASE)
@@ -112,16 +115,26 @@ class LiftoffUser:
     """Who made the request, from a verified token.
 
     `role` is the role when the token was minted (at most ACCESS_TOKEN_TTL ago): a stateless check.
+    `org_id` and `org_role` are the session's active organization and the role in it, or None when
+    it has none; like `role`, they are as of the token's minting.
     """
 
     user_id: str
     session_id: str
     role: str
     claims: Mapping[str, Any] = field(repr=False)
+    org_id: Optional[str] = None
+    org_role: Optional[str] = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def has_org_role(self, org_id: str, needed: str) -> bool:
+        """True when the token's active organization is `org_id` and its role is at least `needed`."""
+        if self.org_id != org_id or self.org_role is None:
+            return False
+        return ORG_ROLES.index(self.org_role) >= ORG_ROLES.index(needed)
 
 
 class _EmptyKeySet(Exception):
@@ -421,4 +434,8 @@ def _user_from(claims: dict[str, Any]) -> LiftoffUser:
     sub, sid, role = claims.get("sub"), claims.get("sid"), claims.get("role")
     if not isinstance(sub, str) or not isinstance(sid, str) or role not in ROLES:
         raise LiftoffAuthError("TOKEN_INVALID")
-    return LiftoffUser(user_id=sub, session_id=sid, role=role, claims=claims)
+    org_id, org_role = claims.get("org_id"), claims.get("org_role")
+    # Both or neither, as Liftoff mints them.
+    if (org_id, org_role) != (None, None) and (not isinstance(org_id, str) or org_role not in ORG_ROLES):
+        raise LiftoffAuthError("TOKEN_INVALID")
+    return LiftoffUser(user_id=sub, session_id=sid, role=role, claims=claims, org_id=org_id, org_role=org_role)

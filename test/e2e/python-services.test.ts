@@ -222,9 +222,27 @@ describe('Python services verify Liftoff tokens through the JWKS (examples/pytho
     for (const service of services) {
       const answer = await callService(service, `Bearer ${tokenA}`);
       expectAnswer(service, answer, 200);
-      expect(answer.body).toEqual({ user_id: user.id, session_id: sid, role: 'user' });
+      expect(answer.body).toEqual({ user_id: user.id, session_id: sid, role: 'user', org_id: null, org_role: null });
       // Liftoff's own parsing rules: scheme case-insensitive, several spaces, surrounding whitespace.
       expectAnswer(service, await callService(service, `  bearer   ${tokenA} `), 200);
+    }
+  });
+
+  it("gives the handler the session's active organization (org_id, org_role) from a token minted by activate", async () => {
+    const { access_token } = await signIn(`python-org-${Date.now()}@example.com`, true);
+    const headers = { Authorization: `Bearer ${access_token}`, 'Content-Type': 'application/json' };
+    const created = await fetch(`${api}/api/orgs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Py Co' }),
+    });
+    const org = (await created.json()) as { id: string };
+    const activated = await fetch(`${api}/api/orgs/${org.id}/activate`, { method: 'POST', headers });
+    const { access_token: orgToken } = (await activated.json()) as { access_token: string };
+    for (const service of services) {
+      const answer = await callService(service, `Bearer ${orgToken}`);
+      expectAnswer(service, answer, 200);
+      expect(answer.body).toMatchObject({ org_id: org.id, org_role: 'owner' });
     }
   });
 
@@ -275,6 +293,8 @@ describe('Python services verify Liftoff tokens through the JWKS (examples/pytho
       ['no sid', await mint(keyA, { sid: undefined }), 'TOKEN_INVALID'],
       ['no jti', await mint(keyA, { jti: undefined }), 'TOKEN_INVALID'],
       ['unknown role', await mint(keyA, { role: 'root' }), 'TOKEN_INVALID'],
+      ['org_id without org_role', await mint(keyA, { org_id: 'org-1' }), 'TOKEN_INVALID'],
+      ['unknown org_role', await mint(keyA, { org_id: 'org-1', org_role: 'boss' }), 'TOKEN_INVALID'],
       ['another key, unknown kid', await mint(foreignKey), 'TOKEN_INVALID'],
       ['another key posing as the known kid', await mint(foreignKey, {}, { kid: keyA.kid }), 'TOKEN_INVALID'],
       ['no kid', await mint(keyA, {}, { kid: undefined }), 'TOKEN_INVALID'],
