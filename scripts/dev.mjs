@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { persistToArgs, wranglerDevArgs } from './lib/dev-port.mjs';
+import { persistToArgs, withExplicitPort, wranglerDevArgs } from './lib/dev-port.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const devArgs = process.argv.slice(2);
@@ -13,7 +13,7 @@ const setup = spawnSync(process.execPath, [`${root}scripts/setup-dev.mjs`, ...pe
 });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 
-const { args, notice } = wranglerDevArgs(devArgs, readFileSync(`${root}.dev.vars`, 'utf8'));
+const { args, notice } = wranglerDevArgs(withExplicitPort(devArgs), readFileSync(`${root}.dev.vars`, 'utf8'));
 if (notice) console.log(notice);
 const wrangler = spawn('npx', ['wrangler', 'dev', ...args], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => wrangler.kill(signal));

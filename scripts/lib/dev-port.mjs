@@ -11,6 +11,16 @@ export function persistToArgs(args) {
   return args[index].includes('=') ? [args[index]] : args.slice(index, index + 2);
 }
 
+/**
+ * The arguments with the port always named: without `--port`, wrangler dev quietly moves to another
+ * port when 8787 is busy, while API_URL (the tokens' issuer) still says 8787. Named, it stops instead.
+ */
+export function withExplicitPort(args) {
+  return args.some((arg) => arg === '--port' || arg.startsWith('--port='))
+    ? args
+    : [...args, '--port', WRANGLER_DEFAULT_PORT];
+}
+
 /** The value of `--port N` or `--port=N` in wrangler dev's arguments, else wrangler's default. */
 export function listenPort(args) {
   for (const [index, arg] of args.entries()) {

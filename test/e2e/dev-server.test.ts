@@ -6,7 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devVarsApiUrl, listenPort, persistToArgs, wranglerDevArgs } from '../../scripts/lib/dev-port.mjs';
+import {
+  devVarsApiUrl,
+  listenPort,
+  persistToArgs,
+  withExplicitPort,
+  wranglerDevArgs,
+} from '../../scripts/lib/dev-port.mjs';
 import { freePort } from './harness';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -36,6 +42,12 @@ describe('wranglerDevArgs', () => {
       args: ['--port', '9000'],
       notice: null,
     });
+  });
+
+  it('always names the port, so a busy 8787 stops wrangler dev instead of moving it', () => {
+    expect(withExplicitPort([])).toEqual(['--port', '8787']);
+    expect(withExplicitPort(['--port', '9000'])).toEqual(['--port', '9000']);
+    expect(withExplicitPort(['--port=9000', '--ip', '0.0.0.0'])).toEqual(['--port=9000', '--ip', '0.0.0.0']);
   });
 
   it('reads the port, the persist directory and API_URL as wrangler and dotenv write them', () => {
