@@ -9,6 +9,7 @@ import worker from '../src/index';
 import { bearer, countRows, register, STRONG_PASSWORD, type SignedInClient } from './support/auth';
 import { billingSettings, deliver, event, stripeId, stripeRequests, subscriptionObject } from './support/billing';
 import { callWithBindings, expectError } from './support/http';
+import { orgCall as orgRequest } from './support/orgs';
 
 type Settings = ReturnType<typeof seatSettings>;
 
@@ -16,22 +17,13 @@ function seatSettings() {
   return { ...billingSettings(), STRIPE_SEAT_PRICE_IDS: 'price_pro' };
 }
 
-function orgCall(
+const orgCall = (
   settings: Record<string, string>,
   client: SignedInClient | null,
   method: string,
   path: string,
   body?: unknown,
-) {
-  return callWithBindings(settings, `/api/orgs${path}`, {
-    method,
-    headers: {
-      ...(client ? bearer(client.accessToken) : {}),
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
+) => orgRequest(client, method, path, body, settings);
 
 async function addMember(orgId: string, client: SignedInClient, role = 'member') {
   await env.DB.prepare('INSERT INTO memberships (organization_id, user_id, role, created_at) VALUES (?, ?, ?, ?)')

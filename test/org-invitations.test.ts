@@ -6,20 +6,10 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { bearer, countRows, refresh, register, type SignedInClient } from './support/auth';
 import { call, expectError } from './support/http';
+import { orgCall, type OrgRole } from './support/orgs';
 import { TEST_APP_URL } from './support/settings';
 
-type Role = 'owner' | 'admin' | 'member';
-
-function orgCall(client: SignedInClient | null, method: string, path: string, body?: unknown) {
-  return call(`/api/orgs${path}`, {
-    method,
-    headers: {
-      ...(client ? bearer(client.accessToken) : {}),
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
+type Role = OrgRole;
 
 async function verify(client: SignedInClient) {
   await env.DB.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?').bind(Date.now(), client.userId).run();

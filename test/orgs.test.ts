@@ -4,22 +4,12 @@ import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer, countRows, deleteMe, register, STRONG_PASSWORD, type SignedInClient } from './support/auth';
 import { call, expectError } from './support/http';
+import { orgCall, type OrgRole } from './support/orgs';
 import { TEST_APP_URL } from './support/settings';
 
 afterEach(() => vi.restoreAllMocks());
 
-type Role = 'owner' | 'admin' | 'member';
-
-function orgCall(client: SignedInClient | null, method: string, path: string, body?: unknown) {
-  return call(`/api/orgs${path}`, {
-    method,
-    headers: {
-      ...(client ? bearer(client.accessToken) : {}),
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
+type Role = OrgRole;
 
 const uniqueSlug = () => `org-${crypto.randomUUID().slice(0, 8)}`;
 
