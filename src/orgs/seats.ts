@@ -29,7 +29,8 @@ const LIVE = ['active', 'trialing', 'past_due', 'unpaid'];
 
 /**
  * Pushes the organization's waiting seat count to Stripe, if it has a live per-seat subscription
- * (setting the quantity is idempotent: a push of an unchanged count changes nothing there); returns whether Stripe now has the latest version (or nothing is waiting).
+ * (setting a quantity is idempotent: pushing an unchanged count changes nothing there); returns
+ * whether Stripe now has the latest version (or nothing is waiting).
  * One pusher at a time (a lease in D1): concurrent joins each record a version, and whoever holds
  * the lease loops until the latest is pushed, so an older count never lands after a newer one.
  */
