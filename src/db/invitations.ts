@@ -1,10 +1,9 @@
 // Queries on invitations to organizations. An invitation is a row until it is accepted (the same
 // batch inserts the membership and deletes the row, so it works once), revoked, replaced or expired.
 import { rowsOf, sqlStatement, type Condition, type Database, type Statement } from './client';
+import { rankSql } from './organizations';
 import type { RateWindow } from './rate-limits';
 import type { OrgRole } from './schema';
-
-const rankSql = (value: string) => `(CASE ${value} WHEN 'owner' THEN 3 WHEN 'admin' THEN 2 WHEN 'member' THEN 1 END)`;
 
 export interface InvitationRow {
   id: string;

@@ -3,9 +3,6 @@
 // lease so one pusher talks to Stripe at a time, and the retry schedule).
 import { rowsOf, runBatch, sqlStatement, type Condition, type Database, type Statement } from './client';
 
-/** Statuses in which an organization is (still) subscribed: a new checkout would double-charge it. */
-const LIVE_STATUSES = `('active', 'trialing', 'past_due', 'unpaid')`;
-
 export interface OrganizationSubscriptionRow {
   id: string;
   organization_id: string;
@@ -80,11 +77,6 @@ export function fillOrganizationCustomerIdStatement(
     organizationId,
   );
 }
-
-export const organizationSubscribed = (organizationId: string): Condition => ({
-  sql: `EXISTS (SELECT 1 FROM organization_subscriptions WHERE organization_id = ? AND status IN ${LIVE_STATUSES})`,
-  params: [organizationId],
-});
 
 /** The organization a Stripe event is about: by our id (metadata) or, failing that, by customer id. */
 export function findEventOrganizationStatement(

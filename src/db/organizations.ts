@@ -6,7 +6,8 @@ import type { OrgRole } from './schema';
 
 /** Roles in order: a role may do what the ones below it may. */
 export const ORG_ROLE_RANK: Record<OrgRole, number> = { member: 1, admin: 2, owner: 3 };
-const rankSql = (column: string) => `(CASE ${column} WHEN 'owner' THEN 3 WHEN 'admin' THEN 2 WHEN 'member' THEN 1 END)`;
+export const rankSql = (column: string) =>
+  `(CASE ${column} WHEN 'owner' THEN 3 WHEN 'admin' THEN 2 WHEN 'member' THEN 1 END)`;
 
 export interface MyOrganizationRow {
   id: string;

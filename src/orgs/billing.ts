@@ -12,20 +12,11 @@ import {
   storeOrganizationCustomerId,
   type OrganizationSubscriptionRow,
 } from '../db/org-billing';
-import { ORG_ROLE_RANK } from '../db/organizations';
+import { LIVE_SUBSCRIPTION_STATUSES } from '../db/billing';
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
-import { membershipOf, roleRequired } from './membership';
+import { membershipOf, membershipWithRole } from './membership';
 import { isSeatPrice } from './seats';
-
-const LIVE = ['active', 'trialing', 'past_due', 'unpaid'];
-
-/** An owner of the organization (404 to non-members, 403 to other roles). */
-async function asOwner(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
-  const membership = await membershipOf(deps, auth, organizationId);
-  if (ORG_ROLE_RANK[membership.role] < ORG_ROLE_RANK.owner) throw roleRequired('owner');
-  return membership;
-}
 
 /** As GET /api/billing/subscription shows a user's (the Subscription schema). */
 function toSummary(row: OrganizationSubscriptionRow | null): SubscriptionSummary {
@@ -62,10 +53,10 @@ export async function createOrganizationCheckout(
 ): Promise<string> {
   const settings = stripeSettings(deps.config);
   if (!settings.priceIds.includes(priceId)) throw new AppError('PRICE_NOT_ALLOWED');
-  const organization = await asOwner(deps, auth, organizationId);
+  const organization = await membershipWithRole(deps, auth, organizationId, 'owner');
   const billing = await findOrganizationBilling(deps.db, organizationId);
   if (!billing) throw new AppError('NOT_FOUND');
-  if (billing.subscription && LIVE.includes(billing.subscription.status)) {
+  if (billing.subscription && (LIVE_SUBSCRIPTION_STATUSES as readonly string[]).includes(billing.subscription.status)) {
     throw new AppError(
       'ALREADY_SUBSCRIBED',
       'This organization already has a subscription; manage it in the billing portal.',
@@ -91,7 +82,7 @@ export async function createOrganizationCheckout(
 /** POST /api/orgs/{id}/billing/portal: owners. */
 export async function createOrganizationPortal(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
   const settings = stripeSettings(deps.config);
-  await asOwner(deps, auth, organizationId);
+  await membershipWithRole(deps, auth, organizationId, 'owner');
   const billing = await findOrganizationBilling(deps.db, organizationId);
   if (!billing?.stripe_customer_id) throw new AppError('NO_BILLING_ACCOUNT');
   const stripe = await getStripe(settings);

@@ -29,7 +29,7 @@ import { queueEmail } from '../email/outbox';
 import { invitationEmail } from '../email/templates';
 import { AppError, notFound } from '../errors';
 import { constantTimeEqual, newId, randomToken, sha256Base64Url } from '../lib/crypto';
-import { membershipOf, roleRequired } from './membership';
+import { membershipOf, membershipWithRole, roleRequired } from './membership';
 import { MAX_ORGANIZATIONS_PER_USER, toOrganizationView } from './organizations';
 
 export const INVITATION_LIFETIME_MS = 7 * 86_400_000;
@@ -129,8 +129,7 @@ export async function inviteMember(
 
 /** GET /api/orgs/{id}/invitations: pending invitations, for admins and owners. */
 export async function listInvitations(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
-  const membership = await membershipOf(deps, auth, organizationId);
-  if (ORG_ROLE_RANK[membership.role] < ORG_ROLE_RANK.admin) throw roleRequired('admin');
+  await membershipWithRole(deps, auth, organizationId, 'admin');
   const rows = await listPendingInvitations(deps.db, organizationId, deps.now);
   return { invitations: rows.map(toInvitationView) };
 }

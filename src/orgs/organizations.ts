@@ -8,7 +8,7 @@ import { auditStatement } from '../db/audit-log';
 import { allOf, rowsOf, runBatch } from '../db/client';
 import { recordSeatsStatement } from '../db/org-billing';
 import { closeOrganizationBilling } from './billing';
-import { membershipOf, noSuchOrganization, roleRequired } from './membership';
+import { membershipOf, membershipWithRole, noSuchOrganization, roleRequired } from './membership';
 import {
   actsAtLeast,
   countMemberships,
@@ -158,11 +158,11 @@ export async function renameOrganization(
 
 /**
  * DELETE /api/orgs/{id}: owners only; memberships go with it. Its Stripe customer (so its
- * subscription) is deleted at Stripe first (a failure stops the deletion, 502 BILLING_UNAVAILABLE), as for a deleted account.
+ * subscription) is deleted at Stripe first (a failure stops the deletion, 502 BILLING_UNAVAILABLE), as
+ * for a deleted account.
  */
 export async function deleteOrganization(deps: Deps, auth: AccessTokenClaims, organizationId: string) {
-  const membership = await membershipOf(deps, auth, organizationId);
-  if (ORG_ROLE_RANK[membership.role] < ORG_ROLE_RANK.owner) throw roleRequired('owner');
+  await membershipWithRole(deps, auth, organizationId, 'owner');
   await closeOrganizationBilling(deps, organizationId);
   const owner = actsAtLeast(organizationId, auth.userId, 'owner');
   const results = await runBatch(deps.db, [

@@ -4,6 +4,7 @@
 // per version and attempt); a failure is retried by the cron job with backoff until Stripe has it; and
 // customer.subscription.updated webhooks that disagree with the count schedule a push back.
 import type { StripeSettings } from '../config';
+import { LIVE_SUBSCRIPTION_STATUSES } from '../db/billing';
 import { claimSeatSync, listDueSeatSyncs, releaseSeatSync } from '../db/org-billing';
 import type { Deps } from '../deps';
 import { randomToken } from '../lib/crypto';
@@ -25,8 +26,6 @@ export function seatRetryDelayMs(failures: number): number {
 export const isSeatPrice = (settings: StripeSettings, priceId: string | null) =>
   priceId !== null && settings.seatPriceIds.includes(priceId);
 
-const LIVE = ['active', 'trialing', 'past_due', 'unpaid'];
-
 /**
  * Pushes the organization's waiting seat count to Stripe, if it has a live per-seat subscription
  * (setting a quantity is idempotent: pushing an unchanged count changes nothing there); returns
@@ -45,7 +44,7 @@ export async function pushSeats(deps: SeatDeps, organizationId: string): Promise
     const subscription = waiting.subscription;
     const needsPush =
       subscription !== null &&
-      LIVE.includes(subscription.status) &&
+      (LIVE_SUBSCRIPTION_STATUSES as readonly string[]).includes(subscription.status) &&
       isSeatPrice(settings, subscription.price_id) &&
       subscription.item_id !== null;
     try {
