@@ -121,7 +121,13 @@ export default tseslint.config(
   },
   {
     // app.ts mounts the routers; a lazily loaded feature's entry (src/*/feature.ts) assembles its own.
-    files: ['src/app.ts', 'src/orgs/feature.ts', 'src/admin/feature.ts'],
+    files: [
+      'src/app.ts',
+      'src/orgs/feature.ts',
+      'src/admin/feature.ts',
+      'src/mfa/feature.ts',
+      'src/auth/oauth/feature.ts',
+    ],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...noSqlImports, ...noBindingImports] }],
     },

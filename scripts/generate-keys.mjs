@@ -1,8 +1,25 @@
 // `npm run keys [-- --alg EdDSA]`: prints a new JWK Set for the JWT_SIGNING_KEYS secret.
+// `npm run keys -- --mfa`: prints a new key for the MFA_ENCRYPTION_KEYS secret.
 import { parseArgs } from 'node:util';
+import { generateMfaEncryptionKey } from './lib/mfa-keys.mjs';
 import { SUPPORTED_ALGORITHMS, generateSigningKeySet } from './lib/signing-keys.mjs';
 
-const { values } = parseArgs({ options: { alg: { type: 'string', default: 'ES256' } } });
+const { values } = parseArgs({
+  options: { alg: { type: 'string', default: 'ES256' }, mfa: { type: 'boolean', default: false } },
+});
+if (values.mfa) {
+  process.stdout.write(`${generateMfaEncryptionKey()}\n`);
+  console.error(
+    [
+      '',
+      'A new key for sealing authenticator-app secrets (keep it secret). To use it in production:',
+      '  npx wrangler secret put MFA_ENCRYPTION_KEYS   (paste the line above)',
+      'To rotate, put the new key first, comma-separated, and keep the old one after it: every key',
+      'opens, the first seals. See README "Second factors".',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
 if (!SUPPORTED_ALGORITHMS.includes(values.alg)) {
   console.error(`--alg must be one of ${SUPPORTED_ALGORITHMS.join(', ')}`);
   process.exit(2);

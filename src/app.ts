@@ -21,7 +21,6 @@ import { healthRouter } from './routes/health';
 import { jwksRouter } from './routes/jwks';
 import { linkedAccountsRouter } from './routes/linked-accounts';
 import { meRouter } from './routes/me';
-import { oauthRouter } from './routes/oauth';
 import { passwordsRouter } from './routes/passwords';
 import { sessionsRouter } from './routes/sessions';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
@@ -47,14 +46,21 @@ export function createApp() {
   app.route('/api', sessionsRouter);
   app.route('/api', emailVerificationRouter);
   app.route('/api', passwordsRouter);
-  app.route('/api', oauthRouter);
   app.route('/api', meRouter);
   app.route('/api', linkedAccountsRouter);
   // Loaded by the first request to their paths (src/lazy-router.ts): few requests need them.
+  const oauth = lazyFeature('/api', () => import('./auth/oauth/feature').then((module) => module.oauthSignInRouter));
+  app.all('/api/auth/providers', (c) => oauth.handler(c));
+  app.all('/api/auth/oauth/*', (c) => oauth.handler(c));
   const orgs = lazyFeature('/api', () => import('./orgs/feature').then((module) => module.organizationsRouter));
   app.all('/api/orgs', (c) => orgs.handler(c));
   app.all('/api/orgs/*', (c) => orgs.handler(c));
   app.all('/api/examples/org-admin', (c) => orgs.handler(c));
+  const secondFactors = lazyFeature('/api', () => import('./mfa/feature').then((module) => module.secondFactorsRouter));
+  app.all('/api/me/2fa', (c) => secondFactors.handler(c));
+  app.all('/api/me/2fa/*', (c) => secondFactors.handler(c));
+  app.all('/api/auth/2fa/*', (c) => secondFactors.handler(c));
+  app.all('/api/auth/step-up', (c) => secondFactors.handler(c));
   const admin = lazyFeature('', () => import('./admin/feature').then((module) => module.adminAreaRouter));
   app.all('/api/admin/*', (c) => admin.handler(c));
   app.all('/admin', (c) => admin.handler(c));
@@ -68,7 +74,7 @@ export function createApp() {
   // The lazily loaded features' routes join the registry then, once.
   let lazyRoutesAdded: Promise<void> | undefined;
   const addLazyRoutes = async () => {
-    for (const feature of [orgs, admin]) {
+    for (const feature of [oauth, orgs, secondFactors, admin]) {
       for (const route of await feature.routeDefinitions()) app.openAPIRegistry.registerPath(route);
     }
     documentBodyMiddleware(app.openAPIRegistry.definitions, { prefix: '/api/', except: RAW_BODY_PREFIXES });

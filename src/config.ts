@@ -1,5 +1,6 @@
 // Every setting parsed and validated once; a bad one becomes 500 CONFIG_ERROR naming it.
 import { z } from 'zod';
+import { readSealingKeys, type SealingKeyMaterial } from './mfa/sealing-key-setting';
 
 export type AppEnvironment = 'development' | 'test' | 'production';
 
@@ -70,6 +71,10 @@ export interface Config {
       })
     | null;
   email: { provider: 'log' | 'resend'; from: string; resendApiKey: string | null; resendApiUrl: string };
+  /** The product's name: the issuer authenticator apps show (APP_NAME). */
+  appName: string;
+  /** The key ring sealing authenticator-app secrets (MFA_ENCRYPTION_KEYS); null: authenticator apps are off. */
+  mfaEncryptionKeys: SealingKeyMaterial[] | null;
 }
 
 /** Thrown (and cached) when the settings are unusable; `settings` names the culprits. */
@@ -95,6 +100,7 @@ const DEFAULT_REFRESH_TOKEN_TTL = 2_592_000;
 const MAX_REFRESH_TOKEN_TTL = 400 * 86_400;
 const MIN_HMAC_SECRET_BYTES = 32;
 const DEFAULT_RESEND_API_URL = 'https://api.resend.com';
+const DEFAULT_APP_NAME = 'Liftoff';
 
 /** Empty strings count as unset: a dashboard variable cleared to "" means "not configured". */
 const optional = z
@@ -161,6 +167,8 @@ const rawSettingsSchema = z.object({
   RESEND_API_KEY: optional,
   RESEND_API_URL: optional,
   EMAIL_FROM: optional,
+  APP_NAME: optional,
+  MFA_ENCRYPTION_KEYS: optional,
 });
 
 type RawSettings = z.infer<typeof rawSettingsSchema>;
@@ -252,6 +260,17 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
   const github = parseGitHubSettings(raw, production, problems);
   const oidc = parseOidcSettings(raw, production, problems);
   const email = parseEmailSettings(raw, production, problems);
+  const appName = raw.APP_NAME ?? DEFAULT_APP_NAME;
+  if (appName.length > 64 || appName.includes(':')) {
+    // The issuer is the label's prefix in otpauth:// URIs, where a colon would split it.
+    problems.add('APP_NAME', 'must be at most 64 characters, without a colon');
+  }
+  let mfaEncryptionKeys: SealingKeyMaterial[] | null = null;
+  if (raw.MFA_ENCRYPTION_KEYS !== undefined) {
+    const keys = readSealingKeys(raw.MFA_ENCRYPTION_KEYS);
+    if (typeof keys === 'string') problems.add('MFA_ENCRYPTION_KEYS', `${keys}; \`npm run keys -- --mfa\` makes one`);
+    else mfaEncryptionKeys = keys;
+  }
 
   if (problems.settings.length > 0 || !appUrl || !apiUrl || !jwt || !email) {
     return new ConfigError(problems.settings, problems.details);
@@ -273,6 +292,8 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
     github,
     oidc,
     email,
+    appName,
+    mfaEncryptionKeys,
   });
 }
 

@@ -119,6 +119,30 @@ export const ERROR_CODES = {
     status: 400,
     message: 'The sign-in could not be verified. Start again from the login page.',
   },
+  MFA_TOKEN_INVALID: {
+    status: 401,
+    message: 'This sign-in step is unknown, used or expired; sign in again.',
+  },
+  SECOND_FACTOR_INVALID: {
+    status: 401,
+    message: 'The code is wrong, expired or already used.',
+  },
+  STEP_UP_REQUIRED: {
+    status: 403,
+    message: 'Confirm it is you first: POST /api/auth/step-up with a fresh code (or your password).',
+  },
+  TOTP_ALREADY_ENABLED: {
+    status: 409,
+    message: 'An authenticator app is already enabled; disable it first to set up another.',
+  },
+  TOTP_NOT_ENABLED: {
+    status: 409,
+    message: 'No authenticator app is enabled (or being set up) on this account.',
+  },
+  MFA_NOT_CONFIGURED: {
+    status: 503,
+    message: 'Authenticator apps are not configured on this server (MFA_ENCRYPTION_KEYS).',
+  },
   LAST_SIGN_IN_METHOD: {
     status: 409,
     message: 'This is your only way to sign in; set a password or link another provider first.',

@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { ERROR_CODE_NAMES, ERROR_CODES, type ErrorCode } from './error-codes';
 import { requireAllowedOrigin } from './middleware/origin-check';
 import { requireAdmin } from './middleware/require-admin';
-import { requireAuth, requireLiveSession } from './middleware/require-auth';
+import { requireAuth, requireLiveSession, requireSecondFactor } from './middleware/require-auth';
 import { requireSubscription } from './middleware/require-subscription';
 import type { AppEnv } from './router';
 
@@ -91,7 +91,10 @@ export const BEARER_ERRORS = [
 ] as const satisfies readonly ErrorCode[];
 
 /** What the admin guard answers: the bearer guard's codes, and FORBIDDEN for a user who is not an admin. */
-export const ADMIN_ERRORS = [...BEARER_ERRORS, 'FORBIDDEN'] as const satisfies readonly ErrorCode[];
+export const ADMIN_ERRORS = [...BEARER_ERRORS, 'FORBIDDEN', 'STEP_UP_REQUIRED'] as const satisfies readonly ErrorCode[];
+
+/** What the second-factor guard answers: the bearer guard's codes, and STEP_UP_REQUIRED. */
+export const SECOND_FACTOR_ERRORS = [...BEARER_ERRORS, 'STEP_UP_REQUIRED'] as const satisfies readonly ErrorCode[];
 
 /** An emailed link (verification, reset) that is used, expired or unknown: TOKEN_INVALID, as a 400. */
 export const EMAILED_LINK_INVALID = { code: 'TOKEN_INVALID', status: 400 } as const satisfies DocumentedError;
@@ -188,6 +191,10 @@ export const authGuard = () => guard('bearer', bearerSecurity, requireAuth());
 
 /** A valid access token whose session is live in D1 (see requireLiveSession). */
 export const liveSessionGuard = () => guard('bearer, live session', bearerSecurity, requireLiveSession());
+
+/** A live session that proved the account's second factor, when it has one (see requireSecondFactor). */
+export const secondFactorGuard = () =>
+  guard('bearer, live session, second factor', bearerSecurity, requireSecondFactor());
 
 /** A valid access token and an active subscription (see requireSubscription). */
 export const subscriberGuard = () =>

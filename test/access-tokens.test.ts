@@ -60,9 +60,40 @@ describe('access tokens', () => {
     const client = await register();
     const [header, payload] = client.accessToken.split('.').slice(0, 2).map(decodePart);
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: testKeys()[0]!.kid });
-    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'sub']);
+    expect(Object.keys(payload).sort()).toEqual([
+      'aal',
+      'amr',
+      'aud',
+      'auth_time',
+      'exp',
+      'iat',
+      'iss',
+      'jti',
+      'role',
+      'sid',
+      'sub',
+    ]);
     expect(payload).toMatchObject({ iss: TEST_API_URL, aud: TEST_API_URL, sub: client.userId, role: 'user' });
+    expect(payload).toMatchObject({ amr: ['pwd'], aal: 'aal1', auth_time: payload.iat });
     expect(payload.exp - payload.iat).toBe(900);
+  });
+
+  it('refuse a malformed amr or auth_time, and read a token from before them as proven at issue', async () => {
+    const client = await register();
+    const sid = decodePart(client.accessToken.split('.')[1]!).sid as string;
+    const claims = { sub: client.userId, sid };
+    for (const bad of [
+      { amr: 'pwd' },
+      { amr: ['pwd', 'magic'] },
+      { amr: ['pwd otp'] },
+      { amr: [1] },
+      { amr: ['pwd'], auth_time: '1' },
+      { amr: ['pwd'], auth_time: 1.5 },
+    ]) {
+      await expect401(await signWithTestKey({ ...claims, ...bad }), 'TOKEN_INVALID');
+    }
+    const legacy = await call('/api/me', { headers: { Authorization: `Bearer ${await signWithTestKey(claims)}` } });
+    expect(legacy.status).toBe(200);
   });
 
   it('verify with a standard JWKS client against /.well-known/jwks.json', async () => {

@@ -15,7 +15,11 @@ async function oauthSession(userId: string, ageMs: number) {
   )
     .bind(id, userId, created, created, created + 86_400_000)
     .run();
-  return signAccessToken(loadConfig(env), { userId, sessionId: id, role: 'user' }, new Date());
+  return signAccessToken(
+    loadConfig(env),
+    { userId, sessionId: id, role: 'user', amr: ['oauth'], authTime: Math.floor(created / 1000) },
+    new Date(),
+  );
 }
 
 describe('DELETE /api/me', () => {

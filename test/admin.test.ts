@@ -101,6 +101,7 @@ describe('users', () => {
       'email',
       'email_verified',
       'has_password',
+      'has_second_factor',
       'id',
       'name',
       'role',

@@ -5,6 +5,13 @@ import type { paths } from './api.js';
 import { errorFrom } from './errors.js';
 import { createOrgs, type OrgsApi } from './orgs.js';
 import { Session, withCredentials, type AuthState, type User } from './session.js';
+import {
+  createTwoFactor,
+  SecondFactorRequired,
+  type SecondFactorInput,
+  type SecondFactorMethod,
+  type TwoFactorApi,
+} from './two-factor.js';
 
 export type { components, operations, paths } from './api.js';
 export {
@@ -16,6 +23,14 @@ export {
 } from './errors.js';
 export type { Invitation, Organization, OrganizationMember, OrgsApi } from './orgs.js';
 export type { ActiveOrganization, AuthState, OrgRole, User } from './session.js';
+export {
+  isSecondFactorRequired,
+  SecondFactorRequired,
+  type SecondFactorInput,
+  type SecondFactorMethod,
+  type SecondFactorStatus,
+  type TwoFactorApi,
+} from './two-factor.js';
 
 export interface LiftoffClientOptions {
   /** The API's origin, e.g. `https://api.example.com` (its routes are under /api). */
@@ -44,6 +59,7 @@ export interface LiftoffClient {
   api: Client<paths>;
   auth: {
     signUp(input: { email: string; password: string; name?: string }): Promise<User>;
+    /** Throws SecondFactorRequired when the account has a second factor: its `verify()` completes the sign-in. */
     signIn(input: { email: string; password: string }): Promise<User>;
     /** Ends this session (the cookie is cleared) and signs out every tab. */
     signOut(): Promise<void>;
@@ -56,6 +72,8 @@ export interface LiftoffClient {
     /**
      * Signs in from the refresh cookie, if there is one: after the provider redirected back, and on
      * every page load to restore the session. Resolves to the user, or null when there is no session.
+     * Throws SecondFactorRequired when the provider sent the browser back with an `mfa_token` in the
+     * URL's fragment (an account with a second factor); the fragment is removed from the address bar.
      */
     completeOAuth(): Promise<User | null>;
     restore(): Promise<User | null>;
@@ -73,6 +91,8 @@ export interface LiftoffClient {
    * shown as `auth.state.organization`). Errors are thrown as LiftoffError, as by `api`.
    */
   orgs: OrgsApi;
+  /** Authenticator app, recovery codes and step-up (errors thrown as LiftoffError, as by `api`). */
+  twoFactor: TwoFactorApi;
   /** Stops listening to the other tabs (a page that drops the client; tests). */
   close(): void;
 }
@@ -139,9 +159,48 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
       null,
     );
     if (!response.ok) throw await errorFrom(response);
-    const signedIn = (await response.json()) as { access_token: string; expires_in: number; user: User };
-    session.signedIn(signedIn.access_token, signedIn.expires_in, signedIn.user);
-    return signedIn.user;
+    const answer = (await response.json()) as
+      SignedInAnswer | { mfa_required: true; mfa_token: string; methods: SecondFactorMethod[] };
+    if ('mfa_required' in answer) throw secondFactorRequired(answer.mfa_token, answer.methods);
+    return signedIn(answer);
+  }
+
+  type SignedInAnswer = { access_token: string; expires_in: number; user: User };
+  function signedIn(answer: SignedInAnswer): User {
+    session.signedIn(answer.access_token, answer.expires_in, answer.user);
+    return answer.user;
+  }
+
+  function secondFactorRequired(mfaToken: string, methods: SecondFactorMethod[]) {
+    return new SecondFactorRequired(mfaToken, methods, async (input: SecondFactorInput) => {
+      const proof = 'code' in input ? { code: input.code } : { recovery_code: input.recoveryCode };
+      const response = await send(
+        new Request(new URL('/api/auth/2fa/verify', options.baseUrl), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ mfa_token: mfaToken, ...proof }),
+        }),
+        null,
+      );
+      if (!response.ok) throw await errorFrom(response);
+      const answer = (await response.json()) as SignedInAnswer & { redirect_to: string | null };
+      return { ...signedIn(answer), redirectTo: answer.redirect_to };
+    });
+  }
+
+  /** After an OAuth sign-in of an account with a second factor: the pending step, from the URL's fragment. */
+  function pendingOAuthSecondFactor(): SecondFactorRequired | null {
+    // Only in a web page (the client's types have no DOM library: it runs in Node and Workers too).
+    const page = globalThis as {
+      location?: { hash: string; pathname: string; search: string };
+      history?: { state: unknown; replaceState(state: unknown, unused: string, url: string): void };
+    };
+    const fragment = new URLSearchParams(page.location?.hash.slice(1) ?? '');
+    const mfaToken = fragment.get('mfa_token');
+    if (!mfaToken || !page.location) return null;
+    page.history?.replaceState(page.history.state, '', page.location.pathname + page.location.search);
+    const methods = (fragment.get('methods') ?? 'totp').split(',') as SecondFactorMethod[];
+    return secondFactorRequired(mfaToken, methods);
   }
 
   /** One refresh from the cookie, then the user: listeners hear once, with the user. */
@@ -178,7 +237,11 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
         auth.oauthUrl(provider, redirectTo),
       );
     },
-    completeOAuth: restore,
+    async completeOAuth() {
+      const pending = pendingOAuthSecondFactor();
+      if (pending) throw pending;
+      return restore();
+    },
     restore,
     getAccessToken: () => session.accessToken(),
     get state() {
@@ -187,5 +250,11 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     onChange: (listener) => session.onChange(listener),
   };
 
-  return { api, auth, orgs: createOrgs(api, session), close: () => session.close() };
+  return {
+    api,
+    auth,
+    orgs: createOrgs(api, session),
+    twoFactor: createTwoFactor(api, session),
+    close: () => session.close(),
+  };
 }

@@ -1,5 +1,5 @@
 // Organizations (/api/orgs): thin, typed calls over `api`, plus the active organization, whose
-// access token replaces the client's (and every tab's: see Session.switchedOrganization).
+// access token replaces the client's (and every tab's: see Session.replaceToken).
 import type { Client } from 'openapi-fetch';
 import type { components, paths } from './api.js';
 import type { OrgRole, Session } from './session.js';
@@ -51,7 +51,7 @@ export function createOrgs(api: Client<paths>, session: Session): OrgsApi {
   const member = (id: string, userId: string) => ({ params: { path: { id, userId } } });
   // Every error answer is thrown by the client's fetch, so `data` is set whenever a call returns.
   const switched = (data: components['schemas']['ActiveOrganization'] | undefined) => {
-    session.switchedOrganization(data!.access_token, data!.expires_in);
+    session.replaceToken(data!.access_token, data!.expires_in);
     return data!.organization;
   };
 

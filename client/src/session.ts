@@ -150,10 +150,10 @@ export class Session {
   }
 
   /**
-   * After POST /api/orgs/{id}/activate or /deactivate: the new token replaces this tab's at once, and
-   * every other tab's (refreshes started earlier are ignored, here and there: see callRefresh).
+   * After POST /api/orgs/{id}/activate or /deactivate, or a step-up: the new token replaces this tab's
+   * at once, and every other tab's (refreshes started earlier are ignored, here and there: see callRefresh).
    */
-  switchedOrganization(accessToken: string, expiresInSeconds: number): void {
+  replaceToken(accessToken: string, expiresInSeconds: number): void {
     // Signed out while the call was on its way: not signed in again by its answer.
     if (!this.token) return;
     const startedAt = this.options.now();

@@ -211,10 +211,11 @@ async function runOps(env: BenchEnv, ops: Op[]): Promise<OpsResponse> {
     const identity = account.identity;
     if (identity) {
       const signedIn = await call('sign-in (OAuth)', () => oauth(deps, identity));
-      account.refreshToken = signedIn?.refreshToken ?? null;
+      account.refreshToken = signedIn && 'refreshToken' in signedIn ? signedIn.refreshToken : null;
     } else {
       const signedIn = await call('login (password)', () => loginWithPassword(deps, account));
-      account.refreshToken = signedIn?.tokens.refreshToken ?? null;
+      // The simulated accounts have no second factor: a login always starts a session.
+      account.refreshToken = signedIn && 'tokens' in signedIn ? signedIn.tokens.refreshToken : null;
     }
   }
 
@@ -242,7 +243,7 @@ async function runOps(env: BenchEnv, ops: Op[]): Promise<OpsResponse> {
     if (identity) {
       const created = await call('sign-up (OAuth)', () => oauth(deps, identity));
       if (!created) throw new Error(`OAuth sign-up of user ${op.user} refused`);
-      account.refreshToken = created.refreshToken;
+      account.refreshToken = 'refreshToken' in created ? created.refreshToken : null;
       userIds[op.user] = created.user.id;
       return;
     }

@@ -19,7 +19,9 @@ import {
   type AuditRow,
 } from '../db/admin';
 import { auditStatement } from '../db/audit-log';
-import { runBatch, type Condition } from '../db/client';
+import { ALWAYS, runBatch, type Condition } from '../db/client';
+import { deleteSecondFactorsStatements } from '../db/second-factors';
+import { secondFactorNotice } from '../mfa/notices';
 import { revokeUserSessionsStatement } from '../db/sessions';
 import type { ProviderName } from '../auth/oauth/identity';
 import type { SubscriptionStatus } from '../billing/subscription';
@@ -39,6 +41,7 @@ export function toAdminUserView(row: AdminUserRow) {
     disabled: row.disabled_at !== null,
     disabled_at: iso(row.disabled_at),
     has_password: row.has_password === 1,
+    has_second_factor: row.has_second_factor === 1,
     created_at: new Date(row.created_at).toISOString(),
   };
 }
@@ -190,6 +193,22 @@ export function toAuditView(row: AuditRow) {
     metadata,
     created_at: new Date(row.created_at).toISOString(),
   };
+}
+
+/**
+ * Removes the user's second factors (authenticator app, recovery codes) and pending second steps:
+ * for a user who lost them. Their password (or provider) alone signs them in again; the user is
+ * emailed. Audited as admin.second_factor_reset.
+ */
+export async function resetSecondFactor(deps: Deps, admin: AccessTokenClaims, userId: string) {
+  const user = await findAdminUserDetail(deps.db, userId, deps.now);
+  if (!user) throw notFound('No such user.');
+  const notice = secondFactorNotice(deps, { id: userId, email: user.user.email }, 'reset_by_admin', ALWAYS);
+  const after = await change(deps, admin, userId, {
+    action: 'admin.second_factor_reset',
+    statements: [...deleteSecondFactorsStatements(deps.db, userId), notice.statement],
+  });
+  return { detail: after, outboxIds: [notice.id] };
 }
 
 export async function listAudit(

@@ -8,7 +8,7 @@ import { AppError } from '../errors';
 import type { AccessTokenClaims } from './access-tokens';
 import { confirmPassword } from './password-recovery';
 
-/** An OAuth sign-in this recent counts as proof instead of a password (OAuth accounts may have none). */
+/** An OAuth sign-in (or a step-up after one) this recent counts as proof instead of a password (OAuth accounts may have none). */
 export const RECENT_OAUTH_LOGIN_MS = 10 * 60_000;
 
 const proofRequired = () =>
@@ -35,7 +35,7 @@ export async function deleteAccount(
     const recentOAuth =
       session !== undefined &&
       session.authMethod.startsWith('oauth:') &&
-      deps.now.getTime() - session.createdAt.getTime() <= RECENT_OAUTH_LOGIN_MS;
+      deps.now.getTime() - (session.authenticatedAt ?? session.createdAt).getTime() <= RECENT_OAUTH_LOGIN_MS;
     if (!recentOAuth) throw proofRequired();
   }
   // Loaded on first use, with the organizations feature (src/lazy-router.ts): deletions are rare.

@@ -1,9 +1,15 @@
 // Accounts: registration and password login, with their rate limits and audit entries.
 import { auditStatement } from '../db/audit-log';
 import { findAccountWithSession } from '../db/billing';
-import { rowsOf, runBatch, type Database } from '../db/client';
+import { rowsOf, runBatch, type Condition, type Database, type Statement } from '../db/client';
 import { clearRateLimitStatement, releaseRateLimitHitStatement } from '../db/rate-limits';
 import type { Subscription, User } from '../db/schema';
+import {
+  secondFactorMethods,
+  selectSecondFactorMethodsByEmailStatement,
+  type SecondFactorMethod,
+  type SecondFactorMethodsRow,
+} from '../db/second-factor-methods';
 import {
   insertUserStatement,
   isUniqueEmailViolation,
@@ -18,7 +24,7 @@ import {
 import { readNearby, type Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { newId } from '../lib/crypto';
-import { tokenError, type AccessTokenClaims } from './access-tokens';
+import { tokenError, type AccessTokenClaims, type AuthenticationMethod } from './access-tokens';
 import { adminEmailsPromotion, mayPromote } from './admin-emails';
 import { verificationEmailStatements } from './email-verification';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
@@ -50,6 +56,12 @@ export interface SignedIn {
   tokens: IssuedTokens & { refreshToken: string };
   /** Emails queued by this request, to deliver after the response. */
   outboxIds: string[];
+}
+
+/** A first factor proven on an account with a second one: no session yet, a token for the second step. */
+export interface SecondFactorRequired {
+  mfaToken: string;
+  methods: SecondFactorMethod[];
 }
 
 /** POST /register: one batch creates the user, their first session, the verification email and the audit entry. */
@@ -88,7 +100,13 @@ export async function registerAccount(
   }
   const tokens = await issueTokens(
     deps,
-    { userId: user.id, sessionId: session.sessionId, role: user.role },
+    {
+      userId: user.id,
+      sessionId: session.sessionId,
+      role: user.role,
+      amr: session.amr,
+      authTime: Math.floor(deps.now.getTime() / 1000),
+    },
     session.refreshToken,
   );
   return { user, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [verification.outboxId] };
@@ -97,20 +115,28 @@ export async function registerAccount(
 const invalidCredentials = () => new AppError('INVALID_CREDENTIALS');
 
 /**
- * POST /login in two D1 round trips: (1) the rate limits and the user, (2) the outcome.
+ * POST /login in two D1 round trips: (1) the rate limits, the user and their second factors, (2) the
+ * outcome: a session, or (the account has a second factor) the sign-in's pending second step.
  * The password check is reserved in the account's window before any hashing, in the same statement
  * as the address's attempt, so however many requests arrive at once at most 10 passwords are
  * checked per account per window; a right password gives its reservation back (and clears the
  * account's failures). Unknown emails verify against a dummy hash so they cost the same time.
  */
-export async function loginWithPassword(deps: Deps, input: { email: string; password: string }): Promise<SignedIn> {
+export async function loginWithPassword(
+  deps: Deps,
+  input: { email: string; password: string },
+): Promise<SignedIn | SecondFactorRequired> {
   const perAccount = accountWindow(RATE_RULES.failedLoginsPerAccount, input.email);
   const attempt = countAttempt(
     deps.db,
     [addressWindow(RATE_RULES.loginPerAddress, deps.client.ip), perAccount],
     deps.now,
   );
-  const results = await runBatch(deps.db, [...attempt.statements, selectUserByEmailStatement(deps.db, input.email)]);
+  const results = await runBatch(deps.db, [
+    ...attempt.statements,
+    selectUserByEmailStatement(deps.db, input.email),
+    selectSecondFactorMethodsByEmailStatement(deps.db, input.email),
+  ]);
   // A locked account answers 429 even to the right password, until the window passes.
   const reservation = attempt.settle(results).get(perAccount.key)!;
 
@@ -134,39 +160,94 @@ export async function loginWithPassword(deps: Deps, input: { email: string; pass
     ]);
     throw new AppError('ACCOUNT_DISABLED');
   }
+  const passwordStillSet = hasPasswordHashCondition(user.id, user.passwordHash);
+  const methods = secondFactorMethods(rowsOf<SecondFactorMethodsRow>(results[attempt.statements.length + 1])[0]);
+  if (methods.length > 0) {
+    // The password is right but not enough: its reservation is given back (the account's failures
+    // stay until the second factor is proven too), and the sign-in waits for the second step.
+    const secondFactors = await import('../mfa/feature');
+    return secondFactors.awaitSecondFactor(deps, user, {
+      authMethod: 'password',
+      amr: ['pwd'],
+      methods,
+      passwordHash: user.passwordHash,
+      also: [releaseRateLimitHitStatement(deps.db, reservation)],
+    });
+  }
   // Everything below holds only if the password checked is still the account's when the batch runs:
   // a reset in the meantime (which ended every session) leaves this login nothing.
-  const session = await newSession(deps, user, 'password', hasPasswordHashCondition(user.id, user.passwordHash));
-  const upgrade = needsRehash(user.passwordHash)
-    ? [
-        updatePasswordHashStatement(deps.db, {
-          userId: user.id,
-          passwordHash: await hashPassword(input.password),
-          now: deps.now,
-          when: session.started,
-        }),
-      ]
-    : [];
+  const rehash = needsRehash(user.passwordHash) ? await hashPassword(input.password) : null;
+  return startSignedInSession(deps, user, {
+    authMethod: 'password',
+    amr: ['pwd'],
+    when: passwordStillSet,
+    failuresKey: perAccount.key,
+    auditMetadata: {},
+    also: (started) =>
+      rehash === null
+        ? []
+        : [
+            updatePasswordHashStatement(deps.db, {
+              userId: user.id,
+              passwordHash: rehash,
+              now: deps.now,
+              when: started,
+            }),
+          ],
+  });
+}
+
+/**
+ * The batch that completes a sign-in (a password, or a password or provider and then a second
+ * factor): the session, if `when` still holds as it runs, and only then the rest: `also`'s
+ * statements, the account's password failures cleared, the audit entry, ADMIN_EMAILS's promotion.
+ * The token carries the role as the database holds it after the batch (a promotion, or an admin's
+ * change while the password was being checked).
+ */
+export async function startSignedInSession(
+  deps: Deps,
+  user: User,
+  input: {
+    authMethod: string;
+    amr: AuthenticationMethod[];
+    when: Condition;
+    /** The per-account password-failure window to clear. */
+    failuresKey: string;
+    auditMetadata: Record<string, unknown>;
+    also: (started: Condition) => Statement[];
+    /** The answer when the session did not start (`when` no longer held); INVALID_CREDENTIALS by default. */
+    refused?: () => AppError;
+  },
+): Promise<SignedIn> {
+  const session = await newSession(deps, user, input.authMethod, input.when, input.amr);
   const outcome = await runBatch(deps.db, [
     ...session.statements,
-    clearRateLimitStatement(deps.db, perAccount.key, session.started),
+    ...input.also(session.started),
+    clearRateLimitStatement(deps.db, input.failuresKey, session.started),
     auditStatement(
       deps,
-      { action: 'login.succeeded', userId: user.id, metadata: { session_id: session.sessionId } },
+      {
+        action: 'login.succeeded',
+        userId: user.id,
+        metadata: { session_id: session.sessionId, amr: input.amr, ...input.auditMetadata },
+      },
       session.started,
     ),
-    ...upgrade,
     ...(mayPromote(deps.config, user) ? adminEmailsPromotion(deps, user, session.started) : []),
-    // The token carries the role as the database holds it after this batch (a promotion, or an
-    // admin's change while the password was being checked).
     selectRoleStatement(deps.db, user.id),
   ]);
-  if (!session.didStart(outcome)) throw invalidCredentials();
+  if (!session.didStart(outcome)) throw (input.refused ?? invalidCredentials)();
   const role = rowsOf<{ role: User['role'] }>(outcome[outcome.length - 1])[0]?.role ?? user.role;
   const signedInUser: User = { ...user, role };
   const tokens = await issueTokens(
     deps,
-    { userId: user.id, sessionId: session.sessionId, role: signedInUser.role },
+    {
+      userId: user.id,
+      sessionId: session.sessionId,
+      role,
+      amr: session.amr,
+      authTime: Math.floor(deps.now.getTime() / 1000),
+    },
     session.refreshToken,
   );
   return { user: signedInUser, tokens: { ...tokens, refreshToken: session.refreshToken }, outboxIds: [] };

@@ -21,7 +21,12 @@ import { selectRoleStatement } from '../db/users';
 import type { Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { newId } from '../lib/crypto';
-import { signAccessToken, type AccessTokenClaims } from './access-tokens';
+import {
+  authenticationMethods,
+  signAccessToken,
+  type AccessTokenClaims,
+  type AuthenticationMethod,
+} from './access-tokens';
 import { adminEmailsPromotion, mayPromote } from './admin-emails';
 import { formatRefreshToken, hashRefreshSecret, newRefreshSecret, parseRefreshToken } from './refresh-token';
 
@@ -41,7 +46,13 @@ export const REUSE_GRACE_MS = 10_000;
  * checked (the password hash, the provider link): if it no longer holds when the batch runs, no
  * session starts; the caller gates the rest of its batch on `started` and reads `didStart(results)`.
  */
-export async function newSession(deps: Deps, user: User, authMethod: string, when: Condition = ALWAYS) {
+export async function newSession(
+  deps: Deps,
+  user: User,
+  authMethod: string,
+  when: Condition = ALWAYS,
+  amr: AuthenticationMethod[] = [authMethod === 'password' ? 'pwd' : 'oauth'],
+) {
   const sessionId = newId();
   const sessionSecret = newRefreshSecret();
   const secret = newRefreshSecret();
@@ -59,12 +70,15 @@ export async function newSession(deps: Deps, user: User, authMethod: string, whe
         expiresAt: new Date(deps.now.getTime() + deps.config.refreshTokenTtl * 1000),
         refreshSecretHash: await hashRefreshSecret(sessionSecret),
         refreshTokenHash: await hashRefreshSecret(secret),
+        amr: amr.join(' '),
+        authenticatedAt: deps.now,
       },
       when,
     ),
   ];
   return {
     sessionId,
+    amr,
     refreshToken: formatRefreshToken(sessionId, 0, sessionSecret, secret),
     statements,
     started: sessionExists(sessionId),
@@ -126,6 +140,8 @@ export async function refreshSession(deps: Deps, presentedToken: string): Promis
       userId: session.userId,
       sessionId: session.sessionId,
       role,
+      amr: authenticationMethods(session.amr),
+      authTime: Math.floor(session.authenticatedAt / 1000),
       // The role is read again at each refresh: a member who left or was removed loses the claims.
       ...(session.orgId && session.orgRole ? { orgId: session.orgId, orgRole: session.orgRole } : {}),
     }));

@@ -1,5 +1,6 @@
 // Queries behind the admin area: user search, one user's details, role and status changes, stats, the audit log
 // (organizations: db/admin-orgs.ts).
+import { hasSecondFactorSql } from './second-factor-methods';
 import type { Stats } from './admin-stats';
 import { currentSubscriptionQuery } from './billing';
 import { rowsOf, runBatch, sqlStatement, statementFrom, type Condition, type Database, type Statement } from './client';
@@ -14,6 +15,7 @@ export interface AdminUserRow {
   disabled_at: number | null;
   created_at: number;
   has_password: number;
+  has_second_factor: number;
 }
 
 export interface PageCursor {
@@ -21,8 +23,8 @@ export interface PageCursor {
   id: string;
 }
 
-const USER_COLUMNS =
-  'id, email, name, role, email_verified_at, disabled_at, created_at, password_hash IS NOT NULL AS has_password';
+const USER_COLUMNS = `id, email, name, role, email_verified_at, disabled_at, created_at,
+  password_hash IS NOT NULL AS has_password, ${hasSecondFactorSql('users.id')} AS has_second_factor`;
 
 /** Conditions accumulated for a WHERE clause, with their parameters in order. */
 export class Where {

@@ -40,6 +40,12 @@ export function insertAuditEntryStatement(
   );
 }
 
+/** True once the audit entry with this id is written: gates the rest of a batch on a conditional entry. */
+export const auditEntryWritten = (id: string): Condition => ({
+  sql: 'EXISTS (SELECT 1 FROM audit_log WHERE id = ?)',
+  params: [id],
+});
+
 /** A batchable audit entry for a request, stamped with the caller's address and user agent. */
 export function auditStatement(
   deps: { db: Database; now: Date; client: ClientInfo },

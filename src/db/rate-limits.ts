@@ -55,8 +55,8 @@ export function recordRateLimitHitStatement(db: Database, window: RateWindow, no
 }
 
 /** Batchable: gives back one counted attempt (a password check that turned out right). */
-export function releaseRateLimitHitStatement(db: Database, id: number): Statement {
-  return sqlStatement(db, 'DELETE FROM rate_limit_hits WHERE id = ?', id);
+export function releaseRateLimitHitStatement(db: Database, id: number, when: Condition = ALWAYS): Statement {
+  return sqlStatement(db, `DELETE FROM rate_limit_hits WHERE id = ? AND ${when.sql}`, id, ...when.params);
 }
 
 /** Batchable: forgets a key's attempts (a successful login clears its failures), if `when` holds. */

@@ -24,6 +24,9 @@ export interface PresentedSession {
   /** The session's active organization and the user's role in it now; null when none (or no longer a member). */
   orgId: string | null;
   orgRole: OrgRole | null;
+  /** The session's `amr` (space-separated) and when a factor was last proven (ms). */
+  amr: string;
+  authenticatedAt: number;
 }
 
 export interface RotationOutcome {
@@ -55,7 +58,7 @@ const PRESENTED_SESSION_COLUMNS = `s.id AS sessionId, s.user_id AS userId, u.rol
   s.revoked_at AS sessionRevokedAt, s.expires_at AS sessionExpiresAt,
   u.disabled_at AS userDisabledAt, u.email AS email, u.email_verified_at AS emailVerifiedAt,
   EXISTS (SELECT 1 FROM role_pins p WHERE p.email = u.email) AS rolePinned,
-  s.active_organization_id AS orgId,
+  s.active_organization_id AS orgId, s.amr AS amr, coalesce(s.authenticated_at, s.created_at) AS authenticatedAt,
   (SELECT m.role FROM memberships m WHERE m.organization_id = s.active_organization_id AND m.user_id = s.user_id) AS orgRole`;
 
 /** The presented token (?5) among the session's recently replaced ones: its replacement time. */

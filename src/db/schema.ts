@@ -82,6 +82,13 @@ export const sessions = sqliteTable(
      * deleted organization or a lost membership simply leaves the next token without the claims.
      */
     activeOrganizationId: text('active_organization_id'),
+    /**
+     * How the session proved who it is (RFC 8176 `amr` values, space-separated: `pwd`, `oauth`,
+     * `otp`, `rc`, `hwk`), in the access tokens' `amr`; a step-up adds to it. `authenticatedAt` is
+     * when a factor was last proven (the tokens' `auth_time`): the sign-in, or the latest step-up.
+     */
+    amr: text('amr').notNull().default(''),
+    authenticatedAt: timestamp('authenticated_at'),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );
@@ -381,4 +388,57 @@ export const organizationSubscriptions = sqliteTable(
     updatedAt: timestamp('updated_at').notNull(),
   },
   (table) => [index('organization_subscriptions_organization_id_idx').on(table.organizationId)],
+);
+
+/**
+ * An authenticator app (TOTP, RFC 6238) per user. The secret is sealed with MFA_ENCRYPTION_KEYS
+ * (src/mfa/secret-box.ts). Unconfirmed until the user proves a code from it; `lastUsedStep` is the
+ * time step of the last code accepted, so no code is accepted twice.
+ */
+export const totpFactors = sqliteTable('totp_factors', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  secretSealed: text('secret_sealed').notNull(),
+  confirmedAt: timestamp('confirmed_at'),
+  lastUsedStep: integer('last_used_step').notNull().default(0),
+  createdAt: timestamp('created_at').notNull(),
+});
+
+/** Single-use recovery codes, by SHA-256; a new set replaces the old one. */
+export const recoveryCodes = sqliteTable(
+  'recovery_codes',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: timestamp('used_at'),
+    createdAt: timestamp('created_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.codeHash] })],
+);
+
+/**
+ * A sign-in waiting for its second factor: the `mfa_token` is `<id>.<secret>`, stored as the
+ * secret's SHA-256; single use, 5 minutes. It remembers the first factor (its `amr`, the session's
+ * auth method, and for a password the hash it matched, so a reset in between voids it).
+ */
+export const mfaChallenges = sqliteTable(
+  'mfa_challenges',
+  {
+    id: text('id').primaryKey(),
+    secretHash: text('secret_hash').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    authMethod: text('auth_method').notNull(),
+    amr: text('amr').notNull(),
+    passwordHash: text('password_hash'),
+    /** Where an OAuth sign-in goes once complete (its redirect_to). */
+    redirectTo: text('redirect_to'),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+  },
+  (table) => [index('mfa_challenges_expires_at_idx').on(table.expiresAt)],
 );

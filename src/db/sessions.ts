@@ -1,7 +1,8 @@
 // Queries on sessions: creation, listing, revocation and the liveness check of strict routes.
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { ALWAYS, sqlStatement, type Condition, type Database, type Statement } from './client';
 import { sessions, users, type Session, type User } from './schema';
+import { hasSecondFactorSql } from './second-factor-methods';
 
 const live = (now: Date) => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, now));
 
@@ -23,8 +24,8 @@ export function insertSessionStatement(db: Database, session: NewSession, when: 
   return sqlStatement(
     db,
     `INSERT INTO sessions (id, user_id, auth_method, user_agent, ip_address, created_at, last_used_at, expires_at,
-       refresh_secret_hash, refresh_token_hash)
-     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${when.sql}`,
+       refresh_secret_hash, refresh_token_hash, amr, authenticated_at)
+     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${when.sql}`,
     session.id,
     session.userId,
     session.authMethod,
@@ -35,6 +36,8 @@ export function insertSessionStatement(db: Database, session: NewSession, when: 
     session.expiresAt.getTime(),
     session.refreshSecretHash,
     session.refreshTokenHash,
+    session.amr,
+    session.authenticatedAt?.getTime() ?? session.createdAt.getTime(),
     ...when.params,
   );
 }
@@ -71,14 +74,21 @@ export function liveSessionQuery(db: Database, input: { sessionId: string; userI
     .limit(1);
 }
 
-/** The session and its user when the session is live and the user not disabled; else null. */
+/**
+ * The session and its user when the session is live and the user not disabled; else null. With
+ * whether the user has a second factor (for the routes that demand one), in the same query.
+ */
 export async function findLiveSessionWithUser(
   db: Database,
   sessionId: string,
   now: Date,
-): Promise<{ session: Session; user: User } | null> {
+): Promise<{ session: Session; user: User; hasSecondFactor: boolean } | null> {
   const row = await db
-    .select({ session: sessions, user: users })
+    .select({
+      session: sessions,
+      user: users,
+      hasSecondFactor: sql<boolean>`${sql.raw(hasSecondFactorSql('"users"."id"'))}`.mapWith(Boolean),
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(liveAndEnabled(sessionId, now))

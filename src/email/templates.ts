@@ -4,13 +4,19 @@
 import { escapeHtml } from '../lib/html';
 
 export interface EmailContent {
-  template: 'verify_email' | 'password_reset' | 'password_changed' | 'payment_failed' | 'org_invitation';
+  template:
+    | 'verify_email'
+    | 'password_reset'
+    | 'password_changed'
+    | 'payment_failed'
+    | 'org_invitation'
+    | 'second_factor_changed';
   subject: string;
   text: string;
   html: string;
 }
 
-function layout(paragraphs: string[], action?: { label: string; url: string }): string {
+export function layout(paragraphs: string[], action?: { label: string; url: string }): string {
   const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
   const button = action
     ? `<p><a href="${escapeHtml(action.url)}" style="display:inline-block;padding:10px 16px;background:#1f6feb;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(action.label)}</a></p>
@@ -22,7 +28,7 @@ ${button}
 </body></html>`;
 }
 
-const GREETING = 'Hi,';
+export const GREETING = 'Hi,';
 
 /** The link lands on the front end, which posts the token to POST /api/auth/verify-email. */
 export function verificationEmail(input: { appUrl: string; token: string }): EmailContent {

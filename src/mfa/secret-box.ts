@@ -3,12 +3,15 @@
 // first key encrypts, every key decrypts (each sealed value names its key), so rotating is adding a
 // new key first, re-sealing or waiting, then removing the old one.
 
+import { fromBase64Url, readSealingKeys, type SealingKeyMaterial } from './sealing-key-setting';
+
+export { readSealingKeys, type SealingKeyMaterial };
+
 export interface SealingKey {
   id: string;
   key: CryptoKey;
 }
 
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const IV_BYTES = 12;
 
 const toBase64Url = (bytes: Uint8Array) =>
@@ -17,38 +20,19 @@ const toBase64Url = (bytes: Uint8Array) =>
     .replace(/\//g, '_')
     .replace(/=+$/, '');
 
-function fromBase64Url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  try {
-    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-  } catch {
-    return null;
-  }
+export function importSealingKeys(material: SealingKeyMaterial[]): Promise<SealingKey[]> {
+  return Promise.all(
+    material.map(async ({ id, bytes }) => ({
+      id,
+      key: await crypto.subtle.importKey('raw', bytes, 'AES-GCM', false, ['encrypt', 'decrypt']),
+    })),
+  );
 }
 
-/**
- * The ring from its setting: `<id>:<32 bytes, base64url>` entries, comma-separated, the first one
- * sealing. A string says what is wrong (for the settings error), never echoing a key.
- */
+/** readSealingKeys, then importSealingKeys. */
 export async function parseSealingKeys(setting: string): Promise<SealingKey[] | string> {
-  const entries = setting
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  if (entries.length === 0) return 'must hold at least one key';
-  const keys: SealingKey[] = [];
-  for (const entry of entries) {
-    const [id, material, extra] = entry.split(':');
-    if (extra !== undefined || !id || !KEY_ID.test(id) || material === undefined) {
-      return 'must be <id>:<key> entries, comma-separated (ids: letters, digits, - and _)';
-    }
-    const bytes = fromBase64Url(material);
-    if (!bytes || bytes.length !== 32) return `key "${id}" must be 32 random bytes, base64url`;
-    if (keys.some((key) => key.id === id)) return `has the key id "${id}" twice`;
-    keys.push({ id, key: await crypto.subtle.importKey('raw', bytes, 'AES-GCM', false, ['encrypt', 'decrypt']) });
-  }
-  return keys;
+  const material = readSealingKeys(setting);
+  return typeof material === 'string' ? material : importSealingKeys(material);
 }
 
 /** `<key id>.<iv>.<ciphertext and tag>`, sealed by the ring's first key; `context` binds it (e.g. the user id). */

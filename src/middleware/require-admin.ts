@@ -2,10 +2,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors';
 import type { AppEnv } from '../router';
-import { requireLiveSession } from './require-auth';
+import { requireSecondFactor } from './require-auth';
 
+/** Also requireSecondFactor's rule: an admin with a second factor acts only from a session that proved it. */
 export function requireAdmin(): MiddlewareHandler<AppEnv> {
-  const liveSession = requireLiveSession();
+  const liveSession = requireSecondFactor();
   return async function requireAdmin(c, next) {
     // requireLiveSession re-reads the role from D1 instead of trusting the token's claim.
     await liveSession(c, async () => {

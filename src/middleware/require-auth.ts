@@ -1,6 +1,13 @@
 // Route guards: requireAuth trusts a valid access token; requireLiveSession also asks D1 that its session lives.
 import type { MiddlewareHandler } from 'hono';
-import { tokenError, verifyAccessToken, type AccessTokenClaims } from '../auth/access-tokens';
+import {
+  assuranceLevel,
+  authenticationMethods,
+  tokenError,
+  verifyAccessToken,
+  type AccessTokenClaims,
+} from '../auth/access-tokens';
+import { AppError } from '../errors';
 import type { Config } from '../config';
 import { findLiveSessionWithUser } from '../db/sessions';
 import { depsFrom, type AppEnv } from '../router';
@@ -35,12 +42,27 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
  * not expired, user not disabled), so logout-all or a disable takes effect at once. The role is
  * re-read from the database, so a demoted admin loses admin rights immediately.
  */
-export function requireLiveSession(): MiddlewareHandler<AppEnv> {
+export function requireLiveSession(options: { secondFactor?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async function requireLiveSession(c, next) {
     const claims = await verifyBearer(c.get('config'), c.req.header('Authorization'));
     const live = await findLiveSessionWithUser(depsFrom(c).db, claims.sessionId, depsFrom(c).now);
     if (!live || live.user.id !== claims.userId) throw tokenError('TOKEN_INVALID');
+    // requireSecondFactor: the session row (not the token) says what it proved, so a step-up counts at once.
+    if (
+      options.secondFactor &&
+      live.hasSecondFactor &&
+      assuranceLevel(authenticationMethods(live.session.amr)) !== 'aal2'
+    ) {
+      throw new AppError('STEP_UP_REQUIRED');
+    }
     c.set('auth', { ...claims, role: live.user.role });
     await next();
   };
 }
+
+/**
+ * For the most sensitive routes (password, account deletion, providers, admin): a live session
+ * that, when the account has a second factor, has proven it, at sign-in or by a step-up; else
+ * 403 STEP_UP_REQUIRED. Accounts without a second factor pass as with requireLiveSession.
+ */
+export const requireSecondFactor = () => requireLiveSession({ secondFactor: true });

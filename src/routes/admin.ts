@@ -9,9 +9,11 @@ import {
   getUserDetail,
   listAudit,
   listUsers,
+  resetSecondFactor,
   revokeSessionsOf,
 } from '../admin/admin';
 import { readArchivedDay } from '../admin/audit-archive';
+import { deliverAfterResponse } from '../email/outbox';
 import { getOrganizationDetail, listOrganizations } from '../admin/organizations';
 import {
   ADMIN_ERRORS,
@@ -44,6 +46,7 @@ const adminUserSchema = z
     disabled: z.boolean(),
     disabled_at: dateTime().nullable(),
     has_password: z.boolean(),
+    has_second_factor: z.boolean().openapi({ description: 'An authenticator app is on.' }),
     created_at: dateTime(),
   })
   .openapi('AdminUser');
@@ -353,6 +356,19 @@ export const adminRouter = createRouter()
   )
   .openapi(actionRoute('revoke-sessions', 'adminRevokeSessions', 'Revoke every session of a user'), async (c) =>
     c.json(await revokeSessionsOf(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    actionRoute(
+      'reset-second-factor',
+      'adminResetSecondFactor',
+      "Remove a user's second factors (a lost phone); the user is emailed",
+    ),
+    async (c) => {
+      const deps = depsFrom(c);
+      const { detail, outboxIds } = await resetSecondFactor(deps, c.get('auth'), c.req.valid('param').id);
+      deliverAfterResponse(c, deps, outboxIds);
+      return c.json(detail, 200);
+    },
   )
   .openapi(listOrganizationsRoute, async (c) => {
     const { q, cursor, limit } = c.req.valid('query');

@@ -15,7 +15,15 @@ import {
   refreshCookieGuard,
 } from '../openapi';
 import { createRouter, depsFrom } from '../router';
-import { accessTokenSchema, emailInput, nameInput, newPasswordInput, passwordInput, signedInSchema } from './schemas';
+import {
+  accessTokenSchema,
+  emailInput,
+  mfaRequiredSchema,
+  nameInput,
+  newPasswordInput,
+  passwordInput,
+  signedInSchema,
+} from './schemas';
 
 const signedInResponse = (description: string) =>
   jsonResponse(signedInSchema, `${description} Sets the refresh_token cookie.`);
@@ -44,8 +52,14 @@ const loginRoute = createRoute({
   tags: ['Auth'],
   summary: 'Sign in with email and password',
   request: { body: jsonRequest(z.object({ email: emailInput, password: passwordInput })) },
+  description:
+    'When the account has a second factor, a right password starts no session and sets no cookie: the answer is ' +
+    '`{"mfa_required": true, "mfa_token", "methods"}`, and POST /api/auth/2fa/verify completes the sign-in.',
   responses: {
-    200: signedInResponse('Signed in.'),
+    200: jsonResponse(
+      z.union([signedInSchema, mfaRequiredSchema]),
+      'Signed in (sets the refresh_token cookie), or the second factor is required.',
+    ),
     ...errorResponses(JSON_BODY_ERRORS, 'INVALID_CREDENTIALS', 'ACCOUNT_DISABLED', 'RATE_LIMITED'),
   },
 });
@@ -111,9 +125,12 @@ export const authRouter = createRouter()
   })
   .openapi(loginRoute, async (c) => {
     const deps = depsFrom(c);
-    const signedIn = await loginWithPassword(deps, c.req.valid('json'));
-    setRefreshCookie(c, signedIn.tokens.refreshToken, deps.config.refreshTokenTtl);
-    return c.json(signedInBody(signedIn), 200);
+    const outcome = await loginWithPassword(deps, c.req.valid('json'));
+    if ('mfaToken' in outcome) {
+      return c.json({ mfa_required: true as const, mfa_token: outcome.mfaToken, methods: outcome.methods }, 200);
+    }
+    setRefreshCookie(c, outcome.tokens.refreshToken, deps.config.refreshTokenTtl);
+    return c.json(signedInBody(outcome), 200);
   })
   .openapi(refreshRoute, async (c) => {
     const presented = readRefreshCookie(c);

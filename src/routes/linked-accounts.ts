@@ -1,7 +1,14 @@
 // /api/me/accounts: the sign-in providers linked to my account, and unlinking one.
 import { createRoute, z } from '@hono/zod-openapi';
 import { listLinkedAccounts, unlinkProvider } from '../auth/oauth/linked-accounts';
-import { BEARER_ERRORS, errorResponses, jsonResponse, liveSessionGuard } from '../openapi';
+import {
+  BEARER_ERRORS,
+  errorResponses,
+  jsonResponse,
+  liveSessionGuard,
+  SECOND_FACTOR_ERRORS,
+  secondFactorGuard,
+} from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { providerNameSchema } from './schemas';
 
@@ -36,11 +43,11 @@ const unlinkRoute = createRoute({
   operationId: 'unlinkAccount',
   tags: ['Account'],
   summary: 'Unlink a provider (not the last way to sign in)',
-  ...liveSessionGuard(),
+  ...secondFactorGuard(),
   request: { params: z.object({ provider: z.string().max(32) }) },
   responses: {
     204: { description: 'Unlinked.' },
-    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', 'LAST_SIGN_IN_METHOD'),
+    ...errorResponses(SECOND_FACTOR_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', 'LAST_SIGN_IN_METHOD'),
   },
 });
 

@@ -13,6 +13,8 @@ import {
   jsonRequest,
   jsonResponse,
   liveSessionGuard,
+  SECOND_FACTOR_ERRORS,
+  secondFactorGuard,
 } from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { nameInput, passwordInput, subscriptionSummarySchema, userSchema } from './schemas';
@@ -54,12 +56,12 @@ const deleteMeRoute = createRoute({
     'Sessions, tokens, linked providers, queued emails and memberships are deleted with the account, and so are ' +
     'the organizations it is the only member of. The last owner of an organization with other members is refused ' +
     '(`409 LAST_OWNER`): checked before the subscription is cancelled, and again as the account is deleted.',
-  ...liveSessionGuard(),
+  ...secondFactorGuard(),
   request: { body: jsonRequest(z.object({ password: passwordInput.optional() }).strict(), { required: false }) },
   responses: {
     204: { description: 'Deleted.' },
     ...errorResponses(
-      BEARER_ERRORS,
+      SECOND_FACTOR_ERRORS,
       JSON_BODY_ERRORS,
       'INVALID_CREDENTIALS',
       'RATE_LIMITED',

@@ -59,7 +59,9 @@ const callbackRoute = createRoute({
   summary: 'Where the provider sends the user back',
   description:
     'On success: sets the refresh_token cookie and redirects to APP_URL + redirect_to; the front end then calls ' +
-    'POST /api/auth/refresh for its access token. Provider-side failures redirect to APP_URL/login?error=<code>.',
+    'POST /api/auth/refresh for its access token. For an account with a second factor: no cookie, and a redirect to ' +
+    'APP_URL/login#mfa_token=<token>&methods=<list>; POST /api/auth/2fa/verify completes the sign-in (its answer ' +
+    'names redirect_to). Provider-side failures redirect to APP_URL/login?error=<code>.',
   request: {
     params: providerParam,
     query: z.object({
@@ -105,6 +107,15 @@ export const oauthRouter = createRouter()
       clearOAuthStateCookie(c);
       try {
         const result = await finishOAuth(deps, c.req.valid('param').provider, { ...c.req.valid('query'), cookie });
+        if ('secondFactor' in result) {
+          // The account has a second factor: no session yet. The token travels in the fragment, which
+          // never reaches a server (logs, Referer); the front end posts it to /api/auth/2fa/verify.
+          const fragment = new URLSearchParams({
+            mfa_token: result.secondFactor.mfaToken,
+            methods: result.secondFactor.methods.join(','),
+          });
+          return c.redirect(`${deps.config.appUrl}/login#${fragment}`, 302);
+        }
         setRefreshCookie(c, result.refreshToken, deps.config.refreshTokenTtl);
         deliverAfterResponse(c, deps, result.outboxIds);
         return c.redirect(`${deps.config.appUrl}${result.redirectTo}`, 302);

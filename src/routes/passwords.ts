@@ -3,13 +3,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { changePassword, requestPasswordReset, resetPassword } from '../auth/password-recovery';
 import { deliverAfterResponse } from '../email/outbox';
 import {
-  BEARER_ERRORS,
   EMAILED_LINK_INVALID,
   errorResponses,
   JSON_BODY_ERRORS,
   jsonRequest,
   jsonResponse,
-  liveSessionGuard,
+  SECOND_FACTOR_ERRORS,
+  secondFactorGuard,
 } from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { emailInput, newPasswordInput, okSchema, passwordInput } from './schemas';
@@ -49,11 +49,11 @@ const changeRoute = createRoute({
   operationId: 'changePassword',
   tags: ['Passwords'],
   summary: 'Change my password; ends my other sessions',
-  ...liveSessionGuard(),
+  ...secondFactorGuard(),
   request: { body: jsonRequest(z.object({ current_password: passwordInput, new_password: newPasswordInput })) },
   responses: {
     200: jsonResponse(okSchema, 'Changed.'),
-    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, 'INVALID_CREDENTIALS', 'RATE_LIMITED'),
+    ...errorResponses(SECOND_FACTOR_ERRORS, JSON_BODY_ERRORS, 'INVALID_CREDENTIALS', 'RATE_LIMITED'),
   },
 });
 

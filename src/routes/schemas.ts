@@ -63,6 +63,17 @@ export const accessTokenSchema = z.object({
 
 export const signedInSchema = accessTokenSchema.extend({ user: userSchema }).openapi('SignedIn');
 
+/** A first factor proven on an account with a second one: POST /api/auth/2fa/verify completes the sign-in. */
+export const mfaRequiredSchema = z
+  .object({
+    mfa_required: z.literal(true),
+    mfa_token: z.string().openapi({ description: 'For POST /api/auth/2fa/verify: single use, 5 minutes.' }),
+    methods: z
+      .array(z.enum(['totp', 'recovery_code']))
+      .openapi({ description: 'What the second step accepts, in the order to offer them.' }),
+  })
+  .openapi('MfaRequired');
+
 export const subscriptionSummarySchema = z
   .object({
     status: z

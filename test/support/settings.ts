@@ -1,5 +1,6 @@
 // The settings every test starts from: every setting pinned, optional ones explicitly unset.
 import { SETTING_NAMES, type SettingName } from '../../src/config.ts';
+import { generateMfaEncryptionKey } from '../../scripts/lib/mfa-keys.mjs';
 import { generateSigningKeySet } from '../../scripts/lib/signing-keys.mjs';
 
 export const TEST_APP_URL = 'http://app.test';
@@ -27,5 +28,6 @@ export async function testSettings(): Promise<Record<SettingName, string>> {
     CORS_ORIGINS: `${TEST_APP_URL},${TEST_OTHER_ALLOWED_ORIGIN}`,
     JWT_SIGNING_KEYS: JSON.stringify(await generateSigningKeySet('ES256')),
     EMAIL_PROVIDER: 'log',
+    MFA_ENCRYPTION_KEYS: generateMfaEncryptionKey(),
   };
 }

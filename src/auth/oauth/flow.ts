@@ -147,7 +147,7 @@ export async function finishOAuth(
     deps.log.warn('oauth identity rejected', { provider: provider.name, error: String(err) });
     throw new OAuthSignInRefused('identity_rejected');
   }
-  const signedIn = await signInWithIdentity(deps, provider.name, identity);
+  const signedIn = await signInWithIdentity(deps, provider.name, identity, redirectTo);
   return { ...signedIn, redirectTo };
 }
 

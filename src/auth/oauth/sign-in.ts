@@ -1,6 +1,6 @@
 // Who an OAuth identity signs in as: an existing link, an account with the same verified email, or a new account.
 import { auditStatement } from '../../db/audit-log';
-import { isUniqueViolation, runBatch } from '../../db/client';
+import { isUniqueViolation, runBatch, type Statement } from '../../db/client';
 import {
   findOAuthAccountWithUser,
   insertOAuthAccountStatement,
@@ -9,6 +9,7 @@ import {
   touchOAuthAccountStatement,
 } from '../../db/oauth-accounts';
 import type { User } from '../../db/schema';
+import { findSecondFactorMethods } from '../../db/second-factor-methods';
 import {
   findUserByEmail,
   insertUserStatement,
@@ -19,6 +20,7 @@ import {
 import type { Deps } from '../../deps';
 import { newId } from '../../lib/crypto';
 import { dropUnvouchedCredentials } from '../address-proof';
+import type { SecondFactorRequired } from '../accounts';
 import { adminEmailsPromotion, mayPromote } from '../admin-emails';
 import { verificationEmailStatements } from '../email-verification';
 import { newSession } from '../sessions';
@@ -42,36 +44,65 @@ class LinkChanged extends OAuthSignInRefused {
   }
 }
 
-export interface OAuthSignedIn {
-  user: User;
-  refreshToken: string;
-  outboxIds: string[];
+/** A session (its refresh token), or, for an account with a second factor, the sign-in's pending second step. */
+export type OAuthSignedIn =
+  | { user: User; refreshToken: string; outboxIds: string[] }
+  | { user: User; secondFactor: SecondFactorRequired; outboxIds: string[] };
+
+/**
+ * For an account with a second factor: `statements` (what the sign-in writes besides the session)
+ * and the pending second step instead of a session. Null when the account has none.
+ */
+async function awaitSecondFactorIfAny(
+  deps: Deps,
+  user: User,
+  input: { provider: ProviderName; redirectTo: string; statements: Statement[] },
+): Promise<OAuthSignedIn | null> {
+  const methods = await findSecondFactorMethods(deps.db, user.id);
+  if (methods.length === 0) return null;
+  const secondFactors = await import('../../mfa/feature');
+  const secondFactor = await secondFactors.awaitSecondFactor(deps, user, {
+    authMethod: `oauth:${input.provider}`,
+    amr: ['oauth'],
+    methods,
+    redirectTo: input.redirectTo,
+    also: input.statements,
+  });
+  return { user, secondFactor, outboxIds: [] };
 }
 
 export async function signInWithIdentity(
   deps: Deps,
   provider: ProviderName,
   identity: ProviderIdentity,
+  redirectTo = '/',
 ): Promise<OAuthSignedIn> {
   try {
-    return await signIn(deps, provider, identity);
+    return await signIn(deps, provider, identity, redirectTo);
   } catch (err) {
     // Two callbacks for the same new identity at once: the loser finds the winner's link. A link
     // removed (or a user disabled) during the sign-in: the second attempt sees how things stand now.
     if (err instanceof LinkChanged || isUniqueViolation(err, 'oauth_accounts') || isUniqueEmailViolation(err)) {
-      return signIn(deps, provider, identity);
+      return signIn(deps, provider, identity, redirectTo);
     }
     throw err;
   }
 }
 
 /** The identity's link decides; without one, its verified email finds the account, or makes one. */
-async function signIn(deps: Deps, provider: ProviderName, identity: ProviderIdentity): Promise<OAuthSignedIn> {
+async function signIn(
+  deps: Deps,
+  provider: ProviderName,
+  identity: ProviderIdentity,
+  redirectTo: string,
+): Promise<OAuthSignedIn> {
   const linked = await findOAuthAccountWithUser(deps.db, provider, identity.providerUserId);
-  if (linked) return signInLinked(deps, provider, identity, linked.user);
+  if (linked) return signInLinked(deps, provider, identity, linked.user, redirectTo);
   if (identity.email === null) throw new OAuthSignInRefused('email_required');
   const existing = await findUserByEmail(deps.db, identity.email);
-  if (existing) return linkToExistingAccount(deps, provider, { ...identity, email: identity.email }, existing);
+  if (existing) {
+    return linkToExistingAccount(deps, provider, { ...identity, email: identity.email }, existing, redirectTo);
+  }
   return createAccount(deps, provider, { ...identity, email: identity.email });
 }
 
@@ -83,22 +114,25 @@ async function signInLinked(
   provider: ProviderName,
   identity: ProviderIdentity,
   user: User,
+  redirectTo: string,
 ): Promise<OAuthSignedIn> {
   if (user.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
+  const touch = touchOAuthAccountStatement(deps.db, {
+    provider,
+    providerUserId: identity.providerUserId,
+    email: identity.email,
+    vouched: identity.emailVerified && identity.email === user.email,
+    now: deps.now,
+  });
+  const pending = await awaitSecondFactorIfAny(deps, user, { provider, redirectTo, statements: [touch] });
+  if (pending) return pending;
   // Only if the link still stands when the batch runs: the address's owner may have just proven
   // it and removed this link (or an admin disabled the user) since it was read.
   const stands = linkStandsCondition({ provider, providerUserId: identity.providerUserId, userId: user.id });
   const session = await newSession(deps, user, `oauth:${provider}`, stands);
-  const vouched = identity.emailVerified && identity.email === user.email;
   const outcome = await runBatch(deps.db, [
     ...session.statements,
-    touchOAuthAccountStatement(deps.db, {
-      provider,
-      providerUserId: identity.providerUserId,
-      email: identity.email,
-      vouched,
-      now: deps.now,
-    }),
+    touch,
     auditStatement(
       deps,
       { action: 'oauth.login', userId: user.id, metadata: { provider, session_id: session.sessionId } },
@@ -116,6 +150,7 @@ async function linkToExistingAccount(
   provider: ProviderName,
   identity: IdentityWithEmail,
   existing: User,
+  redirectTo: string,
 ): Promise<OAuthSignedIn> {
   if (!identity.emailVerified) throw new OAuthSignInRefused('email_not_verified');
   if (existing.disabledAt !== null) throw new OAuthSignInRefused('account_disabled');
@@ -134,6 +169,20 @@ async function linkToExistingAccount(
     linkStatement(deps, provider, identity, existing.id),
     markEmailVerifiedStatement(deps.db, { userId: existing.id, email: identity.email, now: deps.now }),
   ];
+  // The provider proved the address, so the link stands; the account's second factor is still asked.
+  const pending = await awaitSecondFactorIfAny(deps, existing, {
+    provider,
+    redirectTo,
+    statements: [
+      ...linking,
+      auditStatement(deps, {
+        action: 'oauth.linked',
+        userId: existing.id,
+        metadata: { provider, password_cleared: passwordCleared },
+      }),
+    ],
+  });
+  if (pending) return pending;
   const outcome = await runBatch(deps.db, [
     ...linking,
     ...session.statements,

@@ -1,0 +1,1 @@
+export function generateMfaEncryptionKey(now?: Date): string;
