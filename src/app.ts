@@ -61,6 +61,11 @@ export function createApp() {
   app.all('/api/me/2fa/*', (c) => secondFactors.handler(c));
   app.all('/api/auth/2fa/*', (c) => secondFactors.handler(c));
   app.all('/api/auth/step-up', (c) => secondFactors.handler(c));
+  app.all('/api/auth/step-up/*', (c) => secondFactors.handler(c));
+  app.all('/api/me/passkeys', (c) => secondFactors.handler(c));
+  app.all('/api/me/password', (c) => secondFactors.handler(c));
+  app.all('/api/me/passkeys/*', (c) => secondFactors.handler(c));
+  app.all('/api/auth/passkeys/*', (c) => secondFactors.handler(c));
   const admin = lazyFeature('', () => import('./admin/feature').then((module) => module.adminAreaRouter));
   app.all('/api/admin/*', (c) => admin.handler(c));
   app.all('/admin', (c) => admin.handler(c));

@@ -75,6 +75,8 @@ export interface Config {
   appName: string;
   /** The key ring sealing authenticator-app secrets (MFA_ENCRYPTION_KEYS); null: authenticator apps are off. */
   mfaEncryptionKeys: SealingKeyMaterial[] | null;
+  /** Passkeys: the relying party id (WEBAUTHN_RP_ID) and the page origins ceremonies may come from (WEBAUTHN_ORIGINS). */
+  webauthn: { rpId: string; origins: string[] };
 }
 
 /** Thrown (and cached) when the settings are unusable; `settings` names the culprits. */
@@ -169,6 +171,8 @@ const rawSettingsSchema = z.object({
   EMAIL_FROM: optional,
   APP_NAME: optional,
   MFA_ENCRYPTION_KEYS: optional,
+  WEBAUTHN_RP_ID: optional,
+  WEBAUTHN_ORIGINS: list,
 });
 
 type RawSettings = z.infer<typeof rawSettingsSchema>;
@@ -272,7 +276,9 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
     else mfaEncryptionKeys = keys;
   }
 
-  if (problems.settings.length > 0 || !appUrl || !apiUrl || !jwt || !email) {
+  const webauthn = appUrl ? parseWebAuthnSettings(raw, appUrl, production, problems) : null;
+
+  if (problems.settings.length > 0 || !appUrl || !apiUrl || !jwt || !email || !webauthn) {
     return new ConfigError(problems.settings, problems.details);
   }
   return Object.freeze({
@@ -294,7 +300,41 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
     email,
     appName,
     mfaEncryptionKeys,
+    webauthn,
   });
+}
+
+/**
+ * Passkeys are created and used on the front end's pages: by default the relying party is APP_URL's
+ * host and APP_URL the one origin. Every origin must be on the relying party's domain (the browser
+ * refuses otherwise, so a mismatch is caught here rather than at a user's first passkey).
+ */
+function parseWebAuthnSettings(
+  raw: RawSettings,
+  appUrl: string,
+  production: boolean,
+  problems: Problems,
+): Config['webauthn'] | null {
+  const rpId = (raw.WEBAUTHN_RP_ID ?? new URL(appUrl).hostname).toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rpId)) {
+    problems.add('WEBAUTHN_RP_ID', 'must be a host name such as example.com (no scheme, port or path)');
+    return null;
+  }
+  const origins: string[] = [];
+  for (const value of raw.WEBAUTHN_ORIGINS.length > 0 ? raw.WEBAUTHN_ORIGINS : [appUrl]) {
+    const checked = checkUrl(value, { kind: 'origin', production, example: 'https://app.example.com' });
+    if ('problem' in checked) {
+      problems.add('WEBAUTHN_ORIGINS', `has "${value}": ${checked.problem}`);
+      return null;
+    }
+    const host = new URL(checked.url).hostname;
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      problems.add('WEBAUTHN_ORIGINS', `has "${value}", which is not on WEBAUTHN_RP_ID's domain (${rpId})`);
+      return null;
+    }
+    origins.push(checked.url);
+  }
+  return { rpId, origins };
 }
 
 interface UrlRule {

@@ -8,11 +8,14 @@ import { AppError } from '../errors';
 import type { AccessTokenClaims } from './access-tokens';
 import { confirmPassword } from './password-recovery';
 
-/** An OAuth sign-in (or a step-up after one) this recent counts as proof instead of a password (OAuth accounts may have none). */
+/** An OAuth or passkey sign-in (or a step-up after one) this recent counts as proof instead of a password (such accounts may have none). */
 export const RECENT_OAUTH_LOGIN_MS = 10 * 60_000;
 
 const proofRequired = () =>
-  new AppError('INVALID_CREDENTIALS', 'Confirm with your password, or sign in with your provider again first.');
+  new AppError(
+    'INVALID_CREDENTIALS',
+    'Confirm with your password, or sign in with your provider or passkey again first.',
+  );
 
 /**
  * Deletes the account: sessions, refresh tokens, email tokens, OAuth links, queued emails and
@@ -34,7 +37,7 @@ export async function deleteAccount(
     const session = live?.session;
     const recentOAuth =
       session !== undefined &&
-      session.authMethod.startsWith('oauth:') &&
+      (session.authMethod.startsWith('oauth:') || session.authMethod === 'passkey') &&
       deps.now.getTime() - (session.authenticatedAt ?? session.createdAt).getTime() <= RECENT_OAUTH_LOGIN_MS;
     if (!recentOAuth) throw proofRequired();
   }

@@ -10,6 +10,8 @@ export interface CleanupCounts {
   rateLimitHits: number;
   oauthStateUses: number;
   invitations: number;
+  /** Pending second steps of sign-ins and WebAuthn challenges, once expired. */
+  signInChallenges: number;
   auditEntries: number;
   stripeEvents: number;
 }
@@ -34,7 +36,7 @@ const PRUNED_BY_AGE = { audit_log: 'created_at', stripe_events: 'received_at' } 
 /**
  * Ended sessions (a day after they ended; their refresh tokens go with them), spent or expired
  * email tokens, delivered emails after a week and failed ones after a month, and rate-limit hits
- * older than the longest window (1 hour), used OAuth states after an hour, expired invitations: one batch. Then audit
+ * older than the longest window (1 hour), used OAuth states after an hour, expired invitations and sign-in challenges: one batch. Then audit
  * entries and the Stripe event ledger past their retention, in bounded chunks.
  */
 export async function deleteExpiredRows(db: Database, now: Date, retention: Retention): Promise<CleanupCounts> {
@@ -52,6 +54,8 @@ export async function deleteExpiredRows(db: Database, now: Date, retention: Rete
     // A state is refused 10 minutes after it was issued, so its use record is not needed after that.
     sqlStatement(db, 'DELETE FROM oauth_state_uses WHERE used_at < ?', now.getTime() - 3_600_000),
     sqlStatement(db, 'DELETE FROM invitations WHERE expires_at < ?', now.getTime()),
+    sqlStatement(db, 'DELETE FROM mfa_challenges WHERE expires_at < ?', now.getTime()),
+    sqlStatement(db, 'DELETE FROM webauthn_challenges WHERE expires_at < ?', now.getTime()),
   ]);
   const changes = (i: number) => results[i]?.meta.changes ?? 0;
   return {
@@ -61,6 +65,7 @@ export async function deleteExpiredRows(db: Database, now: Date, retention: Rete
     rateLimitHits: changes(3),
     oauthStateUses: changes(4),
     invitations: changes(5),
+    signInChallenges: changes(6) + changes(7),
     auditEntries: await pruneOlderThan(db, 'audit_log', now.getTime() - retention.auditDays * DAY),
     stripeEvents: await pruneOlderThan(db, 'stripe_events', now.getTime() - retention.stripeEventDays * DAY),
   };

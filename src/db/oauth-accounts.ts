@@ -84,7 +84,8 @@ export async function unlinkOAuthAccount(db: Database, userId: string, provider:
     db,
     `DELETE FROM oauth_accounts WHERE user_id = ?1 AND provider = ?2 AND (
        (SELECT password_hash FROM users WHERE id = ?1) IS NOT NULL
-       OR (SELECT count(*) FROM oauth_accounts WHERE user_id = ?1) > 1)
+       OR (SELECT count(*) FROM oauth_accounts WHERE user_id = ?1) > 1
+       OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = ?1))
      RETURNING provider`,
     userId,
     provider,

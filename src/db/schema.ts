@@ -442,3 +442,48 @@ export const mfaChallenges = sqliteTable(
   },
   (table) => [index('mfa_challenges_expires_at_idx').on(table.expiresAt)],
 );
+
+/**
+ * WebAuthn credentials (passkeys): the public key and signature counter the browser's
+ * authenticator registered, by credential id (base64url). A passkey signs in without a password
+ * (user verification required) and counts as a second factor after one.
+ */
+export const passkeys = sqliteTable(
+  'passkeys',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** The COSE public key, base64url. */
+    publicKey: text('public_key').notNull(),
+    /** The authenticator's signature counter; synced passkeys report 0 always. */
+    counter: integer('counter').notNull().default(0),
+    /** JSON array of transports the browser reported (usb, internal, hybrid...), for later prompts. */
+    transports: text('transports'),
+    /** `singleDevice` or `multiDevice` (synced), and whether it is backed up. */
+    deviceType: text('device_type').notNull(),
+    backedUp: integer('backed_up', { mode: 'boolean' }).notNull().default(false),
+    createdAt: timestamp('created_at').notNull(),
+    lastUsedAt: timestamp('last_used_at'),
+  },
+  (table) => [index('passkeys_user_id_idx').on(table.userId)],
+);
+
+/**
+ * WebAuthn challenges handed to a browser: single use (deleted by the verification that uses
+ * them), 5 minutes. `purpose` says which ceremony may use it; a challenge for a signed-in user or a
+ * pending sign-in names the user or the mfa_challenge.
+ */
+export const webauthnChallenges = sqliteTable(
+  'webauthn_challenges',
+  {
+    challenge: text('challenge').primaryKey(),
+    purpose: text('purpose', { enum: ['register', 'sign_in', 'second_factor', 'step_up'] }).notNull(),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at').notNull(),
+    expiresAt: timestamp('expires_at').notNull(),
+  },
+  (table) => [index('webauthn_challenges_expires_at_idx').on(table.expiresAt)],
+);

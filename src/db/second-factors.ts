@@ -84,9 +84,9 @@ export function deleteTotpStatements(db: Database, userId: string, when: Conditi
   ];
 }
 
-/** Batchable: every second factor of the user, and their pending second steps (an admin's reset). */
+/** Batchable: every second factor of the user (passkeys too), and their pending ceremonies (an admin's reset). */
 export function deleteSecondFactorsStatements(db: Database, userId: string): Statement[] {
-  return ['totp_factors', 'recovery_codes', 'mfa_challenges'].map((table) =>
+  return ['totp_factors', 'recovery_codes', 'passkeys', 'mfa_challenges', 'webauthn_challenges'].map((table) =>
     sqlStatement(db, `DELETE FROM ${table} WHERE user_id = ?`, userId),
   );
 }
@@ -278,3 +278,25 @@ export interface SteppedUpSession {
 }
 
 export const steppedUpSessionOf = (result: D1Result | undefined) => rowsOf<SteppedUpSession>(result)[0] ?? null;
+
+/**
+ * Batchable: removes the password, only if it is still `passwordHash` (the one just confirmed) and
+ * another way to sign in remains (a linked provider or a passkey).
+ */
+export function removePasswordStatement(db: Database, input: { userId: string; passwordHash: string; now: Date }) {
+  return sqlStatement(
+    db,
+    `UPDATE users SET password_hash = NULL, password_vouched = 0, updated_at = ?1
+     WHERE id = ?2 AND password_hash = ?3
+       AND (EXISTS (SELECT 1 FROM oauth_accounts WHERE user_id = ?2) OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = ?2))`,
+    input.now.getTime(),
+    input.userId,
+    input.passwordHash,
+  );
+}
+
+/** True once the user has no password (gates a removal's audit entry and email). */
+export const passwordRemovedCondition = (userId: string): Condition => ({
+  sql: 'EXISTS (SELECT 1 FROM users WHERE id = ? AND password_hash IS NULL)',
+  params: [userId],
+});

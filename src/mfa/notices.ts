@@ -6,7 +6,14 @@ import { queueEmail } from '../email/outbox';
 import { GREETING, layout, type EmailContent } from '../email/templates';
 
 export type SecondFactorChange =
-  'totp_enabled' | 'totp_disabled' | 'recovery_code_used' | 'recovery_codes_regenerated' | 'reset_by_admin';
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_code_used'
+  | 'recovery_codes_regenerated'
+  | 'reset_by_admin'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'password_removed';
 
 const SENTENCES: Record<SecondFactorChange, { subject: string; line: string }> = {
   totp_enabled: {
@@ -24,6 +31,18 @@ const SENTENCES: Record<SecondFactorChange, { subject: string; line: string }> =
   recovery_codes_regenerated: {
     subject: 'New recovery codes',
     line: 'New recovery codes were just made for your account; the old ones no longer work.',
+  },
+  passkey_added: {
+    subject: 'A passkey was added',
+    line: 'A passkey was just added to your account: it signs you in, and counts as a second factor.',
+  },
+  passkey_removed: {
+    subject: 'A passkey was removed',
+    line: 'A passkey was just removed from your account.',
+  },
+  password_removed: {
+    subject: 'Your password was removed',
+    line: 'The password was just removed from your account: you sign in with a passkey or a provider now.',
   },
   reset_by_admin: {
     subject: 'Your second factors were reset',

@@ -1,6 +1,7 @@
 // Checking a second factor typed by the user (an authenticator code or a recovery code). The check
 // gives a condition and the statements that use the factor up, for the caller's batch: the code
 // counts only if, when the batch runs, it is still unused (no replay, even by parallel requests).
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Condition, Statement } from '../db/client';
 import {
   recoveryCodeUnusedCondition,
@@ -19,6 +20,8 @@ import { matchTotp } from './totp';
 export interface SecondFactorInput {
   code?: string | undefined;
   recovery_code?: string | undefined;
+  /** A WebAuthn assertion (navigator.credentials.get() as JSON) for a challenge from the matching options route. */
+  passkey?: AuthenticationResponseJSON | undefined;
 }
 
 export interface TotpState {
@@ -29,7 +32,7 @@ export interface TotpState {
 
 export interface ProvenFactor {
   /** Its `amr` value. */
-  method: 'otp' | 'rc';
+  method: 'otp' | 'rc' | 'hwk';
   /** Holds while the factor is still unused. */
   unused: Condition;
   /** Uses it up, if `when` holds. */
@@ -51,13 +54,22 @@ export async function openTotpSecret(deps: Deps, userId: string, secretSealed: s
   return secret;
 }
 
-/** The factor, or 401 SECOND_FACTOR_INVALID when the code does not match (or was used before). */
+/**
+ * The factor, or 401 SECOND_FACTOR_INVALID when the code does not match (or was used before). A
+ * passkey's challenge must come from the options route of the same `purpose`.
+ */
 export async function proveSecondFactor(
   deps: Deps,
   userId: string,
   input: SecondFactorInput,
   totp: TotpState | null,
+  purpose: 'second_factor' | 'step_up' = 'second_factor',
 ): Promise<ProvenFactor> {
+  if (input.passkey !== undefined) {
+    // The WebAuthn library loads only for passkeys.
+    const { provePasskey } = await import('./passkeys');
+    return provePasskey(deps, { response: input.passkey, purpose, userId });
+  }
   if (input.recovery_code !== undefined) {
     const codeHash = await hashRecoveryCode(input.recovery_code);
     if (codeHash === null) throw secondFactorInvalid();

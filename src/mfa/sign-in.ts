@@ -1,7 +1,9 @@
 // The second step of a sign-in: a password (or an OAuth sign-in) proven on an account with a second
 // factor starts no session; it leaves a pending challenge, named by the `mfa_token` the client
 // gets, and POST /api/auth/2fa/verify completes it with a code.
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { AuthenticationMethod } from '../auth/access-tokens';
+import { accountWindow, addressWindow, countAttempt, RATE_RULES } from '../auth/rate-limits';
 import { startSignedInSession, type SecondFactorRequired, type SignedIn } from '../auth/accounts';
 import { auditStatement } from '../db/audit-log';
 import { allOf, rowsOf, runBatch, type Statement } from '../db/client';
@@ -15,7 +17,7 @@ import {
   selectMfaChallengeStatement,
   type MfaChallengeRow,
 } from '../db/second-factors';
-import { hasPasswordHashCondition, userEnabledCondition, userFromRow, type UserRow } from '../db/users';
+import { findUserById, hasPasswordHashCondition, userEnabledCondition, userFromRow, type UserRow } from '../db/users';
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
 import { newId, randomToken, sha256Base64Url } from '../lib/crypto';
@@ -133,4 +135,39 @@ export async function completeSecondFactor(
     },
   });
   return { ...signedIn, outboxIds, redirectTo: challenge.redirect_to };
+}
+
+/** POST /api/auth/2fa/passkey-options: request options for the pending sign-in's user's passkeys. */
+export async function secondStepPasskeyOptions(deps: Deps, mfaToken: string) {
+  const parsed = parseMfaToken(mfaToken);
+  if (!parsed) throw mfaTokenInvalid();
+  const lookup = { id: parsed.id, secretHash: await sha256Base64Url(parsed.secret), now: deps.now };
+  const [challenges] = await runBatch(deps.db, [selectMfaChallengeStatement(deps.db, lookup)]);
+  const challenge = rowsOf<MfaChallengeRow>(challenges)[0];
+  if (!challenge) throw mfaTokenInvalid();
+  const { authenticationOptions } = await import('./passkeys');
+  return authenticationOptions(deps, 'second_factor', challenge.user_id);
+}
+
+/**
+ * POST /api/auth/passkeys/verify: a passwordless sign-in. The passkey names its user; user
+ * verification (a PIN, a fingerprint) was required, so it counts as two factors (`amr: ["hwk"]`).
+ */
+export async function signInWithPasskey(deps: Deps, response: AuthenticationResponseJSON): Promise<SignedIn> {
+  const attempt = countAttempt(deps.db, [addressWindow(RATE_RULES.loginPerAddress, deps.client.ip)], deps.now);
+  attempt.settle(await runBatch(deps.db, attempt.statements));
+  const { provePasskey } = await import('./passkeys');
+  const factor = await provePasskey(deps, { response, purpose: 'sign_in', userId: null });
+  const user = await findUserById(deps.db, factor.passkey.user_id);
+  if (!user) throw new AppError('SECOND_FACTOR_INVALID');
+  if (user.disabledAt !== null) throw new AppError('ACCOUNT_DISABLED');
+  return startSignedInSession(deps, user, {
+    authMethod: 'passkey',
+    amr: ['hwk'],
+    when: allOf(userEnabledCondition(user.id), factor.unused),
+    failuresKey: accountWindow(RATE_RULES.failedLoginsPerAccount, user.email).key,
+    auditMetadata: { passkey_id: factor.passkey.id },
+    refused: () => new AppError('SECOND_FACTOR_INVALID'),
+    also: (started) => factor.useUp(started),
+  });
 }

@@ -4,6 +4,7 @@
 import type { AccessTokenClaims } from '../auth/access-tokens';
 import { confirmPassword } from '../auth/password-recovery';
 import { ALWAYS } from '../db/client';
+import { findSecondFactorMethods } from '../db/second-factor-methods';
 import { findUserWithTotpFactor, stepUpSessionStatement } from '../db/second-factors';
 import type { Deps } from '../deps';
 import { AppError, notFound } from '../errors';
@@ -18,7 +19,7 @@ export async function stepUp(deps: Deps, auth: AccessTokenClaims, input: SecondF
   const account = await findUserWithTotpFactor(deps.db, auth.userId);
   if (!account) throw notFound('No such user.');
   const { user, totp } = account;
-  const secondFactor = totp !== null && totp.confirmed_at !== null;
+  const secondFactor = (await findSecondFactorMethods(deps.db, user.id)).length > 0;
   if (input.password !== undefined) {
     if (secondFactor) {
       throw new AppError('VALIDATION_ERROR', undefined, {
@@ -44,15 +45,15 @@ export async function stepUp(deps: Deps, auth: AccessTokenClaims, input: SecondF
     if (tokens.access_token === null) throw sessionEnded();
     return { body: tokens, outboxIds: [] };
   }
-  if (totp === null || !secondFactor) {
+  if (!secondFactor) {
     throw new AppError('TOTP_NOT_ENABLED', 'This account has no second factor: step up with your password.');
   }
   const reservation = await reserveCodeCheck(deps, user.email);
-  const factor = await proveSecondFactor(deps, user.id, input, {
-    secretSealed: totp.secret_sealed,
-    lastUsedStep: totp.last_used_step,
-    confirmed: true,
-  });
+  const totpState =
+    totp !== null && totp.confirmed_at !== null
+      ? { secretSealed: totp.secret_sealed, lastUsedStep: totp.last_used_step, confirmed: true }
+      : null;
+  const factor = await proveSecondFactor(deps, user.id, input, totpState, 'step_up');
   const change = guardedChange(deps, {
     event: {
       action: 'session.stepped_up',
@@ -78,4 +79,10 @@ export async function stepUp(deps: Deps, auth: AccessTokenClaims, input: SecondF
   const tokens = await steppedUpTokens(deps, auth, results[0]);
   if (tokens.access_token === null) throw sessionEnded();
   return { body: tokens, outboxIds: notices.map((notice) => notice.id) };
+}
+
+/** POST /api/auth/step-up/passkey-options: request options for the signed-in user's passkeys. */
+export async function stepUpPasskeyOptions(deps: Deps, auth: AccessTokenClaims) {
+  const { authenticationOptions } = await import('./passkeys');
+  return authenticationOptions(deps, 'step_up', auth.userId);
 }

@@ -69,7 +69,7 @@ export const mfaRequiredSchema = z
     mfa_required: z.literal(true),
     mfa_token: z.string().openapi({ description: 'For POST /api/auth/2fa/verify: single use, 5 minutes.' }),
     methods: z
-      .array(z.enum(['totp', 'recovery_code']))
+      .array(z.enum(['passkey', 'totp', 'recovery_code']))
       .openapi({ description: 'What the second step accepts, in the order to offer them.' }),
   })
   .openapi('MfaRequired');

@@ -22,6 +22,7 @@ import {
   liveSessionGuard,
 } from '../openapi';
 import { createRouter, depsFrom } from '../router';
+import { passkeyAssertionInput } from './passkey-schemas';
 import { passwordInput, signedInSchema } from './schemas';
 
 const totpCode = z
@@ -35,6 +36,8 @@ const oneOf = (names: string[]) => (value: Record<string, unknown>) =>
 
 /** A fresh second factor: a code from the app, or a recovery code (exactly one). */
 const secondFactorFields = { code: totpCode.optional(), recovery_code: recoveryCode.optional() };
+/** Or, to complete a sign-in or step up, a passkey's assertion (for a challenge from the matching options route). */
+const factorFields = { ...secondFactorFields, passkey: passkeyAssertionInput.optional() };
 const secondFactorBody = z
   .object(secondFactorFields)
   .strict()
@@ -160,14 +163,17 @@ const verifyRoute = createRoute({
   tags,
   summary: 'Complete a sign-in that answered mfa_required',
   description:
-    'The `mfa_token` from the sign-in (5 minutes, single use) with a code or a recovery code. Wrong codes count ' +
+    'The `mfa_token` from the sign-in (5 minutes, single use) with a code, a recovery code, or a passkey assertion ' +
+    '(options from POST /api/auth/2fa/passkey-options). Wrong codes count ' +
     'toward the account lock as wrong passwords do. Using a recovery code emails the user.',
   request: {
     body: jsonRequest(
       z
-        .object({ mfa_token: z.string().min(1).max(200), ...secondFactorFields })
+        .object({ mfa_token: z.string().min(1).max(200), ...factorFields })
         .strict()
-        .refine(oneOf(['code', 'recovery_code']), { error: 'send exactly one of code and recovery_code' }),
+        .refine(oneOf(['code', 'recovery_code', 'passkey']), {
+          error: 'send exactly one of code, recovery_code and passkey',
+        }),
     ),
   },
   responses: {
@@ -191,17 +197,18 @@ const stepUpRoute = createRoute({
   tags,
   summary: 'Prove a factor again: the session (and the token returned) records it',
   description:
-    'With a second factor on the account: `code` or `recovery_code`; without: `password`. The new access token ' +
+    'With a second factor on the account: `code`, `recovery_code` or `passkey` (options from POST ' +
+    '/api/auth/step-up/passkey-options); without: `password`. The new access token ' +
     'has the factor in `amr` (and `aal2` for a second factor) and `auth_time` now; the refresh cookie is unchanged ' +
     'and later tokens keep it.',
   ...liveSessionGuard(),
   request: {
     body: jsonRequest(
       z
-        .object({ password: passwordInput.optional(), ...secondFactorFields })
+        .object({ password: passwordInput.optional(), ...factorFields })
         .strict()
-        .refine(oneOf(['password', 'code', 'recovery_code']), {
-          error: 'send exactly one of password, code and recovery_code',
+        .refine(oneOf(['password', 'code', 'recovery_code', 'passkey']), {
+          error: 'send exactly one of password, code, recovery_code and passkey',
         }),
     ),
   },

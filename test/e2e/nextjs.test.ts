@@ -3,10 +3,13 @@
 // the verification link from the dev mailbox, sign in, a reload, a 402 before paying, a checkout,
 // the paid page, the sessions list, sign out; the reset-password link; `?next=` kept on the site;
 // the security headers; the app's own route handler verifying Liftoff's access tokens through
-// the JWKS; and organizations between two users in two browser contexts (create, invite, the
-// emailed invitation link, accept, the switcher, members and roles).
+// the JWKS; organizations between two users in two browser contexts (create, invite, the
+// emailed invitation link, accept, the switcher, members and roles); and two-step verification (an
+// authenticator app set up from the account pages, whose codes the test computes; the sign-in's
+// second step after a password and after an OAuth-style redirect; step-up; recovery codes).
 // Screenshots: test-results/screenshots/nextjs-*.png.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
@@ -15,6 +18,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalWorker } from '../../scripts/lib/local-worker';
+import { generateMfaEncryptionKey } from '../../scripts/lib/mfa-keys.mjs';
 import { generateSigningKeySet, type PrivateSigningJwk } from '../../scripts/lib/signing-keys.mjs';
 import { startStripeFake, type StripeRequest } from '../support/fakes/stripe-fake';
 import { freePort, launchChromium } from './harness';
@@ -84,6 +88,7 @@ beforeAll(async () => {
       API_URL: api,
       CORS_ORIGINS: front,
       JWT_SIGNING_KEYS: JSON.stringify(keySet),
+      MFA_ENCRYPTION_KEYS: generateMfaEncryptionKey(),
       EMAIL_PROVIDER: 'log',
       STRIPE_SECRET_KEY: STRIPE_KEY,
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -190,6 +195,52 @@ async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** RFC 4648 base32 (the secret the starter shows beside the QR code), spaces ignored. */
+function base32Decode(text: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const char of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const value = alphabet.indexOf(char);
+    if (value < 0) throw new Error(`not base32: ${char}`);
+    bits += value.toString(2).padStart(5, '0');
+  }
+  const bytes = bits.match(/.{8}/g) ?? [];
+  return Buffer.from(bytes.map((byte) => parseInt(byte, 2)));
+}
+
+const TOTP_STEP_MS = 30_000;
+
+/** RFC 6238's code for one 30-second step: HOTP (RFC 4226) with HMAC-SHA-1, 6 digits. */
+function totpCode(secret: Buffer, step: number): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', secret).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * The test's authenticator app. The API accepts each step's code once (and the next step's early,
+ * for clock drift), so each code is for a later step than the last one used: the current step, or
+ * the next one, waiting for the clock when even that is used.
+ */
+function authenticatorApp(secret: string) {
+  const key = base32Decode(secret);
+  let lastStep = 0;
+  return {
+    async nextCode(): Promise<string> {
+      let current = Math.floor(Date.now() / TOTP_STEP_MS);
+      if (lastStep > current) {
+        // Until a second into step `lastStep`: the one after it is then the next step, accepted early.
+        await new Promise((resolve) => setTimeout(resolve, lastStep * TOTP_STEP_MS + 1000 - Date.now()));
+        current = Math.floor(Date.now() / TOTP_STEP_MS);
+      }
+      lastStep = Math.max(current, lastStep + 1);
+      return totpCode(key, lastStep);
+    },
+  };
 }
 
 /**
@@ -606,6 +657,141 @@ describe('the Next.js starter', () => {
     await contextA.close();
     await contextB.close();
   });
+
+  it('sets up an authenticator app, then asks for its code at sign-in, steps up an older session, and takes recovery codes', async () => {
+    const email = `mfa-${Date.now()}@example.com`;
+    const newPassword = 'quartz-lantern-meadow-58';
+    const context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    // For the "Copy the codes" button (the clipboard needs the permission in a test browser).
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: front });
+    const page = await context.newPage();
+    const problems = watchForErrors(page);
+    await page.goto(`${front}/signup`);
+    await signUp(page, email, 'Grace');
+    await page.waitForURL(`${front}/account?welcome=1`);
+
+    // Another browser signs in before the app is set up: its session has not proven a second factor.
+    const older = await browser.newContext();
+    older.setDefaultTimeout(15_000);
+    const olderPage = await older.newPage();
+    const olderProblems = watchForErrors(olderPage);
+    await olderPage.goto(`${front}/login`);
+    await signIn(olderPage, email, PASSWORD);
+    await olderPage.waitForURL(`${front}/account`);
+
+    // The account page shows it off and leads to the security page, which sets the app up: a QR
+    // code and the secret in text (read here, as a person would type it into an app), then a code.
+    await expect.poll(() => page.getByTestId('two-step-status').textContent()).toBe('off');
+    await page.getByRole('link', { name: 'Manage two-step verification' }).click();
+    await page.waitForURL(`${front}/account/security`);
+    await expect.poll(() => page.getByTestId('totp-status').textContent()).toBe('off');
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const qrCode = page.getByRole('img', { name: 'QR code to scan with your authenticator app' });
+    expect(await qrCode.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    const app = authenticatorApp((await page.getByTestId('totp-secret').textContent())!);
+    await page.screenshot({ path: `${SHOTS}nextjs-totp-setup.png`, fullPage: true });
+    await page.getByLabel('Code from your authenticator app').fill(await app.nextCode());
+    await page.getByRole('button', { name: 'Turn on' }).click();
+
+    // The 10 recovery codes, shown once, and copied.
+    const shown = page.getByTestId('recovery-codes').locator('li');
+    await expect.poll(() => shown.count()).toBe(10);
+    const recoveryCodes = await shown.allTextContents();
+    for (const code of recoveryCodes) expect(code).toMatch(/^\w{4}-\w{4}-\w{4}-\w{4}$/);
+    await page.getByRole('button', { name: 'Copy the codes' }).click();
+    await expect.poll(() => page.getByText('Copied to the clipboard.').count()).toBe(1);
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(recoveryCodes.join('\n'));
+    await page.screenshot({ path: `${SHOTS}nextjs-recovery-codes.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.getByTestId('totp-status').textContent()).toBe('on');
+    await expect.poll(() => page.getByTestId('recovery-codes-left').textContent()).toBe('10');
+    expect(await page.getByTestId('recovery-codes').count()).toBe(0);
+
+    // Signed out, the password alone is not enough: the same page asks for a code. A wrong one is
+    // refused; the app's next code signs in.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(`${front}/`);
+    await page.goto(`${front}/login`);
+    await signIn(page, email, PASSWORD);
+    const codeField = page.getByLabel('Code from your authenticator app');
+    expect(await codeField.getAttribute('inputmode')).toBe('numeric');
+    expect(await codeField.getAttribute('autocomplete')).toBe('one-time-code');
+    expect(await page.getByRole('navigation').getByRole('link', { name: 'Sign in' }).count()).toBe(1);
+    await codeField.fill('000000');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect
+      .poll(() => page.getByRole('main').getByRole('alert').textContent())
+      .toBe('That code is wrong, expired or already used. Enter the newest code from your app.');
+    await page.screenshot({ path: `${SHOTS}nextjs-sign-in-code.png`, fullPage: true });
+    await codeField.fill(await app.nextCode());
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL(`${front}/account`);
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe(email);
+
+    // The older session changes the password: the API wants a step-up first; the prompt takes a
+    // recovery code, and the change goes through (ending the other sessions).
+    await olderPage.reload();
+    await olderPage.getByLabel('Current password').fill(PASSWORD);
+    await olderPage.getByLabel('New password').fill(newPassword);
+    await olderPage.getByRole('button', { name: 'Change password' }).click();
+    const prompt = olderPage.getByRole('form', { name: 'Confirm it is you' });
+    await prompt.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await prompt.getByLabel('Recovery code').fill(recoveryCodes[0]!);
+    await olderPage.screenshot({ path: `${SHOTS}nextjs-step-up.png`, fullPage: true });
+    await prompt.getByRole('button', { name: 'Confirm and continue' }).click();
+    await expect.poll(() => olderPage.getByText('Your password has been changed.').count()).toBe(1);
+    expect(await prompt.count()).toBe(0);
+
+    // A fresh browser signs in with the new password and a recovery code.
+    const fresh = await browser.newContext();
+    fresh.setDefaultTimeout(15_000);
+    const freshPage = await fresh.newPage();
+    const freshProblems = watchForErrors(freshPage);
+    await freshPage.goto(`${front}/login?next=/account/security`);
+    await signIn(freshPage, email, newPassword);
+    await freshPage.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await freshPage.getByLabel('Recovery code').fill(recoveryCodes[1]!);
+    await freshPage.getByRole('button', { name: 'Verify' }).click();
+    await freshPage.waitForURL(`${front}/account/security`);
+    await expect.poll(() => freshPage.getByTestId('who').textContent()).toBe(email);
+    await expect.poll(() => freshPage.getByTestId('recovery-codes-left').textContent()).toBe('8');
+    await freshPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await freshPage.waitForURL(`${front}/`);
+
+    // After an OAuth sign-in the API sends the browser to /login#mfa_token=...: an unknown token
+    // asks to sign in again; a live one (from a password sign-in here: the same verify call) signs
+    // in and goes on to ?next=, with the fragment gone from the address bar.
+    const methods = 'methods=totp,recovery_code';
+    await freshPage.goto(`${front}/login#mfa_token=${'a'.repeat(24)}.${'A'.repeat(43)}&${methods}`);
+    await freshPage.getByLabel('Code from your authenticator app').fill('123456');
+    await freshPage.getByRole('button', { name: 'Verify' }).click();
+    await expect
+      .poll(() => freshPage.getByRole('main').getByRole('alert').textContent())
+      .toBe('This sign-in step has expired or was already used. Sign in again.');
+    await freshPage.getByRole('button', { name: 'Sign in again' }).click();
+    await expect.poll(() => freshPage.getByLabel('Password').count()).toBe(1);
+    const login = await fetch(`${api}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: newPassword }),
+    });
+    const { mfa_token } = (await login.json()) as { mfa_token: string };
+    await freshPage.goto(`${front}/login?next=/billing#mfa_token=${mfa_token}&${methods}`);
+    await freshPage.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    expect(freshPage.url()).toBe(`${front}/login?next=/billing`);
+    await freshPage.getByLabel('Recovery code').fill(recoveryCodes[2]!);
+    await freshPage.getByRole('button', { name: 'Verify' }).click();
+    await freshPage.waitForURL(`${front}/billing`);
+    await expect.poll(() => freshPage.getByTestId('who').textContent()).toBe(email);
+
+    expect(problems).toEqual([]);
+    expect(olderProblems).toEqual([]);
+    expect(freshProblems).toEqual([]);
+    await context.close();
+    await older.close();
+    await fresh.close();
+  }, 180_000);
 
   it("has a route handler that trusts the API's access tokens through the JWKS, and refuses others like the API", async () => {
     const whoami = (authorization?: string) =>

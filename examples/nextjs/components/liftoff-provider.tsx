@@ -1,13 +1,17 @@
 'use client';
 // One @liftoff/client for the whole browser tab, shared by every page through React context. The
-// access token lives in this client's memory; on every full page load, restore() brings the session
-// back from the API's HttpOnly refresh cookie. The active organization comes with the session: it
+// access token lives in this client's memory; on every full page load, completeOAuth() brings the
+// session back from the API's HttpOnly refresh cookie (as restore() does), or, after an OAuth
+// sign-in of an account with a second factor (APP_URL/login#mfa_token=...), hands over the pending
+// second step, which /login asks the code for. The active organization comes with the session: it
 // is in the access token's claims (client.auth.state.organization), so it survives a reload too.
 import {
   createLiftoffClient,
+  isSecondFactorRequired,
   type ActiveOrganization,
   type LiftoffClient,
   type Organization,
+  type SecondFactorRequired,
   type User,
 } from '@liftoff/client';
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
@@ -28,6 +32,13 @@ interface Liftoff {
   organizations: Organization[] | null;
   /** Reads my organizations again (after creating, joining or leaving one). */
   reloadOrganizations(): Promise<void>;
+  /**
+   * An OAuth sign-in waiting for its second factor (the provider sent the browser back to
+   * /login#mfa_token=...): /login asks for the code and calls its `verify()`. null otherwise.
+   */
+  pendingSecondFactor: SecondFactorRequired | null;
+  /** Drops the pending second step (completed, or given up for another sign-in). */
+  clearPendingSecondFactor(): void;
 }
 
 const LiftoffContext = createContext<Liftoff | null>(null);
@@ -39,6 +50,7 @@ export function LiftoffProvider({ apiUrl, children }: { apiUrl: string; children
   const [ready, setReady] = useState(false);
   const [organization, setOrganization] = useState<ActiveOrganization | null>(client.auth.state.organization);
   const [organizations, setOrganizations] = useState<Organization[] | null>(null);
+  const [pendingSecondFactor, setPendingSecondFactor] = useState<SecondFactorRequired | null>(null);
 
   useEffect(() => {
     // Sign-ins and sign-outs, and organization switches, in this tab or another one.
@@ -46,11 +58,16 @@ export function LiftoffProvider({ apiUrl, children }: { apiUrl: string; children
       setUser(state.user);
       setOrganization(state.organization);
     });
+    // The same as restore(), except after an OAuth redirect that carries a second step in the URL's
+    // fragment (the client removes it from the address bar at once).
     client.auth
-      .restore()
+      .completeOAuth()
       .then(setUser)
-      // The API could not be reached: the page shows the user as signed out, and a sign-in form says why.
-      .catch(() => setUser(null))
+      .catch((error: unknown) => {
+        if (isSecondFactorRequired(error)) setPendingSecondFactor(error);
+        // Else the API could not be reached: the page shows the user as signed out, and a sign-in form says why.
+        setUser(null);
+      })
       .finally(() => setReady(true));
     return unsubscribe;
   }, [client]);
@@ -71,9 +88,22 @@ export function LiftoffProvider({ apiUrl, children }: { apiUrl: string; children
     setUser(me);
   }
 
+  const clearPendingSecondFactor = useCallback(() => setPendingSecondFactor(null), []);
+
   return (
     <LiftoffContext.Provider
-      value={{ client, apiUrl, user, ready, reloadUser, organization, organizations, reloadOrganizations }}
+      value={{
+        client,
+        apiUrl,
+        user,
+        ready,
+        reloadUser,
+        organization,
+        organizations,
+        reloadOrganizations,
+        pendingSecondFactor,
+        clearPendingSecondFactor,
+      }}
     >
       {children}
     </LiftoffContext.Provider>

@@ -1,10 +1,12 @@
 'use client';
 // Password sign-in plus a button for each provider the API has settings for (GET /api/auth/providers).
+// An account with an authenticator app then gets a second step here: the code (or a recovery code).
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import type { ProviderName } from '@liftoff/client';
+import { isSecondFactorRequired, type ProviderName, type SecondFactorRequired } from '@liftoff/client';
 import { Alert, Field, formValues, SubmitButton, useAction } from './ui';
 import { useLiftoff } from './liftoff-provider';
+import { SecondFactorStep } from './second-factor';
 
 const PROVIDER_LABELS: Record<ProviderName, string> = { google: 'Google', github: 'GitHub', oidc: 'single sign-on' };
 
@@ -12,6 +14,8 @@ export function SignInForm({ next, onSignedIn }: { next: string; onSignedIn(): v
   const { client } = useLiftoff();
   const { pending, error, run } = useAction();
   const [providers, setProviders] = useState<ProviderName[]>([]);
+  // The password was right and the account has a second factor: no session until a code completes it.
+  const [challenge, setChallenge] = useState<SecondFactorRequired | null>(null);
 
   useEffect(() => {
     client.api
@@ -21,6 +25,12 @@ export function SignInForm({ next, onSignedIn }: { next: string; onSignedIn(): v
       .catch(() => setProviders([]));
   }, [client]);
 
+  if (challenge) {
+    return (
+      <SecondFactorStep challenge={challenge} onSignedIn={() => onSignedIn()} onRestart={() => setChallenge(null)} />
+    );
+  }
+
   return (
     <>
       <form
@@ -28,7 +38,13 @@ export function SignInForm({ next, onSignedIn }: { next: string; onSignedIn(): v
           event.preventDefault();
           const { email, password } = formValues(event.currentTarget);
           void run(async () => {
-            await client.auth.signIn({ email: email!, password: password! });
+            try {
+              await client.auth.signIn({ email: email!, password: password! });
+            } catch (caught) {
+              if (!isSecondFactorRequired(caught)) throw caught;
+              setChallenge(caught);
+              return;
+            }
             onSignedIn();
           });
         }}

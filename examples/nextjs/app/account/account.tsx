@@ -1,9 +1,13 @@
 'use client';
-// The signed-in user's account: profile, email verification, password, sessions, linked sign-in
-// providers, a server-side token check, and deleting the account.
-import { LiftoffError, type components, type ErrorCode } from '@liftoff/client';
+// The signed-in user's account: profile, email verification, password, two-step verification (a
+// link to app/account/security/), sessions, linked sign-in providers, a server-side token check,
+// and deleting the account. The password change, unlinking and deletion ask for a code first when
+// the API answers STEP_UP_REQUIRED (useStepUp).
+import { LiftoffError, type components, type ErrorCode, type SecondFactorStatus } from '@liftoff/client';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
+import { useStepUp } from '@/components/second-factor';
 import { Alert, Field, formValues, SubmitButton, UsernameField, useAction } from '@/components/ui';
 import { useLiftoff } from '@/components/liftoff-provider';
 
@@ -25,6 +29,7 @@ export function Account({ welcome }: { welcome: boolean }) {
       <Profile />
       {!user.email_verified && <Verification />}
       {hasPassword !== false && <ChangePassword />}
+      <TwoStep />
       <Sessions />
       <LinkedAccounts onHasPassword={setHasPassword} />
       <ServerCheck />
@@ -103,6 +108,7 @@ function Verification() {
 function ChangePassword() {
   const { client, user } = useLiftoff();
   const { pending, error, run } = useAction();
+  const stepUp = useStepUp(run);
   const [changed, setChanged] = useState(false);
   return (
     <section className="card" aria-labelledby="password-title">
@@ -113,7 +119,7 @@ function ChangePassword() {
           const form = event.currentTarget;
           const { current_password, new_password } = formValues(form);
           setChanged(false);
-          void run(async () => {
+          void stepUp.run(async () => {
             await client.api.POST('/api/auth/password/change', {
               body: { current_password: current_password!, new_password: new_password! },
             });
@@ -143,6 +149,39 @@ function ChangePassword() {
         />
         <SubmitButton pending={pending}>Change password</SubmitButton>
       </form>
+      {stepUp.prompt}
+    </section>
+  );
+}
+
+/** Whether an authenticator app is on, and the way to the page that sets it up. */
+function TwoStep() {
+  const { client } = useLiftoff();
+  const [status, setStatus] = useState<SecondFactorStatus | null>(null);
+  const { error, run } = useAction();
+  // Once per mount.
+  useEffect(() => {
+    void run(async () => setStatus(await client.twoFactor.status()));
+  }, [client]);
+  return (
+    <section className="card" aria-labelledby="two-step-title">
+      <h2 id="two-step-title">
+        Two-step verification{' '}
+        {status && (
+          <span className={`badge ${status.totp.enabled ? 'badge-ok' : 'badge-warn'}`} data-testid="two-step-status">
+            {status.totp.enabled ? 'on' : 'off'}
+          </span>
+        )}
+      </h2>
+      {error && <Alert>{error}</Alert>}
+      <p>
+        {status?.totp.enabled
+          ? 'Signing in asks for a code from your authenticator app, or one of your recovery codes.'
+          : 'Ask for a code from an authenticator app at every sign-in, so that a stolen password is not enough.'}
+      </p>
+      <Link className="button button-secondary" href="/account/security">
+        Manage two-step verification
+      </Link>
     </section>
   );
 }
@@ -225,6 +264,7 @@ function LinkedAccounts({ onHasPassword }: { onHasPassword(value: boolean): void
   const { client } = useLiftoff();
   const [accounts, setAccounts] = useState<LinkedAccount[] | null>(null);
   const { pending, error, run } = useAction();
+  const stepUp = useStepUp(run);
 
   const load = useCallback(async () => {
     const { data } = await client.api.GET('/api/me/accounts');
@@ -259,7 +299,7 @@ function LinkedAccounts({ onHasPassword }: { onHasPassword(value: boolean): void
                 className="button-secondary"
                 disabled={pending}
                 onClick={() =>
-                  void run(async () => {
+                  void stepUp.run(async () => {
                     await client.api.DELETE('/api/me/accounts/{provider}', {
                       params: { path: { provider: account.provider } },
                     });
@@ -273,6 +313,7 @@ function LinkedAccounts({ onHasPassword }: { onHasPassword(value: boolean): void
           ))}
         </ul>
       )}
+      {stepUp.prompt}
     </section>
   );
 }
@@ -323,6 +364,7 @@ function DeleteAccount({ needsPassword }: { needsPassword: boolean }) {
   const { client, user } = useLiftoff();
   const router = useRouter();
   const { pending, error, run } = useAction();
+  const stepUp = useStepUp(run);
   return (
     <section className="card danger" aria-labelledby="delete-title">
       <h2 id="delete-title">Delete account</h2>
@@ -333,7 +375,7 @@ function DeleteAccount({ needsPassword }: { needsPassword: boolean }) {
         onSubmit={(event) => {
           event.preventDefault();
           const { password } = formValues(event.currentTarget);
-          void run(async () => {
+          void stepUp.run(async () => {
             // Without a password, the API accepts it only within 10 minutes of a provider sign-in.
             await client.api.DELETE('/api/me', { body: password ? { password } : {} });
             // The API ended the session and cleared the cookie; forget the user in every tab.
@@ -360,6 +402,7 @@ function DeleteAccount({ needsPassword }: { needsPassword: boolean }) {
           Delete my account
         </SubmitButton>
       </form>
+      {stepUp.prompt}
     </section>
   );
 }
