@@ -9,7 +9,7 @@ import { expectError, postJson } from './support/http';
 import { emailsTo } from './support/mailbox';
 import { softwarePasskey, type SoftwarePasskey } from './support/passkey-authenticator';
 import { TEST_APP_URL } from './support/settings';
-import { claimsOf, jsonCall, mfaTokenFor, verify } from './support/two-factor';
+import { claimsOf, jsonCall, mfaTokenFor, verify, registerVerified } from './support/two-factor';
 
 afterEach(() => vi.useRealTimers());
 
@@ -42,7 +42,7 @@ async function passkeySignIn(authenticator: SoftwarePasskey) {
 
 describe('passkeys', () => {
   it('registers a passkey (emailed, audited) and signs in with it without a password, as aal2', async () => {
-    const client = await register();
+    const client = await registerVerified();
     const authenticator = await addPasskey(client, 'My laptop');
     const list = await jsonCall('GET', '/api/me/passkeys', client.accessToken);
     const { passkeys } = await list.json<{ passkeys: { id: string; name: string; last_used_at: null }[] }>();
@@ -62,7 +62,7 @@ describe('passkeys', () => {
   });
 
   it('refuses a replayed assertion, a cloned authenticator (counter), no user verification, and unknown passkeys', async () => {
-    const client = await register();
+    const client = await registerVerified();
     const authenticator = await addPasskey(client);
     const options = await (await postJson('/api/auth/passkeys/options', {})).json<{ challenge: string }>();
     authenticator.counter = 5;
@@ -111,7 +111,7 @@ describe('passkeys', () => {
   });
 
   it('one assertion signs in once, however many parallel requests carry it', async () => {
-    const client = await register();
+    const client = await registerVerified();
     const authenticator = await addPasskey(client);
     const options = await (await postJson('/api/auth/passkeys/options', {})).json<{ challenge: string }>();
     authenticator.counter = 1;
@@ -123,7 +123,7 @@ describe('passkeys', () => {
   });
 
   it('is a second factor after a password: login asks for it, and the passkey completes the sign-in', async () => {
-    const client = await register();
+    const client = await registerVerified();
     const authenticator = await addPasskey(client);
     const first = await login(client.email, STRONG_PASSWORD);
     const { mfa_token, methods } = await first.json<{ mfa_token: string; methods: string[] }>();
@@ -132,7 +132,7 @@ describe('passkeys', () => {
     const request = await options.json<{ challenge: string; allowCredentials: { id: string }[] }>();
     expect(request.allowCredentials.map((c) => c.id)).toEqual([authenticator.id]);
     // Another user's passkey does not complete this user's sign-in.
-    const other = await register();
+    const other = await registerVerified();
     const otherKey = await addPasskey(other);
     await expectError(
       await verify({ mfa_token, passkey: await otherKey.assert(request) }),
@@ -160,7 +160,7 @@ describe('passkeys', () => {
   });
 
   it('steps a session up, and needs a recent factor (and the second factor) to add one', async () => {
-    const client = await register();
+    const client = await registerVerified();
     const authenticator = await addPasskey(client);
     // An older session of the same account (from before the passkey): aal1.
     advanceClock(11 * 60_000);
@@ -179,7 +179,7 @@ describe('passkeys', () => {
   });
 
   it('renames and removes passkeys, never the last way to sign in, and goes passwordless only with one', async () => {
-    const client = await register();
+    const client = await registerVerified();
     await expectError(
       await jsonCall('DELETE', '/api/me/password', client.accessToken, { current_password: STRONG_PASSWORD }),
       409,
@@ -193,7 +193,7 @@ describe('passkeys', () => {
     const second = await addPasskey({ ...client, accessToken: aal2 });
     const renamed = await jsonCall('PATCH', `/api/me/passkeys/${first.id}`, client.accessToken, { name: 'Phone' });
     expect(await renamed.json()).toMatchObject({ id: first.id, name: 'Phone' });
-    const stranger = await register();
+    const stranger = await registerVerified();
     await expectError(
       await jsonCall('PATCH', `/api/me/passkeys/${first.id}`, stranger.accessToken, { name: 'Mine' }),
       404,
@@ -215,7 +215,7 @@ describe('passkeys', () => {
   });
 
   it('validates what the browser sent', async () => {
-    const client = await register();
+    const client = await registerVerified();
     for (const response of [{}, { id: 'x', rawId: 'x', type: 'public-key', response: {} }, 'nope']) {
       await expectError(
         await jsonCall('POST', '/api/me/passkeys', client.accessToken, { response }),

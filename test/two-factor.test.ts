@@ -19,7 +19,15 @@ import { call, callWithBindings, expectError } from './support/http';
 import { emailsTo } from './support/mailbox';
 import { signInWith, uniqueSub } from './support/oauth';
 import { TEST_APP_URL } from './support/settings';
-import { authenticatorFor, claimsOf, jsonCall, mfaTokenFor, registerWithTotp, verify } from './support/two-factor';
+import {
+  authenticatorFor,
+  claimsOf,
+  jsonCall,
+  mfaTokenFor,
+  registerWithTotp,
+  verify,
+  registerVerified,
+} from './support/two-factor';
 
 afterEach(() => vi.useRealTimers());
 
@@ -31,7 +39,7 @@ const changePassword = (accessToken: string) =>
 
 describe('setting up an authenticator app', () => {
   it('gives a secret and its otpauth URI, turns on with a code, and returns recovery codes and an aal2 token', async () => {
-    const client = await register();
+    const client = await registerVerified();
     const started = await jsonCall('POST', '/api/me/2fa/totp', client.accessToken);
     expect(started.status).toBe(200);
     const { secret, otpauth_uri } = await started.json<{ secret: string; otpauth_uri: string }>();
@@ -74,7 +82,7 @@ describe('setting up an authenticator app', () => {
   });
 
   it('refuses a wrong code, a code before setup, and bad bodies, changing nothing', async () => {
-    const client = await register();
+    const client = await registerVerified();
     await expectError(
       await jsonCall('POST', '/api/me/2fa/totp/confirm', client.accessToken, { code: '123456' }),
       409,
@@ -102,8 +110,15 @@ describe('setting up an authenticator app', () => {
     await expectError(await jsonCall('POST', '/api/me/2fa/totp', null, {}), 401, 'AUTH_HEADER_MISSING');
   });
 
-  it('needs the password, or a sign-in in the last 10 minutes, to start', async () => {
+  it("needs a verified address: a factor planted on someone else's address would outlive their proof", async () => {
     const client = await register();
+    await expectError(await jsonCall('POST', '/api/me/2fa/totp', client.accessToken, {}), 403, 'FORBIDDEN');
+    await expectError(await jsonCall('POST', '/api/me/passkeys/options', client.accessToken), 403, 'FORBIDDEN');
+    expect(await countRows('totp_factors', 'user_id = ?', client.userId)).toBe(0);
+  });
+
+  it('needs the password, or a sign-in in the last 10 minutes, to start', async () => {
+    const client = await registerVerified();
     advanceClock(11 * 60_000);
     const refreshed = await refresh(client.refreshToken);
     const { access_token } = await refreshed.json<{ access_token: string }>();
@@ -119,7 +134,7 @@ describe('setting up an authenticator app', () => {
   });
 
   it('answers 503 MFA_NOT_CONFIGURED without MFA_ENCRYPTION_KEYS, and names a bad key ring', async () => {
-    const client = await register();
+    const client = await registerVerified();
     const request = {
       method: 'POST',
       headers: { ...bearer(client.accessToken), 'Content-Type': 'application/json' },
@@ -274,7 +289,7 @@ describe('signing in with a second factor', () => {
 
 describe('step-up and the routes that demand a second factor', () => {
   it('a session from before the app was set up must step up before changing the password', async () => {
-    const client = await register();
+    const client = await registerVerified();
     const other = await login(client.email, STRONG_PASSWORD);
     const otherToken = (await other.json<{ access_token: string }>()).access_token;
     // Enrol from the first session.
@@ -307,7 +322,7 @@ describe('step-up and the routes that demand a second factor', () => {
   });
 
   it('steps up with the password on an account without a second factor, moving auth_time', async () => {
-    const client = await register();
+    const client = await registerVerified();
     advanceClock(20 * 60_000);
     const before = claimsOf(client.accessToken).auth_time as number;
     const refreshed = await refresh(client.refreshToken);
@@ -422,6 +437,21 @@ describe('OAuth sign-in on an account with a second factor', () => {
       expect(claimsOf(body.access_token)).toMatchObject({ amr: ['oauth', 'otp'], aal: 'aal2' });
       expect(refreshCookieFrom(verified)).not.toBeNull();
     }
+  });
+
+  it('a pending OAuth sign-in dies with its provider link (unlinked, or removed by the owner proving the address)', async () => {
+    const client = await registerWithTotp();
+    const identity = { sub: uniqueSub(), email: client.email, email_verified: true, name: 'Two Step' };
+    const { callback } = await signInWith('google', identity, '/');
+    const mfaToken = new URLSearchParams(new URL(callback.headers.get('Location')!).hash.slice(1)).get('mfa_token');
+    const unlinked = await jsonCall('DELETE', '/api/me/accounts/google', client.accessToken);
+    expect(unlinked.status).toBe(204);
+    await expectError(
+      await verify({ mfa_token: mfaToken, code: await client.app.code(1) }),
+      401,
+      'SECOND_FACTOR_INVALID',
+    );
+    expect(await countRows('sessions', "user_id = ? AND auth_method = 'oauth:google'", client.userId)).toBe(0);
   });
 });
 

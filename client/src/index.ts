@@ -5,8 +5,10 @@ import type { paths } from './api.js';
 import { errorFrom } from './errors.js';
 import { createOrgs, type OrgsApi } from './orgs.js';
 import { Session, withCredentials, type AuthState, type User } from './session.js';
+import { createPasskeys, getPasskey, type PasskeysApi } from './passkeys.js';
 import {
   createTwoFactor,
+  factorBody,
   SecondFactorRequired,
   type SecondFactorInput,
   type SecondFactorMethod,
@@ -22,6 +24,7 @@ export {
   type ValidationIssue,
 } from './errors.js';
 export type { Invitation, Organization, OrganizationMember, OrgsApi } from './orgs.js';
+export type { Passkey, PasskeysApi } from './passkeys.js';
 export type { ActiveOrganization, AuthState, OrgRole, User } from './session.js';
 export {
   isSecondFactorRequired,
@@ -61,6 +64,8 @@ export interface LiftoffClient {
     signUp(input: { email: string; password: string; name?: string }): Promise<User>;
     /** Throws SecondFactorRequired when the account has a second factor: its `verify()` completes the sign-in. */
     signIn(input: { email: string; password: string }): Promise<User>;
+    /** Signs in with a passkey, without a password or an email: the browser asks which passkey (and for its PIN or fingerprint). */
+    signInWithPasskey(): Promise<User>;
     /** Ends this session (the cookie is cleared) and signs out every tab. */
     signOut(): Promise<void>;
     /** Ends every session of the user, on every device. */
@@ -93,6 +98,8 @@ export interface LiftoffClient {
   orgs: OrgsApi;
   /** Authenticator app, recovery codes and step-up (errors thrown as LiftoffError, as by `api`). */
   twoFactor: TwoFactorApi;
+  /** The user's passkeys: add (the browser creates one), list, rename, remove. */
+  passkeys: PasskeysApi;
   /** Stops listening to the other tabs (a page that drops the client; tests). */
   close(): void;
 }
@@ -173,19 +180,27 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
 
   function secondFactorRequired(mfaToken: string, methods: SecondFactorMethod[]) {
     return new SecondFactorRequired(mfaToken, methods, async (input: SecondFactorInput) => {
-      const proof = 'code' in input ? { code: input.code } : { recovery_code: input.recoveryCode };
-      const response = await send(
-        new Request(new URL('/api/auth/2fa/verify', options.baseUrl), {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ mfa_token: mfaToken, ...proof }),
-        }),
-        null,
-      );
-      if (!response.ok) throw await errorFrom(response);
-      const answer = (await response.json()) as SignedInAnswer & { redirect_to: string | null };
+      const proof = await factorBody(input, () => postJson('/api/auth/2fa/passkey-options', { mfa_token: mfaToken }));
+      const answer = await postJson<SignedInAnswer & { redirect_to: string | null }>('/api/auth/2fa/verify', {
+        mfa_token: mfaToken,
+        ...proof,
+      });
       return { ...signedIn(answer), redirectTo: answer.redirect_to };
     });
+  }
+
+  /** A call made before there is a session (sign-in steps): JSON in, JSON out, errors thrown. */
+  async function postJson<T = Record<string, unknown>>(path: string, body: object): Promise<T> {
+    const response = await send(
+      new Request(new URL(path, options.baseUrl), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+      null,
+    );
+    if (!response.ok) throw await errorFrom(response);
+    return (await response.json()) as T;
   }
 
   /** After an OAuth sign-in of an account with a second factor: the pending step, from the URL's fragment. */
@@ -215,6 +230,10 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
   const auth: LiftoffClient['auth'] = {
     signUp: (input) => signInWith('/api/auth/register', input),
     signIn: (input) => signInWith('/api/auth/login', input),
+    async signInWithPasskey() {
+      const response = await getPasskey(await postJson('/api/auth/passkeys/options', {}));
+      return signedIn(await postJson<SignedInAnswer>('/api/auth/passkeys/verify', { response }));
+    },
     async signOut() {
       // Signed out here (and in every tab) at once, so a refresh already on its way cannot undo it;
       // then the API ends the session and clears the cookie. If that call fails, it throws: the
@@ -255,6 +274,7 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     auth,
     orgs: createOrgs(api, session),
     twoFactor: createTwoFactor(api, session),
+    passkeys: createPasskeys(api),
     close: () => session.close(),
   };
 }

@@ -3,12 +3,13 @@
 // client's (and every tab's: see Session.replaceToken).
 import type { Client } from 'openapi-fetch';
 import type { components, paths } from './api.js';
+import { getPasskey } from './passkeys.js';
 import type { Session, User } from './session.js';
 
 export type SecondFactorMethod = components['schemas']['MfaRequired']['methods'][number];
 
-/** A fresh second factor: a code from the authenticator app, or a recovery code. */
-export type SecondFactorInput = { code: string } | { recoveryCode: string };
+/** A fresh second factor: a code from the authenticator app, a recovery code, or a passkey (the browser asks for it). */
+export type SecondFactorInput = { code: string } | { recoveryCode: string } | { passkey: true };
 
 /**
  * Thrown by `auth.signIn()` (and `auth.completeOAuth()`) when the account has a second factor: no
@@ -42,8 +43,8 @@ export interface TwoFactorApi {
   startTotp(input?: { password?: string }): Promise<{ secret: string; otpauthUri: string }>;
   /** Turns it on with a code from it; resolves to the 10 recovery codes (show them once). */
   confirmTotp(code: string): Promise<string[]>;
-  disableTotp(input: SecondFactorInput): Promise<void>;
-  regenerateRecoveryCodes(input: SecondFactorInput): Promise<string[]>;
+  disableTotp(input: { code: string } | { recoveryCode: string }): Promise<void>;
+  regenerateRecoveryCodes(input: { code: string } | { recoveryCode: string }): Promise<string[]>;
   /**
    * After a `STEP_UP_REQUIRED` error: proves a factor again (`{password}` for an account without a
    * second factor), then retry the call.
@@ -51,12 +52,23 @@ export interface TwoFactorApi {
   stepUp(input: SecondFactorInput | { password: string }): Promise<void>;
 }
 
-const body = (input: SecondFactorInput | { password: string }) =>
-  'code' in input
-    ? { code: input.code }
-    : 'recoveryCode' in input
-      ? { recovery_code: input.recoveryCode }
-      : { password: input.password };
+/** The request body for a factor; a passkey runs the browser's ceremony on `options()` first. */
+export async function factorBody(
+  input: SecondFactorInput | { password: string },
+  options: () => Promise<Record<string, unknown>>,
+) {
+  if ('code' in input) return { code: input.code };
+  if ('recoveryCode' in input) return { recovery_code: input.recoveryCode };
+  if ('passkey' in input) return { passkey: await getPasskey(await options()) };
+  return { password: input.password };
+}
+
+/** Turning the app off and new recovery codes take a code or a recovery code (not a passkey). */
+function codeBody(input: SecondFactorInput): { code: string } | { recovery_code: string } {
+  if ('code' in input) return { code: input.code };
+  if ('recoveryCode' in input) return { recovery_code: input.recoveryCode };
+  throw new Error('Use a code from the authenticator app or a recovery code.');
+}
 
 export function createTwoFactor(api: Client<paths>, session: Session): TwoFactorApi {
   const replace = (data: { access_token: string | null; expires_in: number | null } | undefined) => {
@@ -74,12 +86,13 @@ export function createTwoFactor(api: Client<paths>, session: Session): TwoFactor
       return data!.recovery_codes;
     },
     async disableTotp(input) {
-      await api.DELETE('/api/me/2fa/totp', { body: body(input) as { code: string } });
+      await api.DELETE('/api/me/2fa/totp', { body: codeBody(input) });
     },
     regenerateRecoveryCodes: async (input) =>
-      (await api.POST('/api/me/2fa/recovery-codes', { body: body(input) as { code: string } })).data!.recovery_codes,
+      (await api.POST('/api/me/2fa/recovery-codes', { body: codeBody(input) })).data!.recovery_codes,
     async stepUp(input) {
-      replace((await api.POST('/api/auth/step-up', { body: body(input) })).data);
+      const body = await factorBody(input, async () => (await api.POST('/api/auth/step-up/passkey-options')).data!);
+      replace((await api.POST('/api/auth/step-up', { body })).data);
     },
   };
 }

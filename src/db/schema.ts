@@ -435,6 +435,8 @@ export const mfaChallenges = sqliteTable(
     authMethod: text('auth_method').notNull(),
     amr: text('amr').notNull(),
     passwordHash: text('password_hash'),
+    /** For an OAuth sign-in: the provider's subject, so the second step holds only while that link stands. */
+    providerSubject: text('provider_subject'),
     /** Where an OAuth sign-in goes once complete (its redirect_to). */
     redirectTo: text('redirect_to'),
     createdAt: timestamp('created_at').notNull(),

@@ -168,6 +168,7 @@ export interface NewMfaChallenge {
   authMethod: string;
   amr: string;
   passwordHash: string | null;
+  providerSubject: string | null;
   redirectTo: string | null;
   now: Date;
   expiresAt: Date;
@@ -176,14 +177,16 @@ export interface NewMfaChallenge {
 export function insertMfaChallengeStatement(db: Database, challenge: NewMfaChallenge): Statement {
   return sqlStatement(
     db,
-    `INSERT INTO mfa_challenges (id, secret_hash, user_id, auth_method, amr, password_hash, redirect_to, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO mfa_challenges (id, secret_hash, user_id, auth_method, amr, password_hash, provider_subject,
+       redirect_to, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     challenge.id,
     challenge.secretHash,
     challenge.userId,
     challenge.authMethod,
     challenge.amr,
     challenge.passwordHash,
+    challenge.providerSubject,
     challenge.redirectTo,
     challenge.now.getTime(),
     challenge.expiresAt.getTime(),
@@ -196,6 +199,7 @@ export interface MfaChallengeRow {
   auth_method: string;
   amr: string;
   password_hash: string | null;
+  provider_subject: string | null;
   redirect_to: string | null;
   totp_secret_sealed: string | null;
   totp_last_used_step: number | null;
@@ -206,7 +210,7 @@ export interface MfaChallengeRow {
 export function selectMfaChallengeStatement(db: Database, input: { id: string; secretHash: string; now: Date }) {
   return sqlStatement(
     db,
-    `SELECT c.user_id, c.auth_method, c.amr, c.password_hash, c.redirect_to,
+    `SELECT c.user_id, c.auth_method, c.amr, c.password_hash, c.provider_subject, c.redirect_to,
        t.secret_sealed AS totp_secret_sealed, t.last_used_step AS totp_last_used_step,
        (SELECT count(*) FROM recovery_codes r WHERE r.user_id = c.user_id AND r.used_at IS NULL) AS recovery_codes_left
      FROM mfa_challenges c

@@ -64,6 +64,8 @@ export function removeUnvouchedCredentialsStatements(
       ...when.params,
     ),
     sqlStatement(db, `DELETE ${links} AND ${when.sql}`, userId, keep, ...when.params),
+    // Sign-ins waiting for their second step may have started from what goes here: they go too.
+    sqlStatement(db, `DELETE FROM mfa_challenges WHERE user_id = ? AND ${when.sql}`, userId, ...when.params),
     sqlStatement(
       db,
       `UPDATE users SET password_hash = NULL, updated_at = ? WHERE id = ? AND ${password} AND ${when.sql}`,

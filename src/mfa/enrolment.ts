@@ -11,6 +11,7 @@ import {
   stepUpSessionStatement,
   upsertPendingTotpStatement,
 } from '../db/second-factors';
+import type { User } from '../db/schema';
 import type { Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { secondFactorNotice } from './notices';
@@ -23,6 +24,16 @@ import { base32Encode, otpauthUri, TOTP_SECRET_BYTES } from './totp';
 
 /** Setting up an app without the password needs a factor proven this recently (a sign-in or a step-up). */
 export const RECENT_AUTH_SECONDS = 10 * 60;
+
+/**
+ * Second factors are set up only on a verified address: someone who registered another person's
+ * address (pre-account hijacking) cannot plant a factor that would outlive the owner's proof.
+ */
+export function requireVerifiedEmail(user: User) {
+  if (user.emailVerifiedAt === null) {
+    throw new AppError('FORBIDDEN', 'Verify your email address first, then set up a second factor.');
+  }
+}
 
 /** The caller's user and authenticator app, in one round trip. */
 async function readAccount(deps: Deps, userId: string) {
@@ -50,6 +61,7 @@ export async function secondFactorStatus(deps: Deps, auth: AccessTokenClaims) {
  */
 export async function startTotpSetup(deps: Deps, auth: AccessTokenClaims, input: { password?: string | undefined }) {
   const keys = await sealingKeys(deps.config);
+  requireVerifiedEmail((await readAccount(deps, auth.userId)).user);
   if (input.password !== undefined) await confirmPassword(deps, auth.userId, input.password);
   else if (Math.floor(deps.now.getTime() / 1000) - auth.authTime > RECENT_AUTH_SECONDS) {
     throw new AppError(

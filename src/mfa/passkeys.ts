@@ -30,7 +30,7 @@ import {
 import type { User } from '../db/schema';
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
-import { RECENT_AUTH_SECONDS } from './enrolment';
+import { RECENT_AUTH_SECONDS, requireVerifiedEmail } from './enrolment';
 import { secondFactorNotice } from './notices';
 import { toPasskeyView } from './passkey-list';
 import type { ProvenFactor } from './proof';
@@ -85,6 +85,7 @@ function requireRecentAuth(deps: Deps, auth: AccessTokenClaims) {
 /** POST /api/me/passkeys/options: creation options for the browser (a discoverable credential, user verification required). */
 export async function registrationOptions(deps: Deps, auth: AccessTokenClaims, user: User) {
   requireRecentAuth(deps, auth);
+  requireVerifiedEmail(user);
   const existing = await listPasskeys(deps.db, user.id);
   if (existing.length >= MAX_PASSKEYS_PER_USER) {
     throw new AppError('VALIDATION_ERROR', `An account keeps at most ${MAX_PASSKEYS_PER_USER} passkeys.`);
@@ -111,6 +112,7 @@ export async function registerPasskey(
   input: { response: RegistrationResponseJSON; name?: string | undefined },
 ) {
   requireRecentAuth(deps, auth);
+  requireVerifiedEmail(user);
   const challenge = challengeOf(input.response.response.clientDataJSON);
   if (!challenge) throw passkeyInvalid();
   if (!(await takeWebAuthnChallenge(deps.db, { challenge, purpose: 'register', userId: user.id, now: deps.now }))) {

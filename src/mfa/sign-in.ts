@@ -3,10 +3,12 @@
 // gets, and POST /api/auth/2fa/verify completes it with a code.
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { AuthenticationMethod } from '../auth/access-tokens';
+import { isProviderName } from '../auth/oauth/identity';
 import { accountWindow, addressWindow, countAttempt, RATE_RULES } from '../auth/rate-limits';
 import { startSignedInSession, type SecondFactorRequired, type SignedIn } from '../auth/accounts';
 import { auditStatement } from '../db/audit-log';
-import { allOf, rowsOf, runBatch, type Statement } from '../db/client';
+import { allOf, rowsOf, runBatch, type Condition, type Statement } from '../db/client';
+import { linkStandsCondition } from '../db/oauth-accounts';
 import type { User } from '../db/schema';
 import type { SecondFactorMethod } from '../db/second-factor-methods';
 import {
@@ -25,6 +27,8 @@ import { reserveCodeCheck } from './guarded-change';
 import { secondFactorNotice } from './notices';
 import { proveSecondFactor, type SecondFactorInput } from './proof';
 
+const NEVER: Condition = { sql: '0', params: [] };
+
 /** How long the second step may take. */
 export const MFA_TOKEN_TTL_MS = 5 * 60_000;
 
@@ -39,6 +43,8 @@ export async function awaitSecondFactor(
     amr: AuthenticationMethod[];
     methods: SecondFactorMethod[];
     passwordHash?: string;
+    /** An OAuth sign-in's provider subject: the second step holds only while that link stands. */
+    providerSubject?: string;
     redirectTo?: string;
     also: Statement[];
   },
@@ -54,6 +60,7 @@ export async function awaitSecondFactor(
       authMethod: input.authMethod,
       amr: input.amr.join(' '),
       passwordHash: input.passwordHash ?? null,
+      providerSubject: input.providerSubject ?? null,
       redirectTo: input.redirectTo ?? null,
       now: deps.now,
       expiresAt: new Date(deps.now.getTime() + MFA_TOKEN_TTL_MS),
@@ -61,6 +68,20 @@ export async function awaitSecondFactor(
     auditStatement(deps, { action: 'login.second_factor_required', userId: user.id, metadata: { amr: input.amr } }),
   ]);
   return { mfaToken: `${id}.${secret}`, methods: input.methods, outboxIds: [] };
+}
+
+/**
+ * What the first factor was must still hold when the session starts: the password unchanged (a
+ * reset voids the pending sign-in), or the provider link in place (the address's owner proving it
+ * removes a link it did not vouch for, and this sign-in with it).
+ */
+function firstFactorStandsCondition(userId: string, challenge: MfaChallengeRow) {
+  if (challenge.password_hash !== null) return hasPasswordHashCondition(userId, challenge.password_hash);
+  const provider = challenge.auth_method.startsWith('oauth:') ? challenge.auth_method.slice('oauth:'.length) : null;
+  if (provider !== null && challenge.provider_subject !== null && isProviderName(provider)) {
+    return linkStandsCondition({ provider, providerUserId: challenge.provider_subject, userId });
+  }
+  return NEVER;
 }
 
 function parseMfaToken(token: string): { id: string; secret: string } | null {
@@ -111,10 +132,7 @@ export async function completeSecondFactor(
     }
     throw err;
   }
-  const firstFactorStands =
-    challenge.password_hash !== null
-      ? hasPasswordHashCondition(user.id, challenge.password_hash)
-      : userEnabledCondition(user.id);
+  const firstFactorStands = firstFactorStandsCondition(user.id, challenge);
   const amr = [...(challenge.amr.split(' ') as AuthenticationMethod[]), factor.method];
   let outboxIds: string[] = [];
   const signedIn = await startSignedInSession(deps, user, {

@@ -59,12 +59,12 @@ const registrationOptionsRoute = createRoute({
   tags,
   summary: 'Start adding a passkey: creation options for the browser',
   description:
-    'Needs a factor proven in the last 10 minutes (a sign-in or POST /api/auth/step-up), and, when the account has ' +
-    'a second factor, a session that proved it.',
+    'Needs a verified email address (else 403 FORBIDDEN), a factor proven in the last 10 minutes (a sign-in or ' +
+    'POST /api/auth/step-up), and, when the account has a second factor, a session that proved it.',
   ...secondFactorGuard(),
   responses: {
     200: jsonResponse(optionsSchema, 'For navigator.credentials.create().'),
-    ...errorResponses(SECOND_FACTOR_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND'),
+    ...errorResponses(SECOND_FACTOR_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', 'FORBIDDEN'),
   },
 });
 
@@ -80,7 +80,7 @@ const registerRoute = createRoute({
   },
   responses: {
     201: jsonResponse(passkeySchema, 'Added.'),
-    ...errorResponses(SECOND_FACTOR_ERRORS, JSON_BODY_ERRORS, 'NOT_FOUND', ...PASSKEY_ERRORS),
+    ...errorResponses(SECOND_FACTOR_ERRORS, JSON_BODY_ERRORS, 'NOT_FOUND', 'FORBIDDEN', ...PASSKEY_ERRORS),
   },
 });
 

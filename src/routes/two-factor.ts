@@ -85,7 +85,8 @@ const startTotpRoute = createRoute({
   tags,
   summary: 'Set up an authenticator app: a new secret and its otpauth:// URI',
   description:
-    'Confirm with `password`, or omit it within 10 minutes of signing in or stepping up. Render `otpauth_uri` as ' +
+    'The email address must be verified (else 403 FORBIDDEN). Confirm with `password`, or omit it within 10 ' +
+    'minutes of signing in or stepping up. Render `otpauth_uri` as ' +
     'a QR code (or show `secret`), then confirm with a code. Calling again before confirming replaces the secret.',
   ...liveSessionGuard(),
   request: { body: jsonRequest(z.object({ password: passwordInput.optional() }).strict(), { required: false }) },
@@ -100,6 +101,7 @@ const startTotpRoute = createRoute({
       'INVALID_CREDENTIALS',
       'RATE_LIMITED',
       'STEP_UP_REQUIRED',
+      'FORBIDDEN',
       'TOTP_ALREADY_ENABLED',
       'MFA_NOT_CONFIGURED',
     ),

@@ -56,7 +56,7 @@ export type OAuthSignedIn =
 async function awaitSecondFactorIfAny(
   deps: Deps,
   user: User,
-  input: { provider: ProviderName; redirectTo: string; statements: Statement[] },
+  input: { provider: ProviderName; providerSubject: string; redirectTo: string; statements: Statement[] },
 ): Promise<OAuthSignedIn | null> {
   const methods = await findSecondFactorMethods(deps.db, user.id);
   if (methods.length === 0) return null;
@@ -65,6 +65,7 @@ async function awaitSecondFactorIfAny(
     authMethod: `oauth:${input.provider}`,
     amr: ['oauth'],
     methods,
+    providerSubject: input.providerSubject,
     redirectTo: input.redirectTo,
     also: input.statements,
   });
@@ -124,7 +125,12 @@ async function signInLinked(
     vouched: identity.emailVerified && identity.email === user.email,
     now: deps.now,
   });
-  const pending = await awaitSecondFactorIfAny(deps, user, { provider, redirectTo, statements: [touch] });
+  const pending = await awaitSecondFactorIfAny(deps, user, {
+    provider,
+    providerSubject: identity.providerUserId,
+    redirectTo,
+    statements: [touch],
+  });
   if (pending) return pending;
   // Only if the link still stands when the batch runs: the address's owner may have just proven
   // it and removed this link (or an admin disabled the user) since it was read.
@@ -172,6 +178,7 @@ async function linkToExistingAccount(
   // The provider proved the address, so the link stands; the account's second factor is still asked.
   const pending = await awaitSecondFactorIfAny(deps, existing, {
     provider,
+    providerSubject: identity.providerUserId,
     redirectTo,
     statements: [
       ...linking,
