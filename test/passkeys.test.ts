@@ -3,7 +3,7 @@
 // cloned (counter), foreign and unverified assertions refused; the last way to sign in kept.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { countRows, login, register, STRONG_PASSWORD, type SignedInClient } from './support/auth';
+import { countRows, login, STRONG_PASSWORD, type SignedInClient } from './support/auth';
 import { advanceClock } from './support/clock';
 import { expectError, postJson } from './support/http';
 import { emailsTo } from './support/mailbox';

@@ -119,6 +119,7 @@ export interface Condition {
 }
 
 export const ALWAYS: Condition = { sql: '1', params: [] };
+export const NEVER: Condition = { sql: '0', params: [] };
 
 /** A condition that holds when all of `conditions` hold. */
 export function allOf(...conditions: Condition[]): Condition {

@@ -7,7 +7,7 @@ import { isProviderName } from '../auth/oauth/identity';
 import { accountWindow, addressWindow, countAttempt, RATE_RULES } from '../auth/rate-limits';
 import { startSignedInSession, type SecondFactorRequired, type SignedIn } from '../auth/accounts';
 import { auditStatement } from '../db/audit-log';
-import { allOf, rowsOf, runBatch, type Condition, type Statement } from '../db/client';
+import { allOf, NEVER, rowsOf, runBatch, type Statement } from '../db/client';
 import { linkStandsCondition } from '../db/oauth-accounts';
 import type { User } from '../db/schema';
 import type { SecondFactorMethod } from '../db/second-factor-methods';
@@ -26,8 +26,6 @@ import { newId, randomToken, sha256Base64Url } from '../lib/crypto';
 import { reserveCodeCheck } from './guarded-change';
 import { secondFactorNotice } from './notices';
 import { proveSecondFactor, type SecondFactorInput } from './proof';
-
-const NEVER: Condition = { sql: '0', params: [] };
 
 /** How long the second step may take. */
 export const MFA_TOKEN_TTL_MS = 5 * 60_000;
