@@ -55,6 +55,7 @@ def create_app(verifier: LiftoffVerifier) -> FastAPI:
             "role": user.role,
             "org_id": user.org_id,
             "org_role": user.org_role,
+            "aal": "aal2" if user.has_second_factor else "aal1",
         }
 
     return app

@@ -50,6 +50,9 @@ TOKEN_TYPE = "at+jwt"
 ROLES = ("user", "admin")
 # Roles in an organization, lowest first (the `org_role` claim of a session with an active organization).
 ORG_ROLES = ("member", "admin", "owner")
+# The `amr` values Liftoff writes: a password, a provider, an authenticator code, a recovery code, a passkey.
+AUTHENTICATION_METHODS = ("pwd", "oauth", "otp", "rc", "hwk")
+SECOND_FACTORS = ("otp", "rc", "hwk")
 # Same rule as Liftoff's requireAuth (src/middleware/require-auth.ts): scheme case-insensitive, one
 # or more spaces, a token without whitespace, nothing after it.
 BEARER = re.compile(r"^Bearer +([^\s]+)$", re.IGNORECASE)
@@ -117,6 +120,9 @@ class LiftoffUser:
     `role` is the role when the token was minted (at most ACCESS_TOKEN_TTL ago): a stateless check.
     `org_id` and `org_role` are the session's active organization and the role in it, or None when
     it has none; like `role`, they are as of the token's minting.
+    `amr` says how the session proved who it is and `auth_time` when (the sign-in or latest step-up):
+    check `has_second_factor` before anything that needs one, `authenticated_within(seconds)` for
+    "signed in recently". Liftoff answers STEP_UP_REQUIRED for these; a client knows what to do.
     """
 
     user_id: str
@@ -125,10 +131,21 @@ class LiftoffUser:
     claims: Mapping[str, Any] = field(repr=False)
     org_id: Optional[str] = None
     org_role: Optional[str] = None
+    amr: tuple[str, ...] = ()
+    auth_time: int = 0
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def has_second_factor(self) -> bool:
+        """The session proved a second factor (or a passkey): Liftoff's `aal` claim is `aal2`."""
+        return any(method in SECOND_FACTORS for method in self.amr)
+
+    def authenticated_within(self, seconds: int) -> bool:
+        """A factor was proven at most `seconds` ago."""
+        return time.time() - self.auth_time <= seconds
 
     def has_org_role(self, org_id: str, needed: str) -> bool:
         """True when the token's active organization is `org_id` and its role is at least `needed`."""
@@ -438,4 +455,23 @@ def _user_from(claims: dict[str, Any]) -> LiftoffUser:
     # Both or neither, as Liftoff mints them.
     if (org_id, org_role) != (None, None) and (not isinstance(org_id, str) or org_role not in ORG_ROLES):
         raise LiftoffAuthError("TOKEN_INVALID")
-    return LiftoffUser(user_id=sub, session_id=sid, role=role, claims=claims, org_id=org_id, org_role=org_role)
+    # How the session proved who it is (Liftoff's amr values), and when; tokens minted before Liftoff
+    # had second factors carry neither: no factor named, proven when issued.
+    amr, auth_time = claims.get("amr", []), claims.get("auth_time", claims.get("iat"))
+    if (
+        not isinstance(amr, list)
+        or not all(method in AUTHENTICATION_METHODS for method in amr)
+        or not isinstance(auth_time, int)
+        or isinstance(auth_time, bool)
+    ):
+        raise LiftoffAuthError("TOKEN_INVALID")
+    return LiftoffUser(
+        user_id=sub,
+        session_id=sid,
+        role=role,
+        claims=claims,
+        org_id=org_id,
+        org_role=org_role,
+        amr=tuple(amr),
+        auth_time=auth_time,
+    )

@@ -29,7 +29,8 @@ import {
 } from '../db/passkeys';
 import type { User } from '../db/schema';
 import type { Deps } from '../deps';
-import { AppError } from '../errors';
+import { findUserById } from '../db/users';
+import { AppError, notFound } from '../errors';
 import { RECENT_AUTH_SECONDS, requireVerifiedEmail } from './enrolment';
 import { secondFactorNotice } from './notices';
 import { toPasskeyView } from './passkey-list';
@@ -75,6 +76,12 @@ const bytesToBase64Url = (bytes: Uint8Array) =>
 const transportsOf = (row: PasskeyRow) =>
   row.transports === null ? undefined : (JSON.parse(row.transports) as AuthenticatorTransportFuture[]);
 
+async function signedInUser(deps: Deps, auth: AccessTokenClaims): Promise<User> {
+  const user = await findUserById(deps.db, auth.userId);
+  if (!user) throw notFound('No such user.');
+  return user;
+}
+
 /** Registration needs a factor proven in the last 10 minutes: a stolen access token alone cannot add a passkey. */
 function requireRecentAuth(deps: Deps, auth: AccessTokenClaims) {
   if (Math.floor(deps.now.getTime() / 1000) - auth.authTime > RECENT_AUTH_SECONDS) {
@@ -83,8 +90,9 @@ function requireRecentAuth(deps: Deps, auth: AccessTokenClaims) {
 }
 
 /** POST /api/me/passkeys/options: creation options for the browser (a discoverable credential, user verification required). */
-export async function registrationOptions(deps: Deps, auth: AccessTokenClaims, user: User) {
+export async function registrationOptions(deps: Deps, auth: AccessTokenClaims) {
   requireRecentAuth(deps, auth);
+  const user = await signedInUser(deps, auth);
   requireVerifiedEmail(user);
   const existing = await listPasskeys(deps.db, user.id);
   if (existing.length >= MAX_PASSKEYS_PER_USER) {
@@ -108,10 +116,10 @@ export async function registrationOptions(deps: Deps, auth: AccessTokenClaims, u
 export async function registerPasskey(
   deps: Deps,
   auth: AccessTokenClaims,
-  user: User,
   input: { response: RegistrationResponseJSON; name?: string | undefined },
 ) {
   requireRecentAuth(deps, auth);
+  const user = await signedInUser(deps, auth);
   requireVerifiedEmail(user);
   const challenge = challengeOf(input.response.response.clientDataJSON);
   if (!challenge) throw passkeyInvalid();

@@ -4,9 +4,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { toUserView } from '../auth/accounts';
 import { setRefreshCookie } from '../auth/refresh-cookie';
-import { findUserById } from '../db/users';
 import { deliverAfterResponse } from '../email/outbox';
-import { notFound } from '../errors';
 import { passkeysOf, removeOwnPasskey, renameOwnPasskey } from '../mfa/passkey-list';
 import { removePassword } from '../mfa/passwordless';
 import { secondStepPasskeyOptions, signInWithPasskey } from '../mfa/sign-in';
@@ -206,18 +204,13 @@ const removePasswordRoute = createRoute({
 
 export const passkeysRouter = createRouter()
   .openapi(registrationOptionsRoute, async (c) => {
-    const deps = depsFrom(c);
-    const user = await findUserById(deps.db, c.get('auth').userId);
-    if (!user) throw notFound('No such user.');
     const { registrationOptions } = await import('../mfa/passkeys');
-    return c.json(await registrationOptions(deps, c.get('auth'), user), 200);
+    return c.json(await registrationOptions(depsFrom(c), c.get('auth')), 200);
   })
   .openapi(registerRoute, async (c) => {
     const deps = depsFrom(c);
-    const user = await findUserById(deps.db, c.get('auth').userId);
-    if (!user) throw notFound('No such user.');
     const { registerPasskey } = await import('../mfa/passkeys');
-    const { passkey, outboxIds } = await registerPasskey(deps, c.get('auth'), user, c.req.valid('json'));
+    const { passkey, outboxIds } = await registerPasskey(deps, c.get('auth'), c.req.valid('json'));
     deliverAfterResponse(c, deps, outboxIds);
     return c.json(passkey, 201);
   })

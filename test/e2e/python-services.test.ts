@@ -222,7 +222,14 @@ describe('Python services verify Liftoff tokens through the JWKS (examples/pytho
     for (const service of services) {
       const answer = await callService(service, `Bearer ${tokenA}`);
       expectAnswer(service, answer, 200);
-      expect(answer.body).toEqual({ user_id: user.id, session_id: sid, role: 'user', org_id: null, org_role: null });
+      expect(answer.body).toEqual({
+        user_id: user.id,
+        session_id: sid,
+        role: 'user',
+        org_id: null,
+        org_role: null,
+        aal: 'aal1',
+      });
       // Liftoff's own parsing rules: scheme case-insensitive, several spaces, surrounding whitespace.
       expectAnswer(service, await callService(service, `  bearer   ${tokenA} `), 200);
     }
@@ -243,6 +250,21 @@ describe('Python services verify Liftoff tokens through the JWKS (examples/pytho
       const answer = await callService(service, `Bearer ${orgToken}`);
       expectAnswer(service, answer, 200);
       expect(answer.body).toMatchObject({ org_id: org.id, org_role: 'owner' });
+    }
+  });
+
+  it('tells the handler whether the session proved a second factor (amr, as Liftoff mints it)', async () => {
+    for (const [amr, aal] of [
+      [['pwd', 'otp'], 'aal2'],
+      [['hwk'], 'aal2'],
+      [['oauth'], 'aal1'],
+    ] as const) {
+      const token = await mint(keyA, { amr, auth_time: Math.floor(Date.now() / 1000) });
+      for (const service of services) {
+        const answer = await callService(service, `Bearer ${token}`);
+        expectAnswer(service, answer, 200);
+        expect(answer.body).toMatchObject({ aal });
+      }
     }
   });
 
@@ -295,6 +317,8 @@ describe('Python services verify Liftoff tokens through the JWKS (examples/pytho
       ['unknown role', await mint(keyA, { role: 'root' }), 'TOKEN_INVALID'],
       ['org_id without org_role', await mint(keyA, { org_id: 'org-1' }), 'TOKEN_INVALID'],
       ['unknown org_role', await mint(keyA, { org_id: 'org-1', org_role: 'boss' }), 'TOKEN_INVALID'],
+      ['unknown amr value', await mint(keyA, { amr: ['pwd', 'magic'] }), 'TOKEN_INVALID'],
+      ['auth_time not a number', await mint(keyA, { amr: ['pwd'], auth_time: 'now' }), 'TOKEN_INVALID'],
       ['another key, unknown kid', await mint(foreignKey), 'TOKEN_INVALID'],
       ['another key posing as the known kid', await mint(foreignKey, {}, { kid: keyA.kid }), 'TOKEN_INVALID'],
       ['no kid', await mint(keyA, {}, { kid: undefined }), 'TOKEN_INVALID'],

@@ -1,7 +1,8 @@
 'use client';
-// The second factor in forms: a code from the authenticator app, or a recovery code instead; the
-// sign-in's second step (after a password, or after an OAuth redirect); and step-up, which proves
-// it again when a sensitive call answers STEP_UP_REQUIRED and then makes the call once more.
+// The second factor in forms: a code from the authenticator app, or a recovery code instead, or a
+// passkey (the browser asks for it); the sign-in's second step (after a password, or after an OAuth
+// redirect); and step-up, which proves a factor again when a sensitive call answers
+// STEP_UP_REQUIRED and then makes the call once more.
 import {
   isLiftoffError,
   type SecondFactorInput,
@@ -9,8 +10,9 @@ import {
   type SecondFactorRequired,
   type User,
 } from '@liftoff/client';
-import { useId, useState } from 'react';
-import { Alert, Field, formValues, SubmitButton, useAction } from './ui';
+import { useEffect, useId, useState } from 'react';
+import { PASSKEY_MESSAGES, type Messages } from '@/lib/errors';
+import { Alert, Field, formValues, SubmitButton, useAction, UsernameField, usePasskeySupport } from './ui';
 import { useLiftoff } from './liftoff-provider';
 
 const ALL_METHODS: SecondFactorMethod[] = ['totp', 'recovery_code'];
@@ -23,6 +25,8 @@ const ALL_METHODS: SecondFactorMethod[] = ['totp', 'recovery_code'];
 export function SecondFactorFields({ methods = ALL_METHODS }: { methods?: SecondFactorMethod[] }) {
   const [recovery, setRecovery] = useState(!methods.includes('totp'));
   const canSwitch = methods.includes('totp') && methods.includes('recovery_code');
+  // A passkey is a button, not a field (PasskeyButton).
+  if (!methods.includes('totp') && !methods.includes('recovery_code')) return null;
   return (
     <>
       {recovery ? (
@@ -71,10 +75,41 @@ export function secondFactorInput(form: HTMLFormElement): SecondFactorInput {
 }
 
 /**
- * The sign-in's second step: the account has an authenticator app, so the password (or the
- * provider) started no session yet; a code completes it. `challenge` is the SecondFactorRequired
- * that `auth.signIn()` or `auth.completeOAuth()` threw. After MFA_TOKEN_INVALID (5 minutes passed,
- * or the step was completed elsewhere) only signing in again helps: `onRestart`.
+ * "Use a passkey": the browser asks for one of the account's passkeys. Shown once the page knows
+ * the browser can (usePasskeySupport); `alone` says so when it cannot and nothing else is offered.
+ */
+function PasskeyButton({ pending, alone, onClick }: { pending: boolean; alone: boolean; onClick(): void }) {
+  const supported = usePasskeySupport();
+  if (supported === null) return null;
+  if (!supported) {
+    return alone ? (
+      <Alert kind="info">This browser cannot use passkeys: use a browser or device that has your passkey.</Alert>
+    ) : null;
+  }
+  return (
+    <p>
+      <button type="button" disabled={pending} onClick={onClick}>
+        Use a passkey
+      </button>
+    </p>
+  );
+}
+
+/** What a step asks for, in words: a passkey, a code, or either. */
+function factorWords(methods: readonly SecondFactorMethod[]): string {
+  const passkey = methods.includes('passkey');
+  const code = methods.includes('totp') || methods.includes('recovery_code');
+  if (passkey && code) return 'your passkey, or a code from your authenticator app (or a recovery code)';
+  if (passkey) return 'your passkey';
+  return 'a code from your authenticator app (or a recovery code)';
+}
+
+/**
+ * The sign-in's second step: the account has a second factor (an authenticator app, a passkey), so
+ * the password (or the provider) started no session yet; a code or a passkey completes it.
+ * `challenge` is the SecondFactorRequired that `auth.signIn()` or `auth.completeOAuth()` threw; its
+ * `methods` say what to offer. After MFA_TOKEN_INVALID (5 minutes passed, or the step was completed
+ * elsewhere) only signing in again helps: `onRestart`.
  */
 export function SecondFactorStep({
   challenge,
@@ -88,6 +123,28 @@ export function SecondFactorStep({
   const { pending, error, run } = useAction();
   const [expired, setExpired] = useState(false);
   const titleId = useId();
+  const withPasskey = challenge.methods.includes('passkey');
+  const withCode = challenge.methods.some((method) => method !== 'passkey');
+
+  function verify(input: SecondFactorInput) {
+    void run(
+      async () => {
+        try {
+          onSignedIn(await challenge.verify(input));
+        } catch (caught) {
+          if (isLiftoffError(caught, 'MFA_TOKEN_INVALID')) setExpired(true);
+          throw caught;
+        }
+      },
+      'passkey' in input ? PASSKEY_MESSAGES : undefined,
+    );
+  }
+
+  const cancel = (
+    <button type="button" className="button-secondary" onClick={onRestart} disabled={pending}>
+      Cancel
+    </button>
+  );
   return (
     <div aria-labelledby={titleId} role="group">
       <h2 id={titleId}>Two-step verification</h2>
@@ -99,83 +156,131 @@ export function SecondFactorStep({
           </button>
         </>
       ) : (
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            const input = secondFactorInput(event.currentTarget);
-            void run(async () => {
-              try {
-                onSignedIn(await challenge.verify(input));
-              } catch (caught) {
-                if (isLiftoffError(caught, 'MFA_TOKEN_INVALID')) setExpired(true);
-                throw caught;
-              }
-            });
-          }}
-        >
-          <p>Your account is protected by an authenticator app. Enter the code it shows to finish signing in.</p>
+        <>
+          <p>Your account has a second factor. To finish signing in, use {factorWords(challenge.methods)}.</p>
           {error && <Alert>{error}</Alert>}
-          <SecondFactorFields methods={challenge.methods} />
-          <div className="actions">
-            <SubmitButton pending={pending}>Verify</SubmitButton>
-            <button type="button" className="button-secondary" onClick={onRestart} disabled={pending}>
-              Cancel
-            </button>
-          </div>
-        </form>
+          {withPasskey && (
+            <PasskeyButton pending={pending} alone={!withCode} onClick={() => verify({ passkey: true })} />
+          )}
+          {withCode ? (
+            <form
+              aria-label="Enter a code"
+              onSubmit={(event) => {
+                event.preventDefault();
+                verify(secondFactorInput(event.currentTarget));
+              }}
+            >
+              <SecondFactorFields methods={challenge.methods} />
+              <div className="actions">
+                <SubmitButton pending={pending}>Verify</SubmitButton>
+                {cancel}
+              </div>
+            </form>
+          ) : (
+            <div className="actions">{cancel}</div>
+          )}
+        </>
       )}
     </div>
   );
 }
 
 /**
- * Step-up for a sensitive call (password change, account deletion, unlinking a provider). Pass the
- * form's `run` (useAction); use the returned `run` instead of it and render `prompt` below the form.
- * When the action throws STEP_UP_REQUIRED (this session has not proven the account's second
- * factor: it started before the app was set up), `prompt` asks for a code, calls
- * `twoFactor.stepUp()`, and runs the action again, its errors shown by the form as usual.
+ * Step-up for a sensitive call (password change, account deletion, unlinking a provider, passkeys).
+ * Pass the form's `run` (useAction); use the returned `run` instead of it and render `prompt` below
+ * the form. When the action throws STEP_UP_REQUIRED (this session has not proven the account's
+ * second factor, e.g. it started before the factor was set up; or, for adding a passkey, the last
+ * sign-in is more than 10 minutes old), `prompt` asks for a passkey, a code or the password (what
+ * the account has), calls `twoFactor.stepUp()`, and runs the action again, its errors shown by the
+ * form as usual (worded with `messages`, as useAction's run).
  */
-export function useStepUp(run: (action: () => Promise<void>) => Promise<void>) {
-  const [retry, setRetry] = useState<(() => Promise<void>) | null>(null);
-  function guarded(action: () => Promise<void>) {
+export function useStepUp(run: (action: () => Promise<void>, messages?: Messages) => Promise<void>) {
+  const [retry, setRetry] = useState<{ action: () => Promise<void>; messages?: Messages } | null>(null);
+  function guarded(action: () => Promise<void>, messages?: Messages) {
     setRetry(null);
     return run(async () => {
       try {
         await action();
       } catch (caught) {
         if (!isLiftoffError(caught, 'STEP_UP_REQUIRED')) throw caught;
-        // A function in state is stored through an updater.
-        setRetry(() => action);
+        setRetry({ action, messages });
       }
-    });
+    }, messages);
   }
-  const prompt = retry && <StepUpPrompt onConfirmed={() => void guarded(retry)} onCancel={() => setRetry(null)} />;
+  const prompt = retry && (
+    <StepUpPrompt onConfirmed={() => void guarded(retry.action, retry.messages)} onCancel={() => setRetry(null)} />
+  );
   return { run: guarded, prompt };
 }
 
+/** What the account can step up with: its second factors, else its password. */
+interface Factors {
+  totp: boolean;
+  passkey: boolean;
+}
+
 function StepUpPrompt({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel(): void }) {
-  const { client } = useLiftoff();
+  const { client, user } = useLiftoff();
   const { pending, error, run } = useAction();
+  const [factors, setFactors] = useState<Factors | null>(null);
   const titleId = useId();
+  // Once per prompt: what to ask for.
+  useEffect(() => {
+    void run(async () => {
+      const [status, passkeys] = await Promise.all([client.twoFactor.status(), client.passkeys.list()]);
+      setFactors({ totp: status.totp.enabled, passkey: passkeys.length > 0 });
+    });
+  }, [client]);
+
+  function confirm(input: SecondFactorInput | { password: string }) {
+    void run(
+      async () => {
+        await client.twoFactor.stepUp(input);
+        onConfirmed();
+      },
+      'passkey' in input ? PASSKEY_MESSAGES : undefined,
+    );
+  }
+
+  const methods: SecondFactorMethod[] = factors
+    ? [...(factors.passkey ? ['passkey' as const] : []), ...(factors.totp ? ALL_METHODS : [])]
+    : [];
+  // An account without a second factor steps up with its password.
+  const withPassword = factors !== null && methods.length === 0;
   return (
     <form
       className="step-up"
       aria-labelledby={titleId}
       onSubmit={(event) => {
         event.preventDefault();
-        const input = secondFactorInput(event.currentTarget);
-        void run(async () => {
-          await client.twoFactor.stepUp(input);
-          onConfirmed();
-        });
+        const form = event.currentTarget;
+        confirm(withPassword ? { password: formValues(form).password! } : secondFactorInput(form));
       }}
     >
       <h3 id={titleId}>Confirm it is you</h3>
-      <p>This change needs a fresh code from your authenticator app (or a recovery code). Then it goes ahead.</p>
+      {factors === null ? (
+        !error && <p className="muted">Loading…</p>
+      ) : withPassword ? (
+        <p>
+          This change needs your password again. Then it goes ahead. No password (you sign in with a provider)? Sign
+          out and sign in again, then make the change.
+        </p>
+      ) : (
+        <p>This change needs {factorWords(methods)} once more. Then it goes ahead.</p>
+      )}
       {error && <Alert>{error}</Alert>}
-      <SecondFactorFields />
+      {factors?.passkey && (
+        <PasskeyButton pending={pending} alone={!factors.totp} onClick={() => confirm({ passkey: true })} />
+      )}
+      {factors?.totp && <SecondFactorFields />}
+      {withPassword && (
+        <>
+          <UsernameField email={user!.email} />
+          <Field label="Your password" name="password" type="password" autoComplete="current-password" required />
+        </>
+      )}
       <div className="actions">
-        <SubmitButton pending={pending}>Confirm and continue</SubmitButton>
+        {(factors?.totp || withPassword) && <SubmitButton pending={pending}>Confirm and continue</SubmitButton>}
         <button type="button" className="button-secondary" onClick={onCancel} disabled={pending}>
           Cancel
         </button>

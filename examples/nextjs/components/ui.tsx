@@ -1,10 +1,10 @@
 'use client';
 // Small building blocks shared by the pages: a labelled field (input or drop-down), an alert, a
-// submit button that is disabled while its form is being sent, and a hook that runs an action and
-// maps its error.
+// submit button that is disabled while its form is being sent, a hook that runs an action and maps
+// its error, and whether the browser has passkeys.
 import Link from 'next/link';
-import { useId, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
-import { errorMessage } from '@/lib/errors';
+import { useEffect, useId, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
+import { errorMessage, type Messages } from '@/lib/errors';
 import { useLiftoff } from './liftoff-provider';
 
 export function Field({
@@ -81,22 +81,35 @@ export function SubmitButton({
   );
 }
 
-/** Runs one action at a time: `pending` while it runs, `error` (a sentence for the user) if it threw. */
+/**
+ * Runs one action at a time: `pending` while it runs, `error` (a sentence for the user) if it threw.
+ * `messages` words some codes for this action (lib/errors.ts: PASSKEY_MESSAGES...).
+ */
 export function useAction() {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  async function run(action: () => Promise<void>) {
+  async function run(action: () => Promise<void>, messages?: Messages) {
     setPending(true);
     setError(null);
     try {
       await action();
     } catch (caught) {
-      setError(errorMessage(caught));
+      setError(errorMessage(caught, messages));
     } finally {
       setPending(false);
     }
   }
   return { pending, error, run };
+}
+
+/**
+ * Whether this browser can use passkeys (WebAuthn, which needs https:// or localhost). null while
+ * server rendering and until the page has mounted (so the first render matches the server's).
+ */
+export function usePasskeySupport(): boolean | null {
+  const [supported, setSupported] = useState<boolean | null>(null);
+  useEffect(() => setSupported(typeof window.PublicKeyCredential === 'function'), []);
+  return supported;
 }
 
 /** Renders its children for a signed-in user only; otherwise a link to sign in and come back. */

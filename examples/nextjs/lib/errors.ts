@@ -20,7 +20,8 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   TOTP_ALREADY_ENABLED: 'An authenticator app is already on. Turn it off first to set up another one.',
   TOTP_NOT_ENABLED: 'No authenticator app is on (or being set up) for this account. Start the setup again.',
   MFA_NOT_CONFIGURED: 'Authenticator apps are not set up on this server (MFA_ENCRYPTION_KEYS).',
-  LAST_SIGN_IN_METHOD: 'This is your only way to sign in. Set a password or link another provider first.',
+  LAST_SIGN_IN_METHOD:
+    'This is your last way to sign in. Add another passkey or link a provider first (or keep your password).',
   NOT_FOUND: 'That no longer exists.',
   PROVIDER_NOT_CONFIGURED: 'That sign-in provider is not set up.',
   BILLING_NOT_CONFIGURED: 'Billing is not set up on this server.',
@@ -43,10 +44,54 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   DATABASE_UNAVAILABLE: 'The server is having trouble. Try again later.',
 };
 
+/** Codes whose message depends on what was being done, for errorMessage()'s `messages`. */
+export type Messages = Partial<Record<ErrorCode, string>>;
+
+/**
+ * Setting up a second factor (an authenticator app, a passkey): the API answers 403 FORBIDDEN while
+ * the email address is not verified.
+ */
+export const SETUP_MESSAGES: Messages = {
+  FORBIDDEN: 'Verify your email address first (open the link we emailed you), then set up a second factor.',
+};
+
+/**
+ * A passkey the API refused (SECOND_FACTOR_INVALID): not a code the user typed. Also what a copied
+ * authenticator gets, whose signature counter did not grow past the last one the API saw.
+ */
+export const PASSKEY_MESSAGES: Messages = {
+  SECOND_FACTOR_INVALID: 'That passkey was not accepted. Try again, or use another passkey or another way to sign in.',
+};
+
+/** Adding a passkey: also a verified address first, and VALIDATION_ERROR without a field (a duplicate, or too many). */
+export const ADD_PASSKEY_MESSAGES: Messages = {
+  ...SETUP_MESSAGES,
+  ...PASSKEY_MESSAGES,
+  VALIDATION_ERROR: 'This passkey is already on your account, or your account has as many passkeys as it may keep.',
+};
+
+/**
+ * The browser's own refusals of a passkey ceremony (navigator.credentials), DOMExceptions by name.
+ * NotAllowedError is the common one: the user closed the prompt, or it timed out.
+ */
+const BROWSER_MESSAGES: Record<string, string> = {
+  NotAllowedError: 'The passkey prompt was closed or timed out. Nothing was changed: try again when you are ready.',
+  AbortError: 'The passkey prompt was closed. Nothing was changed: try again when you are ready.',
+  InvalidStateError: 'This device already holds a passkey for your account.',
+  NotSupportedError: 'This browser or device cannot use that kind of passkey.',
+  SecurityError:
+    'Passkeys are not set up for this site: the API must name it (WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS).',
+};
+
 const FALLBACK = 'Something went wrong. Try again.';
 
-/** A sentence for the user about `error` (anything a call may throw). */
-export function errorMessage(error: unknown): string {
+/**
+ * A sentence for the user about `error` (anything a call may throw); `messages` replaces the usual
+ * sentence for some codes (SETUP_MESSAGES, PASSKEY_MESSAGES, ADD_PASSKEY_MESSAGES).
+ */
+export function errorMessage(error: unknown, messages: Messages = {}): string {
+  const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
+  if (Object.hasOwn(BROWSER_MESSAGES, name)) return BROWSER_MESSAGES[name]!;
   if (!isLiftoffError(error)) {
     // fetch rejects with a TypeError when the API cannot be reached (down, offline, blocked by CORS).
     return error instanceof TypeError ? 'The server could not be reached. Check your connection.' : FALLBACK;
@@ -55,7 +100,7 @@ export function errorMessage(error: unknown): string {
     // The issues name a field and say what is wrong with it ("password: is too common; choose another password").
     return `Please check: ${error.issues.map((issue) => `${issue.path || 'input'} ${issue.message}`).join('; ')}.`;
   }
-  return MESSAGES[error.code] ?? FALLBACK;
+  return messages[error.code] ?? MESSAGES[error.code] ?? FALLBACK;
 }
 
 /** The error codes the API puts in APP_URL/login?error=<code> when an OAuth sign-in fails. */
