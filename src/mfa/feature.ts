@@ -7,3 +7,5 @@ import { createRouter } from '../router';
 
 export const secondFactorsRouter = createRouter().route('/', twoFactorRouter).route('/', passkeysRouter);
 export { awaitSecondFactor } from './sign-in';
+export { secondFactorNotice } from './notices';
+export { deleteSecondFactorsStatements } from '../db/second-factors';

@@ -13,7 +13,7 @@ import { generateSigningKeySet } from '../../scripts/lib/signing-keys.mjs';
 const START_UP_GZIP_BUDGET = 150 * 1024;
 
 describe('the production bundle', () => {
-  it('evaluates at most 150 KiB gzip at start-up, without Stripe, the common-password list, the admin script or the admin API', async () => {
+  it('evaluates at most 150 KiB gzip at start-up, without Stripe, the common-password list, the admin script, the admin API or WebAuthn', async () => {
     const bundle = await readBundle(inject('bundleDir'));
     expect(bundle.startUp.gzipBytes).toBeLessThanOrEqual(START_UP_GZIP_BUDGET);
 
@@ -26,6 +26,10 @@ describe('the production bundle', () => {
     const adminChunks = bundle.modules.filter((m) => /(^|\/)(admin|feature)-[^/]*\.js$/.test(m.path));
     expect(adminChunks.length).toBeGreaterThanOrEqual(3); // the script, the admin area, the organizations
     for (const chunk of adminChunks) expect(chunk.evaluatedAtStartUp).toBe(false);
+    // The WebAuthn library (@simplewebauthn/server and its ASN.1 code), in the chunk named after src/mfa/passkeys.ts.
+    const passkeyChunks = bundle.modules.filter((m) => /(^|\/)passkeys-[^/]*\.js$/.test(m.path));
+    expect(passkeyChunks).toHaveLength(1);
+    expect(passkeyChunks[0]!.evaluatedAtStartUp).toBe(false);
   });
 
   it("leaves zod's translations of its messages out", async () => {
@@ -71,6 +75,13 @@ describe('the production bundle', () => {
       });
       expect(webhook.status).toBe(400);
       expect(((await webhook.json()) as { code: string }).code).toBe('SIGNATURE_INVALID');
+
+      // The WebAuthn library: passwordless sign-in options come from it.
+      const options = await fetch(new URL('/api/auth/passkeys/options', url), { method: 'POST' });
+      expect(options.status).toBe(200);
+      const request = (await options.json()) as { challenge: string; rpId: string; userVerification: string };
+      expect(request).toMatchObject({ rpId: 'app.localhost', userVerification: 'required' });
+      expect(request.challenge).toMatch(/^[\w-]{43}$/);
 
       // The admin page's script: the TypeScript module compiled exactly as the test runner compiles it
       // (scripts/lib/browser-script.mjs), plain JavaScript with nothing left to link.
