@@ -41,6 +41,7 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
         <button id="toggle-disabled" type="button"></button>
         <button id="toggle-role" type="button"></button>
         <button id="revoke-sessions" type="button">Revoke all sessions</button>
+        <button id="reset-second-factor" type="button" title="For a user who lost their phone or passkeys">Reset second factor</button>
       </div>
       <h3>Sessions</h3>
       <table id="detail-sessions"><thead><tr><th>Started</th><th>Last used</th><th>Method</th><th>Address</th><th>User agent</th></tr></thead><tbody></tbody></table>

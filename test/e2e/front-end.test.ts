@@ -200,6 +200,18 @@ describe('the admin page', () => {
 
     await page.click('#toggle-disabled');
     await expect.poll(() => page.textContent('[data-field="Status"]')).toBe('active');
+
+    // A user who lost their authenticator app: the admin sees it is on, and resets it.
+    await stack.db
+      .prepare('INSERT INTO totp_factors (user_id, secret_sealed, confirmed_at, created_at) VALUES (?, ?, ?, ?)')
+      .bind(userId, 'k1.sealed.secret', Date.now(), Date.now())
+      .run();
+    await row.click();
+    await expect.poll(() => page.textContent('[data-field="Second factor"]')).toBe('on');
+    await page.click('#reset-second-factor');
+    await expect.poll(() => page.textContent('[data-field="Second factor"]')).toBe('off');
+    expect(await page.isDisabled('#reset-second-factor')).toBe(true);
+    await expect.poll(() => page.locator('#audit tbody tr', { hasText: 'admin.second_factor_reset' }).count()).toBe(1);
     await page.click('#toggle-role');
     await expect.poll(() => page.textContent('[data-field="Role"]')).toBe('admin');
     expect(await page.textContent('#detail-orgs')).toBe(`Browser Org (${orgSlug}) — owner`);

@@ -19,6 +19,7 @@ interface AdminUser {
   disabled: boolean;
   disabled_at: string | null;
   has_password: boolean;
+  has_second_factor: boolean;
   created_at: string;
 }
 
@@ -248,6 +249,7 @@ function renderUser(detail: UserDetail) {
     ['Email verified', user.email_verified ? 'yes' : 'no'],
     ['Status', user.disabled ? 'disabled since ' + when(user.disabled_at) : 'active'],
     ['Password', user.has_password ? 'set' : 'none'],
+    ['Second factor', user.has_second_factor ? 'on' : 'off'],
     ['Created', when(user.created_at)],
     [
       'Subscription',
@@ -256,6 +258,7 @@ function renderUser(detail: UserDetail) {
   ]);
   $('toggle-disabled').textContent = user.disabled ? 'Enable' : 'Disable';
   $('toggle-role').textContent = user.role === 'admin' ? 'Make user' : 'Make admin';
+  $<HTMLButtonElement>('reset-second-factor').disabled = !user.has_second_factor;
   const sessions = $<HTMLTableElement>('detail-sessions').tBodies[0]!;
   sessions.replaceChildren();
   for (const session of detail.sessions) {
@@ -466,6 +469,10 @@ $('toggle-role').addEventListener('click', () => {
 });
 $('revoke-sessions').addEventListener('click', () => {
   if (selected) act(selected.user, '/revoke-sessions', { method: 'POST' }, 'Sessions revoked.');
+});
+$('reset-second-factor').addEventListener('click', () => {
+  if (selected)
+    act(selected.user, '/reset-second-factor', { method: 'POST' }, 'Second factors removed; the user was emailed.');
 });
 $('logout').addEventListener('click', async () => {
   await fetch('/api/auth/logout', { method: 'POST', credentials: 'include' });
