@@ -4,9 +4,25 @@ import { parseArgs } from 'node:util';
 import { generateMfaEncryptionKey } from './lib/mfa-keys.mjs';
 import { SUPPORTED_ALGORITHMS, generateSigningKeySet } from './lib/signing-keys.mjs';
 
-const { values } = parseArgs({
-  options: { alg: { type: 'string', default: 'ES256' }, mfa: { type: 'boolean', default: false } },
-});
+const usage =
+  'Usage: npm run keys [-- --alg ES256|EdDSA]   (JWT_SIGNING_KEYS)\n       npm run keys -- --mfa   (MFA_ENCRYPTION_KEYS)';
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      alg: { type: 'string', default: 'ES256' },
+      mfa: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`${error.message}\n${usage}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 if (values.mfa) {
   process.stdout.write(`${generateMfaEncryptionKey()}\n`);
   console.error(
@@ -14,8 +30,8 @@ if (values.mfa) {
       '',
       'A new key for sealing authenticator-app secrets (keep it secret). To use it in production:',
       '  npx wrangler secret put MFA_ENCRYPTION_KEYS   (paste the line above)',
-      'To rotate, put the new key first, comma-separated, and keep the old one after it: every key',
-      'opens, the first seals. See README "Second factors".',
+      'To rotate, put the new key first, comma-separated, and keep the old one after it (new,old):',
+      'every key opens, the first seals. See README "Second factors".',
     ].join('\n'),
   );
   process.exit(0);

@@ -129,7 +129,8 @@ export const ERROR_CODES = {
   },
   STEP_UP_REQUIRED: {
     status: 403,
-    message: 'Confirm it is you first: POST /api/auth/step-up with a fresh code (or your password).',
+    message:
+      'Confirm it is you first: POST /api/auth/step-up with a fresh second factor (or, on an account without one, your password).',
   },
   TOTP_ALREADY_ENABLED: {
     status: 409,

@@ -3,7 +3,7 @@
 // cloned (counter), foreign and unverified assertions refused; the last way to sign in kept.
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { countRows, login, STRONG_PASSWORD, type SignedInClient } from './support/auth';
+import { countRows, login, STRONG_PASSWORD, uniqueIp, type SignedInClient } from './support/auth';
 import { advanceClock } from './support/clock';
 import { expectError, postJson } from './support/http';
 import { emailsTo } from './support/mailbox';
@@ -82,6 +82,16 @@ describe('passkeys', () => {
       'SECOND_FACTOR_INVALID',
     );
     expect(await countRows('audit_log', "user_id = ? AND action = 'passkey.counter_mismatch'", client.userId)).toBe(1);
+    // The same old counter under a signature that is not the passkey's: refused, and no alert (anyone could forge it).
+    const forgedOptions = await (await postJson('/api/auth/passkeys/options', {})).json<{ challenge: string }>();
+    const forged = (await authenticator.assert(forgedOptions)) as { response: { signature: string } };
+    const impostor = await softwarePasskey(TEST_APP_URL);
+    impostor.counter = authenticator.counter;
+    forged.response.signature = (
+      (await impostor.assert(forgedOptions)) as { response: { signature: string } }
+    ).response.signature;
+    await expectError(await postJson('/api/auth/passkeys/verify', { response: forged }), 401, 'SECOND_FACTOR_INVALID');
+    expect(await countRows('audit_log', "user_id = ? AND action = 'passkey.counter_mismatch'", client.userId)).toBe(1);
     // No user verification: not enough for a passwordless sign-in.
     authenticator.userVerified = false;
     authenticator.counter = 9;
@@ -157,6 +167,33 @@ describe('passkeys', () => {
       401,
       'SECOND_FACTOR_INVALID',
     );
+  });
+
+  it('a password-only session of an account with a passkey cannot reach aal2 by setting up its own app', async () => {
+    const client = await registerVerified();
+    await addPasskey(client);
+    await expectError(await jsonCall('POST', '/api/me/2fa/totp', client.accessToken, {}), 403, 'STEP_UP_REQUIRED');
+    await expectError(
+      await jsonCall('POST', '/api/me/2fa/totp/confirm', client.accessToken, { code: '123456' }),
+      403,
+      'STEP_UP_REQUIRED',
+    );
+    expect(await countRows('totp_factors', 'user_id = ?', client.userId)).toBe(0);
+  });
+
+  it('bounds the challenges a user can make', async () => {
+    const client = await registerVerified();
+    await addPasskey(client);
+    const ip = uniqueIp();
+    const answers = await Promise.all(
+      Array.from({ length: 32 }, () =>
+        jsonCall('POST', '/api/auth/step-up/passkey-options', client.accessToken, undefined, ip),
+      ),
+    );
+    // 30 per account in 10 minutes, exactly, in parallel too (adding the passkey counted one).
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(29);
+    expect(answers.filter((answer) => answer.status === 429)).toHaveLength(3);
+    expect(await countRows('webauthn_challenges', "user_id = ? AND purpose = 'step_up'", client.userId)).toBe(29);
   });
 
   it('steps a session up, and needs a recent factor (and the second factor) to add one', async () => {

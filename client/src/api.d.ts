@@ -966,7 +966,7 @@ export interface paths {
         put?: never;
         /**
          * Start a passwordless sign-in: request options for any passkey of this site
-         * @description At most 60 per client address in 10 minutes.
+         * @description At most 60 per client address in 10 minutes (every passkey ceremony counts; signed in, also 30 per account).
          */
         post: operations["passkeySignInOptions"];
         delete?: never;
@@ -1462,6 +1462,10 @@ export interface components {
                 pending: boolean;
             };
             recovery_codes_left: number;
+            /** @description How many passkeys (GET /api/me/passkeys lists them). */
+            passkeys: number;
+            /** @description Whether this server can set up authenticator apps (MFA_ENCRYPTION_KEYS is set). */
+            totp_available: boolean;
         };
         PasskeyAssertion: {
             id: string;
@@ -6915,6 +6919,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "STEP_UP_REQUIRED";
+                    };
+                };
+            };
             /** @description Conflict with the current state. */
             409: {
                 headers: {
@@ -7467,6 +7483,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description Too many attempts; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
                     };
                 };
             };
@@ -8155,6 +8183,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too many attempts; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
             /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
             500: {
                 headers: {
@@ -8232,6 +8272,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description Too many attempts; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
                     };
                 };
             };

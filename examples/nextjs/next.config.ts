@@ -5,6 +5,11 @@ const TOKEN_PAGES = ['/verify-email', '/reset-password', '/invitations/accept'];
 
 const config: NextConfig = {
   poweredByHeader: false,
+  // Pages name app/icon.svg, yet browsers still ask for /favicon.ico now and then (for a JSON answer,
+  // which names no icon; Chromium once in a while in the browser test): the same icon, not a 404.
+  async rewrites() {
+    return [{ source: '/favicon.ico', destination: '/icon.svg' }];
+  },
   async headers() {
     return [
       {

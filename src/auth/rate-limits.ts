@@ -17,8 +17,9 @@ export const RATE_RULES = {
   /** Password checks per account: reserved before hashing, given back only when the password is right. */
   failedLoginsPerAccount: { name: 'login-failed', limit: 10, windowMs: 15 * MINUTE },
   registrationsPerAddress: { name: 'register-ip', limit: 20, windowMs: 10 * MINUTE },
-  /** Passwordless passkey sign-ins started (each stores a challenge) per client address. */
+  /** Passkey ceremonies started (each stores a challenge), per client address and per account. */
   passkeyChallengesPerAddress: { name: 'passkey-ip', limit: 60, windowMs: 10 * MINUTE },
+  passkeyChallengesPerAccount: { name: 'passkey-user', limit: 30, windowMs: 10 * MINUTE },
   emailsPerAccount: { name: 'email', limit: 5, windowMs: 60 * MINUTE },
   resetRequestsPerAddress: { name: 'forgot-ip', limit: 20, windowMs: 60 * MINUTE },
   /** Invitations mailed to one address, from any organization; by one inviter; from one organization. */

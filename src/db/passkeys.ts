@@ -1,6 +1,9 @@
 // Queries on passkeys and the WebAuthn challenges of their ceremonies. Loaded with the passkeys code.
 import { ALWAYS, sqlStatement, type Condition, type Database, type Statement } from './client';
 
+/** A credential id: WebAuthn allows up to 1023 bytes, 1364 characters of base64url. */
+export const MAX_CREDENTIAL_ID_LENGTH = 1364;
+
 export type ChallengePurpose = 'register' | 'sign_in' | 'second_factor' | 'step_up';
 
 export function insertWebAuthnChallengeStatement(
@@ -150,10 +153,4 @@ export function deletePasskeyStatement(
 export const passkeyOwnedCondition = (id: string, userId: string): Condition => ({
   sql: 'EXISTS (SELECT 1 FROM passkeys WHERE id = ? AND user_id = ?)',
   params: [id, userId],
-});
-
-/** True once the passkey is gone: gates a deletion's audit entry and email on the delete. */
-export const passkeyGoneCondition = (id: string): Condition => ({
-  sql: 'NOT EXISTS (SELECT 1 FROM passkeys WHERE id = ?)',
-  params: [id],
 });

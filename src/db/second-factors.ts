@@ -146,6 +146,7 @@ export interface SecondFactorStatus {
   totp_confirmed_at: number | null;
   totp_pending: number;
   recovery_codes_left: number;
+  passkeys: number;
 }
 
 export async function findSecondFactorStatus(db: Database, userId: string): Promise<SecondFactorStatus> {
@@ -153,10 +154,11 @@ export async function findSecondFactorStatus(db: Database, userId: string): Prom
     db,
     `SELECT (SELECT confirmed_at FROM totp_factors WHERE user_id = ?1) AS totp_confirmed_at,
        EXISTS (SELECT 1 FROM totp_factors WHERE user_id = ?1 AND confirmed_at IS NULL) AS totp_pending,
-       (SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL) AS recovery_codes_left`,
+       (SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL) AS recovery_codes_left,
+       (SELECT count(*) FROM passkeys WHERE user_id = ?1) AS passkeys`,
     userId,
   ).first<SecondFactorStatus>();
-  return row ?? { totp_confirmed_at: null, totp_pending: 0, recovery_codes_left: 0 };
+  return row ?? { totp_confirmed_at: null, totp_pending: 0, recovery_codes_left: 0, passkeys: 0 };
 }
 
 // --- The second step of a sign-in -----------------------------------------------------------------

@@ -51,6 +51,8 @@ export async function secondFactorStatus(deps: Deps, auth: AccessTokenClaims) {
       pending: status.totp_pending === 1,
     },
     recovery_codes_left: status.recovery_codes_left,
+    passkeys: status.passkeys,
+    totp_available: deps.config.mfaEncryptionKeys !== null,
   };
 }
 

@@ -53,7 +53,11 @@ const SENTENCES: Record<SecondFactorChange, { subject: string; line: string }> =
 export function secondFactorChangedEmail(appUrl: string, change: SecondFactorChange): EmailContent {
   const url = `${appUrl}/account`;
   const { subject, line } = SENTENCES[change];
-  const lines = [GREETING, line, 'If this was not you, change your password and review your account now.'];
+  const lines = [
+    GREETING,
+    line,
+    'If this was not you, review your account now: remove what you do not recognise and change your password.',
+  ];
   return {
     template: 'second_factor_changed',
     subject,

@@ -2,14 +2,8 @@
 // is in passkeys.ts, with the WebAuthn library.
 import type { AccessTokenClaims } from '../auth/access-tokens';
 import { auditStatement } from '../db/audit-log';
-import { runBatch } from '../db/client';
-import {
-  deletePasskeyStatement,
-  listPasskeys,
-  passkeyGoneCondition,
-  renamePasskey,
-  type PasskeyRow,
-} from '../db/passkeys';
+import { ALWAYS, runBatch } from '../db/client';
+import { deletePasskeyStatement, listPasskeys, renamePasskey, type PasskeyRow } from '../db/passkeys';
 import { findUserById } from '../db/users';
 import type { Deps } from '../deps';
 import { AppError, notFound } from '../errors';
@@ -42,19 +36,22 @@ export async function renameOwnPasskey(deps: Deps, auth: AccessTokenClaims, id: 
 export async function removeOwnPasskey(deps: Deps, auth: AccessTokenClaims, id: string): Promise<string[]> {
   const [user, passkeys] = await Promise.all([findUserById(deps.db, auth.userId), listPasskeys(deps.db, auth.userId)]);
   if (!user || !passkeys.some((passkey) => passkey.id === id)) throw noSuchPasskey();
-  const gone = passkeyGoneCondition(id);
-  const notice = secondFactorNotice(deps, user, 'passkey_removed', gone);
-  const results = await runBatch(deps.db, [
-    deletePasskeyStatement(deps.db, { id, userId: user.id }),
-    auditStatement(deps, { action: 'passkey.removed', userId: user.id, metadata: { passkey_id: id } }, gone),
-    notice.statement,
-  ]);
-  if (results[0]?.meta.changes !== 1) {
-    // Still there: it is the last way to sign in (perhaps since a parallel removal). Gone: that removal was this one's.
+  const removed = await deletePasskeyStatement(deps.db, { id, userId: user.id }).all();
+  if (removed.results.length !== 1) {
+    // Still there: it is the last way to sign in (perhaps since a parallel removal). Gone: another request removed it.
     if ((await listPasskeys(deps.db, user.id)).some((passkey) => passkey.id === id)) {
-      throw new AppError('LAST_SIGN_IN_METHOD');
+      throw new AppError(
+        'LAST_SIGN_IN_METHOD',
+        'This is your only way to sign in; set a password or add another passkey first.',
+      );
     }
     throw noSuchPasskey();
   }
+  // Recorded by the one request whose delete removed it (a second round trip: a parallel loser writes nothing).
+  const notice = secondFactorNotice(deps, user, 'passkey_removed', ALWAYS);
+  await runBatch(deps.db, [
+    auditStatement(deps, { action: 'passkey.removed', userId: user.id, metadata: { passkey_id: id } }),
+    notice.statement,
+  ]);
   return [notice.id];
 }

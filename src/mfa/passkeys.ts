@@ -11,7 +11,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { AccessTokenClaims } from '../auth/access-tokens';
-import { addressWindow, countAttempt, RATE_RULES } from '../auth/rate-limits';
+import { accountWindow, addressWindow, countAttempt, RATE_RULES } from '../auth/rate-limits';
 import { auditStatement } from '../db/audit-log';
 import { isUniqueViolation, runBatch } from '../db/client';
 import {
@@ -23,6 +23,7 @@ import {
   passkeyOwnedCondition,
   takeWebAuthnChallenge,
   usePasskeyStatement,
+  MAX_CREDENTIAL_ID_LENGTH,
   MAX_PASSKEYS_PER_USER,
   type ChallengePurpose,
   type PasskeyRow,
@@ -42,6 +43,15 @@ const CHALLENGE_TTL_MS = 5 * 60_000;
 export const passkeyInvalid = (message = 'The passkey could not be verified; try again.') =>
   new AppError('SECOND_FACTOR_INVALID', message);
 
+/** Every challenge stored counts per client address, and per user when there is one: no one fills the table. */
+async function countChallenge(deps: Deps, userId: string | null) {
+  const rule = RATE_RULES.passkeyChallengesPerAddress;
+  const windows = [addressWindow(rule, deps.client.ip)];
+  if (userId !== null) windows.push(accountWindow(RATE_RULES.passkeyChallengesPerAccount, userId));
+  const attempt = countAttempt(deps.db, windows, deps.now);
+  attempt.settle(await runBatch(deps.db, attempt.statements));
+}
+
 async function storeChallenge(deps: Deps, challenge: string, purpose: ChallengePurpose, userId: string | null) {
   await insertWebAuthnChallengeStatement(deps.db, {
     challenge,
@@ -55,7 +65,12 @@ async function storeChallenge(deps: Deps, challenge: string, purpose: ChallengeP
 /** The challenge the browser signed, from the response's clientDataJSON (the library checks it again). */
 function challengeOf(clientDataJSON: string): string | null {
   try {
-    const json = JSON.parse(new TextDecoder().decode(base64UrlToBytes(clientDataJSON))) as { challenge?: unknown };
+    const json = JSON.parse(new TextDecoder().decode(base64UrlToBytes(clientDataJSON))) as {
+      challenge?: unknown;
+      crossOrigin?: unknown;
+    };
+    // Not inside another site's frame (the library does not check this).
+    if (json.crossOrigin === true) return null;
     return typeof json.challenge === 'string' && json.challenge.length <= 128 ? json.challenge : null;
   } catch {
     return null;
@@ -94,6 +109,7 @@ export async function registrationOptions(deps: Deps, auth: AccessTokenClaims) {
   requireRecentAuth(deps, auth);
   const user = await signedInUser(deps, auth);
   requireVerifiedEmail(user);
+  await countChallenge(deps, user.id);
   const existing = await listPasskeys(deps.db, user.id);
   if (existing.length >= MAX_PASSKEYS_PER_USER) {
     throw new AppError('VALIDATION_ERROR', `An account keeps at most ${MAX_PASSKEYS_PER_USER} passkeys.`);
@@ -141,6 +157,8 @@ export async function registerPasskey(
   }
   const info = verification.registrationInfo;
   if (!verification.verified || !info) throw passkeyInvalid();
+  // WebAuthn allows ids up to 1023 bytes (1364 characters): the routes take every one of those.
+  if (info.credential.id.length > MAX_CREDENTIAL_ID_LENGTH) throw passkeyInvalid();
   const row = {
     id: info.credential.id,
     user_id: user.id,
@@ -188,12 +206,7 @@ export async function authenticationOptions(
   purpose: Exclude<ChallengePurpose, 'register'>,
   userId: string | null,
 ) {
-  if (userId === null) {
-    // Anyone may ask: bounded per client address, so no one fills the table.
-    const rule = RATE_RULES.passkeyChallengesPerAddress;
-    const attempt = countAttempt(deps.db, [addressWindow(rule, deps.client.ip)], deps.now);
-    attempt.settle(await runBatch(deps.db, attempt.statements));
-  }
+  await countChallenge(deps, userId);
   const allow = userId === null ? [] : await listPasskeys(deps.db, userId);
   if (userId !== null && allow.length === 0) throw passkeyInvalid('This account has no passkey.');
   const options = await generateAuthenticationOptions({
@@ -231,9 +244,8 @@ export async function provePasskey(
   });
   if (!taken) throw passkeyInvalid('This passkey request expired or was already used; start again.');
   if (!passkey || (input.userId !== null && passkey.user_id !== input.userId)) throw passkeyInvalid();
-  let verification;
-  try {
-    verification = await verifyAuthenticationResponse({
+  const verify = (counter: number) =>
+    verifyAuthenticationResponse({
       response: input.response,
       expectedChallenge: challenge,
       expectedOrigin: deps.config.webauthn.origins,
@@ -241,14 +253,25 @@ export async function provePasskey(
       credential: {
         id: passkey.id,
         publicKey: base64UrlToBytes(passkey.public_key),
-        counter: passkey.counter,
+        counter,
         transports: transportsOf(passkey),
       },
       requireUserVerification: input.purpose === 'sign_in',
     });
+  let verification;
+  try {
+    verification = await verify(passkey.counter);
   } catch (err) {
     deps.log.warn('passkey assertion refused', { passkey_id: passkey.id, reason: String(err) });
-    if (String(err).includes('counter')) {
+    // The library checks the counter before the signature: a clone is recorded only once the same
+    // assertion proves signed by the passkey's key, so no one can write this alert with garbage.
+    if (
+      String(err).includes('counter') &&
+      (await verify(0).then(
+        (v) => v.verified,
+        () => false,
+      ))
+    ) {
       await auditStatement(deps, {
         action: 'passkey.counter_mismatch',
         userId: passkey.user_id,

@@ -18,6 +18,11 @@ export async function removePassword(deps: Deps, auth: AccessTokenClaims, curren
     auditStatement(deps, { action: 'password.removed', userId: user.id }, removed),
     notice.statement,
   ]);
-  if (results[0]?.meta.changes !== 1) throw new AppError('LAST_SIGN_IN_METHOD');
+  if (results[0]?.meta.changes !== 1) {
+    throw new AppError(
+      'LAST_SIGN_IN_METHOD',
+      'This is your only way to sign in; add a passkey or link a provider first.',
+    );
+  }
   return [notice.id];
 }

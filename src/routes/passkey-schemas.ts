@@ -1,6 +1,7 @@
 // What a browser sends back from a WebAuthn ceremony (PublicKeyCredential.toJSON(), WebAuthn Level
 // 3), bounded: the WebAuthn library checks the contents.
 import { z } from '@hono/zod-openapi';
+import { MAX_CREDENTIAL_ID_LENGTH } from '../db/passkeys';
 
 const TRANSPORTS = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] as const;
 type Transport = (typeof TRANSPORTS)[number];
@@ -12,8 +13,8 @@ const base64url = (max: number) =>
     .regex(/^[A-Za-z0-9_-]*$/, { error: 'must be base64url' });
 
 const common = {
-  id: base64url(1024),
-  rawId: base64url(1024),
+  id: base64url(MAX_CREDENTIAL_ID_LENGTH),
+  rawId: base64url(MAX_CREDENTIAL_ID_LENGTH),
   type: z.literal('public-key'),
   clientExtensionResults: z.record(z.string(), z.unknown()),
   authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),

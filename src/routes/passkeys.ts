@@ -20,6 +20,7 @@ import {
   secondFactorGuard,
 } from '../openapi';
 import { createRouter, depsFrom } from '../router';
+import { MAX_CREDENTIAL_ID_LENGTH } from '../db/passkeys';
 import { passkeyAssertionInput, passkeyRegistrationInput } from './passkey-schemas';
 import { passwordInput, signedInSchema } from './schemas';
 
@@ -47,7 +48,7 @@ const optionsSchema = z.record(z.string(), z.unknown()).openapi('WebAuthnOptions
     'Its challenge works once, for 5 minutes.',
 });
 
-const idParam = z.object({ id: z.string().min(1).max(1024) });
+const idParam = z.object({ id: z.string().min(1).max(MAX_CREDENTIAL_ID_LENGTH) });
 const PASSKEY_ERRORS = ['SECOND_FACTOR_INVALID'] as const;
 
 const registrationOptionsRoute = createRoute({
@@ -62,7 +63,7 @@ const registrationOptionsRoute = createRoute({
   ...secondFactorGuard(),
   responses: {
     200: jsonResponse(optionsSchema, 'For navigator.credentials.create().'),
-    ...errorResponses(SECOND_FACTOR_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', 'FORBIDDEN'),
+    ...errorResponses(SECOND_FACTOR_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', 'FORBIDDEN', 'RATE_LIMITED'),
   },
 });
 
@@ -130,7 +131,8 @@ const signInOptionsRoute = createRoute({
   security: [],
   tags,
   summary: 'Start a passwordless sign-in: request options for any passkey of this site',
-  description: 'At most 60 per client address in 10 minutes.',
+  description:
+    'At most 60 per client address in 10 minutes (every passkey ceremony counts; signed in, also 30 per account).',
   responses: {
     200: jsonResponse(optionsSchema, 'For navigator.credentials.get() (user verification required).'),
     ...errorResponses('RATE_LIMITED'),
@@ -164,7 +166,7 @@ const secondStepOptionsRoute = createRoute({
   request: { body: jsonRequest(z.object({ mfa_token: z.string().min(1).max(200) }).strict()) },
   responses: {
     200: jsonResponse(optionsSchema, 'For navigator.credentials.get().'),
-    ...errorResponses(JSON_BODY_ERRORS, 'MFA_TOKEN_INVALID', ...PASSKEY_ERRORS),
+    ...errorResponses(JSON_BODY_ERRORS, 'MFA_TOKEN_INVALID', 'RATE_LIMITED', ...PASSKEY_ERRORS),
   },
 });
 
@@ -178,7 +180,7 @@ const stepUpOptionsRoute = createRoute({
   ...liveSessionGuard(),
   responses: {
     200: jsonResponse(optionsSchema, 'For navigator.credentials.get().'),
-    ...errorResponses(BEARER_ERRORS, ...PASSKEY_ERRORS),
+    ...errorResponses(BEARER_ERRORS, 'RATE_LIMITED', ...PASSKEY_ERRORS),
   },
 });
 

@@ -20,6 +20,8 @@ import {
   jsonRequest,
   jsonResponse,
   liveSessionGuard,
+  SECOND_FACTOR_ERRORS,
+  secondFactorGuard,
 } from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { passkeyAssertionInput } from './passkey-schemas';
@@ -61,6 +63,10 @@ const statusSchema = z
       pending: z.boolean().openapi({ description: 'Set up but not confirmed yet.' }),
     }),
     recovery_codes_left: z.number().int(),
+    passkeys: z.number().int().openapi({ description: 'How many passkeys (GET /api/me/passkeys lists them).' }),
+    totp_available: z
+      .boolean()
+      .openapi({ description: 'Whether this server can set up authenticator apps (MFA_ENCRYPTION_KEYS is set).' }),
   })
   .openapi('SecondFactors');
 
@@ -88,7 +94,7 @@ const startTotpRoute = createRoute({
     'The email address must be verified (else 403 FORBIDDEN). Confirm with `password`, or omit it within 10 ' +
     'minutes of signing in or stepping up. Render `otpauth_uri` as ' +
     'a QR code (or show `secret`), then confirm with a code. Calling again before confirming replaces the secret.',
-  ...liveSessionGuard(),
+  ...secondFactorGuard(),
   request: { body: jsonRequest(z.object({ password: passwordInput.optional() }).strict(), { required: false }) },
   responses: {
     200: jsonResponse(
@@ -96,11 +102,10 @@ const startTotpRoute = createRoute({
       'The secret, unconfirmed.',
     ),
     ...errorResponses(
-      BEARER_ERRORS,
+      SECOND_FACTOR_ERRORS,
       JSON_BODY_ERRORS,
       'INVALID_CREDENTIALS',
       'RATE_LIMITED',
-      'STEP_UP_REQUIRED',
       'FORBIDDEN',
       'TOTP_ALREADY_ENABLED',
       'MFA_NOT_CONFIGURED',
@@ -117,14 +122,20 @@ const confirmTotpRoute = createRoute({
   description:
     'Returns 10 recovery codes (shown once) and an access token for this session with the second factor in ' +
     'its `amr`. Signing in now needs a code.',
-  ...liveSessionGuard(),
+  ...secondFactorGuard(),
   request: { body: jsonRequest(z.object({ code: totpCode }).strict()) },
   responses: {
     200: jsonResponse(
       stepUpTokenSchema.extend({ recovery_codes: recoveryCodesSchema }),
       'Enabled. The user got an email.',
     ),
-    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, 'TOTP_ALREADY_ENABLED', 'TOTP_NOT_ENABLED', ...CODE_ERRORS),
+    ...errorResponses(
+      SECOND_FACTOR_ERRORS,
+      JSON_BODY_ERRORS,
+      'TOTP_ALREADY_ENABLED',
+      'TOTP_NOT_ENABLED',
+      ...CODE_ERRORS,
+    ),
   },
 });
 

@@ -6,7 +6,10 @@
 // the JWKS; organizations between two users in two browser contexts (create, invite, the
 // emailed invitation link, accept, the switcher, members and roles); and two-step verification (an
 // authenticator app set up from the account pages, whose codes the test computes; the sign-in's
-// second step after a password and after an OAuth-style redirect; step-up; recovery codes).
+// second step after a password and after an OAuth-style redirect; step-up; recovery codes); and
+// passkeys in Chromium's virtual authenticator (added from the security page, a passwordless
+// sign-in, the second step after a password, a copied credential whose counter fell behind refused,
+// a step-up with a passkey, going passwordless, never removing the last way to sign in).
 // Screenshots: test-results/screenshots/nextjs-*.png.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -194,7 +197,7 @@ const switcherShows = (page: Page) =>
 async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** RFC 4648 base32 (the secret the starter shows beside the QR code), spaces ignored. */
@@ -241,6 +244,49 @@ function authenticatorApp(secret: string) {
       return totpCode(key, lastStep);
     },
   };
+}
+
+/**
+ * A virtual authenticator in `page` (Chromium's WebAuthn domain, over CDP): a platform authenticator
+ * that keeps discoverable credentials, verifies the user (as a PIN or a fingerprint would) and
+ * answers at once. `credentials()` exports what it holds, private keys and signature counters
+ * included; `add()` puts a credential in (a copy of another authenticator's); `userVerified(false)`
+ * makes the user check fail.
+ */
+async function virtualAuthenticator(context: BrowserContext, page: Page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  const credentials = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+  return {
+    credentials,
+    add: (credential: Awaited<ReturnType<typeof credentials>>[number]) =>
+      cdp.send('WebAuthn.addCredential', { authenticatorId, credential }),
+    /** Whether the PIN or fingerprint check succeeds (false: as if the user gave up). */
+    userVerified: (isUserVerified: boolean) =>
+      cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified }),
+  };
+}
+
+/** The claims of an access token (read, not verified: the API just issued it). */
+function tokenClaims(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+}
+
+/** Clicks "Sign in with a passkey" on /login and answers the API's response to the signed assertion. */
+async function signInWithPasskey(page: Page) {
+  const answer = page.waitForResponse((response) => response.url() === `${api}/api/auth/passkeys/verify`);
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  return answer;
 }
 
 /**
@@ -341,6 +387,10 @@ describe('the Next.js starter', () => {
     const iconResponse = await fetch(new URL(icon!, front));
     expect(iconResponse.status).toBe(200);
     expect(iconResponse.headers.get('Content-Type')).toContain('image/svg+xml');
+    // And at /favicon.ico, which browsers still ask for now and then (Chromium too, once in a while).
+    const favicon = await fetch(`${front}/favicon.ico`);
+    expect(favicon.status).toBe(200);
+    expect(favicon.headers.get('Content-Type')).toContain('image/svg+xml');
     await page.getByLabel('Name (optional)').fill('Ada');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
@@ -670,6 +720,9 @@ describe('the Next.js starter', () => {
     await page.goto(`${front}/signup`);
     await signUp(page, email, 'Grace');
     await page.waitForURL(`${front}/account?welcome=1`);
+    // Second factors are set up on a verified address only (else 403 FORBIDDEN).
+    await verifyEmail(page, email);
+    await page.goto(`${front}/account`);
 
     // Another browser signs in before the app is set up: its session has not proven a second factor.
     const older = await browser.newContext();
@@ -791,6 +844,180 @@ describe('the Next.js starter', () => {
     await context.close();
     await older.close();
     await fresh.close();
+  }, 180_000);
+
+  it('adds a passkey, signs in with it alone and as the second step, refuses a copy whose counter fell behind, steps up with it and goes passwordless', async () => {
+    const email = `passkey-${Date.now()}@example.com`;
+    const context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const problems = watchForErrors(page);
+    const authenticator = await virtualAuthenticator(context, page);
+    await page.goto(`${front}/signup`);
+    await signUp(page, email, 'Hedy');
+    await page.waitForURL(`${front}/account?welcome=1`);
+    await verifyEmail(page, email);
+
+    // Another browser signs in with the password before the passkey exists: its session proves no second factor.
+    const older = await browser.newContext();
+    older.setDefaultTimeout(15_000);
+    const olderPage = await older.newPage();
+    const olderProblems = watchForErrors(olderPage);
+    await olderPage.goto(`${front}/login`);
+    await signIn(olderPage, email, PASSWORD);
+    await olderPage.waitForURL(`${front}/account`);
+
+    // The security page adds one, named: the browser (here, the virtual authenticator) creates it.
+    await page.goto(`${front}/account`);
+    await expect.poll(() => page.getByTestId('two-step-status').textContent()).toBe('off');
+    await page.getByRole('link', { name: 'Manage two-step verification' }).click();
+    await page.waitForURL(`${front}/account/security`);
+    await expect.poll(() => page.getByTestId('passkey-count').textContent()).toBe('0');
+    await page.getByLabel('Passkey name (optional)').fill('Work laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expect
+      .poll(() => page.getByText('Your passkey “Work laptop” is added: sign in with it next time.').count())
+      .toBe(1);
+    const rows = page.getByTestId('passkeys').locator('li');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toMatch(/^Work laptopthis device onlyAdded .+ · not used yet/);
+    const held = await authenticator.credentials();
+    expect(held).toHaveLength(1);
+    expect(held[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
+
+    // Renamed in place.
+    await page.getByRole('button', { name: 'Rename Work laptop' }).click();
+    await page.getByLabel('New name').fill('Hedy’s laptop');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => rows.first().locator('strong').textContent()).toBe('Hedy’s laptop');
+    await page.screenshot({ path: `${SHOTS}nextjs-passkeys.png`, fullPage: true });
+
+    // Signed out, the passkey alone signs in: no email, no password; the session is aal2 (`hwk`).
+    // First the browser's prompt fails (the user cancels, or the fingerprint does not match): the
+    // browser's NotAllowedError, said calmly, and nothing sent.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(`${front}/`);
+    await page.goto(`${front}/login`);
+    await authenticator.userVerified(false);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expect
+      .poll(() => page.getByRole('main').getByRole('alert').textContent())
+      .toBe('The passkey prompt was closed or timed out. Nothing was changed: try again when you are ready.');
+    await authenticator.userVerified(true);
+    const first = await signInWithPasskey(page);
+    expect(first.status()).toBe(200);
+    const { access_token } = (await first.json()) as { access_token: string };
+    expect(tokenClaims(access_token)).toMatchObject({ amr: ['hwk'], aal: 'aal2' });
+    await page.waitForURL(`${front}/account`);
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe(email);
+    await expect.poll(() => page.getByTestId('two-step-status').textContent()).toBe('on');
+
+    // A copy of the credential as it is now (its private key and signature counter), then one more
+    // sign-in with the original: the API's counter moves past the copy's.
+    const [before] = await authenticator.credentials();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(`${front}/`);
+    await page.goto(`${front}/login`);
+    expect((await signInWithPasskey(page)).status()).toBe(200);
+    await page.waitForURL(`${front}/account`);
+    const [after] = await authenticator.credentials();
+    expect(after!.signCount).toBeGreaterThan(before!.signCount);
+
+    // The copy, in another browser: its signature counts no higher than the last one the API saw,
+    // as a cloned authenticator's would. Refused, and the page says so.
+    const cloned = await browser.newContext();
+    cloned.setDefaultTimeout(15_000);
+    const clonedPage = await cloned.newPage();
+    const clonedProblems = watchForErrors(clonedPage);
+    const copy = await virtualAuthenticator(cloned, clonedPage);
+    await copy.add({
+      credentialId: before!.credentialId,
+      isResidentCredential: true,
+      rpId: before!.rpId!,
+      privateKey: before!.privateKey,
+      userHandle: before!.userHandle!,
+      signCount: before!.signCount,
+    });
+    await clonedPage.goto(`${front}/login`);
+    const refused = await signInWithPasskey(clonedPage);
+    expect(refused.status()).toBe(401);
+    expect(await refused.json()).toMatchObject({ code: 'SECOND_FACTOR_INVALID' });
+    await expect
+      .poll(() => clonedPage.getByRole('main').getByRole('alert').textContent())
+      .toBe('That passkey was not accepted. Try again, or use another passkey or another way to sign in.');
+    expect(clonedPage.url()).toBe(`${front}/login`);
+    expect(await clonedPage.getByRole('navigation').getByRole('link', { name: 'Sign in' }).count()).toBe(1);
+    await clonedPage.screenshot({ path: `${SHOTS}nextjs-passkey-refused.png`, fullPage: true });
+
+    // The password now asks for the passkey as its second step (no code field: there is no app).
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(`${front}/`);
+    await page.goto(`${front}/login`);
+    await signIn(page, email, PASSWORD);
+    const usePasskey = page.getByRole('button', { name: 'Use a passkey' });
+    await usePasskey.waitFor();
+    expect(await page.getByLabel('Code from your authenticator app').count()).toBe(0);
+    expect(await page.getByLabel('Recovery code').count()).toBe(0);
+    await page.screenshot({ path: `${SHOTS}nextjs-passkey-second-step.png`, fullPage: true });
+    const secondStep = page.waitForResponse((response) => response.url() === `${api}/api/auth/2fa/verify`);
+    await usePasskey.click();
+    const verified = await secondStep;
+    expect(verified.status()).toBe(200);
+    const secondToken = ((await verified.json()) as { access_token: string }).access_token;
+    expect(tokenClaims(secondToken)).toMatchObject({ amr: ['pwd', 'hwk'], aal: 'aal2' });
+    await page.waitForURL(`${front}/account`);
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe(email);
+
+    // The older session (a password only) goes passwordless: the API wants a step-up first, and its
+    // browser has the passkey too (as a synced one would be; the first browser does not use it again).
+    const latest = (await authenticator.credentials())[0]!;
+    const olderAuthenticator = await virtualAuthenticator(older, olderPage);
+    await olderAuthenticator.add({
+      credentialId: latest.credentialId,
+      isResidentCredential: true,
+      rpId: latest.rpId!,
+      privateKey: latest.privateKey,
+      userHandle: latest.userHandle!,
+      signCount: latest.signCount,
+    });
+    await olderPage.goto(`${front}/account/security`);
+    await expect.poll(() => olderPage.getByTestId('passkeys').locator('li').count()).toBe(1);
+    await olderPage.getByLabel('Your current password').fill(PASSWORD);
+    await olderPage.getByRole('button', { name: 'Remove my password' }).click();
+    const prompt = olderPage.getByRole('form', { name: 'Confirm it is you' });
+    await prompt.getByRole('button', { name: 'Use a passkey' }).waitFor();
+    await olderPage.screenshot({ path: `${SHOTS}nextjs-passkey-step-up.png`, fullPage: true });
+    await prompt.getByRole('button', { name: 'Use a passkey' }).click();
+    await expect
+      .poll(() => olderPage.getByText('Your password is removed: sign in with a passkey from now on.').count())
+      .toBe(1);
+    expect(await prompt.count()).toBe(0);
+    expect(await olderPage.getByRole('button', { name: 'Remove my password' }).count()).toBe(0);
+
+    // Its only way to sign in now, the passkey stays.
+    await olderPage.getByRole('button', { name: 'Remove Hedy’s laptop' }).click();
+    await olderPage.getByRole('button', { name: 'Yes, remove' }).click();
+    await expect
+      .poll(() => olderPage.getByRole('main').getByRole('alert').textContent())
+      .toBe('This is your last way to sign in. Add another passkey or link a provider first (or keep your password).');
+    await expect.poll(() => olderPage.getByTestId('passkeys').locator('li').count()).toBe(1);
+    await olderPage.screenshot({ path: `${SHOTS}nextjs-passkey-last.png`, fullPage: true });
+
+    // The password no longer signs in.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(`${front}/`);
+    await page.goto(`${front}/login`);
+    await signIn(page, email, PASSWORD);
+    await expect
+      .poll(() => page.getByRole('main').getByRole('alert').textContent())
+      .toBe('That email and password do not match.');
+
+    expect(problems).toEqual([]);
+    expect(olderProblems).toEqual([]);
+    expect(clonedProblems).toEqual([]);
+    await context.close();
+    await older.close();
+    await cloned.close();
   }, 180_000);
 
   it("has a route handler that trusts the API's access tokens through the JWKS, and refuses others like the API", async () => {

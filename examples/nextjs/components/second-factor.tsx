@@ -68,8 +68,11 @@ export function SecondFactorFields({ methods = ALL_METHODS }: { methods?: Second
   );
 }
 
+/** A code typed in SecondFactorFields: from the app, or a recovery code. */
+export type CodeInput = { code: string } | { recoveryCode: string };
+
 /** What SecondFactorFields' form holds, for the client's `verify()`, `stepUp()`, `disableTotp()`... */
-export function secondFactorInput(form: HTMLFormElement): SecondFactorInput {
+export function secondFactorInput(form: HTMLFormElement): CodeInput {
   const { code, recovery_code } = formValues(form);
   return code !== undefined ? { code: code.replace(/\s+/g, '') } : { recoveryCode: recovery_code!.trim() };
 }
@@ -87,11 +90,9 @@ function PasskeyButton({ pending, alone, onClick }: { pending: boolean; alone: b
     ) : null;
   }
   return (
-    <p>
-      <button type="button" disabled={pending} onClick={onClick}>
-        Use a passkey
-      </button>
-    </p>
+    <button type="button" disabled={pending} onClick={onClick}>
+      Use a passkey
+    </button>
   );
 }
 
@@ -159,9 +160,6 @@ export function SecondFactorStep({
         <>
           <p>Your account has a second factor. To finish signing in, use {factorWords(challenge.methods)}.</p>
           {error && <Alert>{error}</Alert>}
-          {withPasskey && (
-            <PasskeyButton pending={pending} alone={!withCode} onClick={() => verify({ passkey: true })} />
-          )}
           {withCode ? (
             <form
               aria-label="Enter a code"
@@ -170,6 +168,11 @@ export function SecondFactorStep({
                 verify(secondFactorInput(event.currentTarget));
               }}
             >
+              {withPasskey && (
+                <p>
+                  <PasskeyButton pending={pending} alone={false} onClick={() => verify({ passkey: true })} />
+                </p>
+              )}
               <SecondFactorFields methods={challenge.methods} />
               <div className="actions">
                 <SubmitButton pending={pending}>Verify</SubmitButton>
@@ -177,7 +180,10 @@ export function SecondFactorStep({
               </div>
             </form>
           ) : (
-            <div className="actions">{cancel}</div>
+            <div className="actions">
+              <PasskeyButton pending={pending} alone onClick={() => verify({ passkey: true })} />
+              {cancel}
+            </div>
           )}
         </>
       )}
@@ -262,15 +268,17 @@ function StepUpPrompt({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel
         !error && <p className="muted">Loading…</p>
       ) : withPassword ? (
         <p>
-          This change needs your password again. Then it goes ahead. No password (you sign in with a provider)? Sign
-          out and sign in again, then make the change.
+          This change needs your password again. Then it goes ahead. No password (you sign in with a provider)? Sign out
+          and sign in again, then make the change.
         </p>
       ) : (
         <p>This change needs {factorWords(methods)} once more. Then it goes ahead.</p>
       )}
       {error && <Alert>{error}</Alert>}
-      {factors?.passkey && (
-        <PasskeyButton pending={pending} alone={!factors.totp} onClick={() => confirm({ passkey: true })} />
+      {factors?.passkey && factors.totp && (
+        <p>
+          <PasskeyButton pending={pending} alone={false} onClick={() => confirm({ passkey: true })} />
+        </p>
       )}
       {factors?.totp && <SecondFactorFields />}
       {withPassword && (
@@ -281,6 +289,9 @@ function StepUpPrompt({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel
       )}
       <div className="actions">
         {(factors?.totp || withPassword) && <SubmitButton pending={pending}>Confirm and continue</SubmitButton>}
+        {factors?.passkey && !factors.totp && (
+          <PasskeyButton pending={pending} alone onClick={() => confirm({ passkey: true })} />
+        )}
         <button type="button" className="button-secondary" onClick={onCancel} disabled={pending}>
           Cancel
         </button>

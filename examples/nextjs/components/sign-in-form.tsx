@@ -1,10 +1,13 @@
 'use client';
-// Password sign-in plus a button for each provider the API has settings for (GET /api/auth/providers).
-// An account with an authenticator app then gets a second step here: the code (or a recovery code).
+// Password sign-in, "Sign in with a passkey" (no password, no email: the browser asks which passkey,
+// and for its PIN or fingerprint), and a button for each provider the API has settings for (GET
+// /api/auth/providers). An account with a second factor then gets a second step here after its
+// password: a passkey, or the code from its authenticator app (or a recovery code).
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { isSecondFactorRequired, type ProviderName, type SecondFactorRequired } from '@liftoff/client';
-import { Alert, Field, formValues, SubmitButton, useAction } from './ui';
+import { PASSKEY_MESSAGES } from '@/lib/errors';
+import { Alert, Field, formValues, SubmitButton, useAction, usePasskeySupport } from './ui';
 import { useLiftoff } from './liftoff-provider';
 import { SecondFactorStep } from './second-factor';
 
@@ -14,6 +17,7 @@ export function SignInForm({ next, onSignedIn }: { next: string; onSignedIn(): v
   const { client } = useLiftoff();
   const { pending, error, run } = useAction();
   const [providers, setProviders] = useState<ProviderName[]>([]);
+  const passkeys = usePasskeySupport();
   // The password was right and the account has a second factor: no session until a code completes it.
   const [challenge, setChallenge] = useState<SecondFactorRequired | null>(null);
 
@@ -57,9 +61,26 @@ export function SignInForm({ next, onSignedIn }: { next: string; onSignedIn(): v
           <Link href="/forgot-password">Forgot your password?</Link>
         </p>
       </form>
-      {providers.length > 0 && (
+      {(passkeys || providers.length > 0) && (
         <div className="providers">
           <p className="muted">Or continue with</p>
+          {passkeys && (
+            <button
+              type="button"
+              className="button-secondary"
+              disabled={pending}
+              onClick={() =>
+                // A passkey is both factors (something you have, unlocked by a PIN or fingerprint):
+                // no second step. Its errors show above the password form.
+                void run(async () => {
+                  await client.auth.signInWithPasskey();
+                  onSignedIn();
+                }, PASSKEY_MESSAGES)
+              }
+            >
+              Sign in with a passkey
+            </button>
+          )}
           {providers.map((provider) => (
             // A plain navigation to the API, which redirects to the provider and back to `next`.
             <a key={provider} className="button button-secondary" href={client.auth.oauthUrl(provider, next)}>

@@ -79,8 +79,7 @@ const BROWSER_MESSAGES: Record<string, string> = {
   AbortError: 'The passkey prompt was closed. Nothing was changed: try again when you are ready.',
   InvalidStateError: 'This device already holds a passkey for your account.',
   NotSupportedError: 'This browser or device cannot use that kind of passkey.',
-  SecurityError:
-    'Passkeys are not set up for this site: the API must name it (WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS).',
+  SecurityError: 'Passkeys are not set up for this site: the API must name it (WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS).',
 };
 
 const FALLBACK = 'Something went wrong. Try again.';

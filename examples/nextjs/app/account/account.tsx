@@ -1,7 +1,7 @@
 'use client';
-// The signed-in user's account: profile, email verification, password, two-step verification (a
-// link to app/account/security/), sessions, linked sign-in providers, a server-side token check,
-// and deleting the account. The password change, unlinking and deletion ask for a code first when
+// The signed-in user's account: profile, email verification, password, two-step verification and
+// passkeys (a link to app/account/security/), sessions, linked sign-in providers, a server-side
+// token check, and deleting the account. The password change, unlinking and deletion ask for a code first when
 // the API answers STEP_UP_REQUIRED (useStepUp).
 import { LiftoffError, type components, type ErrorCode, type SecondFactorStatus } from '@liftoff/client';
 import Link from 'next/link';
@@ -154,31 +154,52 @@ function ChangePassword() {
   );
 }
 
-/** Whether an authenticator app is on, and the way to the page that sets it up. */
+/** What signing in asks for besides the password; null without a second factor. */
+function secondStepWords(totp: boolean, passkeys: number): string | null {
+  if (totp && passkeys > 0) {
+    return 'Signing in with your password also asks for a passkey, or a code from your authenticator app (or a recovery code).';
+  }
+  if (totp) return 'Signing in asks for a code from your authenticator app, or one of your recovery codes.';
+  if (passkeys > 0) return 'Signing in with your password also asks for your passkey.';
+  return null;
+}
+
+/** Whether a second factor is on (an authenticator app, passkeys), and the way to the page that manages them. */
 function TwoStep() {
   const { client } = useLiftoff();
   const [status, setStatus] = useState<SecondFactorStatus | null>(null);
+  const [passkeys, setPasskeys] = useState<number | null>(null);
   const { error, run } = useAction();
   // Once per mount.
   useEffect(() => {
-    void run(async () => setStatus(await client.twoFactor.status()));
+    void run(async () => {
+      const [factors, list] = await Promise.all([client.twoFactor.status(), client.passkeys.list()]);
+      setStatus(factors);
+      setPasskeys(list.length);
+    });
   }, [client]);
+  const second = status && passkeys !== null ? secondStepWords(status.totp.enabled, passkeys) : null;
   return (
     <section className="card" aria-labelledby="two-step-title">
       <h2 id="two-step-title">
         Two-step verification{' '}
-        {status && (
-          <span className={`badge ${status.totp.enabled ? 'badge-ok' : 'badge-warn'}`} data-testid="two-step-status">
-            {status.totp.enabled ? 'on' : 'off'}
+        {status && passkeys !== null && (
+          <span className={`badge ${second ? 'badge-ok' : 'badge-warn'}`} data-testid="two-step-status">
+            {second ? 'on' : 'off'}
           </span>
         )}
       </h2>
       {error && <Alert>{error}</Alert>}
       <p>
-        {status?.totp.enabled
-          ? 'Signing in asks for a code from your authenticator app, or one of your recovery codes.'
-          : 'Ask for a code from an authenticator app at every sign-in, so that a stolen password is not enough.'}
+        {second ??
+          'Add a passkey, or ask for a code from an authenticator app at every sign-in, so that a stolen password is not enough.'}
       </p>
+      {passkeys !== null && passkeys > 0 && (
+        <p className="muted">
+          You have {passkeys === 1 ? 'a passkey' : `${passkeys} passkeys`}: sign in with {passkeys === 1 ? 'it' : 'one'}{' '}
+          without a password.
+        </p>
+      )}
       <Link className="button button-secondary" href="/account/security">
         Manage two-step verification
       </Link>

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { RequireSignIn } from '@/components/ui';
 import { Security } from './security';
 
-export const metadata: Metadata = { title: 'Two-step verification' };
+export const metadata: Metadata = { title: 'Passkeys and two-step verification' };
 
 export default function Page() {
   return (

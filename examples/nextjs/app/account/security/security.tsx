@@ -1,15 +1,20 @@
 'use client';
-// Two-step verification: whether an authenticator app is on (GET /api/me/2fa); setting one up (its
-// otpauth:// URI drawn as a QR code right here in the browser, with `qrcode`, and the secret in
-// text for typing in; then a code from the app turns it on and the API answers 10 recovery codes,
-// shown once); new recovery codes; turning it off. The last two need a code or a recovery code.
-import { isLiftoffError, type LiftoffClient, type SecondFactorInput, type SecondFactorStatus } from '@liftoff/client';
+// Passkeys and two-step verification. Passkeys (GET /api/me/passkeys): the list (name, synced or
+// on this device only, when added and last used), "Add a passkey" (the browser creates one: a PIN,
+// a fingerprint or the phone's lock), rename, remove (never the last way to sign in), and going
+// passwordless once a passkey is there. An authenticator app: whether one is on (GET /api/me/2fa);
+// setting one up (its otpauth:// URI drawn as a QR code right here in the browser, with `qrcode`,
+// and the secret in text for typing in; then a code from the app turns it on and the API answers
+// 10 recovery codes, shown once); new recovery codes; turning it off. The last two need a code or a
+// recovery code. Changes the API wants a fresh proof for (STEP_UP_REQUIRED) go through useStepUp.
+import { isLiftoffError, type LiftoffClient, type Passkey, type SecondFactorStatus } from '@liftoff/client';
 import Link from 'next/link';
 import { toDataURL } from 'qrcode';
 import { useCallback, useEffect, useState } from 'react';
-import { SecondFactorFields, secondFactorInput } from '@/components/second-factor';
-import { Alert, Field, formValues, SubmitButton, UsernameField, useAction } from '@/components/ui';
+import { SecondFactorFields, secondFactorInput, useStepUp, type CodeInput } from '@/components/second-factor';
+import { Alert, Field, formValues, SubmitButton, UsernameField, useAction, usePasskeySupport } from '@/components/ui';
 import { useLiftoff } from '@/components/liftoff-provider';
+import { ADD_PASSKEY_MESSAGES, SETUP_MESSAGES, type Messages } from '@/lib/errors';
 
 const when = (iso: string) => new Date(iso).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -139,7 +144,7 @@ export function Security() {
                 if (!isLiftoffError(caught, 'STEP_UP_REQUIRED')) throw caught;
                 show({ step: 'set-up', started: null });
               }
-            })
+            }, SETUP_MESSAGES)
           }
         >
           Set up an authenticator app
@@ -153,7 +158,8 @@ export function Security() {
       <p>
         <Link href="/account">Back to your account</Link>
       </p>
-      <h1>Two-step verification</h1>
+      <h1>Passkeys and two-step verification</h1>
+      <Passkeys />
       <section className="card" aria-labelledby="app-title">
         <h2 id="app-title">
           Authenticator app{' '}
@@ -168,6 +174,234 @@ export function Security() {
         {body}
       </section>
     </>
+  );
+}
+
+/** Synced (iCloud Keychain, Google Password Manager...) or bound to one device (a security key). */
+function syncLabel(passkey: Passkey): { text: string; ok: boolean } {
+  if (passkey.device_type === 'singleDevice') return { text: 'this device only', ok: false };
+  return passkey.backed_up ? { text: 'synced', ok: true } : { text: 'not synced yet', ok: false };
+}
+
+/**
+ * The passkeys: each with rename and remove, "Add a passkey", and "Remove my password" once a
+ * passkey is there. A passkey signs in without a password, and counts as a second factor: signing in
+ * with the password then asks for a passkey (or the app's code) too.
+ */
+function Passkeys() {
+  const { client, user } = useLiftoff();
+  const supported = usePasskeySupport();
+  const [passkeys, setPasskeys] = useState<Passkey[] | null>(null);
+  const [hasPassword, setHasPassword] = useState<boolean | null>(null);
+  // The row being renamed, or asked "remove it?" (by passkey id).
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const { pending, error, run } = useAction();
+  const stepUp = useStepUp(run);
+
+  const load = useCallback(async () => {
+    const [list, { data }] = await Promise.all([client.passkeys.list(), client.api.GET('/api/me/accounts')]);
+    setPasskeys(list);
+    setHasPassword(data!.has_password);
+  }, [client]);
+  // Once per mount (`load` changes only with the client).
+  useEffect(() => {
+    void run(load);
+  }, [load]);
+
+  /** A change (after a step-up if the API wants one), then the list again and `action`'s notice. */
+  function change(action: () => Promise<string>, messages?: Messages) {
+    setNotice(null);
+    void stepUp.run(async () => {
+      const message = await action();
+      setRenaming(null);
+      setRemoving(null);
+      await load();
+      setNotice(message);
+    }, messages);
+  }
+
+  return (
+    <section className="card" aria-labelledby="passkeys-title">
+      <h2 id="passkeys-title">
+        Passkeys{' '}
+        {passkeys && (
+          <span className={`badge ${passkeys.length > 0 ? 'badge-ok' : 'badge-warn'}`} data-testid="passkey-count">
+            {passkeys.length}
+          </span>
+        )}
+      </h2>
+      <p>
+        A passkey signs you in with your fingerprint, face, PIN or security key instead of a password, and cannot be
+        phished.
+        {hasPassword !== false && ' Once you have one, signing in with your password asks for it too.'}
+      </p>
+      {!user!.email_verified && (
+        <Alert kind="info">Verify your email address first: passkeys and authenticator apps need a verified one.</Alert>
+      )}
+      {error && <Alert>{error}</Alert>}
+      {notice && <Alert kind="success">{notice}</Alert>}
+      {passkeys === null ? (
+        !error && <p className="muted">Loading…</p>
+      ) : passkeys.length === 0 ? (
+        <p className="muted">You have no passkey yet.</p>
+      ) : (
+        <ul className="rows" data-testid="passkeys">
+          {passkeys.map((passkey) => {
+            const sync = syncLabel(passkey);
+            return (
+              <li key={passkey.id}>
+                {renaming === passkey.id ? (
+                  <form
+                    className="inline-form"
+                    aria-label={`Rename ${passkey.name}`}
+                    onSubmit={(event) => {
+                      event.preventDefault();
+                      const name = formValues(event.currentTarget).name!.trim();
+                      change(async () => {
+                        await client.passkeys.rename(passkey.id, name);
+                        return `Renamed to “${name}”.`;
+                      });
+                    }}
+                  >
+                    <Field label="New name" name="name" defaultValue={passkey.name} maxLength={64} required autoFocus />
+                    <SubmitButton pending={pending}>Save</SubmitButton>
+                    <button type="button" className="button-secondary" onClick={() => setRenaming(null)}>
+                      Cancel
+                    </button>
+                  </form>
+                ) : (
+                  <>
+                    <div>
+                      <strong>{passkey.name}</strong>
+                      <span className={`badge ${sync.ok ? 'badge-ok' : 'badge-warn'}`}>{sync.text}</span>
+                      <div className="muted">
+                        Added {when(passkey.created_at)} ·{' '}
+                        {passkey.last_used_at ? `last used ${when(passkey.last_used_at)}` : 'not used yet'}
+                      </div>
+                    </div>
+                    <div className="inline-form">
+                      {removing === passkey.id ? (
+                        <>
+                          <span>Remove it?</span>
+                          <button
+                            type="button"
+                            className="button-danger"
+                            disabled={pending}
+                            onClick={() =>
+                              // The question goes; a refusal (the last way to sign in) shows above the list.
+                              change(async () => {
+                                setRemoving(null);
+                                await client.passkeys.remove(passkey.id);
+                                return `The passkey “${passkey.name}” is removed.`;
+                              })
+                            }
+                          >
+                            Yes, remove
+                          </button>
+                          <button type="button" className="button-secondary" onClick={() => setRemoving(null)}>
+                            Keep it
+                          </button>
+                        </>
+                      ) : (
+                        <>
+                          <button
+                            type="button"
+                            className="button-secondary"
+                            aria-label={`Rename ${passkey.name}`}
+                            disabled={pending}
+                            onClick={() => {
+                              setRemoving(null);
+                              setRenaming(passkey.id);
+                            }}
+                          >
+                            Rename
+                          </button>
+                          <button
+                            type="button"
+                            className="button-secondary"
+                            aria-label={`Remove ${passkey.name}`}
+                            disabled={pending}
+                            onClick={() => {
+                              setRenaming(null);
+                              setRemoving(passkey.id);
+                            }}
+                          >
+                            Remove
+                          </button>
+                        </>
+                      )}
+                    </div>
+                  </>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {supported === false ? (
+        <Alert kind="info">This browser cannot create passkeys here (they need https:// or localhost).</Alert>
+      ) : (
+        <form
+          aria-label="Add a passkey"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const form = event.currentTarget;
+            const name = formValues(form).name!.trim();
+            change(async () => {
+              // The browser asks where to keep it (this device, a phone, a security key) and for its PIN or fingerprint.
+              const added = await client.passkeys.add(name ? { name } : {});
+              form.reset();
+              return `Your passkey “${added.name}” is added: sign in with it next time.`;
+            }, ADD_PASSKEY_MESSAGES);
+          }}
+        >
+          <Field
+            label="Passkey name (optional)"
+            name="name"
+            maxLength={64}
+            autoComplete="off"
+            hint="To tell your passkeys apart, such as “Work laptop”."
+          />
+          <SubmitButton pending={pending}>Add a passkey</SubmitButton>
+        </form>
+      )}
+      {hasPassword && passkeys !== null && passkeys.length > 0 && (
+        <form
+          className="section-gap"
+          aria-labelledby="passwordless-title"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const form = event.currentTarget;
+            const { current_password } = formValues(form);
+            change(async () => {
+              await client.api.DELETE('/api/me/password', { body: { current_password: current_password! } });
+              form.reset();
+              return 'Your password is removed: sign in with a passkey from now on.';
+            });
+          }}
+        >
+          <h3 id="passwordless-title">Go passwordless</h3>
+          <p>
+            Remove your password and sign in with your passkeys only: a leaked or guessed password then gets no one in.
+            Keep a second passkey (on another device) or a linked provider, in case you lose this one.
+          </p>
+          <UsernameField email={user!.email} />
+          <Field
+            label="Your current password"
+            name="current_password"
+            type="password"
+            autoComplete="current-password"
+            required
+          />
+          <SubmitButton pending={pending} className="button-danger">
+            Remove my password
+          </SubmitButton>
+        </form>
+      )}
+      {stepUp.prompt}
+    </section>
   );
 }
 
@@ -237,7 +471,7 @@ function SetUp({
       onSubmit={(event) => {
         event.preventDefault();
         const { password } = formValues(event.currentTarget);
-        void run(async () => setStarted(await startSetUp(client, password!)));
+        void run(async () => setStarted(await startSetUp(client, password!)), SETUP_MESSAGES);
       }}
     >
       <h3>Confirm it is you</h3>
@@ -311,7 +545,7 @@ function ConfirmWithCode({
   text: string;
   submit: string;
   danger?: boolean;
-  onConfirm(input: SecondFactorInput): Promise<void>;
+  onConfirm(input: CodeInput): Promise<void>;
   onCancel(): void;
 }) {
   const { pending, error, run } = useAction();
