@@ -157,17 +157,9 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
   const api = createClient<paths>({ baseUrl: options.baseUrl, fetch: authedFetch });
 
   async function signInWith(path: '/api/auth/register' | '/api/auth/login', body: object): Promise<User> {
-    const response = await send(
-      new Request(new URL(path, options.baseUrl), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-      null,
-    );
-    if (!response.ok) throw await errorFrom(response);
-    const answer = (await response.json()) as
-      SignedInAnswer | { mfa_required: true; mfa_token: string; methods: SecondFactorMethod[] };
+    const answer = await postJson<
+      SignedInAnswer | { mfa_required: true; mfa_token: string; methods: SecondFactorMethod[] }
+    >(path, body);
     if ('mfa_required' in answer) throw secondFactorRequired(answer.mfa_token, answer.methods);
     return signedIn(answer);
   }

@@ -31,6 +31,7 @@ import {
 import type { User } from '../db/schema';
 import type { Deps } from '../deps';
 import { findUserById } from '../db/users';
+import { fromBase64Url, toBase64Url } from '../lib/crypto';
 import { AppError, notFound } from '../errors';
 import { RECENT_AUTH_SECONDS, requireVerifiedEmail } from './enrolment';
 import { secondFactorNotice } from './notices';
@@ -65,7 +66,7 @@ async function storeChallenge(deps: Deps, challenge: string, purpose: ChallengeP
 /** The challenge the browser signed, from the response's clientDataJSON (the library checks it again). */
 function challengeOf(clientDataJSON: string): string | null {
   try {
-    const json = JSON.parse(new TextDecoder().decode(base64UrlToBytes(clientDataJSON))) as {
+    const json = JSON.parse(new TextDecoder().decode(fromBase64Url(clientDataJSON))) as {
       challenge?: unknown;
       crossOrigin?: unknown;
     };
@@ -76,17 +77,6 @@ function challengeOf(clientDataJSON: string): string | null {
     return null;
   }
 }
-
-function base64UrlToBytes(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
-
-const bytesToBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
 
 const transportsOf = (row: PasskeyRow) =>
   row.transports === null ? undefined : (JSON.parse(row.transports) as AuthenticatorTransportFuture[]);
@@ -163,7 +153,7 @@ export async function registerPasskey(
     id: info.credential.id,
     user_id: user.id,
     name: input.name ?? defaultName(info.credentialDeviceType),
-    public_key: bytesToBase64Url(info.credential.publicKey),
+    public_key: toBase64Url(info.credential.publicKey),
     counter: info.credential.counter,
     transports: info.credential.transports ? JSON.stringify(info.credential.transports) : null,
     device_type: info.credentialDeviceType,
@@ -252,7 +242,7 @@ export async function provePasskey(
       expectedRPID: deps.config.webauthn.rpId,
       credential: {
         id: passkey.id,
-        publicKey: base64UrlToBytes(passkey.public_key),
+        publicKey: fromBase64Url(passkey.public_key),
         counter,
         transports: transportsOf(passkey),
       },
