@@ -1,7 +1,7 @@
 // POST /api/auth/step-up: the signed-in user proves a factor again, and the session (and the access
 // token returned) records it: `amr` gains it, `auth_time` is now. An account with a second factor
 // steps up with a code (or a recovery code); one without, with its password.
-import type { AccessTokenClaims } from '../auth/access-tokens';
+import { tokenError, type AccessTokenClaims } from '../auth/access-tokens';
 import { confirmPassword } from '../auth/password-recovery';
 import { ALWAYS } from '../db/client';
 import { findSecondFactorMethods } from '../db/second-factor-methods';
@@ -13,7 +13,7 @@ import { guardedChange, reserveCodeCheck } from './guarded-change';
 import { secondFactorNotice } from './notices';
 import { proveSecondFactor, secondFactorInvalid, type SecondFactorInput } from './proof';
 
-const sessionEnded = () => new AppError('TOKEN_INVALID', 'This session has ended; sign in again.');
+const sessionEnded = () => tokenError('TOKEN_INVALID');
 
 export async function stepUp(deps: Deps, auth: AccessTokenClaims, input: SecondFactorInput & { password?: string }) {
   const account = await findUserWithTotpFactor(deps.db, auth.userId);
