@@ -6,8 +6,8 @@ import tseslint from 'typescript-eslint';
 
 const noRoutes = { group: ['**/routes/*'], message: 'Only src/app.ts mounts routes.' };
 const noDomain = {
-  group: ['**/auth/*', '**/auth/**', '**/billing/*', '**/email/*', '**/orgs/*', '**/mfa/*', '**/middleware/*'],
-  message: 'db/ and lib/ sit below the features: routes → auth|billing|email|orgs|mfa → db|lib.',
+  group: ['**/auth/*', '**/auth/**', '**/billing/*', '**/email/*', '**/orgs/*', '**/mfa/*', '**/api-keys/*', '**/middleware/*'],
+  message: 'db/ and lib/ sit below the features: routes → auth|billing|email|orgs|mfa|api-keys → db|lib.',
 };
 
 // SQL lives only in src/db/: elsewhere no drizzle, no tables, no raw statements, no D1 client.
