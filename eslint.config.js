@@ -6,7 +6,16 @@ import tseslint from 'typescript-eslint';
 
 const noRoutes = { group: ['**/routes/*'], message: 'Only src/app.ts mounts routes.' };
 const noDomain = {
-  group: ['**/auth/*', '**/auth/**', '**/billing/*', '**/email/*', '**/orgs/*', '**/mfa/*', '**/api-keys/*', '**/middleware/*'],
+  group: [
+    '**/auth/*',
+    '**/auth/**',
+    '**/billing/*',
+    '**/email/*',
+    '**/orgs/*',
+    '**/mfa/*',
+    '**/api-keys/*',
+    '**/middleware/*',
+  ],
   message: 'db/ and lib/ sit below the features: routes → auth|billing|email|orgs|mfa|api-keys → db|lib.',
 };
 
