@@ -63,7 +63,9 @@ export async function secondFactorStatus(deps: Deps, auth: AccessTokenClaims) {
  */
 export async function startTotpSetup(deps: Deps, auth: AccessTokenClaims, input: { password?: string | undefined }) {
   const keys = await sealingKeys(deps.config);
-  requireVerifiedEmail((await readAccount(deps, auth.userId)).user);
+  const { user, totp } = await readAccount(deps, auth.userId);
+  requireVerifiedEmail(user);
+  if ((totp?.confirmed_at ?? null) !== null) throw new AppError('TOTP_ALREADY_ENABLED');
   if (input.password !== undefined) await confirmPassword(deps, auth.userId, input.password);
   else if (Math.floor(deps.now.getTime() / 1000) - auth.authTime > RECENT_AUTH_SECONDS) {
     throw new AppError(
@@ -71,8 +73,7 @@ export async function startTotpSetup(deps: Deps, auth: AccessTokenClaims, input:
       'Send your password, or confirm it is you (POST /api/auth/step-up) and try again within 10 minutes.',
     );
   }
-  const { user, totp } = await readAccount(deps, auth.userId);
-  if ((totp?.confirmed_at ?? null) !== null) throw new AppError('TOTP_ALREADY_ENABLED');
+  // A confirmed app is left alone by the write itself too (a parallel confirm): 0 changes.
   const secret = crypto.getRandomValues(new Uint8Array(TOTP_SECRET_BYTES));
   const stored = await upsertPendingTotpStatement(deps.db, {
     userId: user.id,
