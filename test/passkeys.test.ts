@@ -251,6 +251,38 @@ describe('passkeys', () => {
     expect(await countRows('passkeys', 'user_id = ?', client.userId)).toBe(1);
   });
 
+  it('refuses options for a bad mfa_token or an account without a passkey, a wrong password, and a bad name, changing nothing', async () => {
+    await expectError(
+      await postJson('/api/auth/2fa/passkey-options', { mfa_token: 'not-a-token' }),
+      401,
+      'MFA_TOKEN_INVALID',
+    );
+    const client = await registerVerified();
+    const authenticator = await addPasskey(client);
+    const aal2 = (await (await passkeySignIn(authenticator)).json<{ access_token: string }>()).access_token;
+    await expectError(
+      await jsonCall('DELETE', '/api/me/password', aal2, { current_password: 'not-the-password-1' }),
+      401,
+      'INVALID_CREDENTIALS',
+    );
+    expect(await countRows('users', 'id = ? AND password_hash IS NOT NULL', client.userId)).toBe(1);
+    await expectError(
+      await jsonCall('PATCH', `/api/me/passkeys/${authenticator.id}`, client.accessToken, { name: '   ' }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    expect(await countRows('passkeys', "id = ? AND name != '   '", authenticator.id)).toBe(1);
+    // An account whose only passkey went (an admin's reset) has none to ask for.
+    const other = await registerVerified();
+    const challengesBefore = await countRows('webauthn_challenges', 'user_id = ?', other.userId);
+    await expectError(
+      await jsonCall('POST', '/api/auth/step-up/passkey-options', other.accessToken),
+      401,
+      'SECOND_FACTOR_INVALID',
+    );
+    expect(await countRows('webauthn_challenges', 'user_id = ?', other.userId)).toBe(challengesBefore);
+  });
+
   it('validates what the browser sent', async () => {
     const client = await registerVerified();
     for (const response of [{}, { id: 'x', rawId: 'x', type: 'public-key', response: {} }, 'nope']) {

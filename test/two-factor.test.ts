@@ -15,10 +15,13 @@ import {
   uniqueIp,
 } from './support/auth';
 import { advanceClock } from './support/clock';
-import { call, callWithBindings, expectError } from './support/http';
+import { call, callWithBindings, expectError, postJson } from './support/http';
 import { emailsTo } from './support/mailbox';
 import { signInWith, uniqueSub } from './support/oauth';
 import { TEST_APP_URL } from './support/settings';
+import { generateMfaEncryptionKey } from '../scripts/lib/mfa-keys.mjs';
+import { deleteExpiredRows } from '../src/db/cleanup';
+import { createDatabase } from '../src/db/client';
 import {
   authenticatorFor,
   claimsOf,
@@ -277,6 +280,38 @@ describe('signing in with a second factor', () => {
     ]) {
       await expectError(await verify(body), 400, 'VALIDATION_ERROR');
     }
+  });
+
+  it('answers 503 for a secret sealed under a key the ring no longer has, changing nothing; a recovery code still works', async () => {
+    const client = await registerWithTotp();
+    const token = await mfaTokenFor(client.email);
+    const rotatedAway = { MFA_ENCRYPTION_KEYS: generateMfaEncryptionKey() };
+    const post = (body: unknown) =>
+      callWithBindings(rotatedAway, '/api/auth/2fa/verify', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const sessionsBefore = await countRows('sessions', 'user_id = ?', client.userId);
+    await expectError(await post({ mfa_token: token, code: await client.app.code(1) }), 503, 'MFA_NOT_CONFIGURED');
+    expect(await countRows('sessions', 'user_id = ?', client.userId)).toBe(sessionsBefore);
+    expect(await countRows('mfa_challenges', 'user_id = ?', client.userId)).toBe(1);
+    expect((await post({ mfa_token: token, recovery_code: client.recoveryCodes[0] })).status).toBe(200);
+  });
+
+  it('the cron job deletes pending second steps and passkey challenges once they expire', async () => {
+    const client = await registerWithTotp();
+    await mfaTokenFor(client.email);
+    await postJson('/api/auth/passkeys/options', {}, { 'CF-Connecting-IP': uniqueIp() });
+    const db = createDatabase(env);
+    const retention = { auditDays: 365, stripeEventDays: 90 };
+    await deleteExpiredRows(db, new Date(), retention);
+    expect(await countRows('mfa_challenges', 'user_id = ?', client.userId)).toBe(1);
+    const later = new Date(Date.now() + 5 * 60_000 + 1_000);
+    const counts = await deleteExpiredRows(db, later, retention);
+    expect(counts.signInChallenges).toBeGreaterThanOrEqual(2);
+    expect(await countRows('mfa_challenges', 'user_id = ?', client.userId)).toBe(0);
+    expect(await countRows('webauthn_challenges', 'expires_at <= ?', later.getTime())).toBe(0);
   });
 
   it('a password reset meanwhile voids the pending sign-in', async () => {

@@ -13,17 +13,26 @@ export interface TotpFactorRow {
   last_used_step: number;
 }
 
-/** The user and their authenticator app (confirmed or being set up), in one round trip. */
+/**
+ * The user, their authenticator app (confirmed or being set up) and whether they have a second
+ * factor (that app confirmed, or a passkey), in one round trip.
+ */
 export async function findUserWithTotpFactor(
   db: Database,
   userId: string,
-): Promise<{ user: User; totp: TotpFactorRow | null } | null> {
-  const [users, factors] = await runBatch(db, [
+): Promise<{ user: User; totp: TotpFactorRow | null; hasSecondFactor: boolean } | null> {
+  const [users, factors, second] = await runBatch(db, [
     sqlStatement(db, 'SELECT * FROM users WHERE id = ?', userId),
     sqlStatement(db, 'SELECT secret_sealed, confirmed_at, last_used_step FROM totp_factors WHERE user_id = ?', userId),
+    sqlStatement(db, `SELECT ${hasSecondFactorSql('?1')} AS has`, userId),
   ]);
   const row = rowsOf<UserRow>(users)[0];
-  return row ? { user: userFromRow(row), totp: rowsOf<TotpFactorRow>(factors)[0] ?? null } : null;
+  if (!row) return null;
+  return {
+    user: userFromRow(row),
+    totp: rowsOf<TotpFactorRow>(factors)[0] ?? null,
+    hasSecondFactor: rowsOf<{ has: number }>(second)[0]?.has === 1,
+  };
 }
 
 /** Starts (or restarts) setting up an app; a confirmed one is left alone (0 changes). */
@@ -90,12 +99,6 @@ export function deleteSecondFactorsStatements(db: Database, userId: string): Sta
     sqlStatement(db, `DELETE FROM ${table} WHERE user_id = ?`, userId),
   );
 }
-
-/** True once the batch has confirmed the user's app (or it already was). */
-export const hasSecondFactorCondition = (userId: string): Condition => ({
-  sql: hasSecondFactorSql('?'),
-  params: [userId],
-});
 
 // --- Recovery codes ------------------------------------------------------------------------------
 

@@ -76,19 +76,18 @@ export function liveSessionQuery(db: Database, input: { sessionId: string; userI
 
 /**
  * The session and its user when the session is live and the user not disabled; else null. With
- * whether the user has a second factor (for the routes that demand one), in the same query.
+ * `secondFactor`, whether the user has one (for the routes that demand one), in the same query;
+ * otherwise that is always false and costs nothing.
  */
 export async function findLiveSessionWithUser(
   db: Database,
   sessionId: string,
   now: Date,
+  options: { secondFactor?: boolean } = {},
 ): Promise<{ session: Session; user: User; hasSecondFactor: boolean } | null> {
+  const hasSecondFactor = options.secondFactor ? sql.raw(hasSecondFactorSql('"users"."id"')) : sql.raw('0');
   const row = await db
-    .select({
-      session: sessions,
-      user: users,
-      hasSecondFactor: sql<boolean>`${sql.raw(hasSecondFactorSql('"users"."id"'))}`.mapWith(Boolean),
-    })
+    .select({ session: sessions, user: users, hasSecondFactor: sql<boolean>`${hasSecondFactor}`.mapWith(Boolean) })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(liveAndEnabled(sessionId, now))

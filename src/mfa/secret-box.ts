@@ -3,6 +3,7 @@
 // first key encrypts, every key decrypts (each sealed value names its key), so rotating is adding a
 // new key first, re-sealing or waiting, then removing the old one.
 
+import { toBase64Url } from '../lib/crypto';
 import { fromBase64Url, readSealingKeys, type SealingKeyMaterial } from './sealing-key-setting';
 
 export { readSealingKeys, type SealingKeyMaterial };
@@ -13,12 +14,6 @@ export interface SealingKey {
 }
 
 const IV_BYTES = 12;
-
-const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
 
 export function importSealingKeys(material: SealingKeyMaterial[]): Promise<SealingKey[]> {
   return Promise.all(

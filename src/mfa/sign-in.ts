@@ -46,7 +46,7 @@ export async function awaitSecondFactor(
     redirectTo?: string;
     also: Statement[];
   },
-): Promise<SecondFactorRequired & { outboxIds: string[] }> {
+): Promise<SecondFactorRequired> {
   const id = newId();
   const secret = randomToken(32);
   await runBatch(deps.db, [
@@ -65,7 +65,7 @@ export async function awaitSecondFactor(
     }),
     auditStatement(deps, { action: 'login.second_factor_required', userId: user.id, metadata: { amr: input.amr } }),
   ]);
-  return { mfaToken: `${id}.${secret}`, methods: input.methods, outboxIds: [] };
+  return { mfaToken: `${id}.${secret}`, methods: input.methods };
 }
 
 /**

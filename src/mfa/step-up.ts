@@ -4,7 +4,6 @@
 import { tokenError, type AccessTokenClaims } from '../auth/access-tokens';
 import { confirmPassword } from '../auth/password-recovery';
 import { ALWAYS } from '../db/client';
-import { findSecondFactorMethods } from '../db/second-factor-methods';
 import { findUserWithTotpFactor, stepUpSessionStatement } from '../db/second-factors';
 import type { Deps } from '../deps';
 import { AppError, notFound } from '../errors';
@@ -18,8 +17,7 @@ const sessionEnded = () => tokenError('TOKEN_INVALID');
 export async function stepUp(deps: Deps, auth: AccessTokenClaims, input: SecondFactorInput & { password?: string }) {
   const account = await findUserWithTotpFactor(deps.db, auth.userId);
   if (!account) throw notFound('No such user.');
-  const { user, totp } = account;
-  const secondFactor = (await findSecondFactorMethods(deps.db, user.id)).length > 0;
+  const { user, totp, hasSecondFactor: secondFactor } = account;
   if (input.password !== undefined) {
     if (secondFactor) {
       throw new AppError('VALIDATION_ERROR', undefined, {

@@ -45,14 +45,10 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
 export function requireLiveSession(options: { secondFactor?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async function requireLiveSession(c, next) {
     const claims = await verifyBearer(c.get('config'), c.req.header('Authorization'));
-    const live = await findLiveSessionWithUser(depsFrom(c).db, claims.sessionId, depsFrom(c).now);
+    const live = await findLiveSessionWithUser(depsFrom(c).db, claims.sessionId, depsFrom(c).now, options);
     if (!live || live.user.id !== claims.userId) throw tokenError('TOKEN_INVALID');
     // requireSecondFactor: the session row (not the token) says what it proved, so a step-up counts at once.
-    if (
-      options.secondFactor &&
-      live.hasSecondFactor &&
-      assuranceLevel(authenticationMethods(live.session.amr)) !== 'aal2'
-    ) {
+    if (live.hasSecondFactor && assuranceLevel(authenticationMethods(live.session.amr)) !== 'aal2') {
       throw new AppError('STEP_UP_REQUIRED');
     }
     c.set('auth', { ...claims, role: live.user.role });
