@@ -136,6 +136,7 @@ export default tseslint.config(
       'src/admin/feature.ts',
       'src/mfa/feature.ts',
       'src/auth/oauth/feature.ts',
+      'src/api-keys/feature.ts',
     ],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...noSqlImports, ...noBindingImports] }],

@@ -1,6 +1,7 @@
 // `npm run bench`: builds the production bundle, runs it in workerd (Miniflare, local D1, no dev
 // proxy) and measures key routes: throughput, latency, workerd CPU per request, memory, bundle size,
-// the first request to a fresh workerd; Liftoff against the minimal Workers of scripts/bench-baseline/
+// the first request to a fresh workerd; GET /api/me with an API key against an access token (CPU per
+// request in alternating rounds); Liftoff against the minimal Workers of scripts/bench-baseline/
 // (CPU per request in alternating rounds, start-up of a freshly spawned workerd and V8's parse and
 // evaluate time). Writes a table to stdout and the figures to bench-results/bench.json. Everything
 // runs on loopback (a local Stripe fake included). It rebuilds dist/: do not run it beside the tests.
@@ -38,6 +39,8 @@ const ROUNDS = Number(options.rounds);
 const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
 const PASSWORD = 'mauve-orbit-tundra-42';
 const WEBHOOK_SECRET = 'whsec_bench_secret';
+// The Worker's API_KEY_RATE_LIMIT (its most) and the bench key's limit: above every request it sends.
+const API_KEY_RATE_LIMIT = 100_000;
 const root = new URL('..', import.meta.url).pathname;
 const kib = (bytes: number) => bytes / 1024;
 
@@ -46,6 +49,7 @@ const kib = (bytes: number) => bytes / 1024;
 const D1_ROUND_TRIPS: Record<string, string> = {
   health: '1',
   me: '1',
+  'me-key': '2 (key check and rate count in one batch; the account)',
   refresh: '1 (batch)',
   login: '2',
   checkout: '1 (2 on the first)',
@@ -153,6 +157,24 @@ function combined(runs: RouteResult[]): RouteResult {
     cpuMsPerRequest: runs.reduce((sum, r) => sum + r.cpuMsPerRequest * r.requests, 0) / requests,
     requestsPerSecond: requests / runs.reduce((sum, r) => sum + r.requests / r.requestsPerSecond, 0),
   };
+}
+
+/**
+ * Two sides of one comparison in alternating rounds (a warm-up of each first), so that a slow spell
+ * of this machine hits both alike: each side over all its rounds, and the first ÷ second CPU per round.
+ */
+async function alternatingRounds(sides: { route: string; workerd: number; step: () => Promise<Response> }[]) {
+  for (const side of sides) await measure(side.route, side.workerd, Math.min(20, REQUESTS), CONCURRENCY, side.step);
+  const runs = sides.map(() => [] as RouteResult[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const side = sides[i]!;
+      runs[i]!.push(await measure(side.route, side.workerd, REQUESTS, CONCURRENCY, side.step));
+    }
+  }
+  const [first, second] = runs.map(combined);
+  const roundRatios = runs[0]!.map((run, i) => run.cpuMsPerRequest / runs[1]![i]!.cpuMsPerRequest);
+  return { first: first!, second: second!, roundRatios };
 }
 
 /** CPU per ES256 access-token verification (jose over WebCrypto, in Node on this machine). */
@@ -336,8 +358,12 @@ async function main() {
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     STRIPE_PRICE_IDS: 'price_bench',
     STRIPE_API_URL: stripeFake.url,
+    API_KEY_RATE_LIMIT: String(API_KEY_RATE_LIMIT),
   };
-  const { mf, url, workerd } = await startWorker(bundle.outdir, bindings);
+  // Requests made with the API key (warm-ups, the route table's pass, the rounds): all must be 200s.
+  if (2 * Math.min(20, REQUESTS) + (1 + ROUNDS) * REQUESTS > API_KEY_RATE_LIMIT)
+    throw new Error(`more requests with the API key than its limit of ${API_KEY_RATE_LIMIT} a minute`);
+  const { mf, url, db, workerd } = await startWorker(bundle.outdir, bindings);
   // The bench's other Workers (scripts/bench-baseline/), built as they are needed; removed at the end.
   const probes: Partial<Record<'baseline' | 'libraries' | 'zod', string>> = {};
   try {
@@ -354,6 +380,14 @@ async function main() {
       user: { id: string };
     };
     const bearer = { Authorization: `Bearer ${accessToken}` };
+    // An API key of the same user (keys are made from verified addresses only), reading as the token does.
+    await db.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?').bind(Date.now(), user.id).run();
+    const made = await fetch(
+      new URL('/api/me/api-keys', url),
+      json({ name: 'bench', scopes: ['read'], rate_limit_per_minute: API_KEY_RATE_LIMIT }, bearer),
+    );
+    if (made.status !== 201) throw new Error(`API key not made: ${made.status} ${await made.text()}`);
+    const apiKey = { Authorization: `Bearer ${((await made.json()) as { key: string }).key}` };
 
     // Each refresh lane keeps its own session and always presents its newest cookie.
     const chains: string[] = [];
@@ -369,6 +403,12 @@ async function main() {
     };
     await run('health', REQUESTS, CONCURRENCY, () => fetch(new URL('/api/health', url)));
     await run('me', REQUESTS, CONCURRENCY, () => fetch(new URL('/api/me', url), { headers: bearer }));
+    await run('me-key', REQUESTS, CONCURRENCY, () => fetch(new URL('/api/me', url), { headers: apiKey }));
+    // The same route with an API key and with an access token, in alternating rounds.
+    const keyAgainstToken = await alternatingRounds([
+      { route: 'me-key', workerd, step: () => fetch(new URL('/api/me', url), { headers: apiKey }) },
+      { route: 'me', workerd, step: () => fetch(new URL('/api/me', url), { headers: bearer }) },
+    ]);
     await run('refresh', REQUESTS, chains.length, async (lane) => {
       const response = await fetch(new URL('/api/auth/refresh', url), {
         method: 'POST',
@@ -423,19 +463,11 @@ async function main() {
         webhook: (base) => () => signedWebhook(base, subscriptionEvent(user.id, customer, created++)),
       };
       for (const [route, step] of Object.entries(steps)) {
-        const sides = [
-          { name: 'liftoff' as const, workerd, step: step(url), runs: [] as RouteResult[] },
-          { name: 'baseline' as const, workerd: floor.workerd, step: step(floor.url), runs: [] as RouteResult[] },
-        ];
-        for (const side of sides) await measure(route, side.workerd, Math.min(20, REQUESTS), CONCURRENCY, side.step);
-        for (let round = 0; round < ROUNDS; round++) {
-          for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
-            side.runs.push(await measure(route, side.workerd, REQUESTS, CONCURRENCY, side.step));
-          }
-        }
-        const [liftoff, baseline] = sides.map((side) => combined(side.runs));
-        const roundRatios = sides[0]!.runs.map((run, i) => run.cpuMsPerRequest / sides[1]!.runs[i]!.cpuMsPerRequest);
-        comparisons.push({ route, liftoff: liftoff!, baseline: baseline!, roundRatios });
+        const { first, second, roundRatios } = await alternatingRounds([
+          { route, workerd, step: step(url) },
+          { route, workerd: floor.workerd, step: step(floor.url) },
+        ]);
+        comparisons.push({ route, liftoff: first, baseline: second, roundRatios });
       }
     } finally {
       await floor.mf.dispose();
@@ -497,6 +529,13 @@ async function main() {
       es256VerifyCpuMsNode: await es256VerifyCpuMs(),
       workerdMemory: mem,
       routes: results,
+      apiKeyAgainstAccessToken: {
+        route: 'GET /api/me',
+        accessToken: keyAgainstToken.second,
+        apiKey: keyAgainstToken.first,
+        cpuRatio: keyAgainstToken.first.cpuMsPerRequest / keyAgainstToken.second.cpuMsPerRequest,
+        roundRatios: keyAgainstToken.roundRatios,
+      },
       againstBaseline: comparisons,
     };
     mkdirSync(join(root, 'bench-results'), { recursive: true });
@@ -554,6 +593,17 @@ async function main() {
         `${r.route.padEnd(9)} ${String(r.requests).padStart(9)} ${fmt(r.requestsPerSecond)} ${fmt(r.p50Ms, 2)} ${fmt(r.p99Ms, 2)} ${fmt(r.cpuMsPerRequest, 2).padStart(11)}  ${r.d1RoundTrips}`,
       );
     }
+    console.log(
+      '(me: an access token; me-key: an API key, its last use written after the response at most once a minute)',
+    );
+    const { apiKeyAgainstAccessToken: vsToken } = report;
+    console.log(
+      `\nGET /api/me with an API key against an access token, ${ROUNDS} alternating rounds of ${REQUESTS} requests each`,
+    );
+    console.log('route      token CPU ms/req  API key CPU ms/req     key / token');
+    console.log(
+      `${'me'.padEnd(9)} ${fmt(vsToken.accessToken.cpuMsPerRequest, 2).padStart(17)} ${fmt(vsToken.apiKey.cpuMsPerRequest, 2).padStart(19)} ${vsToken.cpuRatio.toFixed(2).padStart(15)} (rounds ${Math.min(...vsToken.roundRatios).toFixed(2)}–${Math.max(...vsToken.roundRatios).toFixed(2)})`,
+    );
     console.log(
       `\nAgainst the floor: a minimal Worker doing the same D1 work (scripts/bench-baseline/worker.ts), ${ROUNDS} alternating rounds of ${REQUESTS} requests each`,
     );

@@ -52,6 +52,13 @@ export function createApp() {
   const oauth = lazyFeature('/api', () => import('./auth/oauth/feature').then((module) => module.oauthSignInRouter));
   app.all('/api/auth/providers', (c) => oauth.handler(c));
   app.all('/api/auth/oauth/*', (c) => oauth.handler(c));
+  // Before the organizations' catch-all: /api/orgs/{id}/api-keys belongs to the API keys.
+  const apiKeys = lazyFeature('/api', () => import('./api-keys/feature').then((module) => module.apiKeysRouter));
+  app.all('/api/me/api-keys', (c) => apiKeys.handler(c));
+  app.all('/api/me/api-keys/*', (c) => apiKeys.handler(c));
+  app.all('/api/orgs/:id/api-keys', (c) => apiKeys.handler(c));
+  app.all('/api/orgs/:id/api-keys/*', (c) => apiKeys.handler(c));
+  app.all('/api/api-keys/*', (c) => apiKeys.handler(c));
   const orgs = lazyFeature('/api', () => import('./orgs/feature').then((module) => module.organizationsRouter));
   app.all('/api/orgs', (c) => orgs.handler(c));
   app.all('/api/orgs/*', (c) => orgs.handler(c));
@@ -79,7 +86,7 @@ export function createApp() {
   // The lazily loaded features' routes join the registry then, once.
   let lazyRoutesAdded: Promise<void> | undefined;
   const addLazyRoutes = async () => {
-    for (const feature of [oauth, orgs, secondFactors, admin]) {
+    for (const feature of [oauth, apiKeys, orgs, secondFactors, admin]) {
       for (const route of await feature.routeDefinitions()) app.openAPIRegistry.registerPath(route);
     }
     documentBodyMiddleware(app.openAPIRegistry.definitions, { prefix: '/api/', except: RAW_BODY_PREFIXES });
@@ -108,6 +115,14 @@ export function createApp() {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'API key',
+    description:
+      'An API key (`Authorization: Bearer <key>`) on the routes that list this scheme, with the scope they name. ' +
+      'Made at /api/me/api-keys or /api/orgs/{id}/api-keys.',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'RefreshCookie', {
     type: 'apiKey',

@@ -77,6 +77,11 @@ export interface Config {
   mfaEncryptionKeys: SealingKeyMaterial[] | null;
   /** Passkeys: the relying party id (WEBAUTHN_RP_ID) and the page origins ceremonies may come from (WEBAUTHN_ORIGINS). */
   webauthn: { rpId: string; origins: string[] };
+  /**
+   * API keys: the prefix every key starts with (API_KEY_PREFIX), and the requests per minute a key
+   * may make unless it was given a lower limit (API_KEY_RATE_LIMIT).
+   */
+  apiKeys: { prefix: string; rateLimitPerMinute: number };
 }
 
 /** Thrown (and cached) when the settings are unusable; `settings` names the culprits. */
@@ -103,6 +108,13 @@ const MAX_REFRESH_TOKEN_TTL = 400 * 86_400;
 const MIN_HMAC_SECRET_BYTES = 32;
 const DEFAULT_RESEND_API_URL = 'https://api.resend.com';
 const DEFAULT_APP_NAME = 'Liftoff';
+const DEFAULT_API_KEY_RATE_LIMIT = 600;
+/**
+ * An API key's prefix names the product and the environment: lower-case letters and digits, ending
+ * in `_` (`acme_live_`). Lower-case first characters tell a key from a JWT (`eyJ…`) on sight.
+ */
+export const API_KEY_PREFIX = /^[a-z][a-z0-9]{0,9}_([a-z0-9]{1,10}_)?$/;
+const MAX_API_KEY_RATE_LIMIT = 100_000;
 
 /** Empty strings count as unset: a dashboard variable cleared to "" means "not configured". */
 const optional = z
@@ -173,6 +185,8 @@ const rawSettingsSchema = z.object({
   MFA_ENCRYPTION_KEYS: optional,
   WEBAUTHN_RP_ID: optional,
   WEBAUTHN_ORIGINS: list,
+  API_KEY_PREFIX: optional,
+  API_KEY_RATE_LIMIT: wholeNumberOf('requests per minute'),
 });
 
 type RawSettings = z.infer<typeof rawSettingsSchema>;
@@ -276,6 +290,16 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
     else mfaEncryptionKeys = keys;
   }
 
+  // Production keys and the others look different, so a test key pasted into production is refused on sight.
+  const apiKeyPrefix = raw.API_KEY_PREFIX ?? (production ? 'lk_live_' : 'lk_test_');
+  if (!API_KEY_PREFIX.test(apiKeyPrefix)) {
+    problems.add('API_KEY_PREFIX', 'must be lower-case letters and digits ending in "_", such as acme_live_');
+  }
+  const apiKeyRateLimit = raw.API_KEY_RATE_LIMIT ?? DEFAULT_API_KEY_RATE_LIMIT;
+  if (apiKeyRateLimit < 1 || apiKeyRateLimit > MAX_API_KEY_RATE_LIMIT) {
+    problems.add('API_KEY_RATE_LIMIT', `must be between 1 and ${MAX_API_KEY_RATE_LIMIT} requests per minute`);
+  }
+
   const webauthn = appUrl ? parseWebAuthnSettings(raw, appUrl, production, problems) : null;
 
   if (problems.settings.length > 0 || !appUrl || !apiUrl || !jwt || !email || !webauthn) {
@@ -301,6 +325,7 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
     appName,
     mfaEncryptionKeys,
     webauthn,
+    apiKeys: { prefix: apiKeyPrefix, rateLimitPerMinute: apiKeyRateLimit },
   });
 }
 

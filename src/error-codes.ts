@@ -222,6 +222,33 @@ export const ERROR_CODES = {
     status: 403,
     message: 'This invitation is for another email address.',
   },
+
+  // API keys
+  API_KEY_MALFORMED: {
+    status: 401,
+    message: 'This is not an API key of this service: check it was copied whole.',
+  },
+  API_KEY_INVALID: {
+    status: 401,
+    message: 'This API key is not known, or its owner can no longer use it.',
+  },
+  API_KEY_REVOKED: {
+    status: 401,
+    message: 'This API key was revoked.',
+  },
+  API_KEY_EXPIRED: {
+    status: 401,
+    message: 'This API key has expired.',
+  },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    message: "This API key's scopes do not allow this.",
+  },
+  API_KEY_LIMIT_REACHED: {
+    status: 409,
+    message:
+      'The most API keys one owner may hold exist (50 live, 200 with those revoked or expired in the last 30 days): revoke some first.',
+  },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,6 +2,8 @@
 import type { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { ERROR_CODE_NAMES, ERROR_CODES, type ErrorCode } from './error-codes';
+import type { ApiKeyNeed } from './api-keys/authenticate';
+import { acceptApiKeys } from './middleware/accept-api-keys';
 import { requireAllowedOrigin } from './middleware/origin-check';
 import { requireAdmin } from './middleware/require-admin';
 import { requireAuth, requireLiveSession, requireSecondFactor } from './middleware/require-auth';
@@ -90,6 +92,16 @@ export const BEARER_ERRORS = [
   'TOKEN_INVALID',
 ] as const satisfies readonly ErrorCode[];
 
+/** What a route that takes API keys may answer to a key (src/api-keys/authenticate.ts). */
+export const API_KEY_ERRORS = [
+  'API_KEY_MALFORMED',
+  'API_KEY_INVALID',
+  'API_KEY_REVOKED',
+  'API_KEY_EXPIRED',
+  'INSUFFICIENT_SCOPE',
+  'RATE_LIMITED',
+] as const satisfies readonly ErrorCode[];
+
 /** What the admin guard answers: the bearer guard's codes, and FORBIDDEN for a user who is not an admin. */
 export const ADMIN_ERRORS = [...BEARER_ERRORS, 'FORBIDDEN', 'STEP_UP_REQUIRED'] as const satisfies readonly ErrorCode[];
 
@@ -170,7 +182,7 @@ function errorBody(codes: ErrorCode[]): ErrorBodySchema {
   };
 }
 
-/** The security schemes app.ts registers: the access token, and the refresh cookie. */
+/** The security schemes app.ts registers: the access token, an API key, and the refresh cookie. */
 export const bearerSecurity = [{ Bearer: [] }];
 export const refreshCookieSecurity = [{ RefreshCookie: [] }];
 
@@ -196,15 +208,47 @@ export const liveSessionGuard = () => guard('bearer, live session', bearerSecuri
 export const secondFactorGuard = () =>
   guard('bearer, live session, second factor', bearerSecurity, requireSecondFactor());
 
-/** A valid access token and an active subscription (see requireSubscription). */
-export const subscriberGuard = () =>
-  guard('bearer, subscription', bearerSecurity, requireAuth(), requireSubscription());
+/**
+ * A valid access token and an active subscription (see requireSubscription); with `apiKeys`, an API
+ * key as withApiKeys takes it instead of the token, its owner's subscription deciding.
+ */
+export const subscriberGuard = (apiKeys?: ApiKeyNeed) => {
+  if (!apiKeys) return guard('bearer, subscription', bearerSecurity, requireAuth(), requireSubscription());
+  const tokenOrKey = withApiKeys(authGuard(), apiKeys);
+  return guard(
+    `${tokenOrKey['x-liftoff-guard']}; subscription`,
+    tokenOrKey.security,
+    ...tokenOrKey.middleware,
+    requireSubscription(),
+  );
+};
 
 /** A live session of an admin (see requireAdmin). */
 export const adminGuard = () => guard('bearer, admin', bearerSecurity, requireAdmin());
 
 /** The refresh cookie, from an allowed origin or none (see requireAllowedOrigin). */
 export const refreshCookieGuard = () => guard('refresh cookie', refreshCookieSecurity, requireAllowedOrigin());
+
+/**
+ * A route that takes API keys too: `tokenGuard` (authGuard(), liveSessionGuard()...) for access
+ * tokens, or a key holding `need.scope` whose owner is one of `need.owners` (see acceptApiKeys). The
+ * document lists both schemes, the key's with the scope it needs.
+ */
+export function withApiKeys(tokenGuard: ReturnType<typeof guard>, need: ApiKeyNeed) {
+  return guard(
+    `${tokenGuard['x-liftoff-guard']}; or ${apiKeyGuardName(need)}`,
+    [...tokenGuard.security, { ApiKey: need.scope ? [need.scope] : [] }],
+    acceptApiKeys(need, ...tokenGuard.middleware),
+  );
+}
+
+/** An API key and nothing else (GET /api/api-keys/self). */
+export const apiKeyGuard = (need: ApiKeyNeed) => guard(apiKeyGuardName(need), [{ ApiKey: [] }], acceptApiKeys(need));
+
+/** "a user's API key (read)", for `x-liftoff-guard`. */
+const apiKeyGuardName = (need: ApiKeyNeed) =>
+  `${need.owners.map((owner) => (owner === 'user' ? "a user's" : "an organization's")).join(' or ')} API key` +
+  (need.scope ? ` (${need.scope})` : '');
 
 export const openApiInfo = {
   openapi: '3.1.0',

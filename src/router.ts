@@ -1,6 +1,7 @@
 // The typed context every sub-app shares, and createRouter(), the one way to make a feature router.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { PresentedApiKey } from './api-keys/authenticate';
 import type { AccessTokenClaims } from './auth/access-tokens';
 import type { Config } from './config';
 import type { RequestDatabases } from './db/client';
@@ -29,6 +30,8 @@ export interface AppEnv {
     deps: Deps | undefined;
     /** Set by requireAuth / requireLiveSession. */
     auth: AccessTokenClaims;
+    /** Set by acceptApiKeys when the request presented an API key (then `auth` is not set). */
+    apiKey: PresentedApiKey | undefined;
   };
 }
 

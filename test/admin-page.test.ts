@@ -35,6 +35,21 @@ describe('GET /admin', () => {
     expect(script).not.toMatch(/\binterface\s+\w+\s*\{|:\s*(string|boolean|number)\b|\bimport\b|\bexport\b/);
   });
 
+  it("has a table of API keys in a user's and an organization's detail, and a script that builds them without HTML", async () => {
+    const page = await (await call('/admin')).text();
+    for (const id of ['detail-keys', 'org-keys']) {
+      expect(page).toContain(
+        `<table id="${id}"><thead><tr><th>Name</th><th>Key</th><th>Scopes</th><th>Status</th><th>Created</th>` +
+          '<th>Last used</th><th>Expires</th><th>Actions</th></tr></thead><tbody></tbody></table>',
+      );
+    }
+    const script = await (await call('/admin/admin.js')).text();
+    expect(script).toContain('/api-keys');
+    expect(script).toContain('/api/admin/api-keys/');
+    // Every value goes in as text: nothing in the script parses HTML.
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment/);
+  });
+
   it('serves its stylesheet as CSS', async () => {
     const response = await call('/admin/admin.css');
     expect(response.status).toBe(200);

@@ -45,6 +45,8 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
       </div>
       <h3>Sessions</h3>
       <table id="detail-sessions"><thead><tr><th>Started</th><th>Last used</th><th>Method</th><th>Address</th><th>User agent</th></tr></thead><tbody></tbody></table>
+      <h3>API keys</h3>
+      <table id="detail-keys"><thead><tr><th>Name</th><th>Key</th><th>Scopes</th><th>Status</th><th>Created</th><th>Last used</th><th>Expires</th><th>Actions</th></tr></thead><tbody></tbody></table>
       <h3>Linked providers</h3>
       <ul id="detail-accounts"></ul>
       <h3>Organizations</h3>
@@ -67,6 +69,8 @@ export const ADMIN_PAGE_HTML = `<!doctype html>
       <table id="org-members"><thead><tr><th>Email</th><th>Name</th><th>Role</th><th>Joined</th></tr></thead><tbody></tbody></table>
       <h3>Pending invitations</h3>
       <table id="org-invitations"><thead><tr><th>Email</th><th>Role</th><th>Invited</th><th>Expires</th></tr></thead><tbody></tbody></table>
+      <h3>API keys</h3>
+      <table id="org-keys"><thead><tr><th>Name</th><th>Key</th><th>Scopes</th><th>Status</th><th>Created</th><th>Last used</th><th>Expires</th><th>Actions</th></tr></thead><tbody></tbody></table>
     </section>
     <section aria-labelledby="audit-title">
       <h2 id="audit-title">Audit log</h2>

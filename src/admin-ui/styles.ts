@@ -16,6 +16,8 @@ input{padding:.4rem;border:1px solid #cbd5e1;border-radius:4px;font:inherit}
 button{padding:.4rem .8rem;border:1px solid #1f6feb;background:#1f6feb;color:#fff;border-radius:4px;font:inherit;cursor:pointer}
 button.secondary,header button{background:#fff;color:#1f6feb}
 .actions{display:flex;gap:.5rem;margin:.5rem 0}
+td button{padding:.1rem .5rem;font-size:13px}td button:disabled{opacity:.5;cursor:default}
+#detail-keys td:nth-child(2),#org-keys td:nth-child(2){font-family:ui-monospace,monospace;white-space:nowrap}
 #status{max-width:1100px;margin:.5rem auto 0;padding:0 1.5rem;min-height:1.5em}
 #status.error{color:#b91c1c}
 `;

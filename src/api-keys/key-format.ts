@@ -9,9 +9,6 @@ export const RANDOM_LENGTH = 43;
 export const CHECKSUM_LENGTH = 6;
 const RANDOM_BYTES = 32;
 
-/** A prefix names the product and the environment: letters, digits and `_`, ending in `_`. */
-export const API_KEY_PREFIX = /^[a-z][a-z0-9]{0,9}_([a-z0-9]{1,10}_)?$/;
-
 function toBase62(value: bigint, width: number): string {
   let text = '';
   for (let rest = value; rest > 0n; rest /= 62n) text = BASE62[Number(rest % 62n)]! + text;
@@ -56,6 +53,5 @@ export function keyHints(key: string, prefix: string) {
   return { start: key.slice(0, prefix.length + 4), last4: key.slice(-4) };
 }
 
-/** The regular expression secret scanners can use for keys under `prefix`. */
-export const secretScanningPattern = (prefix: string) =>
-  `${prefix.replace(/[^a-z0-9]/g, (char) => `\\${char}`)}[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}`;
+/** The regular expression secret scanners can use for keys under `prefix` (README, Secret scanning). */
+export const secretScanningPattern = (prefix: string) => `${prefix}[0-9A-Za-z]{${RANDOM_LENGTH + CHECKSUM_LENGTH}}`;

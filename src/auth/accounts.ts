@@ -1,6 +1,6 @@
 // Accounts: registration and password login, with their rate limits and audit entries.
 import { auditStatement } from '../db/audit-log';
-import { findAccountWithSession } from '../db/billing';
+import { findAccount, findAccountWithSession } from '../db/billing';
 import { rowsOf, runBatch, type Condition, type Database, type Statement } from '../db/client';
 import { clearRateLimitStatement, releaseRateLimitHitStatement } from '../db/rate-limits';
 import type { Subscription, User } from '../db/schema';
@@ -24,6 +24,7 @@ import {
 import { readNearby, type Deps } from '../deps';
 import { AppError, notFound } from '../errors';
 import { newId } from '../lib/crypto';
+import type { PresentedApiKey } from '../api-keys/authenticate';
 import { tokenError, type AccessTokenClaims, type AuthenticationMethod } from './access-tokens';
 import { adminEmailsPromotion, mayPromote } from './admin-emails';
 import { verificationEmailStatements } from './email-verification';
@@ -277,6 +278,42 @@ export async function getLiveAccount(
   };
   const account = from === 'primary' ? await read(deps.db) : await readNearby(deps, read);
   if (!account) throw tokenError('TOKEN_INVALID');
+  return account;
+}
+
+/** Who a request acts for on a route that takes user API keys: the token's claims or the key (c.var). */
+export interface Caller {
+  auth?: AccessTokenClaims;
+  apiKey?: PresentedApiKey | undefined;
+}
+
+/** The caller's user id: the access token's, or the user API key owner's (routes that take only users' keys). */
+export function callerUserId(caller: Caller): string {
+  const owner = caller.apiKey?.owner;
+  if (owner) {
+    if (!('userId' in owner)) throw new AppError('FORBIDDEN', "This route takes a user's API key.");
+    return owner.userId;
+  }
+  return caller.auth!.userId;
+}
+
+/**
+ * As getLiveAccount, for a route that takes user API keys too: the key's owner was found enabled
+ * when acceptApiKeys checked the key, so no session is asked for.
+ */
+export async function getCallerAccount(
+  deps: Deps,
+  caller: Caller,
+  from: 'primary' | 'replica',
+): Promise<{ user: User; subscription: Subscription | null }> {
+  if (!caller.apiKey) return getLiveAccount(deps, caller.auth!, from);
+  const userId = callerUserId(caller);
+  const read = async (db: Database) => {
+    const account = await findAccount(db, userId);
+    return account.user ? { user: account.user, subscription: account.subscription } : null;
+  };
+  const account = from === 'primary' ? await read(deps.db) : await readNearby(deps, read);
+  if (!account) throw new AppError('API_KEY_INVALID');
   return account;
 }
 

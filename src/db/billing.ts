@@ -186,6 +186,18 @@ function subscriptionFromRow(row: SubscriptionRow): Subscription {
   };
 }
 
+/** The user and their current subscription (for an API key's owner: the key's check found the user enabled). */
+export async function findAccount(db: Database, userId: string) {
+  const statements = accountReadStatements(db, { userId, sessionId: '', now: new Date(0) }).slice(0, 2);
+  const [userRows, subscriptionRows] = await runBatch(db, statements);
+  const user = rowsOf<UserRow>(userRows)[0];
+  const subscription = rowsOf<SubscriptionRow>(subscriptionRows)[0];
+  return {
+    user: user ? userFromRow(user) : null,
+    subscription: subscription ? subscriptionFromRow(subscription) : null,
+  };
+}
+
 type BuiltQuery = { sql: string; params: unknown[] };
 
 // The account read's three queries, built by drizzle once per isolate with placeholders (derived,

@@ -12,6 +12,8 @@ export interface CleanupCounts {
   invitations: number;
   /** Pending second steps of sign-ins and WebAuthn challenges, once expired. */
   signInChallenges: number;
+  /** API keys revoked or expired more than 30 days ago (lists show them until then). */
+  apiKeys: number;
   auditEntries: number;
   stripeEvents: number;
 }
@@ -36,7 +38,8 @@ const PRUNED_BY_AGE = { audit_log: 'created_at', stripe_events: 'received_at' } 
 /**
  * Ended sessions (a day after they ended; their refresh tokens go with them), spent or expired
  * email tokens, delivered emails after a week and failed ones after a month, and rate-limit hits
- * older than the longest window (1 hour), used OAuth states after an hour, expired invitations and sign-in challenges: one batch. Then audit
+ * older than the longest window (1 hour), used OAuth states after an hour, expired invitations and sign-in challenges,
+ * API keys 30 days after they were revoked or expired: one batch. Then audit
  * entries and the Stripe event ledger past their retention, in bounded chunks.
  */
 export async function deleteExpiredRows(db: Database, now: Date, retention: Retention): Promise<CleanupCounts> {
@@ -56,6 +59,7 @@ export async function deleteExpiredRows(db: Database, now: Date, retention: Rete
     sqlStatement(db, 'DELETE FROM invitations WHERE expires_at < ?', now.getTime()),
     sqlStatement(db, 'DELETE FROM mfa_challenges WHERE expires_at < ?', now.getTime()),
     sqlStatement(db, 'DELETE FROM webauthn_challenges WHERE expires_at < ?', now.getTime()),
+    sqlStatement(db, 'DELETE FROM api_keys WHERE revoked_at < ?1 OR expires_at < ?1', now.getTime() - 30 * DAY),
   ]);
   const changes = (i: number) => results[i]?.meta.changes ?? 0;
   return {
@@ -66,6 +70,7 @@ export async function deleteExpiredRows(db: Database, now: Date, retention: Rete
     oauthStateUses: changes(4),
     invitations: changes(5),
     signInChallenges: changes(6) + changes(7),
+    apiKeys: changes(8),
     auditEntries: await pruneOlderThan(db, 'audit_log', now.getTime() - retention.auditDays * DAY),
     stripeEvents: await pruneOlderThan(db, 'stripe_events', now.getTime() - retention.stripeEventDays * DAY),
   };

@@ -1,7 +1,7 @@
 // The database's tables, in drizzle's schema language; `npm run db:generate` turns changes into migrations/.
 import { sql } from 'drizzle-orm';
 import { ORG_ROLES, type OrgRole } from '../lib/org-roles';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** Times are stored as integer milliseconds since the epoch and shown as ISO-8601 UTC in JSON. */
 const timestamp = (name: string) => integer(name, { mode: 'timestamp_ms' });
@@ -489,3 +489,48 @@ export const webauthnChallenges = sqliteTable(
   },
   (table) => [index('webauthn_challenges_expires_at_idx').on(table.expiresAt)],
 );
+
+/**
+ * API keys: owned by a user or by an organization (exactly one), stored as the SHA-256 of the key
+ * (random 256-bit keys need no slow hash) with what lists show of it (`start`, `last4`). Scopes are
+ * space-separated names from src/api-keys/scopes.ts. Revoked and expired keys stay listed until the
+ * cron job deletes them 30 days later.
+ */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    keyHash: text('key_hash').notNull(),
+    start: text('start').notNull(),
+    last4: text('last4').notNull(),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    organizationId: text('organization_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    scopes: text('scopes').notNull(),
+    rateLimitPerMinute: integer('rate_limit_per_minute').notNull(),
+    expiresAt: timestamp('expires_at'),
+    createdAt: timestamp('created_at').notNull(),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    lastUsedAt: timestamp('last_used_at'),
+    revokedAt: timestamp('revoked_at'),
+    revokedBy: text('revoked_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (table) => [
+    uniqueIndex('api_keys_key_hash_idx').on(table.keyHash),
+    index('api_keys_user_id_idx').on(table.userId),
+    index('api_keys_organization_id_idx').on(table.organizationId),
+    check('api_keys_one_owner', sql`(${table.userId} IS NULL) <> (${table.organizationId} IS NULL)`),
+  ],
+);
+
+/**
+ * Each key's rate-limit window: the minute (its start, ms) and the requests counted in it. One row
+ * per key, rewritten as minutes pass, so the counts take no more room however busy a key is.
+ */
+export const apiKeyRateWindows = sqliteTable('api_key_rate_windows', {
+  keyId: text('key_id')
+    .primaryKey()
+    .references(() => apiKeys.id, { onDelete: 'cascade' }),
+  windowStart: integer('window_start').notNull(),
+  hits: integer('hits').notNull(),
+});

@@ -21,8 +21,25 @@ function bearerToken(header: string | undefined): string {
   return match[1]!;
 }
 
+// An API key starts with a lower-case prefix ending in "_" (src/api-keys/key-format.ts); a JWT
+// starts with "eyJ", so the two are told apart by their first characters.
+const API_KEY_START = /^[a-z][a-z0-9]{0,9}_/;
+
+/** The bearer value when it is (or looks like) an API key, else null (no header, or an access token). */
+export function presentedApiKey(header: string | undefined): string | null {
+  const match = header === undefined ? null : BEARER.exec(header.trim());
+  return match && API_KEY_START.test(match[1]!) ? match[1]! : null;
+}
+
 /** The claims of the bearer token in `header`; 401 when it is missing, malformed or does not verify. */
 export function verifyBearer(config: Config, header: string | undefined): Promise<AccessTokenClaims> {
+  if (presentedApiKey(header) !== null) {
+    throw new AppError('TOKEN_INVALID', "This route takes a signed-in user's access token, not an API key.", {
+      headers: {
+        'WWW-Authenticate': 'Bearer error="invalid_token", error_description="API keys are not accepted here"',
+      },
+    });
+  }
   return verifyAccessToken(config, bearerToken(header));
 }
 

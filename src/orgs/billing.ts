@@ -15,7 +15,7 @@ import {
 import { LIVE_SUBSCRIPTION_STATUSES } from '../db/billing';
 import type { Deps } from '../deps';
 import { AppError } from '../errors';
-import { membershipOf, membershipWithRole } from './membership';
+import { membershipOf, membershipWithRole, noSuchOrganization } from './membership';
 import { isSeatPrice } from './seats';
 
 /** As GET /api/billing/subscription shows a user's (the Subscription schema). */
@@ -99,6 +99,22 @@ export async function getOrganizationBilling(deps: Deps, auth: AccessTokenClaims
   const billing = await findOrganizationBilling(deps.db, organizationId);
   if (!billing) throw new AppError('NOT_FOUND');
   return toBillingView(deps, billing, billing.subscription);
+}
+
+/** GET /api/orgs/{id}/billing with the organization's own API key (any other key: 404, as to a non-member). */
+export async function getOrganizationBillingForKey(deps: Deps, keyOrganizationId: string, organizationId: string) {
+  if (keyOrganizationId !== organizationId) throw noSuchOrganization();
+  const billing = await findOrganizationBilling(deps.db, organizationId);
+  if (!billing) throw noSuchOrganization();
+  return toBillingView(deps, billing, billing.subscription);
+}
+
+/** The paid-feature guard for an organization's API key: the organization's subscription decides. */
+export async function requirePaidOrganization(deps: Deps, organizationId: string) {
+  const billing = await findOrganizationBilling(deps.db, organizationId);
+  if (!organizationGrantsPaidFeatures(billing?.subscription ?? null)) {
+    throw new AppError('SUBSCRIPTION_REQUIRED', 'This feature needs an active subscription for the organization.');
+  }
 }
 
 /** The subscription and the seats, as members (GET /api/orgs/{id}/billing) and admins see them. */

@@ -12,6 +12,6 @@ export const organizationsRouter = createRouter()
   .route('/', orgBillingRouter)
   .route('/', orgExampleRouter);
 export { accountDeletionStatements, lastOwner, prepareAccountDeletion, refusedAsLastOwner } from './account-deletion';
-export { requireOrganizationSubscription } from './billing';
+export { requireOrganizationSubscription, requirePaidOrganization } from './billing';
 export { planOrganizationEvent } from './billing-events';
 export { retryDueSeatSyncs } from './seats';

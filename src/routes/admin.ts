@@ -1,5 +1,5 @@
-// /api/admin: users (search, detail, role, disable/enable, sessions), organizations (search, detail), stats, the
-// audit log and its archive. Admins only.
+// /api/admin: users (search, detail, role, disable/enable, sessions), organizations (search, detail), API
+// keys (per user or organization, revoke any), stats, the audit log and its archive. Admins only.
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   changeRole,
@@ -13,6 +13,8 @@ import {
   revokeSessionsOf,
 } from '../admin/admin';
 import { readArchivedDay } from '../admin/audit-archive';
+import { listApiKeysOf, revokeAnyApiKey } from '../api-keys/management';
+import { apiKeySchema } from './api-key-schemas';
 import { deliverAfterResponse } from '../email/outbox';
 import { getOrganizationDetail, listOrganizations } from '../admin/organizations';
 import {
@@ -228,6 +230,41 @@ const organizationRoute = createRoute({
   },
 });
 
+const keyList = jsonResponse(z.object({ api_keys: z.array(apiKeySchema) }), 'Newest first, revoked and expired too.');
+
+const userKeysRoute = createRoute({
+  ...guard,
+  method: 'get',
+  path: '/admin/users/{id}/api-keys',
+  operationId: 'adminListUserApiKeys',
+  summary: "A user's API keys",
+  request: { params: userIdParam },
+  responses: { 200: keyList, ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND') },
+});
+
+const organizationKeysRoute = createRoute({
+  ...guard,
+  method: 'get',
+  path: '/admin/orgs/{id}/api-keys',
+  operationId: 'adminListOrganizationApiKeys',
+  summary: "An organization's API keys",
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: { 200: keyList, ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND') },
+});
+
+const revokeKeyRoute = createRoute({
+  ...guard,
+  method: 'post',
+  path: '/admin/api-keys/{id}/revoke',
+  operationId: 'adminRevokeApiKey',
+  summary: 'Revoke any API key (audited; the next request with it is refused)',
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    200: jsonResponse(apiKeySchema, 'The key, revoked (revoking it again changes nothing).'),
+    ...errorResponses(ADMIN_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND'),
+  },
+});
+
 const statsRoute = createRoute({
   ...guard,
   method: 'get',
@@ -376,6 +413,15 @@ export const adminRouter = createRouter()
   })
   .openapi(organizationRoute, async (c) =>
     c.json(await getOrganizationDetail(depsFrom(c), c.req.valid('param').id), 200),
+  )
+  .openapi(userKeysRoute, async (c) =>
+    c.json({ api_keys: await listApiKeysOf(depsFrom(c), { userId: c.req.valid('param').id }) }, 200),
+  )
+  .openapi(organizationKeysRoute, async (c) =>
+    c.json({ api_keys: await listApiKeysOf(depsFrom(c), { organizationId: c.req.valid('param').id }) }, 200),
+  )
+  .openapi(revokeKeyRoute, async (c) =>
+    c.json(await revokeAnyApiKey(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
   )
   .openapi(statsRoute, async (c) => c.json({ ...(await getStats(depsFrom(c))) }, 200))
   .openapi(auditRoute, async (c) => c.json(await listAudit(depsFrom(c), c.req.valid('query')), 200))

@@ -1,10 +1,20 @@
 // /api/billing: Checkout, the customer portal, and the user's subscription. Each reaches Stripe or shows
 // payment data, so each also checks that the session is live (getLiveAccount), in the same D1 read.
+// The subscription takes a user's API key with the billing:read scope too.
 import { createRoute, z } from '@hono/zod-openapi';
-import { getLiveAccount } from '../auth/accounts';
+import { getCallerAccount } from '../auth/accounts';
 import { createCheckoutSession, createPortalSession } from '../billing/checkout';
 import { toSubscriptionSummary } from '../billing/subscription';
-import { authGuard, BEARER_ERRORS, errorResponses, JSON_BODY_ERRORS, jsonRequest, jsonResponse } from '../openapi';
+import {
+  API_KEY_ERRORS,
+  authGuard,
+  BEARER_ERRORS,
+  errorResponses,
+  JSON_BODY_ERRORS,
+  jsonRequest,
+  jsonResponse,
+  withApiKeys,
+} from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { subscriptionSummarySchema } from './schemas';
 
@@ -68,10 +78,10 @@ const subscriptionRoute = createRoute({
   operationId: 'getSubscription',
   tags: ['Billing'],
   summary: 'My subscription, as the Stripe webhooks last described it',
-  ...authGuard(),
+  ...withApiKeys(authGuard(), { scope: 'billing:read', owners: ['user'] }),
   responses: {
     200: jsonResponse(subscriptionSummarySchema, '`{status: "none"}` without one.'),
-    ...errorResponses(BEARER_ERRORS),
+    ...errorResponses(BEARER_ERRORS, API_KEY_ERRORS, 'FORBIDDEN'),
   },
 });
 
@@ -84,5 +94,5 @@ export const billingRouter = createRouter()
   )
   .openapi(portalRoute, async (c) => c.json({ url: await createPortalSession(depsFrom(c), c.get('auth')) }, 200))
   .openapi(subscriptionRoute, async (c) =>
-    c.json(toSubscriptionSummary((await getLiveAccount(depsFrom(c), c.get('auth'), 'replica')).subscription), 200),
+    c.json(toSubscriptionSummary((await getCallerAccount(depsFrom(c), c.var, 'replica')).subscription), 200),
   );

@@ -1,7 +1,9 @@
 // GET /api/examples/paid: the pattern for a paid feature: subscriberGuard() (requireAuth, then
-// requireSubscription). The organization's example is routes/org-example.ts.
+// requireSubscription), here taking API keys with the read scope too (a user's key: the user's
+// subscription decides; an organization's: the organization's). The organization's example is
+// routes/org-example.ts.
 import { createRoute, z } from '@hono/zod-openapi';
-import { BEARER_ERRORS, errorResponses, jsonResponse, subscriberGuard } from '../openapi';
+import { API_KEY_ERRORS, BEARER_ERRORS, errorResponses, jsonResponse, subscriberGuard } from '../openapi';
 import { createRouter } from '../router';
 
 const paidRoute = createRoute({
@@ -10,10 +12,10 @@ const paidRoute = createRoute({
   operationId: 'getPaidExample',
   tags: ['Billing'],
   summary: 'An example paid feature (copy this route for yours)',
-  ...subscriberGuard(),
+  ...subscriberGuard({ scope: 'read', owners: ['user', 'organization'] }),
   responses: {
     200: jsonResponse(z.object({ message: z.string() }), 'You are a subscriber.'),
-    ...errorResponses(BEARER_ERRORS, 'SUBSCRIPTION_REQUIRED'),
+    ...errorResponses(BEARER_ERRORS, API_KEY_ERRORS, 'SUBSCRIPTION_REQUIRED'),
   },
 });
 

@@ -1,11 +1,12 @@
 // /api/me: the signed-in user's own account.
 import { createRoute, z } from '@hono/zod-openapi';
 import { deleteAccount } from '../auth/account-deletion';
-import { getLiveAccount, renameAccount, toUserView } from '../auth/accounts';
+import { callerUserId, getCallerAccount, renameAccount, toUserView } from '../auth/accounts';
 import { clearRefreshCookie } from '../auth/refresh-cookie';
 import { cancelSubscriptionsOf } from '../billing/cancel';
 import { getSubscriptionSummary, toSubscriptionSummary } from '../billing/subscription';
 import {
+  API_KEY_ERRORS,
   authGuard,
   BEARER_ERRORS,
   errorResponses,
@@ -15,6 +16,7 @@ import {
   liveSessionGuard,
   SECOND_FACTOR_ERRORS,
   secondFactorGuard,
+  withApiKeys,
 } from '../openapi';
 import { createRouter, depsFrom } from '../router';
 import { nameInput, passwordInput, subscriptionSummarySchema, userSchema } from './schemas';
@@ -27,8 +29,11 @@ const getMeRoute = createRoute({
   operationId: 'getMe',
   tags: ['Account'],
   summary: 'My account',
-  ...authGuard(),
-  responses: { 200: jsonResponse(meSchema, 'The signed-in user.'), ...errorResponses(BEARER_ERRORS) },
+  ...withApiKeys(authGuard(), { scope: 'read', owners: ['user'] }),
+  responses: {
+    200: jsonResponse(meSchema, "The signed-in user (or the API key's owner)."),
+    ...errorResponses(BEARER_ERRORS, API_KEY_ERRORS, 'FORBIDDEN'),
+  },
 });
 
 const patchMeRoute = createRoute({
@@ -37,11 +42,11 @@ const patchMeRoute = createRoute({
   operationId: 'updateMe',
   tags: ['Account'],
   summary: 'Change my name',
-  ...liveSessionGuard(),
+  ...withApiKeys(liveSessionGuard(), { scope: 'write', owners: ['user'] }),
   request: { body: jsonRequest(z.object({ name: nameInput }).strict()) },
   responses: {
     200: jsonResponse(meSchema, 'The updated user.'),
-    ...errorResponses(BEARER_ERRORS, JSON_BODY_ERRORS, 'NOT_FOUND'),
+    ...errorResponses(BEARER_ERRORS, API_KEY_ERRORS, JSON_BODY_ERRORS, 'NOT_FOUND', 'FORBIDDEN'),
   },
 });
 
@@ -74,12 +79,12 @@ const deleteMeRoute = createRoute({
 
 export const meRouter = createRouter()
   .openapi(getMeRoute, async (c) => {
-    const { user, subscription } = await getLiveAccount(depsFrom(c), c.get('auth'), 'replica');
+    const { user, subscription } = await getCallerAccount(depsFrom(c), c.var, 'replica');
     return c.json({ ...toUserView(user), subscription: toSubscriptionSummary(subscription) }, 200);
   })
   .openapi(patchMeRoute, async (c) => {
     const deps = depsFrom(c);
-    const user = await renameAccount(deps, c.get('auth').userId, c.req.valid('json').name);
+    const user = await renameAccount(deps, callerUserId(c.var), c.req.valid('json').name);
     return c.json({ ...toUserView(user), subscription: await getSubscriptionSummary(deps.db, user.id) }, 200);
   })
   .openapi(deleteMeRoute, async (c) => {

@@ -3,6 +3,7 @@
 // the portal; every member reads the subscription and the seats. Each re-checks the role in D1.
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  API_KEY_ERRORS,
   authGuard,
   BEARER_ERRORS,
   errorResponses,
@@ -10,8 +11,14 @@ import {
   jsonRequest,
   jsonResponse,
   liveSessionGuard,
+  withApiKeys,
 } from '../openapi';
-import { createOrganizationCheckout, createOrganizationPortal, getOrganizationBilling } from '../orgs/billing';
+import {
+  createOrganizationCheckout,
+  createOrganizationPortal,
+  getOrganizationBilling,
+  getOrganizationBillingForKey,
+} from '../orgs/billing';
 import { createRouter, depsFrom } from '../router';
 import { subscriptionSummarySchema } from './schemas';
 
@@ -72,8 +79,8 @@ const billingRoute = createRoute({
   path: '/orgs/{id}/billing',
   operationId: 'getOrganizationBilling',
   tags,
-  summary: "The organization's subscription and seats (members)",
-  ...authGuard(),
+  summary: "The organization's subscription and seats (members, or the organization's API key)",
+  ...withApiKeys(authGuard(), { scope: 'billing:read', owners: ['organization'] }),
   request: { params },
   responses: {
     200: jsonResponse(
@@ -96,7 +103,7 @@ const billingRoute = createRoute({
         .openapi('OrganizationBilling'),
       '`subscription.status` is "none" without one.',
     ),
-    ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND'),
+    ...errorResponses(BEARER_ERRORS, API_KEY_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', 'FORBIDDEN'),
   },
 });
 
@@ -113,6 +120,12 @@ export const orgBillingRouter = createRouter()
   .openapi(portalRoute, async (c) =>
     c.json({ url: await createOrganizationPortal(depsFrom(c), c.get('auth'), c.req.valid('param').id) }, 200),
   )
-  .openapi(billingRoute, async (c) =>
-    c.json(await getOrganizationBilling(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
-  );
+  .openapi(billingRoute, async (c) => {
+    const owner = c.get('apiKey')?.owner;
+    const { id } = c.req.valid('param');
+    const billing =
+      owner && 'organizationId' in owner
+        ? await getOrganizationBillingForKey(depsFrom(c), owner.organizationId, id)
+        : await getOrganizationBilling(depsFrom(c), c.get('auth'), id);
+    return c.json(billing, 200);
+  });

@@ -148,12 +148,13 @@ describe('/api/docs in Chromium', () => {
     const me = page.locator('.opblock[id$="-getMe"]');
     await expect.poll(() => me.count()).toBe(1);
 
-    // Authorize: the Bearer scheme's dialog.
+    // Authorize: the Bearer scheme's form in the dialog (the ApiKey scheme has the other one).
     await page.click('.scheme-container button.authorize');
     const dialog = page.locator('.dialog-ux .modal-ux');
-    await dialog.locator('input[aria-label="auth-bearer-value"]').fill(token);
-    await dialog.locator('.auth-btn-wrapper button.authorize').first().click();
-    await expect.poll(() => dialog.locator('.auth-btn-wrapper button').first().textContent()).toBe('Logout');
+    const bearerForm = dialog.locator('form').filter({ hasText: 'Bearer (http, Bearer)' });
+    await bearerForm.locator('input[aria-label="auth-bearer-value"]').fill(token);
+    await bearerForm.locator('.auth-btn-wrapper button.authorize').click();
+    await expect.poll(() => bearerForm.locator('.auth-btn-wrapper button').first().textContent()).toBe('Logout');
     await dialog.locator('button.btn-done').first().click();
     await expect.poll(() => page.locator('.dialog-ux').count()).toBe(0);
     await page.screenshot({ path: `${SHOTS}api-docs-authorized.png` });

@@ -118,7 +118,8 @@ describe('one catalogue of error codes', () => {
   // Hono's own exceptions.
   const thrown = new Set<string>();
   for (const { file, text } of sources) {
-    for (const match of text.matchAll(/(?:AppError|tokenError|refreshError)\(\s*'([A-Z_]+)'/g)) thrown.add(match[1]!);
+    for (const match of text.matchAll(/(?:AppError|tokenError|refreshError|apiKeyError)\(\s*'([A-Z_]+)'/g))
+      thrown.add(match[1]!);
     if (file === 'errors.ts') for (const match of text.matchAll(/^\s+\d{3}: '([A-Z_]+)',$/gm)) thrown.add(match[1]!);
   }
 

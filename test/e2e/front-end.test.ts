@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { E2E_PASSWORD, signInOverHttp } from './accounts';
 import { startStack } from './harness';
 
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
@@ -239,6 +240,151 @@ describe('the admin page', () => {
     await page.reload();
     await expect.poll(() => page.textContent('#who')).toBe(`${adminEmail} (admin)`);
     await page.screenshot({ path: `${SHOTS}admin-dashboard.png`, fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("shows a user's and an organization's API keys as text, revokes one after a confirmation, and the API then refuses it", async () => {
+    const stamp = Date.now();
+    const adminEmail = `keys-admin-${stamp}@example.com`;
+    const ownerEmail = `key-owner-${stamp}@example.com`;
+    const admin = await signInOverHttp(stack.api, adminEmail, { register: true });
+    const owner = await signInOverHttp(stack.api, ownerEmail, { register: true });
+    await stack.db
+      .prepare("UPDATE users SET role = 'admin', email_verified_at = ? WHERE id = ?")
+      .bind(Date.now(), admin.user.id)
+      .run();
+    // Keys are made from verified addresses: as opening the verification link (test/support/two-factor.ts, markVerified).
+    await stack.db
+      .prepare('UPDATE users SET email_verified_at = ?, password_vouched = 1 WHERE id = ?')
+      .bind(Date.now(), owner.user.id)
+      .run();
+    const post = (path: string, body: unknown) =>
+      fetch(`${stack.api}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${owner.access_token}` },
+        body: JSON.stringify(body),
+      });
+    type NewKey = { id: string; key: string; start: string; last4: string };
+    const makeKey = async (path: string, name: string) => {
+      const response = await post(path, { name, scopes: ['read'] });
+      expect(response.status).toBe(201);
+      return (await response.json()) as NewKey;
+    };
+    // A name that would be markup if the page parsed it.
+    const keyName = 'Nightly <b>export</b>';
+    const key = await makeKey('/api/me/api-keys', keyName);
+    const orgSlug = `keyed-org-${stamp}`;
+    const created = await post('/api/orgs', { name: 'Keyed Org', slug: orgSlug });
+    expect(created.status).toBe(201);
+    const org = (await created.json()) as { id: string };
+    const orgKey = await makeKey(`/api/orgs/${org.id}/api-keys`, 'Org sync');
+    const self = (secret: string) =>
+      fetch(`${stack.api}/api/api-keys/self`, { headers: { Authorization: `Bearer ${secret}` } });
+    // The key works, and its use is recorded (after the response).
+    expect((await self(key.key)).status).toBe(200);
+    await expect
+      .poll(
+        async () =>
+          (
+            await stack.db.prepare('SELECT last_used_at FROM api_keys WHERE id = ?').bind(key.id).first<{
+              last_used_at: number | null;
+            }>()
+          )?.last_used_at,
+      )
+      .not.toBeNull();
+
+    const context = await stack.browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        problems.push(message.text());
+    });
+    const revocations: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/revoke')) revocations.push(request.url());
+    });
+    await page.goto(`${stack.api}/admin`);
+    await page.fill('#signin-form input[name=email]', adminEmail);
+    await page.fill('#signin-form input[name=password]', E2E_PASSWORD);
+    await page.click('#signin-form button');
+    await expect.poll(() => page.textContent('#who')).toBe(`${adminEmail} (admin)`);
+
+    // The user's detail lists their key (not the organization's they made): the name as text, never the key.
+    await page.fill('#search-form input[name=q]', ownerEmail);
+    await page.click('#search-form button');
+    const userRow = page.locator('#users tbody tr', { hasText: ownerEmail });
+    await expect.poll(() => userRow.count()).toBe(1);
+    await userRow.click();
+    await expect.poll(() => page.textContent('#detail-title')).toBe(`User ${ownerEmail}`);
+    const keyRows = page.locator('#detail-keys tbody tr');
+    await expect.poll(() => keyRows.count()).toBe(1);
+    const hint = `${key.start}…${key.last4}`;
+    const cells = await keyRows.locator('td').allTextContents();
+    expect(cells).toEqual([keyName, hint, 'read', 'active', expect.any(String), expect.any(String), 'never', 'Revoke']);
+    expect(cells[4]).not.toBe('');
+    expect(cells[5]).not.toBe('never');
+    expect(await page.locator('#detail-keys b').count()).toBe(0);
+    expect(await page.textContent('#detail-keys')).not.toContain(key.key);
+
+    // Revoke asks first: dismissed, nothing is sent and the key still works.
+    const dialogs: string[] = [];
+    page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.click('#detail-keys button');
+    await expect
+      .poll(() => dialogs)
+      .toEqual([`Revoke the API key "${keyName}" (${hint})? Requests with it are refused from now on.`]);
+    expect(await keyRows.locator('td').nth(3).textContent()).toBe('active');
+    expect((await self(key.key)).status).toBe(200);
+    expect(revocations).toEqual([]);
+
+    // Accepted: revoked, the list read again (no button any more), the audit log shows it.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('#detail-keys button');
+    await expect.poll(() => keyRows.locator('td').nth(3).textContent()).toMatch(/^revoked /);
+    expect(await keyRows.locator('button').count()).toBe(0);
+    expect(revocations).toEqual([`${stack.api}/api/admin/api-keys/${key.id}/revoke`]);
+    expect(await page.textContent('#status')).toBe(`API key ${hint} revoked.`);
+    await expect.poll(() => page.locator('#audit tbody tr', { hasText: 'admin.api_key_revoked' }).count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}admin-api-key-revoked.png`, fullPage: true });
+
+    // The API refuses the key from now on.
+    const refused = await self(key.key);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe('API_KEY_REVOKED');
+
+    // The organization's detail lists its key, which is revoked the same way.
+    await page.fill('#org-search-form input[name=q]', orgSlug);
+    await page.click('#org-search-form button');
+    const orgRow = page.locator('#orgs tbody tr', { hasText: orgSlug });
+    await expect.poll(() => orgRow.count()).toBe(1);
+    await orgRow.click();
+    await expect.poll(() => page.textContent('#org-detail-title')).toBe('Organization Keyed Org');
+    const orgKeyRows = page.locator('#org-keys tbody tr');
+    await expect.poll(() => orgKeyRows.count()).toBe(1);
+    expect(await orgKeyRows.locator('td').allTextContents()).toEqual([
+      'Org sync',
+      `${orgKey.start}…${orgKey.last4}`,
+      'read',
+      'active',
+      expect.any(String),
+      'never',
+      'never',
+      'Revoke',
+    ]);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('#org-keys button');
+    await expect.poll(() => orgKeyRows.locator('td').nth(3).textContent()).toMatch(/^revoked /);
+    const orgRefused = await self(orgKey.key);
+    expect(orgRefused.status).toBe(401);
+    expect(((await orgRefused.json()) as { code: string }).code).toBe('API_KEY_REVOKED');
+    // The user's detail, still open, kept its own list.
+    expect(await keyRows.count()).toBe(1);
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -1,14 +1,8 @@
 // API keys as text (issue 19's groundwork): the format, the checksum that refuses typos without a
 // database read, and CRC-32 against zlib's known values.
 import { describe, expect, it } from 'vitest';
-import {
-  API_KEY_PREFIX,
-  crc32,
-  isWellFormedApiKey,
-  keyHints,
-  newApiKey,
-  secretScanningPattern,
-} from '../../src/api-keys/key-format';
+import { crc32, isWellFormedApiKey, keyHints, newApiKey, secretScanningPattern } from '../../src/api-keys/key-format';
+import { API_KEY_PREFIX } from '../../src/config';
 
 const PREFIX = 'sk_live_';
 
@@ -22,6 +16,8 @@ describe('API key format', () => {
   it('makes keys of a fixed, scannable form that check out', () => {
     const keys = Array.from({ length: 200 }, () => newApiKey(PREFIX));
     expect(new Set(keys).size).toBe(200);
+    // README's "Secret scanning" shows this pattern for the default production prefix.
+    expect(secretScanningPattern('lk_live_')).toBe('lk_live_[0-9A-Za-z]{49}');
     const pattern = new RegExp(`^${secretScanningPattern(PREFIX)}$`);
     for (const key of keys) {
       expect(key).toHaveLength(PREFIX.length + 49);

@@ -55,6 +55,19 @@ interface OrganizationDetail {
   seats: { per_seat: boolean; members: number; billed: number | null; in_sync: boolean };
 }
 
+interface ApiKey {
+  id: string;
+  name: string;
+  start: string;
+  last4: string;
+  scopes: string[];
+  status: 'active' | 'revoked' | 'expired';
+  expires_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
 interface AuditEntry {
   user_id: string | null;
   actor_id: string | null;
@@ -75,6 +88,7 @@ let usersCursor: string | null = null;
 let auditCursor: string | null = null;
 let orgsCursor: string | null = null;
 let selected: UserDetail | null = null;
+let selectedOrganization: string | null = null;
 
 function status(message: string, isError = false) {
   $('status').textContent = message;
@@ -301,7 +315,12 @@ function renderUser(detail: UserDetail) {
 
 async function showUser(id: string) {
   try {
-    renderUser(await api<UserDetail>('/api/admin/users/' + encodeURIComponent(id)));
+    const [detail, keys] = await Promise.all([
+      api<UserDetail>('/api/admin/users/' + encodeURIComponent(id)),
+      keysOf('users', id),
+    ]);
+    renderUser(detail);
+    renderKeys('users', id, keys);
   } catch (error) {
     status(messageOf(error), true);
   }
@@ -345,6 +364,7 @@ async function loadOrganizations(reset: boolean) {
 
 function renderOrganization(detail: OrganizationDetail) {
   const { organization, subscription, seats } = detail;
+  selectedOrganization = organization.id;
   $('org-detail').hidden = false;
   $('org-detail-title').textContent = 'Organization ' + organization.name;
   fillFields($('org-fields'), 'orgField', [
@@ -389,8 +409,70 @@ function renderOrganization(detail: OrganizationDetail) {
 
 async function showOrganization(id: string) {
   try {
-    renderOrganization(await api<OrganizationDetail>('/api/admin/orgs/' + encodeURIComponent(id)));
+    const [detail, keys] = await Promise.all([
+      api<OrganizationDetail>('/api/admin/orgs/' + encodeURIComponent(id)),
+      keysOf('orgs', id),
+    ]);
+    renderOrganization(detail);
+    renderKeys('orgs', id, keys);
   } catch (error) {
+    status(messageOf(error), true);
+  }
+}
+
+/** Whose API keys: a user's (shown in #detail) or an organization's (#org-detail). */
+type KeyOwner = 'users' | 'orgs';
+
+const keysOf = async (owner: KeyOwner, id: string) =>
+  (await api<{ api_keys: ApiKey[] }>('/api/admin/' + owner + '/' + encodeURIComponent(id) + '/api-keys')).api_keys;
+
+/** The id of the user or organization whose detail is on screen. */
+const shown = (owner: KeyOwner) => (owner === 'users' ? (selected?.user.id ?? null) : selectedOrganization);
+
+/** Fills the owner's key table: never the key itself, its start and last 4; a Revoke button on each live key. */
+function renderKeys(owner: KeyOwner, ownerId: string, keys: ApiKey[]) {
+  const tbody = $<HTMLTableElement>(owner === 'users' ? 'detail-keys' : 'org-keys').tBodies[0]!;
+  tbody.replaceChildren();
+  for (const key of keys) {
+    const row = document.createElement('tr');
+    row.dataset.keyId = key.id;
+    for (const value of [
+      key.name,
+      key.start + '…' + key.last4,
+      key.scopes.join(', '),
+      key.status === 'revoked' && key.revoked_at ? 'revoked ' + when(key.revoked_at) : key.status,
+      when(key.created_at),
+      when(key.last_used_at) || 'never',
+      when(key.expires_at) || 'never',
+    ])
+      cell(row, value);
+    const actions = document.createElement('td');
+    if (key.status === 'active') {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Revoke';
+      button.setAttribute('aria-label', 'Revoke API key ' + key.name);
+      button.addEventListener('click', () => revokeKey(owner, ownerId, key, button));
+      actions.appendChild(button);
+    }
+    row.appendChild(actions);
+    tbody.appendChild(row);
+  }
+}
+
+/** Revokes a key once the admin confirms, then reads the owner's keys again (shown if still on screen). */
+async function revokeKey(owner: KeyOwner, ownerId: string, key: ApiKey, button: HTMLButtonElement) {
+  const hint = key.start + '…' + key.last4;
+  if (!confirm('Revoke the API key "' + key.name + '" (' + hint + ')? Requests with it are refused from now on.'))
+    return;
+  button.disabled = true;
+  try {
+    await api<ApiKey>('/api/admin/api-keys/' + encodeURIComponent(key.id) + '/revoke', { method: 'POST' });
+    status('API key ' + hint + ' revoked.');
+    const [keys] = await Promise.all([keysOf(owner, ownerId), loadAudit(true)]);
+    if (shown(owner) === ownerId) renderKeys(owner, ownerId, keys);
+  } catch (error) {
+    button.disabled = false;
     status(messageOf(error), true);
   }
 }

@@ -1,0 +1,61 @@
+// acceptApiKeys: the guard of a route that takes API keys as well as access tokens. A bearer value
+// that is an API key goes to the API-keys feature (loaded by the first key a worker sees), which
+// checks it and its scope and counts it against the key's rate limit; anything else goes through
+// the route's token guards, as on any other route. The key is on the context as `apiKey`.
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { ApiKeyNeed } from '../api-keys/authenticate';
+import { tokenError } from '../auth/access-tokens';
+import { AppError } from '../errors';
+import { depsFrom, type AppEnv } from '../router';
+import { presentedApiKey } from './require-auth';
+
+/** Runs `middleware` one after the other, then `next`, as if each were on the route. */
+async function inTurn(middleware: MiddlewareHandler<AppEnv>[], c: Context<AppEnv>, next: Next): Promise<void> {
+  const run = async (i: number): Promise<void> => {
+    if (i === middleware.length) return next();
+    await middleware[i]!(c, () => run(i + 1));
+  };
+  await run(0);
+}
+
+/**
+ * Runs `work` once the response is on its way (a timer fires after the handler returned it) and
+ * keeps the Worker alive for it (waitUntil); awaits it where there is no execution context.
+ */
+async function afterResponse(c: Context<AppEnv>, work: () => Promise<void>): Promise<void> {
+  let executionCtx: ExecutionContext | undefined;
+  try {
+    executionCtx = c.executionCtx;
+  } catch {
+    executionCtx = undefined; // app.request() in tests
+  }
+  const logged = new Promise((resolve) => setTimeout(resolve, 0))
+    .then(work)
+    .catch((err: unknown) => c.get('log').error('api_key.touch_failed', { error: String(err) }));
+  if (executionCtx) executionCtx.waitUntil(logged);
+  else await logged;
+}
+
+export function acceptApiKeys(
+  need: ApiKeyNeed,
+  ...tokenGuards: MiddlewareHandler<AppEnv>[]
+): MiddlewareHandler<AppEnv> {
+  return async function acceptApiKeys(c, next) {
+    const header = c.req.header('Authorization');
+    const presented = presentedApiKey(header);
+    if (presented === null) {
+      if (tokenGuards.length > 0) return inTurn(tokenGuards, c, next);
+      if (header === undefined || header.trim() === '') throw tokenError('AUTH_HEADER_MISSING');
+      throw new AppError('API_KEY_MALFORMED', 'This route takes an API key: "Authorization: Bearer <key>".');
+    }
+    const { authenticateApiKey, recordApiKeyUse } = await import('../api-keys/feature');
+    const deps = depsFrom(c);
+    const key = await authenticateApiKey(deps, presented, need);
+    c.set('apiKey', key);
+    await next();
+    c.res.headers.set('RateLimit-Limit', String(key.rateLimit.limit));
+    c.res.headers.set('RateLimit-Remaining', String(Math.max(0, key.rateLimit.remaining)));
+    c.res.headers.set('RateLimit-Reset', String(Math.ceil((key.rateLimit.resetAt - deps.now.getTime()) / 1000)));
+    await afterResponse(c, () => recordApiKeyUse(deps, key));
+  };
+}
