@@ -247,7 +247,7 @@ export const ERROR_CODES = {
   API_KEY_LIMIT_REACHED: {
     status: 409,
     message:
-      'The most API keys one owner may hold exist (50 live, 200 with those revoked or expired in the last 30 days): revoke some first.',
+      'The most API keys one owner may hold exist: 50 live (revoke some), or 200 counting those revoked or expired in the last 30 days (wait for them to go).',
   },
 } as const satisfies Record<string, ErrorCodeEntry>;
 

@@ -242,6 +242,7 @@ describe('using a key', () => {
       owner: { type: 'user', id: client.userId },
       scopes: ['billing:read'],
       status: 'active',
+      created_by: client.userId,
       rate_limit: { limit: 100, remaining: 99 },
     });
     expect(JSON.stringify(body)).not.toContain(key.key);
@@ -451,6 +452,19 @@ describe("an organization's keys", () => {
     const byAdmin = await makeKey(admin, { scopes: ['read'] }, org.id);
     const body = { name: 'x', scopes: ['read'] };
     await expectError(await orgCall(member, 'POST', `/${org.id}/api-keys`, body), 403, 'ORG_ROLE_REQUIRED');
+    // A member whose sign-in is old hears about the role, not "confirm it is you" first.
+    advanceClock(11 * 60_000);
+    const stale = await call('/api/auth/refresh', {
+      method: 'POST',
+      headers: { Cookie: `refresh_token=${member.refreshToken}` },
+    });
+    const { access_token: staleToken } = await stale.json<{ access_token: string }>();
+    await expectError(
+      await jsonCall('POST', `/api/orgs/${org.id}/api-keys`, staleToken, body),
+      403,
+      'ORG_ROLE_REQUIRED',
+    );
+    vi.useRealTimers();
     await expectError(await orgCall(outsider, 'POST', `/${org.id}/api-keys`, body), 404, 'NOT_FOUND');
     await expectError(await orgCall(null, 'POST', `/${org.id}/api-keys`, body), 401, 'AUTH_HEADER_MISSING');
     await expectError(await orgCall(member, 'GET', `/${org.id}/api-keys`), 403, 'ORG_ROLE_REQUIRED');

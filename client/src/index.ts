@@ -2,6 +2,7 @@
 // API's own OpenAPI document), with the sign-in state and the refresh dance built in.
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './api.js';
+import { createApiKeys, type ApiKeysApi } from './api-keys.js';
 import { errorFrom } from './errors.js';
 import { createOrgs, type OrgsApi } from './orgs.js';
 import { Session, withCredentials, type AuthState, type User } from './session.js';
@@ -16,6 +17,15 @@ import {
 } from './two-factor.js';
 
 export type { components, operations, paths } from './api.js';
+export type {
+  ApiKey,
+  ApiKeyManager,
+  ApiKeyScope,
+  ApiKeysApi,
+  NewApiKey,
+  NewApiKeyInput,
+  PresentedApiKey,
+} from './api-keys.js';
 export {
   isLiftoffError,
   LiftoffError,
@@ -100,6 +110,11 @@ export interface LiftoffClient {
   twoFactor: TwoFactorApi;
   /** The user's passkeys: add (the browser creates one), list, rename, remove. */
   passkeys: PasskeysApi;
+  /**
+   * API keys: the user's own (`list`, `create`, `revoke`), an organization's (`forOrg(id)`, the same
+   * calls), and `self(key)`, what a key is, asked with the key instead of the session.
+   */
+  apiKeys: ApiKeysApi;
   /** Stops listening to the other tabs (a page that drops the client; tests). */
   close(): void;
 }
@@ -181,18 +196,22 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     });
   }
 
+  /** A call made without the session's access token: its JSON answer, errors thrown. */
+  async function sendJson<T>(request: Request): Promise<T> {
+    const response = await send(request, null);
+    if (!response.ok) throw await errorFrom(response);
+    return (await response.json()) as T;
+  }
+
   /** A call made before there is a session (sign-in steps): JSON in, JSON out, errors thrown. */
-  async function postJson<T = Record<string, unknown>>(path: string, body: object): Promise<T> {
-    const response = await send(
+  function postJson<T = Record<string, unknown>>(path: string, body: object): Promise<T> {
+    return sendJson(
       new Request(new URL(path, options.baseUrl), {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
       }),
-      null,
     );
-    if (!response.ok) throw await errorFrom(response);
-    return (await response.json()) as T;
   }
 
   /** After an OAuth sign-in of an account with a second factor: the pending step, from the URL's fragment. */
@@ -267,6 +286,7 @@ export function createLiftoffClient(options: LiftoffClientOptions): LiftoffClien
     orgs: createOrgs(api, session),
     twoFactor: createTwoFactor(api, session),
     passkeys: createPasskeys(api),
+    apiKeys: createApiKeys(api, sendJson, options.baseUrl),
     close: () => session.close(),
   };
 }

@@ -411,6 +411,84 @@ describe('@liftoff/client', () => {
     tabB.close();
   });
 
+  it("calls the API-key routes, and asks about a key with the key itself: never the session's token", async () => {
+    const KEY = {
+      id: 'k1',
+      name: 'Export',
+      start: 'lk_test_AbCd',
+      last4: 'WxYz',
+      owner: { type: 'organization', id: 'o1' },
+      scopes: ['read'],
+      rate_limit_per_minute: 600,
+      status: 'active',
+      expires_at: null,
+      created_at: ORG.created_at,
+      created_by: 'u1',
+      last_used_at: null,
+      revoked_at: null,
+    };
+    const SECRET = 'lk_test_secret';
+    const requests: Request[] = [];
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      requests.push(request);
+      const { pathname } = new URL(request.url);
+      const route = `${request.method} ${pathname}`;
+      const authorization = request.headers.get('Authorization');
+      if (route === 'POST /api/auth/login') {
+        return json(200, { access_token: 't0', token_type: 'Bearer', expires_in: 900, user: USER });
+      }
+      if (route === 'GET /api/api-keys/self') {
+        return authorization === `Bearer ${SECRET}`
+          ? json(200, { ...KEY, rate_limit: { limit: 600, remaining: 599, reset_at: ORG.created_at } })
+          : apiError(401, 'API_KEY_REVOKED');
+      }
+      if (authorization !== 'Bearer t0') return apiError(401, 'AUTH_HEADER_MISSING');
+      if (route === 'GET /api/orgs/o1/api-keys') return json(200, { api_keys: [KEY] });
+      if (route === 'POST /api/orgs/o1/api-keys') return json(201, { ...KEY, key: SECRET });
+      if (route === 'DELETE /api/orgs/o1/api-keys/k1') return json(200, { ...KEY, status: 'revoked' });
+      if (route === 'GET /api/me/api-keys') return json(200, { api_keys: [] });
+      if (route === 'POST /api/me/api-keys') return apiError(403, 'STEP_UP_REQUIRED');
+      return apiError(404, 'NOT_FOUND');
+    };
+    const client = createLiftoffClient({
+      baseUrl: BASE,
+      fetch: fetch as typeof globalThis.fetch,
+      coordinateTabs: false,
+    });
+
+    // Signed out: the key alone.
+    expect(await client.apiKeys.self(SECRET)).toMatchObject({ id: 'k1', rate_limit: { remaining: 599 } });
+    await client.auth.signIn({ email: USER.email, password: 'pw' });
+    // Signed in: still the key, not the access token.
+    expect((await client.apiKeys.self(SECRET)).id).toBe('k1');
+    expect(requests.at(-1)!.headers.get('Authorization')).toBe(`Bearer ${SECRET}`);
+    await expect(client.apiKeys.self('lk_test_other')).rejects.toMatchObject({
+      name: 'LiftoffError',
+      status: 401,
+      code: 'API_KEY_REVOKED',
+    });
+    expect(client.auth.state.signedIn).toBe(true);
+
+    const orgKeys = client.apiKeys.forOrg('o1');
+    expect(await orgKeys.list()).toEqual([KEY]);
+    expect(await orgKeys.create({ name: 'Export', scopes: ['read'] })).toEqual({ ...KEY, key: SECRET });
+    expect(await requests.at(-1)!.text()).toBe('{"name":"Export","scopes":["read"]}');
+    expect((await orgKeys.revoke('k1')).status).toBe('revoked');
+    expect(await client.apiKeys.list()).toEqual([]);
+    const error = await client.apiKeys.create({ name: 'Mine', scopes: ['write'] }).catch((e: unknown) => e);
+    expect(isLiftoffError(error, 'STEP_UP_REQUIRED')).toBe(true);
+    await expect(client.apiKeys.revoke('k1')).rejects.toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect(requests.map((r) => `${r.method} ${new URL(r.url).pathname}`).slice(-6)).toEqual([
+      'GET /api/orgs/o1/api-keys',
+      'POST /api/orgs/o1/api-keys',
+      'DELETE /api/orgs/o1/api-keys/k1',
+      'GET /api/me/api-keys',
+      'POST /api/me/api-keys',
+      'DELETE /api/me/api-keys/k1',
+    ]);
+  });
+
   it('drops the claims of an organization it leaves while it is the active one', async () => {
     const api = fakeApi(() => new Response(null, { status: 204 }));
     const client = await signedInClient(api);

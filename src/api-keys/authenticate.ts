@@ -23,6 +23,7 @@ export interface PresentedApiKey {
   start: string;
   last4: string;
   createdAt: number;
+  createdBy: string | null;
   expiresAt: number | null;
   lastUsedAt: number | null;
   rateLimit: { limit: number; remaining: number; resetAt: number };
@@ -83,6 +84,7 @@ export async function authenticateApiKey(deps: Deps, text: string, need: ApiKeyN
     start: key.start,
     last4: key.last4,
     createdAt: key.created_at,
+    createdBy: key.created_by,
     expiresAt: key.expires_at,
     lastUsedAt: key.last_used_at,
     rateLimit: { limit: key.rate_limit_per_minute, remaining: key.rate_limit_per_minute - (key.hits ?? 1), resetAt },

@@ -170,8 +170,9 @@ export async function createOrganizationApiKey(
   organizationId: string,
   input: NewApiKeyInput,
 ) {
-  await requireVerifiedMaker(deps, auth);
+  // The role first: a member is told so before being asked to confirm it is them.
   await membershipWithRole(deps, auth, organizationId, 'admin');
+  await requireVerifiedMaker(deps, auth);
   return createKey(deps, {
     ...input,
     owner: { organizationId },
@@ -285,7 +286,7 @@ export function presentedKeyView(key: PresentedApiKey, now: Date) {
         rate_limit_per_minute: key.rateLimit.limit,
         expires_at: key.expiresAt,
         created_at: key.createdAt,
-        created_by: null,
+        created_by: key.createdBy,
         last_used_at: key.lastUsedAt,
         revoked_at: null,
         revoked_by: null,

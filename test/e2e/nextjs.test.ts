@@ -9,7 +9,9 @@
 // second step after a password and after an OAuth-style redirect; step-up; recovery codes); and
 // passkeys in Chromium's virtual authenticator (added from the security page, a passwordless
 // sign-in, the second step after a password, a copied credential whose counter fell behind refused,
-// a step-up with a passkey, going passwordless, never removing the last way to sign in).
+// a step-up with a passkey, going passwordless, never removing the last way to sign in); and API
+// keys (one made after the step-up a stale sign-in needs, shown once and copied, used from the
+// test with fetch, revoked and then refused; one with a last day; an organization's, on its page).
 // Screenshots: test-results/screenshots/nextjs-*.png.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -1019,6 +1021,162 @@ describe('the Next.js starter', () => {
     await older.close();
     await cloned.close();
   }, 180_000);
+
+  it("makes an API key shown once after a step-up, uses it, revokes it; and an organization's keys on its page", async () => {
+    const email = `api-keys-${Date.now()}@example.com`;
+    const orgName = `Keys ${Date.now()}`;
+    // UTC in the page: the expiry a date field means (the end of that day, the browser's time) is then known here.
+    const context = await browser.newContext({ timezoneId: 'UTC' });
+    context.setDefaultTimeout(15_000);
+    // For the "Copy the key" button (the clipboard needs the permission in a test browser).
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: front });
+    const page = await context.newPage();
+    const problems = watchForErrors(page);
+    await page.goto(`${front}/signup`);
+    await signUp(page, email, 'Lin');
+    await page.waitForURL(`${front}/account?welcome=1`);
+    // Keys are made from verified addresses only (else 403 FORBIDDEN).
+    await verifyEmail(page, email);
+    await page.getByRole('navigation').getByRole('link', { name: 'API keys' }).click();
+    await page.waitForURL(`${front}/api-keys`);
+    await expect.poll(() => page.getByText('No API keys yet.').count()).toBe(1);
+
+    // As if the sign-in were 11 minutes old: the session's proof time, which the access token a
+    // reload refreshes carries as auth_time. Making a key then needs a step-up (STEP_UP_REQUIRED).
+    await worker.db
+      .prepare('UPDATE sessions SET authenticated_at = ? WHERE user_id = (SELECT id FROM users WHERE email = ?)')
+      .bind(Date.now() - 11 * 60_000, email)
+      .run();
+    await page.reload();
+    const form = page.getByRole('form', { name: 'Create an API key' });
+    // No scope ticked: said on the page, nothing sent.
+    await form.getByLabel('Name', { exact: true }).fill('Nightly export');
+    await form.getByRole('checkbox', { name: 'Read', exact: true }).uncheck();
+    await form.getByRole('button', { name: 'Create API key' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toBe('Choose at least one scope.');
+    await form.getByRole('checkbox', { name: 'Read', exact: true }).check();
+    await form.getByRole('checkbox', { name: 'Read billing', exact: true }).check();
+    await form.getByRole('button', { name: 'Create API key' }).click();
+    const prompt = page.getByRole('form', { name: 'Confirm it is you' });
+    await prompt.getByLabel('Your password').fill(PASSWORD);
+    await page.screenshot({ path: `${SHOTS}nextjs-api-key-step-up.png`, fullPage: true });
+    await prompt.getByRole('button', { name: 'Confirm and continue' }).click();
+
+    // The key, this once, with the warning and a working copy button.
+    const shown = page.getByTestId('new-api-key');
+    await shown.waitFor();
+    expect(await prompt.count()).toBe(0);
+    const key = (await shown.textContent())!;
+    expect(await page.getByRole('group', { name: 'Your new key “Nightly export”' }).textContent()).toContain(
+      'You will not see it again',
+    );
+    await page.getByRole('button', { name: 'Copy the key' }).click();
+    await expect.poll(() => page.getByText('Copied to the clipboard.').count()).toBe(1);
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(key);
+    await page.screenshot({ path: `${SHOTS}nextjs-api-key-shown.png`, fullPage: true });
+
+    // The key works, from outside the browser: it describes itself, and reads the account (read scope).
+    const self = await fetch(`${api}/api/api-keys/self`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(self.status).toBe(200);
+    const described = (await self.json()) as { id: string; start: string; last4: string; scopes: string[] };
+    expect(described).toMatchObject({ owner: { type: 'user' }, scopes: ['read', 'billing:read'], status: 'active' });
+    const me = await fetch(`${api}/api/me`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ email });
+
+    // The list shows it by its ends, never whole; once "Done", and after a reload, the key is nowhere on the page.
+    const rows = page.getByTestId('api-keys').locator('li');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toMatch(
+      new RegExp(
+        `^Nightly exportactive${described.start}…${described.last4} · Read, Read billingCreated .+ · never usedRevoke$`,
+      ),
+    );
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await shown.count()).toBe(0);
+    // Its last use is recorded after the response (waitUntil): then the list shows it.
+    await expect
+      .poll(
+        async () =>
+          (await worker.db.prepare('SELECT last_used_at FROM api_keys WHERE id = ?').bind(described.id).first())
+            ?.last_used_at,
+      )
+      .toBeTruthy();
+    await page.reload();
+    await expect.poll(() => rows.first().textContent()).toContain('last used');
+    expect(await page.content()).not.toContain(key);
+
+    // Revoked after a confirmation: the list says so, and the API refuses the key at once.
+    await page.getByRole('button', { name: 'Revoke Nightly export' }).click();
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    expect(await rows.first().getAttribute('data-status')).toBe('active');
+    await page.getByRole('button', { name: 'Revoke Nightly export' }).click();
+    await page.getByRole('button', { name: 'Yes, revoke' }).click();
+    await expect
+      .poll(() => page.getByRole('main').getByRole('status').textContent())
+      .toBe('The key “Nightly export” is revoked: requests with it are refused from now on.');
+    await expect.poll(() => rows.first().getAttribute('data-status')).toBe('revoked');
+    expect(await rows.first().getByRole('button').count()).toBe(0);
+    await page.screenshot({ path: `${SHOTS}nextjs-api-key-revoked.png`, fullPage: true });
+    for (const path of ['/api/api-keys/self', '/api/me']) {
+      const refused = await fetch(`${api}${path}`, { headers: { Authorization: `Bearer ${key}` } });
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ code: 'API_KEY_REVOKED' });
+    }
+
+    // A key with a last day (the step-up is recent now: no prompt): it ends with that day.
+    const lastDay = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    await form.getByLabel('Name', { exact: true }).fill('Trial');
+    await form.getByLabel('Expires (optional)').fill(lastDay);
+    await form.getByRole('button', { name: 'Create API key' }).click();
+    await expect.poll(() => page.getByRole('group', { name: 'Your new key “Trial”' }).count()).toBe(1);
+    const trial = (await page.getByTestId('new-api-key').textContent())!;
+    expect(trial).not.toBe(key);
+    const trialSelf = await fetch(`${api}/api/api-keys/self`, { headers: { Authorization: `Bearer ${trial}` } });
+    expect(await trialSelf.json()).toMatchObject({ scopes: ['read'], expires_at: `${lastDay}T23:59:59.999Z` });
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.first().textContent()).toContain('expires');
+
+    // An organization's keys, on its page, for its owner: the same card, the key the organization's.
+    await page.getByRole('navigation').getByRole('link', { name: 'Organizations' }).click();
+    await page.waitForURL(`${front}/organizations`);
+    await page.getByLabel('Name', { exact: true }).fill(orgName);
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    const orgKeys = page.getByRole('region', { name: `API keys of ${orgName}` });
+    await expect.poll(() => orgKeys.getByText('No API keys yet.').count()).toBe(1);
+    await orgKeys.getByLabel('Name', { exact: true }).fill('Billing sync');
+    await orgKeys.getByRole('checkbox', { name: 'Read', exact: true }).uncheck();
+    await orgKeys.getByRole('checkbox', { name: 'Read billing', exact: true }).check();
+    await orgKeys.getByRole('button', { name: 'Create API key' }).click();
+    const orgKey = (await orgKeys.getByTestId('new-api-key').textContent())!;
+    const orgSelf = await fetch(`${api}/api/api-keys/self`, { headers: { Authorization: `Bearer ${orgKey}` } });
+    const { id: orgId } = (await worker.db
+      .prepare('SELECT id FROM organizations WHERE name = ?')
+      .bind(orgName)
+      .first<{ id: string }>())!;
+    expect(await orgSelf.json()).toMatchObject({
+      owner: { type: 'organization', id: orgId },
+      scopes: ['billing:read'],
+    });
+    await page.screenshot({ path: `${SHOTS}nextjs-api-key-organization.png`, fullPage: true });
+    await orgKeys.getByRole('button', { name: 'Revoke Billing sync' }).click();
+    await orgKeys.getByRole('button', { name: 'Yes, revoke' }).click();
+    await expect
+      .poll(() => orgKeys.getByTestId('api-keys').locator('li').first().getAttribute('data-status'))
+      .toBe('revoked');
+    // Revoking it also hides its secret, no longer of use.
+    expect(await orgKeys.getByTestId('new-api-key').count()).toBe(0);
+    const orgRefused = await fetch(`${api}/api/orgs/${orgId}/billing`, {
+      headers: { Authorization: `Bearer ${orgKey}` },
+    });
+    expect(orgRefused.status).toBe(401);
+    expect(await orgRefused.json()).toMatchObject({ code: 'API_KEY_REVOKED' });
+    // The user's own keys are not the organization's.
+    expect(await orgKeys.getByTestId('api-keys').locator('li').count()).toBe(1);
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 
   it("has a route handler that trusts the API's access tokens through the JWKS, and refuses others like the API", async () => {
     const whoami = (authorization?: string) =>

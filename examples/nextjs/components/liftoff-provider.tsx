@@ -53,9 +53,11 @@ export function LiftoffProvider({ apiUrl, children }: { apiUrl: string; children
   const [pendingSecondFactor, setPendingSecondFactor] = useState<SecondFactorRequired | null>(null);
 
   useEffect(() => {
-    // Sign-ins and sign-outs, and organization switches, in this tab or another one.
+    // Sign-ins and sign-outs, and organization switches, in this tab or another one. The client's
+    // copy of the user is the one the session started with: after reloadUser() (a verified address,
+    // a new name) the page's copy is newer, and an organization switch must not bring the old one back.
     const unsubscribe = client.auth.onChange((state) => {
-      setUser(state.user);
+      setUser((shown) => (state.user && shown?.id === state.user.id ? shown : state.user));
       setOrganization(state.organization);
     });
     // The same as restore(), except after an OAuth redirect that carries a second step in the URL's

@@ -36,6 +36,7 @@ export function Nav() {
         {link('/paid', 'Paid feature')}
         {link('/billing', 'Billing')}
         {user && link('/account', 'Account')}
+        {user && link('/api-keys', 'API keys')}
         {user && link('/organizations', 'Organizations')}
         {user && organization && link('/members', 'Members')}
         {/* The admin dashboard is served by the API itself; the API checks the role again. */}

@@ -192,11 +192,11 @@ export function SecondFactorStep({
 }
 
 /**
- * Step-up for a sensitive call (password change, account deletion, unlinking a provider, passkeys).
- * Pass the form's `run` (useAction); use the returned `run` instead of it and render `prompt` below
- * the form. When the action throws STEP_UP_REQUIRED (this session has not proven the account's
- * second factor, e.g. it started before the factor was set up; or, for adding a passkey, the last
- * sign-in is more than 10 minutes old), `prompt` asks for a passkey, a code or the password (what
+ * Step-up for a sensitive call (password change, account deletion, unlinking a provider, passkeys,
+ * making an API key). Pass the form's `run` (useAction); use the returned `run` instead of it and
+ * render `prompt` below the form. When the action throws STEP_UP_REQUIRED (this session has not
+ * proven the account's second factor, e.g. it started before the factor was set up; or, for adding
+ * a passkey or making an API key, the last sign-in is more than 10 minutes old), `prompt` asks for a passkey, a code or the password (what
  * the account has), calls `twoFactor.stepUp()`, and runs the action again, its errors shown by the
  * form as usual (worded with `messages`, as useAction's run).
  */

@@ -1,7 +1,7 @@
 'use client';
 // Small building blocks shared by the pages: a labelled field (input or drop-down), an alert, a
 // submit button that is disabled while its form is being sent, a hook that runs an action and maps
-// its error, and whether the browser has passkeys.
+// its error, whether the browser has passkeys, and a copy button's state.
 import Link from 'next/link';
 import { useEffect, useId, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
 import { errorMessage, type Messages } from '@/lib/errors';
@@ -110,6 +110,25 @@ export function usePasskeySupport(): boolean | null {
   const [supported, setSupported] = useState<boolean | null>(null);
   useEffect(() => setSupported(typeof window.PublicKeyCredential === 'function'), []);
   return supported;
+}
+
+/**
+ * A copy button's state: `copy(text)` puts it on the clipboard; `copied` is then true, or false when
+ * the browser refused (the clipboard is there only on https:// or localhost, and for a focused page).
+ * null until the first copy.
+ */
+export function useClipboard() {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  function copy(text: string) {
+    // Through a promise: where navigator.clipboard is missing, the TypeError becomes a refusal too.
+    Promise.resolve()
+      .then(() => navigator.clipboard.writeText(text))
+      .then(
+        () => setCopied(true),
+        () => setCopied(false),
+      );
+  }
+  return { copied, copy };
 }
 
 /** Renders its children for a signed-in user only; otherwise a link to sign in and come back. */

@@ -40,6 +40,8 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   INVITATION_INVALID: 'This invitation is invalid, already used, revoked or expired. Ask for a new one.',
   INVITATION_EMAIL_MISMATCH:
     'This invitation was sent to another email address. Sign in with the address it was sent to.',
+  API_KEY_LIMIT_REACHED:
+    'There are as many API keys as one owner may have: 50 live, 200 counting those revoked or expired in the last 30 days. Revoke keys no longer used, or wait for old ones to leave the list.',
   CONFIG_ERROR: 'The server is misconfigured. Try again later.',
   DATABASE_UNAVAILABLE: 'The server is having trouble. Try again later.',
 };
@@ -53,6 +55,11 @@ export type Messages = Partial<Record<ErrorCode, string>>;
  */
 export const SETUP_MESSAGES: Messages = {
   FORBIDDEN: 'Verify your email address first (open the link we emailed you), then set up a second factor.',
+};
+
+/** Making an API key: the API answers 403 FORBIDDEN while the email address is not verified. */
+export const API_KEY_MESSAGES: Messages = {
+  FORBIDDEN: 'Verify your email address first (open the link we emailed you), then make an API key.',
 };
 
 /**
@@ -86,7 +93,7 @@ const FALLBACK = 'Something went wrong. Try again.';
 
 /**
  * A sentence for the user about `error` (anything a call may throw); `messages` replaces the usual
- * sentence for some codes (SETUP_MESSAGES, PASSKEY_MESSAGES, ADD_PASSKEY_MESSAGES).
+ * sentence for some codes (SETUP_MESSAGES, PASSKEY_MESSAGES, ADD_PASSKEY_MESSAGES, API_KEY_MESSAGES).
  */
 export function errorMessage(error: unknown, messages: Messages = {}): string {
   const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';

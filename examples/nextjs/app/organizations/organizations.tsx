@@ -1,11 +1,14 @@
 'use client';
 // My organizations, with my role in each and a button to act for one (the same as the switcher in
-// the nav), and a form to create one: its creator is its owner, and acts for it at once.
+// the nav), a form to create one (its creator is its owner, and acts for it at once), and, for the
+// organization I act for when I am one of its admins or owners, its API keys (components/api-keys.tsx).
 import type { Organization } from '@liftoff/client';
 import Link from 'next/link';
 import { useState } from 'react';
+import { ApiKeys } from '@/components/api-keys';
 import { Alert, Field, formValues, SubmitButton, useAction } from '@/components/ui';
 import { useLiftoff } from '@/components/liftoff-provider';
+import { activeDetails, canManage } from '@/lib/orgs';
 
 export function Organizations() {
   const { client, organization, organizations } = useLiftoff();
@@ -58,9 +61,24 @@ export function Organizations() {
           </ul>
         )}
       </section>
+      <OrganizationApiKeys />
       <CreateOrganization />
     </>
   );
+}
+
+/**
+ * The API keys of the organization I act for, if my role there lets me manage them (the API checks
+ * it again: ORG_ROLE_REQUIRED). Keyed by organization: switching shows the new one's keys.
+ */
+function OrganizationApiKeys() {
+  const { organization, organizations } = useLiftoff();
+  const details = activeDetails(organization, organizations);
+  if (!details) return null;
+  if (!canManage(details.role)) {
+    return <p className="muted">Only the admins and owners of {details.name} manage its API keys.</p>;
+  }
+  return <ApiKeys key={details.id} orgId={details.id} title={`API keys of ${details.name}`} />;
 }
 
 function CreateOrganization() {

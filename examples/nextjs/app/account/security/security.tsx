@@ -12,7 +12,16 @@ import Link from 'next/link';
 import { toDataURL } from 'qrcode';
 import { useCallback, useEffect, useState } from 'react';
 import { SecondFactorFields, secondFactorInput, useStepUp, type CodeInput } from '@/components/second-factor';
-import { Alert, Field, formValues, SubmitButton, UsernameField, useAction, usePasskeySupport } from '@/components/ui';
+import {
+  Alert,
+  Field,
+  formValues,
+  SubmitButton,
+  UsernameField,
+  useAction,
+  useClipboard,
+  usePasskeySupport,
+} from '@/components/ui';
 import { useLiftoff } from '@/components/liftoff-provider';
 import { ADD_PASSKEY_MESSAGES, SETUP_MESSAGES, type Messages } from '@/lib/errors';
 
@@ -494,16 +503,7 @@ function SetUp({
 
 /** The recovery codes, shown once (the API keeps only their hashes). */
 function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone(): void }) {
-  const [copied, setCopied] = useState<boolean | null>(null);
-  function copy() {
-    // The clipboard is there only on https:// (or localhost), and only for a focused page.
-    Promise.resolve()
-      .then(() => navigator.clipboard.writeText(codes.join('\n')))
-      .then(
-        () => setCopied(true),
-        () => setCopied(false),
-      );
-  }
+  const { copied, copy } = useClipboard();
   return (
     <>
       <h3>Save your recovery codes</h3>
@@ -521,7 +521,7 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone(): void }) {
       {copied === true && <Alert kind="success">Copied to the clipboard.</Alert>}
       {copied === false && <Alert>The browser would not copy them: select the codes and copy them yourself.</Alert>}
       <p className="actions">
-        <button type="button" className="button-secondary" onClick={copy}>
+        <button type="button" className="button-secondary" onClick={() => copy(codes.join('\n'))}>
           Copy the codes
         </button>
         <button type="button" onClick={onDone}>
