@@ -187,6 +187,30 @@ describe('POST /api/me/api-keys', () => {
   });
 });
 
+describe('signed out', () => {
+  it('answers 401 on every key-management route, changing nothing', async () => {
+    const before = await countRows('api_keys');
+    for (const [method, path] of [
+      ['GET', '/api/me/api-keys'],
+      ['POST', '/api/me/api-keys'],
+      ['DELETE', '/api/me/api-keys/some-id'],
+      ['GET', '/api/orgs/some-id/api-keys'],
+      ['POST', '/api/orgs/some-id/api-keys'],
+      ['DELETE', '/api/orgs/some-id/api-keys/some-key'],
+      ['GET', '/api/api-keys/self'],
+      ['GET', '/api/admin/users/some-id/api-keys'],
+      ['POST', '/api/admin/api-keys/some-id/revoke'],
+    ] as const) {
+      const body = method === 'POST' ? { name: 'x', scopes: ['read'] } : undefined;
+      await expectError(await jsonCall(method, path, null, body), 401, 'AUTH_HEADER_MISSING');
+      // /api/api-keys/self takes nothing but a key.
+      const notAToken = path === '/api/api-keys/self' ? 'API_KEY_MALFORMED' : 'TOKEN_INVALID';
+      await expectError(await jsonCall(method, path, 'not-a-token', body), 401, notAToken);
+    }
+    expect(await countRows('api_keys')).toBe(before);
+  });
+});
+
 describe('using a key', () => {
   it('reads the account with the read scope, and changes it with write', async () => {
     const { client, key } = await userWithKey({ scopes: ['read'] });
