@@ -293,7 +293,11 @@ export function parseConfig(bindings: Record<string, unknown>): Config | ConfigE
   // Production keys and the others look different, so a test key pasted into production is refused on sight.
   const apiKeyPrefix = raw.API_KEY_PREFIX ?? (production ? 'lk_live_' : 'lk_test_');
   if (!API_KEY_PREFIX.test(apiKeyPrefix)) {
-    problems.add('API_KEY_PREFIX', 'must be lower-case letters and digits ending in "_", such as acme_live_');
+    problems.add(
+      'API_KEY_PREFIX',
+      'must be a letter and up to 9 more lower-case letters or digits, then "_", optionally followed by ' +
+        'up to 10 lower-case letters or digits and "_" (such as acme_ or acme_live_)',
+    );
   }
   const apiKeyRateLimit = raw.API_KEY_RATE_LIMIT ?? DEFAULT_API_KEY_RATE_LIMIT;
   if (apiKeyRateLimit < 1 || apiKeyRateLimit > MAX_API_KEY_RATE_LIMIT) {

@@ -246,8 +246,7 @@ export const ERROR_CODES = {
   },
   API_KEY_LIMIT_REACHED: {
     status: 409,
-    message:
-      'The most API keys one owner may hold exist: 50 live (revoke some), or 200 counting those revoked or expired in the last 30 days (wait for them to go).',
+    message: 'The most live API keys one owner may hold (50) exist: revoke some first.',
   },
 } as const satisfies Record<string, ErrorCodeEntry>;
 

@@ -22,6 +22,7 @@ import { bearer, countRows, register, registerAdmin, STRONG_PASSWORD } from './s
 import { advanceClock } from './support/clock';
 import { countingD1 } from './support/d1';
 import { call, callWithBindings, expectError } from './support/http';
+import { emailsTo } from './support/mailbox';
 import { orgCall } from './support/orgs';
 import { TEST_API_URL } from './support/settings';
 import { jsonCall, markVerified, registerWithTotp } from './support/two-factor';
@@ -165,25 +166,38 @@ describe('POST /api/me/api-keys', () => {
     expect(await countRows('audit_log', "action = 'api_key.created' AND user_id = ?", client.userId)).toBe(50);
   });
 
-  it('keeps an owner to 200 keys counting revoked ones, so making and revoking cannot grow the list without end', async () => {
+  it('keeps the newest 50 revoked or expired keys when one is made: no lockout, no endless list', async () => {
     const client = await register();
     await markVerified(client.userId);
     const now = Date.now();
-    const revoked = Array.from({ length: 199 }, (_, i) =>
+    const revoked = Array.from({ length: 60 }, (_, i) =>
       env.DB.prepare(
         `INSERT INTO api_keys (id, key_hash, start, last4, user_id, name, scopes, rate_limit_per_minute, created_at, revoked_at)
          VALUES (?, ?, 'lk_test_xxxx', 'xxxx', ?, 'old', 'read', 600, ?, ?)`,
-      ).bind(`old-${client.userId}-${i}`, `hash-${client.userId}-${i}`, client.userId, now, now),
+      ).bind(
+        `old-${client.userId}-${i}`,
+        `hash-${client.userId}-${i}`,
+        client.userId,
+        now - 100_000,
+        now - 100_000 + i,
+      ),
     );
     await env.DB.batch(revoked);
-    const responses = await Promise.all(
-      [1, 2, 3].map(() => jsonCall('POST', '/api/me/api-keys', client.accessToken, { name: 'x', scopes: ['read'] })),
-    );
-    expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
-    for (const response of responses.filter((r) => r.status !== 201)) {
-      await expectError(response, 409, 'API_KEY_LIMIT_REACHED');
-    }
-    expect(await countRows('api_keys', 'user_id = ?', client.userId)).toBe(200);
+    const made = await makeKey(client);
+    expect(await countRows('api_keys', 'user_id = ? AND revoked_at IS NOT NULL', client.userId)).toBe(50);
+    // The oldest revocations went; the newest stayed.
+    expect(await countRows('api_keys', 'id = ?', `old-${client.userId}-0`)).toBe(0);
+    expect(await countRows('api_keys', 'id = ?', `old-${client.userId}-59`)).toBe(1);
+    expect((await keyRow(made.id))!.revoked_at).toBeNull();
+  });
+
+  it('emails the maker when a key is made', async () => {
+    const { client, key } = await userWithKey({ scopes: ['read', 'write'] });
+    const emails = await emailsTo(client.email, 'api_key_created');
+    expect(emails).toHaveLength(1);
+    expect(emails[0]!.text_body).toContain(`${key.start}…${key.last4}`);
+    expect(emails[0]!.text_body).toContain('read, write');
+    expect(emails[0]!.text_body).not.toContain(key.key);
   });
 });
 
@@ -393,8 +407,22 @@ describe('using a key', () => {
       await expectError(response, 429, 'RATE_LIMITED');
       expect(Number(response.headers.get('Retry-After'))).toBe(40);
     }
+    expect(responses.find((r) => r.status === 429)!.headers.get('RateLimit-Remaining')).toBe('0');
     advanceClock(40_000);
     expect((await withKey(key.key, '/api/api-keys/self')).status).toBe(200);
+  });
+
+  it('counts a request stamped with an earlier minute in the current one, never starting the count again', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 + 120_000;
+    vi.setSystemTime(minute + 5_000);
+    const { key } = await userWithKey({ rate_limit_per_minute: 2 });
+    for (let i = 0; i < 2; i++) expect((await withKey(key.key, '/api/api-keys/self')).status).toBe(200);
+    // A request whose worker read the clock before the minute turned, reaching D1 after.
+    vi.setSystemTime(minute - 1_000);
+    await expectError(await withKey(key.key, '/api/api-keys/self'), 429, 'RATE_LIMITED');
+    vi.setSystemTime(minute + 6_000);
+    await expectError(await withKey(key.key, '/api/api-keys/self'), 429, 'RATE_LIMITED');
   });
 
   it('refuses keys on every route that does not take them, changing nothing', async () => {
@@ -519,7 +547,12 @@ describe("an organization's keys", () => {
     expect(billing.status).toBe(200);
     expect(await billing.json()).toMatchObject({ subscription: { status: 'none' } });
     await expectError(await withKey(key.key, `/api/orgs/${other.org.id}/billing`), 404, 'NOT_FOUND');
-    await expectError(await withKey(key.key, '/api/me'), 403, 'FORBIDDEN');
+    const refused = await withKey(key.key, '/api/me');
+    await expectError(refused, 403, 'FORBIDDEN');
+    expect(refused.headers.get('RateLimit-Limit')).toBe('600');
+    // The owner is checked before the scope: the scope would not help.
+    const billingOnly = await makeKey(owner, { scopes: ['billing:read'] }, org.id);
+    await expectError(await withKey(billingOnly.key, '/api/me'), 403, 'FORBIDDEN');
     await expectError(await withKey(key.key, '/api/examples/paid'), 402, 'SUBSCRIPTION_REQUIRED');
     await subscribeOrganization(org.id);
     expect((await withKey(key.key, '/api/examples/paid')).status).toBe(200);

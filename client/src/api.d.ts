@@ -535,7 +535,7 @@ export interface paths {
         put?: never;
         /**
          * Make an API key of mine
-         * @description Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor (`403 STEP_UP_REQUIRED`). Needs a verified address (`403 FORBIDDEN`). An owner holds at most 50 live keys, and 200 counting those revoked or expired in the last 30 days (`409 API_KEY_LIMIT_REACHED`).
+         * @description Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor (`403 STEP_UP_REQUIRED`). Needs a verified address (`403 FORBIDDEN`). An owner holds at most 50 live keys (`409 API_KEY_LIMIT_REACHED`); making one keeps the newest 50 revoked or expired ones listed and deletes older ones. The maker is emailed.
          */
         post: operations["createMyApiKey"];
         delete?: never;
@@ -573,7 +573,7 @@ export interface paths {
         put?: never;
         /**
          * Make an API key of the organization (admins and owners)
-         * @description Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor (`403 STEP_UP_REQUIRED`). Needs a verified address (`403 FORBIDDEN`). The key belongs to the organization: it keeps working if its maker leaves. An owner holds at most 50 live keys, and 200 counting those revoked or expired in the last 30 days (`409 API_KEY_LIMIT_REACHED`).
+         * @description Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor (`403 STEP_UP_REQUIRED`). Needs a verified address (`403 FORBIDDEN`). The key belongs to the organization: it keeps working if its maker leaves. An owner holds at most 50 live keys (`409 API_KEY_LIMIT_REACHED`); making one keeps the newest 50 revoked or expired ones listed and deletes older ones. The maker is emailed.
          */
         post: operations["createOrganizationApiKey"];
         delete?: never;

@@ -37,7 +37,11 @@ const apiKeyError = (
   message?: string,
 ) => new AppError(code, message, { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
 
-export async function authenticateApiKey(deps: Deps, text: string, need: ApiKeyNeed): Promise<PresentedApiKey> {
+/**
+ * The presented key, checked and counted: 401 for a malformed, unknown, revoked or expired key or a
+ * disabled owner, 429 past its limit. What the route asks of it is allowsApiKey's to check.
+ */
+export async function authenticateApiKey(deps: Deps, text: string): Promise<PresentedApiKey> {
   const { prefix } = deps.config.apiKeys;
   if (!isWellFormedApiKey(prefix, text)) {
     throw apiKeyError(
@@ -58,37 +62,57 @@ export async function authenticateApiKey(deps: Deps, text: string, need: ApiKeyN
   if (key.owner_disabled_at !== null)
     throw apiKeyError('API_KEY_INVALID', 'The account that owns this API key is disabled.');
   const resetAt = (key.window_start ?? windowStart) + WINDOW_MS;
+  const rateLimit = {
+    limit: key.rate_limit_per_minute,
+    remaining: key.rate_limit_per_minute - (key.hits ?? 1),
+    resetAt,
+  };
   if (!counted) {
     throw new AppError('RATE_LIMITED', `This API key may make ${key.rate_limit_per_minute} requests a minute.`, {
-      headers: { 'Retry-After': String(Math.max(1, Math.ceil((resetAt - now) / 1000))) },
-    });
-  }
-  const scopes = scopesOf(key.scopes);
-  if (need.scope !== null && !scopes.includes(need.scope)) {
-    throw new AppError('INSUFFICIENT_SCOPE', `This needs an API key with the ${need.scope} scope.`, {
-      headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${need.scope}"` },
+      headers: {
+        'Retry-After': String(Math.max(1, Math.ceil((resetAt - now) / 1000))),
+        ...rateLimitHeaders({ ...rateLimit, remaining: 0 }, deps.now),
+      },
     });
   }
   const owner: ApiKeyOwner = key.user_id !== null ? { userId: key.user_id } : { organizationId: key.organization_id! };
-  if (!need.owners.includes('userId' in owner ? 'user' : 'organization')) {
-    throw new AppError(
-      'FORBIDDEN',
-      'userId' in owner ? "This route takes an organization's API key." : "This route takes a user's API key.",
-    );
-  }
   return {
     id: key.id,
     owner,
     name: key.name,
-    scopes,
+    scopes: scopesOf(key.scopes),
     start: key.start,
     last4: key.last4,
     createdAt: key.created_at,
     createdBy: key.created_by,
     expiresAt: key.expires_at,
     lastUsedAt: key.last_used_at,
-    rateLimit: { limit: key.rate_limit_per_minute, remaining: key.rate_limit_per_minute - (key.hits ?? 1), resetAt },
+    rateLimit,
   };
+}
+
+/** The headers every answer to a counted key carries: the limit, what is left, seconds to the next minute. */
+export function rateLimitHeaders(rateLimit: PresentedApiKey['rateLimit'], now: Date): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(rateLimit.limit),
+    'RateLimit-Remaining': String(Math.max(0, rateLimit.remaining)),
+    'RateLimit-Reset': String(Math.max(1, Math.ceil((rateLimit.resetAt - now.getTime()) / 1000))),
+  };
+}
+
+/** 403 unless the route takes keys of this owner (FORBIDDEN) holding its scope (INSUFFICIENT_SCOPE). */
+export function allowsApiKey(key: PresentedApiKey, need: ApiKeyNeed): void {
+  if (!need.owners.includes('userId' in key.owner ? 'user' : 'organization')) {
+    throw new AppError(
+      'FORBIDDEN',
+      'userId' in key.owner ? "This route takes an organization's API key." : "This route takes a user's API key.",
+    );
+  }
+  if (need.scope !== null && !key.scopes.includes(need.scope)) {
+    throw new AppError('INSUFFICIENT_SCOPE', `This needs an API key with the ${need.scope} scope.`, {
+      headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${need.scope}"` },
+    });
+  }
 }
 
 /** After the response: the key's last use, unless one was recorded in the last minute (no write then). */

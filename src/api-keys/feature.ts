@@ -2,4 +2,4 @@
 // routes and checking a presented key (acceptApiKeys). Loaded by the first request that manages or
 // presents a key.
 export { apiKeysRouter } from '../routes/api-keys';
-export { authenticateApiKey, recordApiKeyUse } from './authenticate';
+export { allowsApiKey, authenticateApiKey, rateLimitHeaders, recordApiKeyUse } from './authenticate';

@@ -9,6 +9,7 @@ import {
   insertApiKeyStatement,
   listApiKeys,
   ownerExists,
+  pruneDeadApiKeysStatement,
   revokeApiKeyStatement,
   type ApiKeyOwner,
   type ApiKeyRow,
@@ -23,6 +24,7 @@ import { newId, sha256Base64Url } from '../lib/crypto';
 import { membershipWithRole } from '../orgs/membership';
 import type { PresentedApiKey } from './authenticate';
 import { keyHints, newApiKey } from './key-format';
+import { apiKeyCreatedNotice } from './notices';
 import { scopesOf, type ApiKeyScope } from './scopes';
 
 /** Making a key needs a sign-in (or a step-up) this recent: a stolen access token alone cannot mint a lasting credential. */
@@ -80,8 +82,8 @@ const ownerMetadata = (owner: ApiKeyOwner) =>
 
 async function createKey(
   deps: Deps,
-  input: NewApiKeyInput & { owner: ApiKeyOwner; createdBy: string; when?: Condition },
-): Promise<ApiKeyView & { key: string }> {
+  input: NewApiKeyInput & { owner: ApiKeyOwner; maker: { id: string; email: string }; when?: Condition },
+): Promise<{ body: ApiKeyView & { key: string }; outboxIds: string[] }> {
   const { prefix, rateLimitPerMinute } = deps.config.apiKeys;
   const limit = input.rate_limit_per_minute ?? rateLimitPerMinute;
   if (limit > rateLimitPerMinute) {
@@ -108,21 +110,30 @@ async function createKey(
     rate_limit_per_minute: limit,
     expires_at: expiresAt,
     created_at: deps.now.getTime(),
-    created_by: input.createdBy,
+    created_by: input.maker.id,
   };
+  const made = apiKeyExists(row.id);
+  const notice = apiKeyCreatedNotice(
+    deps,
+    input.maker,
+    { start, last4, scopes: row.scopes.replaceAll(' ', ', '), forOrganization: 'organizationId' in input.owner },
+    made,
+  );
   const results = await runBatch(deps.db, [
+    pruneDeadApiKeysStatement(deps.db, input.owner, deps.now),
     insertApiKeyStatement(deps.db, { ...row, keyHash: await sha256Base64Url(key), owner: input.owner }, input.when),
     auditStatement(
       deps,
       {
         action: 'api_key.created',
-        userId: input.createdBy,
+        userId: input.maker.id,
         metadata: { api_key_id: row.id, name: row.name, scopes: row.scopes, ...ownerMetadata(input.owner) },
       },
-      apiKeyExists(row.id),
+      made,
     ),
+    notice.statement,
   ]);
-  if ((results[0]?.meta.changes ?? 0) === 0) return refusedCreation(deps, input.owner, input.createdBy);
+  if ((results[1]?.meta.changes ?? 0) === 0) return refusedCreation(deps, input.owner, input.maker.id);
   const view = toApiKeyView(
     {
       ...row,
@@ -134,10 +145,10 @@ async function createKey(
     },
     deps.now,
   );
-  return { ...view, key };
+  return { body: { ...view, key }, outboxIds: [notice.id] };
 }
 
-/** Why the insert did nothing: the creator lost the role in the meantime, or the owner holds the most keys. */
+/** Why the insert did nothing: the maker lost the role in the meantime, or the owner holds the most live keys. */
 async function refusedCreation(deps: Deps, owner: ApiKeyOwner, createdBy: string): Promise<never> {
   if ('organizationId' in owner)
     await membershipWithRole(deps, { userId: createdBy } as AccessTokenClaims, owner.organizationId, 'admin');
@@ -155,12 +166,13 @@ async function requireVerifiedMaker(deps: Deps, auth: AccessTokenClaims) {
   if (user.emailVerifiedAt === null) {
     throw new AppError('FORBIDDEN', 'Verify your email address first, then make an API key.');
   }
+  return user;
 }
 
 /** POST /api/me/api-keys: a key of the caller's own (verified address, recent sign-in). */
 export async function createMyApiKey(deps: Deps, auth: AccessTokenClaims, input: NewApiKeyInput) {
-  await requireVerifiedMaker(deps, auth);
-  return createKey(deps, { ...input, owner: { userId: auth.userId }, createdBy: auth.userId });
+  const maker = await requireVerifiedMaker(deps, auth);
+  return createKey(deps, { ...input, owner: { userId: maker.id }, maker });
 }
 
 /** POST /api/orgs/{id}/api-keys: an organization's key, made by one of its admins or owners. */
@@ -172,11 +184,11 @@ export async function createOrganizationApiKey(
 ) {
   // The role first: a member is told so before being asked to confirm it is them.
   await membershipWithRole(deps, auth, organizationId, 'admin');
-  await requireVerifiedMaker(deps, auth);
+  const maker = await requireVerifiedMaker(deps, auth);
   return createKey(deps, {
     ...input,
     owner: { organizationId },
-    createdBy: auth.userId,
+    maker,
     // The role is checked again in the insert: a demotion in between stops it.
     when: actsAtLeast(organizationId, auth.userId, 'admin'),
   });

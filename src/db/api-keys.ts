@@ -29,20 +29,37 @@ const LISTED_COLUMNS =
 /** An owner may hold this many keys that are neither revoked nor expired. */
 export const MAX_LIVE_API_KEYS_PER_OWNER = 50;
 /**
- * And this many in all: revoked and expired keys stay listed until the cron job deletes them 30
- * days later, so making and revoking keys in a loop cannot grow an owner's list (or D1) without end.
+ * And keeps this many revoked or expired ones listed (for 30 days at most, the cron job's rule):
+ * making a key deletes older ones past it, so making and revoking keys in a loop cannot grow an
+ * owner's list, or D1, without end (the audit log keeps the history).
  */
-export const MAX_API_KEYS_PER_OWNER = 200;
+export const MAX_DEAD_API_KEYS_PER_OWNER = 50;
 
 const ownerColumn = (owner: ApiKeyOwner) =>
   'userId' in owner ? { column: 'user_id', id: owner.userId } : { column: 'organization_id', id: owner.organizationId };
 
 const liveKeySql = '(revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?))';
 
+/** Batchable, before a key is made: deletes the owner's revoked or expired keys past the newest MAX_DEAD_API_KEYS_PER_OWNER. */
+export function pruneDeadApiKeysStatement(db: Database, owner: ApiKeyOwner, now: Date): Statement {
+  const { column, id } = ownerColumn(owner);
+  const dead = `${column} = ? AND NOT ${liveKeySql}`;
+  return sqlStatement(
+    db,
+    `DELETE FROM api_keys WHERE ${dead} AND id NOT IN (
+       SELECT id FROM api_keys WHERE ${dead} ORDER BY coalesce(revoked_at, expires_at) DESC, id LIMIT ?)`,
+    id,
+    now.getTime(),
+    id,
+    now.getTime(),
+    MAX_DEAD_API_KEYS_PER_OWNER,
+  );
+}
+
 /**
  * Batchable: the new key, only while its owner holds fewer than MAX_LIVE_API_KEYS_PER_OWNER live
- * keys and MAX_API_KEYS_PER_OWNER in all, and `when` holds (0 changes otherwise). D1 runs one
- * statement at a time, so parallel creations never pass the limits.
+ * keys and `when` holds (0 changes otherwise). D1 runs one statement at a time, so parallel
+ * creations never pass the limit.
  */
 export function insertApiKeyStatement(
   db: Database,
@@ -58,8 +75,7 @@ export function insertApiKeyStatement(
     `INSERT INTO api_keys (id, key_hash, start, last4, ${column}, name, scopes, rate_limit_per_minute, expires_at,
        created_at, created_by)
      SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-     WHERE (SELECT count(*) FROM api_keys WHERE ${column} = ? AND ${liveKeySql}) < ?
-       AND (SELECT count(*) FROM api_keys WHERE ${column} = ?) < ? AND ${when.sql}`,
+     WHERE (SELECT count(*) FROM api_keys WHERE ${column} = ? AND ${liveKeySql}) < ? AND ${when.sql}`,
     key.id,
     key.keyHash,
     key.start,
@@ -74,8 +90,6 @@ export function insertApiKeyStatement(
     id,
     key.created_at,
     MAX_LIVE_API_KEYS_PER_OWNER,
-    id,
-    MAX_API_KEYS_PER_OWNER,
     ...when.params,
   );
 }
@@ -178,7 +192,8 @@ export interface PresentedKeyRow extends ApiKeyRow {
  * One batch (one D1 round trip) for a presented key: count the request in the key's window of
  * this minute, only if the key is live, its owner enabled and the window has room; then read the
  * key by its hash (a unique index) with its owner's state and the window. The first statement's
- * RETURNING says whether the request was counted.
+ * RETURNING says whether the request was counted. A request that reaches D1 late, stamped with an
+ * earlier minute than the row's, counts in the row's minute: it never starts the count again.
  */
 export async function useApiKey(
   db: Database,
@@ -193,9 +208,9 @@ export async function useApiKey(
        WHERE k.key_hash = ? AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?)
          AND (k.user_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = k.user_id AND u.disabled_at IS NULL))
        ON CONFLICT (key_id) DO UPDATE SET
-         hits = CASE WHEN window_start = excluded.window_start THEN hits + 1 ELSE 1 END,
-         window_start = excluded.window_start
-       WHERE window_start <> excluded.window_start
+         hits = CASE WHEN excluded.window_start > window_start THEN 1 ELSE hits + 1 END,
+         window_start = max(window_start, excluded.window_start)
+       WHERE excluded.window_start > window_start
           OR hits < (SELECT rate_limit_per_minute FROM api_keys WHERE id = excluded.key_id)
        RETURNING hits`,
       input.windowStart,

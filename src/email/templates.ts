@@ -10,7 +10,8 @@ export interface EmailContent {
     | 'password_changed'
     | 'payment_failed'
     | 'org_invitation'
-    | 'second_factor_changed';
+    | 'second_factor_changed'
+    | 'api_key_created';
   subject: string;
   text: string;
   html: string;

@@ -4,7 +4,6 @@
 // the route's token guards, as on any other route. The key is on the context as `apiKey`.
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { ApiKeyNeed } from '../api-keys/authenticate';
-import { tokenError } from '../auth/access-tokens';
 import { AppError } from '../errors';
 import { depsFrom, type AppEnv } from '../router';
 import { presentedApiKey } from './require-auth';
@@ -36,6 +35,8 @@ async function afterResponse(c: Context<AppEnv>, work: () => Promise<void>): Pro
   else await logged;
 }
 
+const KEY_ONLY = 'This route takes an API key: "Authorization: Bearer <key>".';
+
 export function acceptApiKeys(
   need: ApiKeyNeed,
   ...tokenGuards: MiddlewareHandler<AppEnv>[]
@@ -45,17 +46,19 @@ export function acceptApiKeys(
     const presented = presentedApiKey(header);
     if (presented === null) {
       if (tokenGuards.length > 0) return inTurn(tokenGuards, c, next);
-      if (header === undefined || header.trim() === '') throw tokenError('AUTH_HEADER_MISSING');
-      throw new AppError('API_KEY_MALFORMED', 'This route takes an API key: "Authorization: Bearer <key>".');
+      const missing = header === undefined || header.trim() === '';
+      throw new AppError(missing ? 'AUTH_HEADER_MISSING' : 'API_KEY_MALFORMED', KEY_ONLY, {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
     }
-    const { authenticateApiKey, recordApiKeyUse } = await import('../api-keys/feature');
+    const { allowsApiKey, authenticateApiKey, rateLimitHeaders, recordApiKeyUse } = await import('../api-keys/feature');
     const deps = depsFrom(c);
-    const key = await authenticateApiKey(deps, presented, need);
+    const key = await authenticateApiKey(deps, presented);
+    // On every answer to a counted request, refusals included.
+    for (const [name, value] of Object.entries(rateLimitHeaders(key.rateLimit, deps.now))) c.header(name, value);
+    allowsApiKey(key, need);
     c.set('apiKey', key);
     await next();
-    c.res.headers.set('RateLimit-Limit', String(key.rateLimit.limit));
-    c.res.headers.set('RateLimit-Remaining', String(Math.max(0, key.rateLimit.remaining)));
-    c.res.headers.set('RateLimit-Reset', String(Math.ceil((key.rateLimit.resetAt - deps.now.getTime()) / 1000)));
     await afterResponse(c, () => recordApiKeyUse(deps, key));
   };
 }

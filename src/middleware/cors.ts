@@ -15,7 +15,16 @@ export function corsForBrowsers(): MiddlewareHandler<AppEnv> {
     allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
     // The client echoes X-D1-Bookmark so its reads see its own writes (read replication).
     allowHeaders: ['Content-Type', 'Authorization', BOOKMARK_HEADER],
-    exposeHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate', BOOKMARK_HEADER],
+    exposeHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'WWW-Authenticate',
+      BOOKMARK_HEADER,
+      // An API key's rate limit (src/middleware/accept-api-keys.ts).
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+    ],
     maxAge: 600,
   });
   return async function corsForBrowsers(c, next) {

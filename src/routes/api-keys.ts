@@ -12,7 +12,8 @@ import {
   revokeMyApiKey,
   revokeOrganizationApiKey,
 } from '../api-keys/management';
-import { MAX_API_KEYS_PER_OWNER, MAX_LIVE_API_KEYS_PER_OWNER } from '../db/api-keys';
+import { MAX_DEAD_API_KEYS_PER_OWNER, MAX_LIVE_API_KEYS_PER_OWNER } from '../db/api-keys';
+import { deliverAfterResponse } from '../email/outbox';
 import {
   API_KEY_ERRORS,
   apiKeyGuard,
@@ -36,8 +37,9 @@ const orgParams = z.object({ id: z.string().min(1).max(64) });
 const orgKeyParams = orgParams.extend({ keyId: z.string().min(1).max(64) });
 
 const limitNote =
-  `An owner holds at most ${MAX_LIVE_API_KEYS_PER_OWNER} live keys, and ${MAX_API_KEYS_PER_OWNER} counting those ` +
-  'revoked or expired in the last 30 days (`409 API_KEY_LIMIT_REACHED`).';
+  `An owner holds at most ${MAX_LIVE_API_KEYS_PER_OWNER} live keys (\`409 API_KEY_LIMIT_REACHED\`); making one ` +
+  `keeps the newest ${MAX_DEAD_API_KEYS_PER_OWNER} revoked or expired ones listed and deletes older ones. ` +
+  'The maker is emailed.';
 const recentNote =
   'Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor ' +
   '(`403 STEP_UP_REQUIRED`).';
@@ -163,21 +165,25 @@ const selfRoute = createRoute({
 
 export const apiKeysRouter = createRouter()
   .openapi(listMineRoute, async (c) => c.json({ api_keys: await listMyApiKeys(depsFrom(c), c.get('auth')) }, 200))
-  .openapi(createMineRoute, async (c) =>
-    c.json(await createMyApiKey(depsFrom(c), c.get('auth'), c.req.valid('json')), 201),
-  )
+  .openapi(createMineRoute, async (c) => {
+    const deps = depsFrom(c);
+    const { body, outboxIds } = await createMyApiKey(deps, c.get('auth'), c.req.valid('json'));
+    deliverAfterResponse(c, deps, outboxIds);
+    return c.json(body, 201);
+  })
   .openapi(revokeMineRoute, async (c) =>
     c.json(await revokeMyApiKey(depsFrom(c), c.get('auth'), c.req.valid('param').id), 200),
   )
   .openapi(listOrgRoute, async (c) =>
     c.json({ api_keys: await listOrganizationApiKeys(depsFrom(c), c.get('auth'), c.req.valid('param').id) }, 200),
   )
-  .openapi(createOrgRoute, async (c) =>
-    c.json(
-      await createOrganizationApiKey(depsFrom(c), c.get('auth'), c.req.valid('param').id, c.req.valid('json')),
-      201,
-    ),
-  )
+  .openapi(createOrgRoute, async (c) => {
+    const deps = depsFrom(c);
+    const { id } = c.req.valid('param');
+    const { body, outboxIds } = await createOrganizationApiKey(deps, c.get('auth'), id, c.req.valid('json'));
+    deliverAfterResponse(c, deps, outboxIds);
+    return c.json(body, 201);
+  })
   .openapi(revokeOrgRoute, async (c) => {
     const { id, keyId } = c.req.valid('param');
     return c.json(await revokeOrganizationApiKey(depsFrom(c), c.get('auth'), id, keyId), 200);
