@@ -152,18 +152,46 @@ describe('POST /api/me/api-keys', () => {
   it('keeps an owner to 50 live keys, under parallel requests too', async () => {
     const client = await register();
     await markVerified(client.userId);
+    const now = Date.now();
+    await env.DB.batch(
+      Array.from({ length: 45 }, (_, i) =>
+        env.DB.prepare(
+          `INSERT INTO api_keys (id, key_hash, start, last4, user_id, name, scopes, rate_limit_per_minute, created_at)
+           VALUES (?, ?, 'lk_test_xxxx', 'xxxx', ?, 'live', 'read', 600, ?)`,
+        ).bind(`live-${client.userId}-${i}`, `live-hash-${client.userId}-${i}`, client.userId, now),
+      ),
+    );
     const responses = await Promise.all(
-      Array.from({ length: 56 }, () =>
+      Array.from({ length: 9 }, () =>
         jsonCall('POST', '/api/me/api-keys', client.accessToken, { name: 'x', scopes: ['read'] }),
       ),
     );
-    const statuses = responses.map((response) => response.status);
-    expect(statuses.filter((status) => status === 201)).toHaveLength(50);
+    expect(responses.filter((response) => response.status === 201)).toHaveLength(5);
     for (const response of responses.filter((r) => r.status !== 201)) {
       await expectError(response, 409, 'API_KEY_LIMIT_REACHED');
     }
     expect(await countRows('api_keys', 'user_id = ?', client.userId)).toBe(50);
-    expect(await countRows('audit_log', "action = 'api_key.created' AND user_id = ?", client.userId)).toBe(50);
+    expect(await countRows('audit_log', "action = 'api_key.created' AND user_id = ?", client.userId)).toBe(5);
+    expect(await emailsTo(client.email, 'api_key_created')).toHaveLength(5);
+  });
+
+  it('lets a user make 20 keys an hour, exactly under parallel requests, then 429 with Retry-After', async () => {
+    const client = await register();
+    await markVerified(client.userId);
+    const make = () => jsonCall('POST', '/api/me/api-keys', client.accessToken, { name: 'x', scopes: ['read'] });
+    const responses = await Promise.all(Array.from({ length: 26 }, make));
+    const made = responses.filter((response) => response.status === 201);
+    expect(made).toHaveLength(20);
+    for (const response of responses.filter((r) => r.status !== 201)) {
+      await expectError(response, 429, 'RATE_LIMITED');
+      expect(Number(response.headers.get('Retry-After'))).toBeGreaterThan(3500);
+    }
+    // Revoking gives nothing back.
+    const { id } = await made[0]!.json<{ id: string }>();
+    expect((await jsonCall('DELETE', `/api/me/api-keys/${id}`, client.accessToken)).status).toBe(200);
+    await expectError(await make(), 429, 'RATE_LIMITED');
+    expect(await countRows('api_keys', 'user_id = ?', client.userId)).toBe(20);
+    expect(await emailsTo(client.email, 'api_key_created')).toHaveLength(20);
   });
 
   it('keeps the newest 50 revoked or expired keys when one is made: no lockout, no endless list', async () => {

@@ -535,7 +535,7 @@ export interface paths {
         put?: never;
         /**
          * Make an API key of mine
-         * @description Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor (`403 STEP_UP_REQUIRED`). Needs a verified address (`403 FORBIDDEN`). An owner holds at most 50 live keys (`409 API_KEY_LIMIT_REACHED`); making one keeps the newest 50 revoked or expired ones listed and deletes older ones. The maker is emailed.
+         * @description Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor (`403 STEP_UP_REQUIRED`). Needs a verified address (`403 FORBIDDEN`). An owner holds at most 50 live keys (`409 API_KEY_LIMIT_REACHED`); making one keeps the newest 50 revoked or expired ones listed and deletes older ones. The maker is emailed; a user may make 20 keys an hour (`429 RATE_LIMITED`).
          */
         post: operations["createMyApiKey"];
         delete?: never;
@@ -573,7 +573,7 @@ export interface paths {
         put?: never;
         /**
          * Make an API key of the organization (admins and owners)
-         * @description Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor (`403 STEP_UP_REQUIRED`). Needs a verified address (`403 FORBIDDEN`). The key belongs to the organization: it keeps working if its maker leaves. An owner holds at most 50 live keys (`409 API_KEY_LIMIT_REACHED`); making one keeps the newest 50 revoked or expired ones listed and deletes older ones. The maker is emailed.
+         * @description Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor (`403 STEP_UP_REQUIRED`). Needs a verified address (`403 FORBIDDEN`). The key belongs to the organization: it keeps working if its maker leaves. An owner holds at most 50 live keys (`409 API_KEY_LIMIT_REACHED`); making one keeps the newest 50 revoked or expired ones listed and deletes older ones. The maker is emailed; a user may make 20 keys an hour (`429 RATE_LIMITED`).
          */
         post: operations["createOrganizationApiKey"];
         delete?: never;
@@ -4742,7 +4742,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Revoked and expired keys too, for 30 days. */
+            /** @description With the newest 50 revoked or expired keys (for 30 days at most). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4932,6 +4932,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Too many attempts; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
             /** @description A setting is missing or malformed (CONFIG_ERROR), or an unexpected failure (INTERNAL_ERROR). */
             500: {
                 headers: {
@@ -5051,7 +5063,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Newest first; revoked and expired keys too, for 30 days. */
+            /** @description Newest first, with the newest 50 revoked or expired keys (for 30 days at most). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5264,6 +5276,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         /** @enum {string} */
                         code?: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description Too many attempts; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
                     };
                 };
             };

@@ -15,7 +15,9 @@ import {
   type ApiKeyRow,
 } from '../db/api-keys';
 import { auditStatement } from '../db/audit-log';
-import { rowsOf, runBatch, type Condition } from '../db/client';
+import { allOf, ALWAYS, rowsOf, runBatch, type Condition } from '../db/client';
+import { rateLimitStateStatement, recordRateLimitHitStatement, windowHasRoom, type RateState } from '../db/rate-limits';
+import { accountWindow, RATE_RULES, windowsFull } from '../auth/rate-limits';
 import { actsAtLeast } from '../db/organizations';
 import { findUserById } from '../db/users';
 import type { Deps } from '../deps';
@@ -82,7 +84,13 @@ const ownerMetadata = (owner: ApiKeyOwner) =>
 
 async function createKey(
   deps: Deps,
-  input: NewApiKeyInput & { owner: ApiKeyOwner; maker: { id: string; email: string }; when?: Condition },
+  input: NewApiKeyInput & {
+    owner: ApiKeyOwner;
+    maker: { id: string; email: string };
+    /** The organization's name, for the maker's email. */
+    organizationName?: string;
+    when?: Condition;
+  },
 ): Promise<{ body: ApiKeyView & { key: string }; outboxIds: string[] }> {
   const { prefix, rateLimitPerMinute } = deps.config.apiKeys;
   const limit = input.rate_limit_per_minute ?? rateLimitPerMinute;
@@ -116,12 +124,16 @@ async function createKey(
   const notice = apiKeyCreatedNotice(
     deps,
     input.maker,
-    { start, last4, scopes: row.scopes.replaceAll(' ', ', '), forOrganization: 'organizationId' in input.owner },
+    { start, last4, scopes: row.scopes.replaceAll(' ', ', '), expiresAt, organizationName: input.organizationName },
     made,
   );
+  // Each key made emails its maker: so many an hour per maker (only keys made count).
+  const window = accountWindow(RATE_RULES.apiKeysPerMaker, input.maker.id);
+  const allowed = allOf(input.when ?? ALWAYS, windowHasRoom(window, deps.now));
   const results = await runBatch(deps.db, [
-    pruneDeadApiKeysStatement(deps.db, input.owner, deps.now),
-    insertApiKeyStatement(deps.db, { ...row, keyHash: await sha256Base64Url(key), owner: input.owner }, input.when),
+    pruneDeadApiKeysStatement(deps.db, input.owner, deps.now, allowed),
+    insertApiKeyStatement(deps.db, { ...row, keyHash: await sha256Base64Url(key), owner: input.owner }, allowed),
+    recordRateLimitHitStatement(deps.db, window, deps.now, made),
     auditStatement(
       deps,
       {
@@ -132,8 +144,14 @@ async function createKey(
       made,
     ),
     notice.statement,
+    rateLimitStateStatement(deps.db, window, deps.now),
   ]);
-  if ((results[1]?.meta.changes ?? 0) === 0) return refusedCreation(deps, input.owner, input.maker.id);
+  if ((results[1]?.meta.changes ?? 0) === 0) {
+    return refusedCreation(deps, input.owner, input.maker.id, () => {
+      const state = rowsOf<RateState>(results[results.length - 1])[0];
+      if ((state?.hits ?? 0) >= window.limit) throw windowsFull([window], [state], deps.now);
+    });
+  }
   const view = toApiKeyView(
     {
       ...row,
@@ -148,10 +166,19 @@ async function createKey(
   return { body: { ...view, key }, outboxIds: [notice.id] };
 }
 
-/** Why the insert did nothing: the maker lost the role in the meantime, or the owner holds the most live keys. */
-async function refusedCreation(deps: Deps, owner: ApiKeyOwner, createdBy: string): Promise<never> {
+/**
+ * Why the insert did nothing: the maker lost the role in the meantime, made the most keys an hour
+ * allows (`checkWindow` throws 429), or the owner holds the most live keys.
+ */
+async function refusedCreation(
+  deps: Deps,
+  owner: ApiKeyOwner,
+  createdBy: string,
+  checkWindow: () => void,
+): Promise<never> {
   if ('organizationId' in owner)
     await membershipWithRole(deps, { userId: createdBy } as AccessTokenClaims, owner.organizationId, 'admin');
+  checkWindow();
   throw new AppError('API_KEY_LIMIT_REACHED');
 }
 
@@ -183,12 +210,13 @@ export async function createOrganizationApiKey(
   input: NewApiKeyInput,
 ) {
   // The role first: a member is told so before being asked to confirm it is them.
-  await membershipWithRole(deps, auth, organizationId, 'admin');
+  const membership = await membershipWithRole(deps, auth, organizationId, 'admin');
   const maker = await requireVerifiedMaker(deps, auth);
   return createKey(deps, {
     ...input,
     owner: { organizationId },
     maker,
+    organizationName: membership.name,
     // The role is checked again in the insert: a demotion in between stops it.
     when: actsAtLeast(organizationId, auth.userId, 'admin'),
   });

@@ -6,16 +6,24 @@ import type { Deps } from '../deps';
 import { queueEmail } from '../email/outbox';
 import { GREETING, layout, type EmailContent } from '../email/templates';
 
-export function apiKeyCreatedEmail(
-  appUrl: string,
-  key: { start: string; last4: string; scopes: string; forOrganization: boolean },
-): EmailContent {
-  const url = key.forOrganization ? `${appUrl}/organizations` : `${appUrl}/api-keys`;
+interface MadeKey {
+  start: string;
+  last4: string;
+  scopes: string;
+  expiresAt: number | null;
+  /** For an organization's key: the organization's name. */
+  organizationName: string | undefined;
+}
+
+export function apiKeyCreatedEmail(appUrl: string, key: MadeKey): EmailContent {
+  const url = key.organizationName === undefined ? `${appUrl}/api-keys` : `${appUrl}/organizations`;
+  const until =
+    key.expiresAt === null ? 'until it is revoked' : `until ${new Date(key.expiresAt).toUTCString()} or until revoked`;
   const lines = [
     GREETING,
     `An API key (${key.start}…${key.last4}, scopes: ${key.scopes}) was just made with your account` +
-      (key.forOrganization ? ' for an organization you manage.' : '.'),
-    'It works until it is revoked, whatever happens to your sessions or your password. If this was not you, ' +
+      (key.organizationName === undefined ? '.' : ` for the organization "${key.organizationName}".`),
+    `It works ${until}, whatever happens to your sessions or your password. If this was not you, ` +
       'revoke it now, then change your password.',
   ];
   return {
@@ -27,12 +35,7 @@ export function apiKeyCreatedEmail(
 }
 
 /** The notice's outbox row, for the creation's batch (sent only if `when` holds). */
-export function apiKeyCreatedNotice(
-  deps: Deps,
-  maker: { id: string; email: string },
-  key: { start: string; last4: string; scopes: string; forOrganization: boolean },
-  when: Condition,
-) {
+export function apiKeyCreatedNotice(deps: Deps, maker: { id: string; email: string }, key: MadeKey, when: Condition) {
   return queueEmail(deps.db, {
     userId: maker.id,
     to: maker.email,

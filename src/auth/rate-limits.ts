@@ -26,6 +26,8 @@ export const RATE_RULES = {
   invitationsPerAddress: { name: 'invite', limit: 5, windowMs: 60 * MINUTE },
   invitationsPerInviter: { name: 'invite-by', limit: 50, windowMs: 60 * MINUTE },
   invitationsPerOrganization: { name: 'invite-org', limit: 50, windowMs: 60 * MINUTE },
+  /** API keys made by one user (each emails them): revoking gives nothing back. */
+  apiKeysPerMaker: { name: 'api-key-make', limit: 20, windowMs: 60 * MINUTE },
 } satisfies Record<string, RateRule>;
 
 /** A window counted per account, keyed by its normalised email (known or not). */

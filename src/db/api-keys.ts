@@ -40,19 +40,29 @@ const ownerColumn = (owner: ApiKeyOwner) =>
 
 const liveKeySql = '(revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?))';
 
-/** Batchable, before a key is made: deletes the owner's revoked or expired keys past the newest MAX_DEAD_API_KEYS_PER_OWNER. */
-export function pruneDeadApiKeysStatement(db: Database, owner: ApiKeyOwner, now: Date): Statement {
+/**
+ * Batchable, before a key is made (if `when` holds): deletes the owner's revoked or expired keys
+ * past the newest MAX_DEAD_API_KEYS_PER_OWNER.
+ */
+export function pruneDeadApiKeysStatement(
+  db: Database,
+  owner: ApiKeyOwner,
+  now: Date,
+  when: Condition = ALWAYS,
+): Statement {
   const { column, id } = ownerColumn(owner);
   const dead = `${column} = ? AND NOT ${liveKeySql}`;
   return sqlStatement(
     db,
     `DELETE FROM api_keys WHERE ${dead} AND id NOT IN (
-       SELECT id FROM api_keys WHERE ${dead} ORDER BY coalesce(revoked_at, expires_at) DESC, id LIMIT ?)`,
+       SELECT id FROM api_keys WHERE ${dead} ORDER BY coalesce(revoked_at, expires_at) DESC, id LIMIT ?)
+     AND ${when.sql}`,
     id,
     now.getTime(),
     id,
     now.getTime(),
     MAX_DEAD_API_KEYS_PER_OWNER,
+    ...when.params,
   );
 }
 
@@ -100,7 +110,7 @@ export const apiKeyExists = (id: string): Condition => ({
   params: [id],
 });
 
-/** The owner's keys, newest first, revoked and expired ones included (until the cron job deletes them). */
+/** The owner's keys, newest first, with the newest revoked or expired ones (see MAX_DEAD_API_KEYS_PER_OWNER). */
 export async function listApiKeys(db: Database, owner: ApiKeyOwner): Promise<ApiKeyRow[]> {
   const { column, id } = ownerColumn(owner);
   const rows = await sqlStatement(

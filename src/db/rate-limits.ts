@@ -43,6 +43,14 @@ export function rateLimitStateStatement(db: Database, window: RateWindow, now: D
   );
 }
 
+/** Holds while the window has room for one more attempt: gates a change that records its hit after. */
+export function windowHasRoom(window: RateWindow, now: Date): Condition {
+  return {
+    sql: '(SELECT count(*) FROM rate_limit_hits WHERE key = ? AND hit_at > ?) < ?',
+    params: [window.key, now.getTime() - window.windowMs, window.limit],
+  };
+}
+
 /** Batchable: counts one attempt in the window if `when` holds (for a statement that checked the room itself). */
 export function recordRateLimitHitStatement(db: Database, window: RateWindow, now: Date, when: Condition): Statement {
   return sqlStatement(

@@ -14,6 +14,7 @@ import {
 } from '../api-keys/management';
 import { MAX_DEAD_API_KEYS_PER_OWNER, MAX_LIVE_API_KEYS_PER_OWNER } from '../db/api-keys';
 import { deliverAfterResponse } from '../email/outbox';
+import { RATE_RULES } from '../auth/rate-limits';
 import {
   API_KEY_ERRORS,
   apiKeyGuard,
@@ -39,7 +40,7 @@ const orgKeyParams = orgParams.extend({ keyId: z.string().min(1).max(64) });
 const limitNote =
   `An owner holds at most ${MAX_LIVE_API_KEYS_PER_OWNER} live keys (\`409 API_KEY_LIMIT_REACHED\`); making one ` +
   `keeps the newest ${MAX_DEAD_API_KEYS_PER_OWNER} revoked or expired ones listed and deletes older ones. ` +
-  'The maker is emailed.';
+  `The maker is emailed; a user may make ${RATE_RULES.apiKeysPerMaker.limit} keys an hour (\`429 RATE_LIMITED\`).`;
 const recentNote =
   'Needs a sign-in (or a step-up) in the last 10 minutes and, when the account has one, its second factor ' +
   '(`403 STEP_UP_REQUIRED`).';
@@ -52,7 +53,7 @@ const listMineRoute = createRoute({
   summary: 'My API keys, newest first (never the keys themselves)',
   ...liveSessionGuard(),
   responses: {
-    200: jsonResponse(keyList, 'Revoked and expired keys too, for 30 days.'),
+    200: jsonResponse(keyList, 'With the newest 50 revoked or expired keys (for 30 days at most).'),
     ...errorResponses(BEARER_ERRORS),
   },
 });
@@ -68,7 +69,14 @@ const createMineRoute = createRoute({
   request: { body: jsonRequest(newKeyInput) },
   responses: {
     201: jsonResponse(newKeySchema, 'The key, shown this once.'),
-    ...errorResponses(SECOND_FACTOR_ERRORS, JSON_BODY_ERRORS, 'FORBIDDEN', 'NOT_FOUND', 'API_KEY_LIMIT_REACHED'),
+    ...errorResponses(
+      SECOND_FACTOR_ERRORS,
+      JSON_BODY_ERRORS,
+      'FORBIDDEN',
+      'NOT_FOUND',
+      'API_KEY_LIMIT_REACHED',
+      'RATE_LIMITED',
+    ),
   },
 });
 
@@ -95,7 +103,7 @@ const listOrgRoute = createRoute({
   ...liveSessionGuard(),
   request: { params: orgParams },
   responses: {
-    200: jsonResponse(keyList, 'Newest first; revoked and expired keys too, for 30 days.'),
+    200: jsonResponse(keyList, 'Newest first, with the newest 50 revoked or expired keys (for 30 days at most).'),
     ...errorResponses(BEARER_ERRORS, 'VALIDATION_ERROR', 'NOT_FOUND', 'ORG_ROLE_REQUIRED'),
   },
 });
@@ -117,6 +125,7 @@ const createOrgRoute = createRoute({
       'NOT_FOUND',
       'ORG_ROLE_REQUIRED',
       'API_KEY_LIMIT_REACHED',
+      'RATE_LIMITED',
     ),
   },
 });
