@@ -49,7 +49,7 @@ const kib = (bytes: number) => bytes / 1024;
 const D1_ROUND_TRIPS: Record<string, string> = {
   health: '1',
   me: '1',
-  'me-key': '2 (key check and rate count in one batch; the account)',
+  'me-key': '1 (the key check, its rate count and the account in one batch)',
   refresh: '1 (batch)',
   login: '2',
   checkout: '1 (2 on the first)',

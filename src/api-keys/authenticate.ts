@@ -3,6 +3,8 @@
 // response, at most once a minute.
 import type { Deps } from '../deps';
 import { touchApiKey, useApiKey, type ApiKeyOwner } from '../db/api-keys';
+import { accountFromRows, keyOwnerAccountStatements } from '../db/billing';
+import type { Subscription, User } from '../db/schema';
 import { AppError } from '../errors';
 import { sha256Base64Url } from '../lib/crypto';
 import { isWellFormedApiKey } from './key-format';
@@ -12,6 +14,8 @@ import { scopesOf, type ApiKeyScope } from './scopes';
 export interface ApiKeyNeed {
   scope: ApiKeyScope | null;
   owners: readonly ('user' | 'organization')[];
+  /** Read a user key's account (user and subscription) in the key's own round trip, for getCallerAccount. */
+  account?: boolean;
 }
 
 /** The key a request presented, once checked: on the context as `apiKey`. */
@@ -27,6 +31,8 @@ export interface PresentedApiKey {
   expiresAt: number | null;
   lastUsedAt: number | null;
   rateLimit: { limit: number; remaining: number; resetAt: number };
+  /** A user key's account, when the route asked for it (ApiKeyNeed.account). */
+  account?: { user: User; subscription: Subscription | null };
 }
 
 const WINDOW_MS = 60_000;
@@ -41,7 +47,11 @@ const apiKeyError = (
  * The presented key, checked and counted: 401 for a malformed, unknown, revoked or expired key or a
  * disabled owner, 429 past its limit. What the route asks of it is allowsApiKey's to check.
  */
-export async function authenticateApiKey(deps: Deps, text: string): Promise<PresentedApiKey> {
+export async function authenticateApiKey(
+  deps: Deps,
+  text: string,
+  options: { account?: boolean | undefined } = {},
+): Promise<PresentedApiKey> {
   const { prefix } = deps.config.apiKeys;
   if (!isWellFormedApiKey(prefix, text)) {
     throw apiKeyError(
@@ -51,11 +61,12 @@ export async function authenticateApiKey(deps: Deps, text: string): Promise<Pres
   }
   const now = deps.now.getTime();
   const windowStart = now - (now % WINDOW_MS);
-  const { counted, key } = await useApiKey(deps.db, {
-    keyHash: await sha256Base64Url(text),
-    now: deps.now,
-    windowStart,
-  });
+  const keyHash = await sha256Base64Url(text);
+  const { counted, key, also } = await useApiKey(
+    deps.db,
+    { keyHash, now: deps.now, windowStart },
+    options.account ? keyOwnerAccountStatements(deps.db, keyHash) : [],
+  );
   if (!key) throw apiKeyError('API_KEY_INVALID');
   if (key.revoked_at !== null) throw apiKeyError('API_KEY_REVOKED');
   if (key.expires_at !== null && key.expires_at <= now) throw apiKeyError('API_KEY_EXPIRED');
@@ -88,7 +99,15 @@ export async function authenticateApiKey(deps: Deps, text: string): Promise<Pres
     expiresAt: key.expires_at,
     lastUsedAt: key.last_used_at,
     rateLimit,
+    ...(options.account && key.user_id !== null ? { account: accountOf(also) } : {}),
   };
+}
+
+/** The rows of keyOwnerAccountStatements; the user is there, as the key's check found them enabled in the same batch. */
+function accountOf([userRows, subscriptionRows]: D1Result[]) {
+  const { user, subscription } = accountFromRows(userRows, subscriptionRows);
+  if (!user) throw apiKeyError('API_KEY_INVALID');
+  return { user, subscription };
 }
 
 /** The headers every answer to a counted key carries: the limit, what is left, seconds to the next minute. */

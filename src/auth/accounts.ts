@@ -308,6 +308,8 @@ export async function getCallerAccount(
 ): Promise<{ user: User; subscription: Subscription | null }> {
   if (!caller.apiKey) return getLiveAccount(deps, caller.auth!, from);
   const userId = callerUserId(caller);
+  // Read in the key's own batch when the route asked for it (ApiKeyNeed.account).
+  if (caller.apiKey.account) return caller.apiKey.account;
   const read = async (db: Database) => {
     const account = await findAccount(db, userId);
     return account.user ? { user: account.user, subscription: account.subscription } : null;

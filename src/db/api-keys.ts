@@ -208,9 +208,11 @@ export interface PresentedKeyRow extends ApiKeyRow {
 export async function useApiKey(
   db: Database,
   input: { keyHash: string; now: Date; windowStart: number },
-): Promise<{ counted: boolean; key: PresentedKeyRow | null }> {
+  /** Reads to make in the same round trip (keyOwnerAccountStatements); their results come back as `also`. */
+  also: Statement[] = [],
+): Promise<{ counted: boolean; key: PresentedKeyRow | null; also: D1Result[] }> {
   const now = input.now.getTime();
-  const [counted, found] = await runBatch(db, [
+  const [counted, found, ...alsoResults] = await runBatch(db, [
     sqlStatement(
       db,
       `INSERT INTO api_key_rate_windows (key_id, window_start, hits)
@@ -238,8 +240,9 @@ export async function useApiKey(
        WHERE k.key_hash = ?`,
       input.keyHash,
     ),
+    ...also,
   ]);
-  return { counted: rowsOf(counted).length === 1, key: rowsOf<PresentedKeyRow>(found)[0] ?? null };
+  return { counted: rowsOf(counted).length === 1, key: rowsOf<PresentedKeyRow>(found)[0] ?? null, also: alsoResults };
 }
 
 /** Records a use, unless one was recorded in the last minute (then nothing is written). */

@@ -1,7 +1,7 @@
 // Queries for billing: Stripe customers on users, subscriptions, and the Stripe event ledger.
 import { and, desc, eq, fillPlaceholders, isNull, notInArray, sql } from 'drizzle-orm';
 import { rowsOf, runBatch, sqlStatement, statementFrom, type Database, type Statement } from './client';
-import { stripeEvents, subscriptions, users, type Subscription } from './schema';
+import { apiKeys, stripeEvents, subscriptions, users, type Subscription } from './schema';
 import { liveSessionQuery } from './sessions';
 import { userFromRow, type UserRow } from './users';
 
@@ -190,12 +190,39 @@ function subscriptionFromRow(row: SubscriptionRow): Subscription {
 export async function findAccount(db: Database, userId: string) {
   const statements = accountReadStatements(db, { userId, sessionId: '', now: new Date(0) }).slice(0, 2);
   const [userRows, subscriptionRows] = await runBatch(db, statements);
+  return accountFromRows(userRows, subscriptionRows);
+}
+
+/** The user and their current subscription, from the rows of the account reads (above, and keyOwnerAccountStatements). */
+export function accountFromRows(userRows: D1Result | undefined, subscriptionRows: D1Result | undefined) {
   const user = rowsOf<UserRow>(userRows)[0];
   const subscription = rowsOf<SubscriptionRow>(subscriptionRows)[0];
   return {
     user: user ? userFromRow(user) : null,
     subscription: subscription ? subscriptionFromRow(subscription) : null,
   };
+}
+
+let keyOwnerAccountQueries: BuiltQuery[] | undefined;
+
+/**
+ * Batchable, after an API key's check (src/db/api-keys.ts, useApiKey): the user who owns the key with
+ * this hash and their current subscription, the same two reads as GET /api/me's, so a user's key
+ * reads the account in the key's own round trip. No rows for an organization's key.
+ */
+export function keyOwnerAccountStatements(db: Database, keyHash: string): Statement[] {
+  const owner = sql`(SELECT ${apiKeys.userId} FROM ${apiKeys} WHERE ${apiKeys.keyHash} = ${sql.placeholder('keyHash')})`;
+  keyOwnerAccountQueries ??= [
+    db
+      .select()
+      .from(users)
+      .where(eq(users.id, owner as unknown as string))
+      .limit(1),
+    currentSubscriptionQuery(db, owner as unknown as string),
+  ].map((query) => query.toSQL());
+  return keyOwnerAccountQueries.map((query) =>
+    sqlStatement(db, query.sql, ...fillPlaceholders(query.params, { keyHash })),
+  );
 }
 
 type BuiltQuery = { sql: string; params: unknown[] };

@@ -53,7 +53,7 @@ export function acceptApiKeys(
     }
     const { allowsApiKey, authenticateApiKey, rateLimitHeaders, recordApiKeyUse } = await import('../api-keys/feature');
     const deps = depsFrom(c);
-    const key = await authenticateApiKey(deps, presented);
+    const key = await authenticateApiKey(deps, presented, { account: need.account });
     // On every answer to a counted request, refusals included.
     for (const [name, value] of Object.entries(rateLimitHeaders(key.rateLimit, deps.now))) c.header(name, value);
     allowsApiKey(key, need);

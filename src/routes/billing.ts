@@ -78,7 +78,7 @@ const subscriptionRoute = createRoute({
   operationId: 'getSubscription',
   tags: ['Billing'],
   summary: 'My subscription, as the Stripe webhooks last described it',
-  ...withApiKeys(authGuard(), { scope: 'billing:read', owners: ['user'] }),
+  ...withApiKeys(authGuard(), { scope: 'billing:read', owners: ['user'], account: true }),
   responses: {
     200: jsonResponse(subscriptionSummarySchema, '`{status: "none"}` without one.'),
     ...errorResponses(BEARER_ERRORS, API_KEY_ERRORS, 'FORBIDDEN'),

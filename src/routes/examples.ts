@@ -12,7 +12,7 @@ const paidRoute = createRoute({
   operationId: 'getPaidExample',
   tags: ['Billing'],
   summary: 'An example paid feature (copy this route for yours)',
-  ...subscriberGuard({ scope: 'read', owners: ['user', 'organization'] }),
+  ...subscriberGuard({ scope: 'read', owners: ['user', 'organization'], account: true }),
   responses: {
     200: jsonResponse(z.object({ message: z.string() }), 'You are a subscriber.'),
     ...errorResponses(BEARER_ERRORS, API_KEY_ERRORS, 'SUBSCRIPTION_REQUIRED'),

@@ -29,7 +29,7 @@ const getMeRoute = createRoute({
   operationId: 'getMe',
   tags: ['Account'],
   summary: 'My account',
-  ...withApiKeys(authGuard(), { scope: 'read', owners: ['user'] }),
+  ...withApiKeys(authGuard(), { scope: 'read', owners: ['user'], account: true }),
   responses: {
     200: jsonResponse(meSchema, "The signed-in user (or the API key's owner)."),
     ...errorResponses(BEARER_ERRORS, API_KEY_ERRORS, 'FORBIDDEN'),
