@@ -1,4 +1,4 @@
-// A presented API key: refused on its form alone (no D1 read) when it is mistyped or made up, else
+// A presented API key: refused on its form alone (no D1 read) when it is mistyped or truncated, else
 // checked and counted against its rate limit in one D1 round trip; its last use recorded after the
 // response, at most once a minute.
 import type { Deps } from '../deps';

@@ -1,7 +1,7 @@
 // API keys as text: `<prefix><43 base62 characters: 256 random bits><6 base62 characters: CRC-32>`,
-// e.g. `sk_live_…`. The checksum lets a mistyped, truncated or made-up key be refused before any
-// database read, and gives secret scanners a pattern with few false positives (GitHub's tokens do
-// the same). Only the key's SHA-256 is stored: 256 random bits need no slow hash.
+// e.g. `lk_live_…`. The checksum lets a mistyped or truncated key, or a random string, be refused
+// before any database read (it is public: it filters mistakes, not forgeries), and gives secret
+// scanners a pattern with few false positives (GitHub's tokens do the same). Only the key's SHA-256 is stored: 256 random bits need no slow hash.
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** 62^43 > 2^256: every 32-byte value fits in 43 characters. */
