@@ -24,7 +24,7 @@ import { countingD1 } from './support/d1';
 import { call, callWithBindings, expectError } from './support/http';
 import { emailsTo } from './support/mailbox';
 import { orgCall } from './support/orgs';
-import { TEST_API_URL } from './support/settings';
+import { TEST_API_URL, TEST_APP_URL } from './support/settings';
 import { jsonCall, markVerified, registerWithTotp } from './support/two-factor';
 
 afterEach(() => {
@@ -261,6 +261,9 @@ describe('using a key', () => {
     expect(await me.json()).toMatchObject({ id: client.userId, email: client.email });
     expect(me.headers.get('RateLimit-Limit')).toBe('600');
     expect(me.headers.get('RateLimit-Remaining')).toBe('599');
+    // Browsers may read them (CORS exposes them to an allowed origin).
+    const fromBrowser = await withKey(key.key, '/api/me', { headers: { Origin: TEST_APP_URL } });
+    expect(fromBrowser.headers.get('Access-Control-Expose-Headers')).toContain('RateLimit-Remaining');
 
     const rename = () =>
       withKey(key.key, '/api/me', {

@@ -1,6 +1,6 @@
 // Accounts: registration and password login, with their rate limits and audit entries.
 import { auditStatement } from '../db/audit-log';
-import { findAccount, findAccountWithSession } from '../db/billing';
+import { findAccountWithSession } from '../db/billing';
 import { rowsOf, runBatch, type Condition, type Database, type Statement } from '../db/client';
 import { clearRateLimitStatement, releaseRateLimitHitStatement } from '../db/rate-limits';
 import type { Subscription, User } from '../db/schema';
@@ -298,8 +298,8 @@ export function callerUserId(caller: Caller): string {
 }
 
 /**
- * As getLiveAccount, for a route that takes user API keys too: the key's owner was found enabled
- * when acceptApiKeys checked the key, so no session is asked for.
+ * As getLiveAccount, for a route that takes user API keys too: a key's owner was read (and found
+ * enabled) in the key's own batch, which the route asks for with `account: true` (ApiKeyNeed).
  */
 export async function getCallerAccount(
   deps: Deps,
@@ -307,16 +307,9 @@ export async function getCallerAccount(
   from: 'primary' | 'replica',
 ): Promise<{ user: User; subscription: Subscription | null }> {
   if (!caller.apiKey) return getLiveAccount(deps, caller.auth!, from);
-  const userId = callerUserId(caller);
-  // Read in the key's own batch when the route asked for it (ApiKeyNeed.account).
-  if (caller.apiKey.account) return caller.apiKey.account;
-  const read = async (db: Database) => {
-    const account = await findAccount(db, userId);
-    return account.user ? { user: account.user, subscription: account.subscription } : null;
-  };
-  const account = from === 'primary' ? await read(deps.db) : await readNearby(deps, read);
-  if (!account) throw new AppError('API_KEY_INVALID');
-  return account;
+  callerUserId(caller); // 403 for an organization's key
+  if (!caller.apiKey.account) throw new Error('A route that reads the account must take keys with account: true.');
+  return caller.apiKey.account;
 }
 
 export async function renameAccount(deps: Deps, userId: string, name: string | null): Promise<User> {

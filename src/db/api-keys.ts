@@ -25,6 +25,10 @@ export interface ApiKeyRow {
 const LISTED_COLUMNS =
   'id, start, last4, user_id, organization_id, name, scopes, rate_limit_per_minute, expires_at, created_at, ' +
   'created_by, last_used_at, revoked_at, revoked_by';
+/** The same, of `api_keys k` in a join. */
+const LISTED_KEY_COLUMNS = LISTED_COLUMNS.split(', ')
+  .map((column) => `k.${column}`)
+  .join(', ');
 
 /** An owner may hold this many keys that are neither revoked nor expired. */
 export const MAX_LIVE_API_KEYS_PER_OWNER = 50;
@@ -231,9 +235,7 @@ export async function useApiKey(
     ),
     sqlStatement(
       db,
-      `SELECT ${LISTED_COLUMNS.split(', ')
-        .map((column) => `k.${column}`)
-        .join(', ')}, u.disabled_at AS owner_disabled_at, w.window_start, w.hits
+      `SELECT ${LISTED_KEY_COLUMNS}, u.disabled_at AS owner_disabled_at, w.window_start, w.hits
        FROM api_keys k
        LEFT JOIN users u ON u.id = k.user_id
        LEFT JOIN api_key_rate_windows w ON w.key_id = k.id

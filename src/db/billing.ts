@@ -186,14 +186,7 @@ function subscriptionFromRow(row: SubscriptionRow): Subscription {
   };
 }
 
-/** The user and their current subscription (for an API key's owner: the key's check found the user enabled). */
-export async function findAccount(db: Database, userId: string) {
-  const statements = accountReadStatements(db, { userId, sessionId: '', now: new Date(0) }).slice(0, 2);
-  const [userRows, subscriptionRows] = await runBatch(db, statements);
-  return accountFromRows(userRows, subscriptionRows);
-}
-
-/** The user and their current subscription, from the rows of the account reads (above, and keyOwnerAccountStatements). */
+/** The user and their current subscription, from the rows of the account reads (findAccountWithSession, keyOwnerAccountStatements). */
 export function accountFromRows(userRows: D1Result | undefined, subscriptionRows: D1Result | undefined) {
   const user = rowsOf<UserRow>(userRows)[0];
   const subscription = rowsOf<SubscriptionRow>(subscriptionRows)[0];
@@ -257,11 +250,5 @@ function accountReadStatements(db: Database, input: { userId: string; sessionId:
  */
 export async function findAccountWithSession(db: Database, input: { userId: string; sessionId: string; now: Date }) {
   const [userRows, subscriptionRows, liveRows] = await runBatch(db, accountReadStatements(db, input));
-  const user = rowsOf<UserRow>(userRows)[0];
-  const subscription = rowsOf<SubscriptionRow>(subscriptionRows)[0];
-  return {
-    user: user ? userFromRow(user) : null,
-    subscription: subscription ? subscriptionFromRow(subscription) : null,
-    sessionLive: rowsOf(liveRows).length > 0,
-  };
+  return { ...accountFromRows(userRows, subscriptionRows), sessionLive: rowsOf(liveRows).length > 0 };
 }

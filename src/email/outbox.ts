@@ -9,6 +9,7 @@ import {
   markOutboxSent,
 } from '../db/email-outbox';
 import type { Deps } from '../deps';
+import { afterResponse } from '../lib/after-response';
 import { newId } from '../lib/crypto';
 import { createEmailSender, type EmailSender } from './senders';
 import type { EmailContent } from './templates';
@@ -100,9 +101,5 @@ export function deliverAfterResponse(
 ): void {
   if (outboxIds.length === 0) return;
   const sender = createEmailSender(deps.config.email, deps.log);
-  // A zero timer lets the response leave first: the handler chain after this point is only microtasks.
-  const afterResponse = new Promise((resolve) => setTimeout(resolve, 0));
-  request.executionCtx.waitUntil(
-    afterResponse.then(() => deliverEmails({ db: deps.db, log: deps.log, sender }, outboxIds)),
-  );
+  afterResponse(request, () => deliverEmails({ db: deps.db, log: deps.log, sender }, outboxIds));
 }

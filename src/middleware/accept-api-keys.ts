@@ -5,6 +5,7 @@
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { ApiKeyNeed } from '../api-keys/authenticate';
 import { AppError } from '../errors';
+import { afterResponse } from '../lib/after-response';
 import { depsFrom, type AppEnv } from '../router';
 import { presentedApiKey } from './require-auth';
 
@@ -15,24 +16,6 @@ async function inTurn(middleware: MiddlewareHandler<AppEnv>[], c: Context<AppEnv
     await middleware[i]!(c, () => run(i + 1));
   };
   await run(0);
-}
-
-/**
- * Runs `work` once the response is on its way (a timer fires after the handler returned it) and
- * keeps the Worker alive for it (waitUntil); awaits it where there is no execution context.
- */
-async function afterResponse(c: Context<AppEnv>, work: () => Promise<void>): Promise<void> {
-  let executionCtx: ExecutionContext | undefined;
-  try {
-    executionCtx = c.executionCtx;
-  } catch {
-    executionCtx = undefined; // app.request() in tests
-  }
-  const logged = new Promise((resolve) => setTimeout(resolve, 0))
-    .then(work)
-    .catch((err: unknown) => c.get('log').error('api_key.touch_failed', { error: String(err) }));
-  if (executionCtx) executionCtx.waitUntil(logged);
-  else await logged;
 }
 
 const KEY_ONLY = 'This route takes an API key: "Authorization: Bearer <key>".';
@@ -59,6 +42,10 @@ export function acceptApiKeys(
     allowsApiKey(key, need);
     c.set('apiKey', key);
     await next();
-    await afterResponse(c, () => recordApiKeyUse(deps, key));
+    afterResponse(c, () =>
+      recordApiKeyUse(deps, key).catch((err: unknown) =>
+        deps.log.error('api_key.touch_failed', { error: String(err) }),
+      ),
+    );
   };
 }

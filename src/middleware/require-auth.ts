@@ -33,14 +33,15 @@ export function presentedApiKey(header: string | undefined): string | null {
 
 /** The claims of the bearer token in `header`; 401 when it is missing, malformed or does not verify. */
 export function verifyBearer(config: Config, header: string | undefined): Promise<AccessTokenClaims> {
-  if (presentedApiKey(header) !== null) {
+  const token = bearerToken(header);
+  if (API_KEY_START.test(token)) {
     throw new AppError('TOKEN_INVALID', "This route takes a signed-in user's access token, not an API key.", {
       headers: {
         'WWW-Authenticate': 'Bearer error="invalid_token", error_description="API keys are not accepted here"',
       },
     });
   }
-  return verifyAccessToken(config, bearerToken(header));
+  return verifyAccessToken(config, token);
 }
 
 /**

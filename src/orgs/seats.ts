@@ -7,6 +7,7 @@ import type { StripeSettings } from '../config';
 import { LIVE_SUBSCRIPTION_STATUSES } from '../db/billing';
 import { claimSeatSync, listDueSeatSyncs, releaseSeatSync } from '../db/org-billing';
 import type { Deps } from '../deps';
+import { afterResponse } from '../lib/after-response';
 import { randomToken } from '../lib/crypto';
 import { getStripe } from '../billing/stripe-client';
 
@@ -87,12 +88,9 @@ export function pushSeatsAfterResponse(
   organizationIds: string[],
 ): void {
   if (!deps.config.stripe || organizationIds.length === 0) return;
-  const afterResponse = new Promise((resolve) => setTimeout(resolve, 0));
-  request.executionCtx.waitUntil(
-    afterResponse.then(async () => {
-      for (const id of organizationIds) await pushSeats(deps, id);
-    }),
-  );
+  afterResponse(request, async () => {
+    for (const id of organizationIds) await pushSeats(deps, id);
+  });
 }
 
 /** The cron job's part: push what is due (failed earlier, orphaned by a dead request, or reconciled). */
